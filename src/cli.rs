@@ -1,0 +1,142 @@
+//! Command-line types, and nothing else.
+//!
+//! Each `///` comment is the help text. Nothing here decides anything:
+//! `config` resolves the global options and each `commands/<name>.rs` reads
+//! its own `…Args`. `commands/completions.rs` and `commands/man.rs` render
+//! this definition.
+
+use clap::{Args, Parser, Subcommand, ValueHint};
+use clap_complete::Shell;
+use std::path::PathBuf;
+
+/// Query a sourced knowledge graph of the French TV series Missions.
+///
+/// The graph (ontology, facts from each article, sources) and the stored
+/// queries are built into this binary. Every fact is in the named graph of
+/// the article that states it; the default graph is the merged view.
+#[derive(Debug, Parser)]
+#[command(name = "missions-kg", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Load this RDF file or folder (recursively) instead of the built-in data.
+    ///
+    /// The format comes from the extension: ttl, trig, nt, nq, rdf/owl/xml,
+    /// jsonld, n3. May be repeated.
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub data: Vec<PathBuf>,
+
+    /// Load the built-in data as well as the --data files.
+    #[arg(long, global = true, requires = "data")]
+    pub with_embedded: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a SPARQL query: a stored query name, a .rq file, `-` for stdin, or SPARQL text.
+    Query(QueryArgs),
+    /// List the stored queries, or show one.
+    Queries(QueriesArgs),
+    /// Write the graph, one source, or the whole dataset as RDF.
+    Export(ExportArgs),
+    /// Show everything known about an entity, with the sources of each fact.
+    Describe(DescribeArgs),
+    /// Count triples per graph, entities per class and facts per article.
+    Stats(StatsArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Stored query name, path to a .rq file, `-` for stdin, or SPARQL text.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+
+    /// Output format. SELECT/ASK: table, csv, tsv, json, xml.
+    /// CONSTRUCT/DESCRIBE: turtle, trig, ntriples, nquads, jsonld, rdfxml.
+    ///
+    /// Default: table on a terminal, tsv otherwise; turtle for graphs. With
+    /// --output, the file extension decides.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Bind a query parameter, e.g. `--param person=julien-lacombe`.
+    #[arg(long = "param", short, value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+
+    /// Stop the query after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueriesArgs {
+    /// Show this stored query: description, parameters and SPARQL text.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format: turtle, trig, ntriples, nquads, jsonld, rdfxml.
+    ///
+    /// Default: from the --output extension, else turtle (trig for --graph all).
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// What to export: `default` (the merged view), `all` (every graph), or one
+    /// graph: an IRI, a prefixed name or a slug like `article-000`.
+    #[arg(long, short, value_name = "GRAPH", default_value = "default")]
+    pub graph: String,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// A label (accents and case ignored), a slug, a prefixed name or an IRI.
+    #[arg(value_name = "ENTITY")]
+    pub entity: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output format: table, tsv or json. Default: table on a terminal, else tsv.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate the script for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

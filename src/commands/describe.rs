@@ -1,0 +1,275 @@
+//! `missions-kg describe`: one entity, its facts, and where each comes from.
+//!
+//! Facts are read from the merged view; the sources of a fact are the named
+//! graphs that hold the same triple (articles by slug, other graphs by
+//! name). Values that are qualified facts (a role, a broadcast, an award:
+//! instances of `mk:QualifiedFact`, or unlabelled nodes) get their own facts
+//! listed beneath, one level deep, whichever way the link points.
+
+use crate::cli::DescribeArgs;
+use crate::commands::write_output;
+use crate::config::Config;
+use crate::entity;
+use crate::labels::{self, LabelCache};
+use crate::store;
+use crate::vocab;
+use anyhow::Result;
+use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
+use oxigraph::store::Store;
+use std::io::Write;
+
+pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
+    let store = store::load_store(config)?;
+    let node = entity::resolve(&store, &args.entity)?;
+    write_output(None, |out| write_entity(&store, node.as_ref(), out))
+}
+
+/// One printed fact: predicate name, value, sources; `nested` for the facts
+/// of a qualified node.
+struct Line {
+    predicate: String,
+    value: String,
+    sources: String,
+    nested: bool,
+}
+
+fn write_entity(store: &Store, node: NamedNodeRef<'_>, out: &mut impl Write) -> Result<()> {
+    let mut labels = LabelCache::new(store);
+    let subject: NamedOrBlankNodeRef<'_> = node.into();
+    let name = labels.get(subject).unwrap_or(node.as_str()).to_owned();
+    writeln!(out, "{name}")?;
+    writeln!(
+        out,
+        "  {}  <{}>",
+        labels::compact(node.as_str()),
+        node.as_str()
+    )?;
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let default = Some(GraphNameRef::DefaultGraph);
+    let mut classes: Vec<String> = store
+        .quads_for_pattern(Some(subject), Some(rdf_type), None, default)
+        .flatten()
+        .map(|quad| value(quad.object.as_ref(), &mut labels))
+        .collect();
+    classes.sort();
+    if !classes.is_empty() {
+        writeln!(out, "  a {}", classes.join(", "))?;
+    }
+
+    let mut lines = Vec::new();
+    let mut outgoing = facts(store, subject, &mut labels)?;
+    outgoing.retain(|(quad, _)| quad.predicate.as_ref() != rdf_type);
+    for (quad, line) in outgoing {
+        lines.push(line);
+        if let Some(object) = as_subject(quad.object.as_ref()) {
+            unfold(store, object, subject, &mut labels, &mut lines)?;
+        }
+    }
+    let mut incoming: Vec<(Quad, Line)> = store
+        .quads_for_pattern(None, None, Some(node.into()), default)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|quad| {
+            let line = Line {
+                predicate: inverse_name(&predicate_name(quad.predicate.as_ref(), &mut labels)),
+                value: value(quad.subject.as_ref().into(), &mut labels),
+                sources: sources(store, &quad),
+                nested: false,
+            };
+            (quad, line)
+        })
+        .collect();
+    incoming.sort_by(|a, b| (&a.1.predicate, &a.1.value).cmp(&(&b.1.predicate, &b.1.value)));
+    for (quad, line) in incoming {
+        lines.push(line);
+        unfold(
+            store,
+            quad.subject.as_ref(),
+            subject,
+            &mut labels,
+            &mut lines,
+        )?;
+    }
+
+    if lines.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let width = |nested: bool| {
+        lines
+            .iter()
+            .filter(|l| l.nested == nested)
+            .map(|l| l.predicate.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (top, inner) = (width(false), width(true));
+    for line in &lines {
+        let (indent, width) = if line.nested {
+            ("      ", inner)
+        } else {
+            ("", top)
+        };
+        let sources = if line.sources.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", line.sources)
+        };
+        writeln!(
+            out,
+            "{indent}{:width$}  {}{sources}",
+            line.predicate, line.value
+        )?;
+    }
+    Ok(())
+}
+
+/// Lists the facts of `node` beneath the current line when it is a qualified
+/// fact, leaving out the link back to the entity being described.
+fn unfold(
+    store: &Store,
+    node: NamedOrBlankNodeRef<'_>,
+    described: NamedOrBlankNodeRef<'_>,
+    labels: &mut LabelCache<'_>,
+    lines: &mut Vec<Line>,
+) -> Result<()> {
+    if !(is_qualified_fact(store, node)? || labels.get(node).is_none()) {
+        return Ok(());
+    }
+    let back: TermRef<'_> = match described {
+        NamedOrBlankNodeRef::NamedNode(n) => n.into(),
+        NamedOrBlankNodeRef::BlankNode(n) => n.into(),
+    };
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let rdfs_label = NamedNodeRef::new_unchecked(vocab::RDFS_LABEL);
+    for (quad, mut nested) in facts(store, node, labels)? {
+        let predicate = quad.predicate.as_ref();
+        if quad.object.as_ref() == back || predicate == rdf_type || predicate == rdfs_label {
+            continue;
+        }
+        nested.nested = true;
+        lines.push(nested);
+    }
+    Ok(())
+}
+
+/// Whether one of `node`'s classes is `mk:QualifiedFact` or below it.
+fn is_qualified_fact(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Result<bool> {
+    let default = Some(GraphNameRef::DefaultGraph);
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
+    let target = NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT);
+    let mut pending: Vec<oxigraph::model::Term> = store
+        .quads_for_pattern(Some(node), Some(rdf_type), None, default)
+        .map(|quad| quad.map(|q| q.object))
+        .collect::<Result<_, _>>()?;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(class) = pending.pop() {
+        if class.as_ref() == TermRef::from(target) {
+            return Ok(true);
+        }
+        let Some(class_node) = as_subject(class.as_ref()) else {
+            continue;
+        };
+        if !seen.insert(class.clone()) {
+            continue;
+        }
+        for quad in store.quads_for_pattern(Some(class_node), Some(sub_class_of), None, default) {
+            pending.push(quad?.object);
+        }
+    }
+    Ok(false)
+}
+
+/// Outgoing facts of `subject`, sorted by predicate name then value.
+fn facts(
+    store: &Store,
+    subject: NamedOrBlankNodeRef<'_>,
+    labels: &mut LabelCache<'_>,
+) -> Result<Vec<(Quad, Line)>> {
+    let mut facts: Vec<(Quad, Line)> = store
+        .quads_for_pattern(Some(subject), None, None, Some(GraphNameRef::DefaultGraph))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|quad| {
+            let line = Line {
+                predicate: predicate_name(quad.predicate.as_ref(), labels),
+                value: value(quad.object.as_ref(), labels),
+                sources: sources(store, &quad),
+                nested: false,
+            };
+            (quad, line)
+        })
+        .collect();
+    facts.sort_by(|a, b| (&a.1.predicate, &a.1.value).cmp(&(&b.1.predicate, &b.1.value)));
+    Ok(facts)
+}
+
+fn as_subject(term: TermRef<'_>) -> Option<NamedOrBlankNodeRef<'_>> {
+    match term {
+        TermRef::NamedNode(node) => Some(node.into()),
+        TermRef::BlankNode(node) => Some(node.into()),
+        TermRef::Literal(_) => None,
+    }
+}
+
+/// The predicate's label if the ontology gives one, else its compact IRI.
+fn predicate_name(predicate: NamedNodeRef<'_>, labels: &mut LabelCache<'_>) -> String {
+    labels
+        .get(predicate.into())
+        .map_or_else(|| labels::compact(predicate.as_str()), str::to_owned)
+}
+
+/// How an incoming fact is named: "is creator of", but "friend of
+/// (inverse)" where "is friend of of" would not read.
+fn inverse_name(name: &str) -> String {
+    const PREPOSITIONS: &[&str] = &["of", "to", "by", "for", "from", "with", "in", "on", "at"];
+    let ends_with_preposition = name
+        .rsplit(' ')
+        .next()
+        .is_some_and(|last| name.contains(' ') && PREPOSITIONS.contains(&last));
+    if ends_with_preposition {
+        format!("{name} (inverse)")
+    } else {
+        format!("is {name} of")
+    }
+}
+
+/// `Label (mkd:x)` for a labelled node, the compact IRI otherwise; a
+/// literal's value, with its language tag if any.
+fn value(term: TermRef<'_>, labels: &mut LabelCache<'_>) -> String {
+    match term {
+        TermRef::NamedNode(node) => {
+            let compact = labels::compact(node.as_str());
+            match labels.get(node.into()) {
+                Some(label) => format!("{label} ({compact})"),
+                None => compact,
+            }
+        }
+        TermRef::BlankNode(node) => node.to_string(),
+        TermRef::Literal(literal) => match literal.language() {
+            Some(language) => format!("{} @{language}", literal.value()),
+            None => literal.value().to_owned(),
+        },
+    }
+}
+
+/// The named graphs stating this triple, by short name, sorted.
+fn sources(store: &Store, quad: &Quad) -> String {
+    let mut graphs: Vec<String> = store
+        .quads_for_pattern(
+            Some(quad.subject.as_ref()),
+            Some(quad.predicate.as_ref()),
+            Some(quad.object.as_ref()),
+            None,
+        )
+        .flatten()
+        .filter_map(|q| match q.graph_name {
+            GraphName::NamedNode(node) => Some(labels::graph_name(node.as_str())),
+            GraphName::BlankNode(node) => Some(node.to_string()),
+            GraphName::DefaultGraph => None,
+        })
+        .collect();
+    graphs.sort();
+    graphs.join(", ")
+}

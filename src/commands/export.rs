@@ -1,0 +1,142 @@
+//! `missions-kg export`: write the merged view, one graph, or the dataset.
+//!
+//! `--graph all` writes every named graph plus the default-graph triples
+//! that are in no named graph, so loading the export again (which
+//! materializes the merged view) rebuilds the same dataset.
+
+use crate::cli::ExportArgs;
+use crate::commands::write_output;
+use crate::config::Config;
+use crate::error::Failure;
+use crate::format::{self, OutputFormat, Payload};
+use crate::labels;
+use crate::store;
+use crate::vocab;
+use anyhow::Result;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad};
+use oxigraph::store::Store;
+
+pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
+    let payload = if args.graph == "all" {
+        Payload::Dataset
+    } else {
+        Payload::Graph
+    };
+    // Never a table, so whether stdout is a terminal does not matter.
+    let format = format::resolve(
+        args.format.as_deref(),
+        args.output.as_deref(),
+        payload,
+        false,
+    )?;
+    let OutputFormat::Rdf(format) = format else {
+        unreachable!("graph payloads resolve to RDF formats");
+    };
+    let store = store::load_store(config)?;
+    let quads = match args.graph.as_str() {
+        "all" => dataset_quads(&store)?,
+        "default" => graph_quads(&store, GraphNameRef::DefaultGraph)?,
+        name => {
+            let graph = find_graph(&store, name)?;
+            graph_quads(&store, graph.as_ref().into())?
+        }
+    };
+    write_output(args.output.as_deref(), |out| {
+        format::write_quads(quads, format, out)
+    })
+}
+
+fn graph_quads(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
+    Ok(store
+        .quads_for_pattern(None, None, None, Some(graph))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Named graphs in full, plus default-graph triples no named graph holds.
+fn dataset_quads(store: &Store) -> Result<Vec<Quad>> {
+    let mut quads = Vec::new();
+    for quad in store.iter() {
+        let quad = quad?;
+        if quad.graph_name.is_default_graph() {
+            let in_named_graph = store
+                .quads_for_pattern(
+                    Some(quad.subject.as_ref()),
+                    Some(quad.predicate.as_ref()),
+                    Some(quad.object.as_ref()),
+                    None,
+                )
+                .flatten()
+                .any(|q| !q.graph_name.is_default_graph());
+            if in_named_graph {
+                continue;
+            }
+        }
+        quads.push(quad);
+    }
+    Ok(quads)
+}
+
+/// A graph by IRI, prefixed name, or short name (`article-000`, `ontology`).
+fn find_graph(store: &Store, name: &str) -> Result<NamedNode> {
+    let candidates = [
+        name.strip_prefix('<')
+            .and_then(|n| n.strip_suffix('>'))
+            .map(str::to_owned),
+        vocab::expand(name),
+        Some(name.to_owned()),
+        Some(format!("{}{name}", vocab::MKS)),
+        Some(format!("{}{name}", vocab::MKG)),
+    ];
+    for iri in candidates.into_iter().flatten() {
+        if let Ok(node) = NamedNode::new(iri) {
+            if store.contains_named_graph(node.as_ref())? {
+                return Ok(node);
+            }
+        }
+    }
+    let mut names: Vec<String> = store
+        .named_graphs()
+        .filter_map(Result::ok)
+        .map(|graph| match graph {
+            NamedOrBlankNode::NamedNode(node) => labels::graph_name(node.as_str()),
+            NamedOrBlankNode::BlankNode(node) => node.to_string(),
+        })
+        .collect();
+    names.sort();
+    Err(Failure::new(format!(
+        "no graph '{name}'; use default, all, or one of: {}",
+        names.join(", ")
+    ))
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::GraphName;
+
+    #[test]
+    fn dataset_keeps_only_unsourced_default_triples() {
+        let n = |s: &str| NamedNode::new_unchecked(format!("http://e.org/{s}"));
+        let mut quads = vec![
+            Quad::new(n("a"), n("p"), n("b"), n("g")),
+            Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph),
+        ];
+        store::materialize(&mut quads);
+        let store = Store::new().unwrap();
+        store.extend(quads).unwrap();
+        let mut exported: Vec<String> = dataset_quads(&store)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        exported.sort();
+        assert_eq!(
+            exported,
+            [
+                "<http://e.org/a> <http://e.org/p> <http://e.org/b> <http://e.org/g>",
+                "<http://e.org/c> <http://e.org/p> <http://e.org/d>"
+            ]
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! `missions-kg query`: run a stored query, a file, stdin or SPARQL text.
+
+use crate::catalog::{Catalog, StoredQuery};
+use crate::cli::QueryArgs;
+use crate::commands::write_output;
+use crate::config::Config;
+use crate::format::{self, Payload};
+use crate::sparql;
+use crate::store;
+use anyhow::{Context, Result};
+use oxigraph::sparql::QueryResults;
+use std::io::Read;
+use std::path::Path;
+
+/// Where the query text came from, for error messages and typed params.
+struct Source {
+    text: String,
+    origin: String,
+    stored: Option<StoredQuery>,
+}
+
+pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
+    let source = find_query(&args.query)?;
+    let mut prepared = sparql::prepare(&source.text, &source.origin)?;
+    let store = store::load_store(config)?;
+    for (variable, value) in sparql::bindings(&store, source.stored.as_ref(), &args.params)? {
+        prepared = prepared.bind(variable, value);
+    }
+    let results = prepared
+        .execute(&store, args.timeout)
+        .map_err(|e| sparql::explain_timeout(e, args.timeout))?;
+    let payload = match results {
+        QueryResults::Graph(_) => Payload::Graph,
+        QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
+    };
+    let format = format::resolve(
+        args.format.as_deref(),
+        args.output.as_deref(),
+        payload,
+        config.is_terminal,
+    )?;
+    write_output(args.output.as_deref(), |out| {
+        format::write_results(results, format, &store, out)
+    })
+    .map_err(|e| sparql::explain_timeout(e, args.timeout))
+}
+
+/// Resolves QUERY: a stored query name, `-` (stdin), an existing file (or
+/// anything ending in `.rq`), else SPARQL text. A single word that is
+/// none of these is taken as a mistyped stored query name.
+fn find_query(query: &str) -> Result<Source> {
+    let catalog = Catalog::embedded()?;
+    if let Some(stored) = catalog.get(query) {
+        return Ok(Source {
+            text: stored.sparql.clone(),
+            origin: format!("'{}'", stored.name),
+            stored: Some(stored.clone()),
+        });
+    }
+    let (text, origin) = if query == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the query from stdin")?;
+        (text, "on stdin".to_owned())
+    } else if Path::new(query).is_file() || query.ends_with(".rq") {
+        let text = std::fs::read_to_string(query)
+            .with_context(|| format!("cannot read query file {query}"))?;
+        (text, format!("'{query}'"))
+    } else if is_name(query) {
+        return Err(catalog.unknown(query));
+    } else {
+        (query.to_owned(), "text".to_owned())
+    };
+    // A file with a `#+` header gets typed parameters like a stored query.
+    let stored = if text.starts_with("#+") {
+        let name = Path::new(query)
+            .file_stem()
+            .map_or_else(|| "stdin".into(), |s| s.to_string_lossy().into_owned());
+        Some(StoredQuery::parse(&name, &origin, &text)?)
+    } else {
+        None
+    };
+    Ok(Source {
+        text,
+        origin,
+        stored,
+    })
+}
+
+/// Looks like a stored query name: kebab-case letters and digits.
+fn is_name(query: &str) -> bool {
+    !query.is_empty()
+        && query
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,7 @@
+//! The ontology, data and stored queries compiled into the binary.
+//!
+//! `build.rs` writes the lists; each entry is `(path relative to the crate
+//! root, file text)`, sorted by path. `store` reads `ONTOLOGY` and `DATA`,
+//! `catalog` reads `QUERIES`.
+
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -1,0 +1,196 @@
+//! Finding the entity a user means: by label, slug, prefixed name or IRI.
+//!
+//! Used by `describe` and by `entity` query parameters. Labels are compared
+//! without case or accents ("Viviès" = "vivies"), so users need not type
+//! French diacritics. Several matches are an error listing them; no match is
+//! an error naming the closest labels.
+
+use crate::error::Failure;
+use crate::labels::{self, LabelCache};
+use crate::vocab;
+use anyhow::Result;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, TermRef};
+use oxigraph::store::Store;
+use std::collections::BTreeSet;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// The IRI `input` names, or an error explaining why there is not exactly one.
+pub fn resolve(store: &Store, input: &str) -> Result<NamedNode> {
+    let input = input.trim();
+    if let Some(iri) = explicit_iri(input) {
+        let node = NamedNode::new(&iri)
+            .map_err(|e| Failure::new(format!("'{input}' is not a valid IRI: {e}")))?;
+        if is_known(store, node.as_ref()) {
+            return Ok(node);
+        }
+        return Err(no_match(store, input).into());
+    }
+    let wanted = normalize(input);
+    let mut candidates = BTreeSet::new();
+    for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
+        for quad in store
+            .quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .flatten()
+        {
+            if let (NamedOrBlankNode::NamedNode(subject), TermRef::Literal(label)) =
+                (&quad.subject, quad.object.as_ref())
+            {
+                if normalize(label.value()) == wanted {
+                    candidates.insert(subject.clone());
+                }
+            }
+        }
+    }
+    let slug = NamedNode::new(format!("{}{input}", vocab::MKD));
+    if let Ok(slug) = slug {
+        if is_known(store, slug.as_ref()) {
+            candidates.insert(slug);
+        }
+    }
+    let mut candidates: Vec<NamedNode> = candidates.into_iter().collect();
+    match candidates.len() {
+        0 => Err(no_match(store, input).into()),
+        1 => Ok(candidates.remove(0)),
+        _ => Err(ambiguous(store, input, &candidates).into()),
+    }
+}
+
+const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+
+/// `<IRI>`, an absolute IRI, or a name with a predeclared prefix.
+fn explicit_iri(input: &str) -> Option<String> {
+    if let Some(inner) = input.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+        return Some(inner.to_owned());
+    }
+    if input.contains("://") {
+        return Some(input.to_owned());
+    }
+    vocab::expand(input)
+}
+
+/// The IRI is used somewhere in the merged view.
+fn is_known(store: &Store, node: NamedNodeRef<'_>) -> bool {
+    let default = Some(GraphNameRef::DefaultGraph);
+    store
+        .quads_for_pattern(Some(node.into()), None, None, default)
+        .next()
+        .is_some()
+        || store
+            .quads_for_pattern(None, None, Some(node.into()), default)
+            .next()
+            .is_some()
+}
+
+/// Lowercase, decomposed, without combining marks, spaces collapsed.
+pub fn normalize(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn ambiguous(store: &Store, input: &str, candidates: &[NamedNode]) -> Failure {
+    let mut cache = LabelCache::new(store);
+    let lines: Vec<String> = candidates
+        .iter()
+        .map(|node| {
+            let label = cache.get(node.as_ref().into()).unwrap_or("").to_owned();
+            let classes: Vec<String> = store
+                .quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(NamedNodeRef::new_unchecked(vocab::RDF_TYPE)),
+                    None,
+                    Some(GraphNameRef::DefaultGraph),
+                )
+                .flatten()
+                .map(|quad| match quad.object.as_ref() {
+                    TermRef::NamedNode(class) => labels::compact(class.as_str()),
+                    other => other.to_string(),
+                })
+                .collect();
+            format!(
+                "  {}  {label}  ({})",
+                labels::compact(node.as_str()),
+                classes.join(", ")
+            )
+        })
+        .collect();
+    Failure::new(format!(
+        "'{input}' matches {} entities; name one by slug or IRI:\n{}",
+        candidates.len(),
+        lines.join("\n")
+    ))
+}
+
+fn no_match(store: &Store, input: &str) -> Failure {
+    let wanted = normalize(input);
+    let mut scored: Vec<(f64, String)> = Vec::new();
+    for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
+        for quad in store
+            .quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .flatten()
+        {
+            if let TermRef::Literal(label) = quad.object.as_ref() {
+                let candidate = normalize(label.value());
+                // A label containing what was typed is the best hint.
+                let score = if candidate.contains(&wanted) {
+                    1.0
+                } else {
+                    strsim::jaro_winkler(&wanted, &candidate)
+                };
+                scored.push((score, label.value().to_owned()));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    let nearest: Vec<String> = scored
+        .into_iter()
+        .filter(|(score, _)| *score > 0.75)
+        .take(3)
+        .map(|(_, label)| format!("'{label}'"))
+        .collect();
+    let message = if nearest.is_empty() {
+        format!("no entity matches '{input}'")
+    } else {
+        format!(
+            "no entity matches '{input}'; nearest labels: {}",
+            nearest.join(", ")
+        )
+    };
+    Failure::new(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_case_accents_and_spaces() {
+        assert_eq!(normalize("  Viviès   ÉTÉ "), "vivies ete");
+    }
+
+    #[test]
+    fn recognizes_explicit_iris() {
+        assert_eq!(
+            explicit_iri("mkd:x").as_deref(),
+            Some("https://w3id.org/missions-kg/id/x")
+        );
+        assert_eq!(explicit_iri("<urn:x>").as_deref(), Some("urn:x"));
+        assert_eq!(explicit_iri("Julien Lacombe"), None);
+    }
+}

@@ -1,0 +1,65 @@
+//! Exit codes and the error type that carries one.
+//!
+//! Every command returns `anyhow::Result`; `main` maps an error to an exit
+//! code by looking for a [`Failure`] in the chain (default 1) and treats a
+//! closed pipe as success. clap exits with 2 on usage errors by itself.
+
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+/// A query or data error: exit code 1.
+pub const FAILURE: u8 = 1;
+/// A usage error (what clap uses too): exit code 2.
+pub const USAGE: u8 = 2;
+
+/// An error whose message is complete as is, with the exit code to use.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A query or data error.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            code: FAILURE,
+            message: message.into(),
+        }
+    }
+
+    /// A usage error: the command line asked for something impossible.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// True when the error comes from writing to a closed pipe (`| head`).
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The exit code for an error that reached `main`.
+pub fn exit_code(error: &anyhow::Error) -> ExitCode {
+    let code = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>())
+        .map_or(FAILURE, |failure| failure.code);
+    ExitCode::from(code)
+}

@@ -1,0 +1,379 @@
+//! Output formats: which one to use, and writing results and graphs in it.
+//!
+//! [`resolve`] is the only place a format is chosen: from `--format`, else
+//! from the `--output` extension, else a default for what is being written.
+//! Writers take an `impl Write`; the command decides whether that is stdout
+//! or a file. Graph output is always sorted, so it is deterministic.
+
+mod table;
+mod turtle;
+
+pub use table::TableWriter;
+
+use crate::error::Failure;
+use crate::vocab;
+use anyhow::{Context, Result};
+use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+use oxigraph::model::{GraphName, GraphNameRef, Quad, TermRef};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{QueryResults, QuerySolutionIter};
+use oxigraph::store::Store;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+/// A resolved output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// A human-readable table (comfy-table), with compact IRIs and labels.
+    Table,
+    /// A W3C SPARQL results format (also used for `stats` as tsv or json).
+    Results(QueryResultsFormat),
+    /// An RDF syntax.
+    Rdf(RdfFormat),
+}
+
+/// What is being written; decides the valid formats and the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// SELECT or ASK results.
+    Results,
+    /// Triples (CONSTRUCT, DESCRIBE, or the export of one graph).
+    Graph,
+    /// Quads in several graphs (`export --graph all`).
+    Dataset,
+    /// A report such as `stats`: table, tsv or json.
+    Report,
+}
+
+const JSON_LD: RdfFormat = RdfFormat::JsonLd {
+    profile: JsonLdProfileSet::empty(),
+};
+
+/// Every format name, in the order they are listed in errors. A name may map
+/// to one format per payload (`json`, `xml`).
+const NAMES: &[(&str, OutputFormat)] = &[
+    ("table", OutputFormat::Table),
+    ("csv", OutputFormat::Results(QueryResultsFormat::Csv)),
+    ("tsv", OutputFormat::Results(QueryResultsFormat::Tsv)),
+    ("json", OutputFormat::Results(QueryResultsFormat::Json)),
+    ("xml", OutputFormat::Results(QueryResultsFormat::Xml)),
+    ("turtle", OutputFormat::Rdf(RdfFormat::Turtle)),
+    ("trig", OutputFormat::Rdf(RdfFormat::TriG)),
+    ("ntriples", OutputFormat::Rdf(RdfFormat::NTriples)),
+    ("nquads", OutputFormat::Rdf(RdfFormat::NQuads)),
+    ("jsonld", OutputFormat::Rdf(JSON_LD)),
+    ("rdfxml", OutputFormat::Rdf(RdfFormat::RdfXml)),
+];
+
+/// Other spellings and file extensions.
+const ALIASES: &[(&str, OutputFormat)] = &[
+    ("srj", OutputFormat::Results(QueryResultsFormat::Json)),
+    ("srx", OutputFormat::Results(QueryResultsFormat::Xml)),
+    ("ttl", OutputFormat::Rdf(RdfFormat::Turtle)),
+    ("nt", OutputFormat::Rdf(RdfFormat::NTriples)),
+    ("nq", OutputFormat::Rdf(RdfFormat::NQuads)),
+    ("json-ld", OutputFormat::Rdf(JSON_LD)),
+    ("json", OutputFormat::Rdf(JSON_LD)),
+    ("rdf", OutputFormat::Rdf(RdfFormat::RdfXml)),
+    ("owl", OutputFormat::Rdf(RdfFormat::RdfXml)),
+    ("xml", OutputFormat::Rdf(RdfFormat::RdfXml)),
+];
+
+impl Payload {
+    fn accepts(self, format: OutputFormat) -> bool {
+        match (self, format) {
+            (Self::Results, OutputFormat::Table | OutputFormat::Results(_)) => true,
+            (Self::Graph, OutputFormat::Rdf(_)) => true,
+            (Self::Dataset, OutputFormat::Rdf(f)) => f.supports_datasets(),
+            (Self::Report, OutputFormat::Table) => true,
+            (Self::Report, OutputFormat::Results(f)) => {
+                matches!(f, QueryResultsFormat::Tsv | QueryResultsFormat::Json)
+            }
+            _ => false,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Results => "SELECT and ASK results",
+            Self::Graph => "a graph (CONSTRUCT, DESCRIBE, export)",
+            Self::Dataset => "several graphs (--graph all)",
+            Self::Report => "this report",
+        }
+    }
+
+    /// The valid names, comma-separated, for error messages.
+    fn valid_names(self) -> String {
+        NAMES
+            .iter()
+            .filter(|(_, format)| self.accepts(*format))
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn default_format(self, to_terminal: bool) -> OutputFormat {
+        match self {
+            Self::Results | Self::Report if to_terminal => OutputFormat::Table,
+            Self::Results | Self::Report => OutputFormat::Results(QueryResultsFormat::Tsv),
+            Self::Graph => OutputFormat::Rdf(RdfFormat::Turtle),
+            Self::Dataset => OutputFormat::Rdf(RdfFormat::TriG),
+        }
+    }
+}
+
+/// Chooses the output format: `--format` name, else the extension of
+/// `--output`, else the default for `payload` (a table only when writing to
+/// a terminal). A name that is unknown or wrong for the payload is a usage
+/// error listing the valid names.
+pub fn resolve(
+    name: Option<&str>,
+    output: Option<&Path>,
+    payload: Payload,
+    is_terminal: bool,
+) -> Result<OutputFormat, Failure> {
+    let lookup = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        let mut candidates = NAMES
+            .iter()
+            .chain(ALIASES)
+            .filter(|(n, _)| *n == name)
+            .map(|(_, format)| *format)
+            .peekable();
+        let first = candidates.peek().copied();
+        candidates.find(|f| payload.accepts(*f)).ok_or(first)
+    };
+    if let Some(name) = name {
+        return lookup(name).map_err(|known| {
+            let valid = payload.valid_names();
+            Failure::usage(match known {
+                None => format!("unknown format '{name}'; valid formats: {valid}"),
+                Some(_) if payload == Payload::Dataset => format!(
+                    "format '{name}' holds a single graph; use a dataset format for --graph all: {valid}"
+                ),
+                Some(_) => format!(
+                    "format '{name}' cannot hold {}; use one of: {valid}",
+                    payload.describe()
+                ),
+            })
+        });
+    }
+    if let Some(extension) = output
+        .and_then(Path::extension)
+        .and_then(|extension| extension.to_str())
+    {
+        if let Ok(format) = lookup(extension) {
+            return Ok(format);
+        }
+    }
+    Ok(payload.default_format(is_terminal && output.is_none()))
+}
+
+/// Writes query results; the payload of `format` must match `results`.
+pub fn write_results(
+    results: QueryResults<'_>,
+    format: OutputFormat,
+    store: &Store,
+    out: &mut impl Write,
+) -> Result<()> {
+    match (results, format) {
+        (QueryResults::Solutions(solutions), OutputFormat::Table) => {
+            let mut table =
+                TableWriter::new(store, solutions.variables().iter().map(|v| v.as_str()));
+            for solution in solutions {
+                let solution = solution?;
+                table.push(solution.values().iter().map(Option::as_ref))?;
+            }
+            table.write(out)
+        }
+        (QueryResults::Solutions(solutions), OutputFormat::Results(format)) => {
+            write_solutions(solutions, format, out)
+        }
+        (QueryResults::Boolean(value), OutputFormat::Table) => {
+            let mut table = TableWriter::new(store, ["result"]);
+            table.push_text([value.to_string()]);
+            table.write(out)
+        }
+        (QueryResults::Boolean(value), OutputFormat::Results(format)) => {
+            // sparesults ends the document without a newline; a shell
+            // prompt should not follow `true` on the same line.
+            QueryResultsSerializer::from_format(format)
+                .serialize_boolean_to_writer(&mut *out, value)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        (QueryResults::Graph(triples), OutputFormat::Rdf(format)) => {
+            let quads = triples
+                .map(|triple| triple.map(|t| t.in_graph(GraphNameRef::DefaultGraph.into_owned())))
+                .collect::<Result<Vec<_>, _>>()?;
+            write_quads(quads, format, out)
+        }
+        _ => unreachable!("resolve() only returns formats valid for the payload"),
+    }
+}
+
+fn write_solutions(
+    solutions: QuerySolutionIter<'_>,
+    format: QueryResultsFormat,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut writer = QueryResultsSerializer::from_format(format)
+        .serialize_solutions_to_writer(out, solutions.variables().to_vec())?;
+    for solution in solutions {
+        writer.serialize(&solution?)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Writes quads sorted by graph, subject, predicate (`rdf:type` first) and
+/// object. Turtle and TriG use our own pretty writer; the other syntaxes
+/// use Oxigraph's serializers fed in that order.
+pub fn write_quads(mut quads: Vec<Quad>, format: RdfFormat, out: &mut impl Write) -> Result<()> {
+    if !format.supports_datasets() {
+        // A triple syntax: the graphs merge (duplicates go in sort_quads).
+        for quad in &mut quads {
+            quad.graph_name = GraphName::DefaultGraph;
+        }
+    }
+    let quads = sort_quads(quads);
+    match format {
+        RdfFormat::Turtle | RdfFormat::TriG => turtle::write(&quads, out)?,
+        _ => {
+            let mut serializer = RdfSerializer::from_format(format);
+            if matches!(format, RdfFormat::RdfXml | RdfFormat::JsonLd { .. }) {
+                for (name, iri) in used_prefixes(&quads) {
+                    serializer = serializer
+                        .with_prefix(name, iri)
+                        .context("invalid prefix")?;
+                }
+            }
+            let mut writer = serializer.for_writer(out);
+            for quad in &quads {
+                if format.supports_datasets() {
+                    writer.serialize_quad(quad)?;
+                } else {
+                    writer.serialize_triple(quad.as_ref())?;
+                }
+            }
+            writer.finish()?;
+        }
+    }
+    Ok(())
+}
+
+/// Sorts quads into the canonical export order (and drops duplicates).
+fn sort_quads(quads: Vec<Quad>) -> Vec<Quad> {
+    let mut keyed: Vec<_> = quads
+        .into_iter()
+        .map(|quad| {
+            let key = (
+                // The default graph first: "" sorts before any `<IRI>`.
+                if quad.graph_name.is_default_graph() {
+                    String::new()
+                } else {
+                    quad.graph_name.to_string()
+                },
+                quad.subject.to_string(),
+                quad.predicate.as_str() != vocab::RDF_TYPE,
+                quad.predicate.to_string(),
+                quad.object.to_string(),
+            );
+            (key, quad)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    keyed.into_iter().map(|(_, quad)| quad).collect()
+}
+
+/// The predeclared prefixes that some IRI in `quads` can be written with.
+fn used_prefixes(quads: &[Quad]) -> BTreeSet<(&'static str, &'static str)> {
+    let mut used = BTreeSet::new();
+    let mut note = |iri: &str| {
+        if let Some(compact) = vocab::compact(iri) {
+            let name = compact.split_once(':').map_or("", |(name, _)| name);
+            if let Some(entry) = vocab::PREFIXES.iter().find(|(n, _)| *n == name) {
+                used.insert(*entry);
+            }
+        }
+    };
+    for quad in quads {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(node) = &quad.subject {
+            note(node.as_str());
+        }
+        // `rdf:type` is written `a` in Turtle and needs no prefix.
+        if quad.predicate.as_str() != vocab::RDF_TYPE {
+            note(quad.predicate.as_str());
+        }
+        match quad.object.as_ref() {
+            TermRef::NamedNode(node) => note(node.as_str()),
+            // Strings and language-tagged strings are written without a datatype.
+            TermRef::Literal(literal)
+                if literal.language().is_none()
+                    && literal.datatype() != oxigraph::model::vocab::xsd::STRING =>
+            {
+                note(literal.datatype().as_str());
+            }
+            _ => (),
+        }
+        if let GraphNameRef::NamedNode(node) = quad.graph_name.as_ref() {
+            note(node.as_str());
+        }
+    }
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_names_extensions_and_defaults() {
+        let tsv = OutputFormat::Results(QueryResultsFormat::Tsv);
+        assert_eq!(
+            resolve(None, None, Payload::Results, true).unwrap(),
+            OutputFormat::Table
+        );
+        assert_eq!(resolve(None, None, Payload::Results, false).unwrap(), tsv);
+        assert_eq!(
+            resolve(None, Some(Path::new("x.tsv")), Payload::Results, true).unwrap(),
+            tsv
+        );
+        assert_eq!(
+            resolve(None, Some(Path::new("x.out")), Payload::Results, true).unwrap(),
+            tsv
+        );
+        assert_eq!(
+            resolve(Some("json"), None, Payload::Graph, true).unwrap(),
+            OutputFormat::Rdf(JSON_LD)
+        );
+        assert_eq!(
+            resolve(None, Some(Path::new("x.xml")), Payload::Graph, true).unwrap(),
+            OutputFormat::Rdf(RdfFormat::RdfXml)
+        );
+        assert_eq!(
+            resolve(None, None, Payload::Dataset, true).unwrap(),
+            OutputFormat::Rdf(RdfFormat::TriG)
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_and_mismatched_formats() {
+        let error = resolve(Some("yaml"), None, Payload::Results, true).unwrap_err();
+        assert_eq!(
+            error.message,
+            "unknown format 'yaml'; valid formats: table, csv, tsv, json, xml"
+        );
+        let error = resolve(Some("turtle"), None, Payload::Results, true).unwrap_err();
+        assert!(error.message.contains("cannot hold SELECT and ASK results"));
+        let error = resolve(Some("turtle"), None, Payload::Dataset, true).unwrap_err();
+        assert!(
+            error.message.contains("trig, nquads, jsonld"),
+            "{}",
+            error.message
+        );
+        assert!(resolve(Some("csv"), None, Payload::Report, true).is_err());
+    }
+}

@@ -1,0 +1,68 @@
+//! Tables for people: IRIs compacted and followed by their label, literals
+//! shown as their bare lexical value.
+
+use crate::labels::{self, LabelCache};
+use anyhow::Result;
+use comfy_table::{presets, Table};
+use oxigraph::model::TermRef;
+use oxigraph::store::Store;
+use std::io::Write;
+
+/// Collects rows, then prints them as one comfy-table.
+pub struct TableWriter<'a> {
+    labels: LabelCache<'a>,
+    table: Table,
+}
+
+impl<'a> TableWriter<'a> {
+    pub fn new<'h>(store: &'a Store, header: impl IntoIterator<Item = &'h str>) -> Self {
+        let mut table = Table::new();
+        table.load_preset(presets::UTF8_FULL_CONDENSED);
+        table.set_header(header);
+        Self {
+            labels: LabelCache::new(store),
+            table,
+        }
+    }
+
+    /// Adds a row of terms; unbound values are empty cells.
+    pub fn push<'t>(
+        &mut self,
+        row: impl IntoIterator<Item = Option<&'t oxigraph::model::Term>>,
+    ) -> Result<()> {
+        let cells: Vec<String> = row
+            .into_iter()
+            .map(|term| term.map_or_else(String::new, |t| term_cell(t.as_ref(), &mut self.labels)))
+            .collect();
+        self.table.add_row(cells);
+        Ok(())
+    }
+
+    /// Adds a row of ready-made text.
+    pub fn push_text(&mut self, row: impl IntoIterator<Item = String>) {
+        self.table.add_row(row);
+    }
+
+    pub fn write(self, out: &mut impl Write) -> Result<()> {
+        writeln!(out, "{}", self.table)?;
+        Ok(())
+    }
+}
+
+/// How a term is shown to people: `mkd:x (Label)`, or a literal's value.
+fn term_cell(term: TermRef<'_>, labels: &mut LabelCache<'_>) -> String {
+    match term {
+        TermRef::NamedNode(node) => {
+            let name = labels::compact(node.as_str());
+            match labels.get(node.into()) {
+                Some(label) => format!("{name} ({label})"),
+                None => name,
+            }
+        }
+        TermRef::BlankNode(node) => match labels.get(node.into()) {
+            Some(label) => format!("{node} ({label})"),
+            None => node.to_string(),
+        },
+        TermRef::Literal(literal) => literal.value().to_owned(),
+    }
+}

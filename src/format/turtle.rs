@@ -1,0 +1,198 @@
+//! A small pretty writer for Turtle and TriG.
+//!
+//! Oxigraph's serializer is streaming: it cannot sort, and it declares
+//! prefixes by length. We want diff-friendly exports, so this writer takes
+//! quads already sorted by `format::sort_quads` and prints: the used
+//! predeclared prefixes (alphabetical), then one block per subject with
+//! `;` between predicates and `,` between objects, one graph block per named
+//! graph. Turtle is TriG without named graphs, so one writer serves both.
+
+use crate::vocab;
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{GraphNameRef, Literal, LiteralRef, NamedNodeRef, Quad, TermRef};
+use std::io::{self, Write};
+
+/// Writes `quads` (sorted, no duplicates) as Turtle, or TriG when some quad
+/// is in a named graph.
+pub fn write(quads: &[Quad], out: &mut impl Write) -> io::Result<()> {
+    let prefixes = super::used_prefixes(quads);
+    for (name, iri) in &prefixes {
+        writeln!(out, "@prefix {name}: <{iri}> .")?;
+    }
+    let mut graph_start = 0;
+    while graph_start < quads.len() {
+        let graph = quads[graph_start].graph_name.as_ref();
+        let graph_end = graph_start
+            + quads[graph_start..]
+                .iter()
+                .take_while(|q| q.graph_name.as_ref() == graph)
+                .count();
+        let indent = match graph {
+            GraphNameRef::DefaultGraph => "",
+            GraphNameRef::NamedNode(node) => {
+                writeln!(out, "\n{} {{", named_node(node))?;
+                "    "
+            }
+            GraphNameRef::BlankNode(node) => {
+                writeln!(out, "\n{node} {{")?;
+                "    "
+            }
+        };
+        write_triples(&quads[graph_start..graph_end], indent, out)?;
+        if !graph.is_default_graph() {
+            writeln!(out, "}}")?;
+        }
+        graph_start = graph_end;
+    }
+    Ok(())
+}
+
+/// One graph's triples, grouped by subject then predicate.
+fn write_triples(quads: &[Quad], indent: &str, out: &mut impl Write) -> io::Result<()> {
+    let mut previous: Option<&Quad> = None;
+    for quad in quads {
+        match previous {
+            Some(p) if p.subject == quad.subject && p.predicate == quad.predicate => {
+                write!(out, ", ")?;
+            }
+            Some(p) if p.subject == quad.subject => {
+                write!(
+                    out,
+                    " ;\n{indent}    {} ",
+                    predicate(quad.predicate.as_ref())
+                )?;
+            }
+            _ => {
+                if previous.is_some() {
+                    writeln!(out, " .")?;
+                }
+                // A blank line between subjects, and after the prefixes.
+                if previous.is_some() || indent.is_empty() {
+                    writeln!(out)?;
+                }
+                write!(
+                    out,
+                    "{indent}{} {} ",
+                    term(quad.subject.as_ref().into()),
+                    predicate(quad.predicate.as_ref())
+                )?;
+            }
+        }
+        write!(out, "{}", term(quad.object.as_ref()))?;
+        previous = Some(quad);
+    }
+    if previous.is_some() {
+        writeln!(out, " .")?;
+    }
+    Ok(())
+}
+
+fn predicate(node: NamedNodeRef<'_>) -> String {
+    if node.as_str() == vocab::RDF_TYPE {
+        "a".to_owned()
+    } else {
+        named_node(node)
+    }
+}
+
+fn named_node(node: NamedNodeRef<'_>) -> String {
+    vocab::compact(node.as_str()).unwrap_or_else(|| node.to_string())
+}
+
+fn term(term: TermRef<'_>) -> String {
+    match term {
+        TermRef::NamedNode(node) => named_node(node),
+        TermRef::Literal(literal) => self::literal(literal),
+        other => other.to_string(),
+    }
+}
+
+/// Plain and language-tagged strings use the N-Triples form (valid Turtle);
+/// canonical numbers and booleans are written bare, as Turtle allows.
+fn literal(literal: LiteralRef<'_>) -> String {
+    let value = literal.value();
+    let datatype = literal.datatype();
+    if literal.language().is_some() || datatype == xsd::STRING {
+        return literal.to_string();
+    }
+    let bare = match datatype {
+        xsd::INTEGER => is_integer(value),
+        xsd::DECIMAL => value
+            .split_once('.')
+            .is_some_and(|(int, frac)| (int.is_empty() || is_integer(int)) && is_digits(frac)),
+        xsd::BOOLEAN => matches!(value, "true" | "false"),
+        _ => false,
+    };
+    if bare {
+        value.to_owned()
+    } else {
+        format!(
+            "{}^^{}",
+            Literal::new_simple_literal(value),
+            named_node(datatype)
+        )
+    }
+}
+
+fn is_integer(value: &str) -> bool {
+    is_digits(value.strip_prefix(['+', '-']).unwrap_or(value))
+}
+
+fn is_digits(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{GraphName, NamedNode};
+
+    fn mkd(slug: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}{slug}", vocab::MKD))
+    }
+
+    #[test]
+    fn writes_grouped_turtle_and_trig() {
+        let label = NamedNode::new_unchecked(vocab::RDFS_LABEL);
+        let type_ = NamedNode::new_unchecked(vocab::RDF_TYPE);
+        let quads = super::super::sort_quads(vec![
+            Quad::new(
+                mkd("a"),
+                label.clone(),
+                Literal::new_language_tagged_literal_unchecked("A", "fr"),
+                GraphName::DefaultGraph,
+            ),
+            Quad::new(mkd("a"), type_.clone(), mkd("T"), GraphName::DefaultGraph),
+            Quad::new(
+                mkd("a"),
+                mkd("p"),
+                Literal::from(3),
+                GraphName::DefaultGraph,
+            ),
+            Quad::new(
+                mkd("a"),
+                mkd("p"),
+                Literal::new_typed_literal("2020-01-01", xsd::DATE),
+                GraphName::DefaultGraph,
+            ),
+            Quad::new(mkd("b"), type_, mkd("T"), vocab::graph("g")),
+        ]);
+        let mut out = Vec::new();
+        write(&quads, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "@prefix mkd: <https://w3id.org/missions-kg/id/> .\n\
+             @prefix mkg: <https://w3id.org/missions-kg/graph/> .\n\
+             @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\
+             @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
+             \n\
+             mkd:a a mkd:T ;\n    \
+                 rdfs:label \"A\"@fr ;\n    \
+                 mkd:p \"2020-01-01\"^^xsd:date, 3 .\n\
+             \n\
+             mkg:g {\n    \
+                 mkd:b a mkd:T .\n\
+             }\n"
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! Human names for IRIs: the label to show, and the compact form.
+//!
+//! The label rule is used everywhere a name is shown (tables, `describe`):
+//! `skos:prefLabel` before `rdfs:label`, English before French before any
+//! other language, and the smallest string among equals, so the choice never
+//! depends on load order. Labels are read from the default graph.
+
+use crate::vocab;
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use oxigraph::store::Store;
+use std::collections::HashMap;
+
+/// The label of `subject`, if it has one.
+pub fn label(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Option<String> {
+    let mut best: Option<((u8, u8), String)> = None;
+    for (rank, predicate) in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL]
+        .into_iter()
+        .enumerate()
+    {
+        let predicate = NamedNodeRef::new_unchecked(predicate);
+        for quad in store
+            .quads_for_pattern(
+                Some(subject),
+                Some(predicate),
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .flatten()
+        {
+            let TermRef::Literal(literal) = quad.object.as_ref() else {
+                continue;
+            };
+            let language = match literal.language() {
+                Some("en") => 0,
+                Some("fr") => 1,
+                _ => 2,
+            };
+            let key = (u8::try_from(rank).unwrap_or(u8::MAX), language);
+            let better = best.as_ref().is_none_or(|(best_key, best_value)| {
+                (key, literal.value()) < (*best_key, best_value.as_str())
+            });
+            if better {
+                best = Some((key, literal.value().to_owned()));
+            }
+        }
+        if best.is_some() {
+            break;
+        }
+    }
+    best.map(|(_, value)| value)
+}
+
+/// An IRI as `prefix:local` when possible, else `<IRI>`.
+pub fn compact(iri: &str) -> String {
+    vocab::compact(iri).unwrap_or_else(|| format!("<{iri}>"))
+}
+
+/// The short name of a graph: `article-000` for an article, `ontology` for
+/// `mkg:ontology`, the compact IRI otherwise.
+pub fn graph_name(iri: &str) -> String {
+    iri.strip_prefix(vocab::MKS)
+        .or_else(|| iri.strip_prefix(vocab::MKG))
+        .map_or_else(|| compact(iri), str::to_owned)
+}
+
+/// Remembers labels already looked up, for tables that repeat IRIs.
+pub struct LabelCache<'a> {
+    store: &'a Store,
+    cache: HashMap<String, Option<String>>,
+}
+
+impl<'a> LabelCache<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Self {
+            store,
+            cache: HashMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Option<&str> {
+        let key = subject.to_string();
+        self.cache
+            .entry(key)
+            .or_insert_with(|| label(self.store, subject))
+            .as_deref()
+    }
+}

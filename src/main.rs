@@ -1,0 +1,47 @@
+//! `missions-kg`: a SPARQL command line over a sourced knowledge graph.
+//!
+//! This file only parses the command line, dispatches to
+//! `commands::<name>::run`, and turns an error into a one-line message
+//! and an exit code (a closed pipe is not an error).
+
+mod catalog;
+mod cli;
+mod commands;
+mod config;
+mod embedded;
+mod entity;
+mod error;
+mod format;
+mod labels;
+mod sparql;
+mod store;
+mod vocab;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use config::Config;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config::from_cli(&cli.global);
+    let result = match cli.command {
+        Command::Query(args) => commands::query::run(&config, &args),
+        Command::Queries(args) => commands::queries::run(&config, &args),
+        Command::Export(args) => commands::export::run(&config, &args),
+        Command::Describe(args) => commands::describe::run(&config, &args),
+        Command::Stats(args) => commands::stats::run(&config, &args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::Man => commands::man::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Nothing useful can be done if stderr itself is closed.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            error::exit_code(&error)
+        }
+    }
+}

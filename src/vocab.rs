@@ -1,0 +1,130 @@
+//! Namespaces and the few vocabulary terms the engine itself relies on.
+//!
+//! This is the one place IRIs are spelled out: queries get [`PREFIXES`]
+//! predeclared, display code uses them to compact IRIs, and `store` names the
+//! non-article graphs with [`graph`].
+
+use oxigraph::model::NamedNode;
+
+/// Root of every IRI minted by the project, as a macro so the namespaces
+/// below can be built from it with `concat!`.
+macro_rules! base {
+    () => {
+        "https://w3id.org/missions-kg/"
+    };
+}
+
+/// Ontology terms (`mk:`).
+pub const MK: &str = concat!(base!(), "ontology#");
+/// Entities (`mkd:`), named by slug.
+pub const MKD: &str = concat!(base!(), "id/");
+/// Articles (`mks:`); each is also the name of the graph holding its facts.
+pub const MKS: &str = concat!(base!(), "source/");
+/// Graphs that are not articles (`mkg:`): ontology, sources, links.
+pub const MKG: &str = concat!(base!(), "graph/");
+
+pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
+pub const OWL: &str = "http://www.w3.org/2002/07/owl#";
+pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+
+/// Prefixes declared for every query and used to display IRIs compactly.
+/// Sorted by name, which is also the order of `@prefix` lines in exports.
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("dcterms", "http://purl.org/dc/terms/"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("mk", MK),
+    ("mkd", MKD),
+    ("mkg", MKG),
+    ("mks", MKS),
+    ("owl", OWL),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("rdf", RDF),
+    ("rdfs", RDFS),
+    ("schema", "http://schema.org/"),
+    ("skos", SKOS),
+    ("wd", "http://www.wikidata.org/entity/"),
+    ("wdt", "http://www.wikidata.org/prop/direct/"),
+    ("xsd", XSD),
+];
+
+/// `rdf:type`.
+pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+/// `skos:prefLabel`, the preferred label.
+pub const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+/// `rdfs:label`, the fallback label.
+pub const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+/// `rdfs:subClassOf`.
+pub const RDFS_SUB_CLASS_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subClassOf";
+/// `mk:QualifiedFact`: the class of n-ary nodes (roles, broadcasts, awards…)
+/// that `describe` unfolds beneath the fact pointing at them.
+pub const MK_QUALIFIED_FACT: &str = concat!(base!(), "ontology#QualifiedFact");
+
+/// The named graph `mkg:<name>`.
+pub fn graph(name: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{MKG}{name}"))
+}
+
+/// Expands `prefix:local` with the predeclared prefixes, if the prefix is one.
+pub fn expand(prefixed: &str) -> Option<String> {
+    let (prefix, local) = prefixed.split_once(':')?;
+    PREFIXES
+        .iter()
+        .find(|(name, _)| *name == prefix)
+        .map(|(_, iri)| format!("{iri}{local}"))
+}
+
+/// Shortens an IRI to `prefix:local` when a predeclared prefix matches and
+/// the local part is safe to print bare (the Turtle writer relies on this).
+pub fn compact(iri: &str) -> Option<String> {
+    // Longest namespace first: `mk:` must not swallow what `mkd:` names.
+    PREFIXES
+        .iter()
+        .filter_map(|(name, ns)| iri.strip_prefix(ns).map(|local| (name, ns.len(), local)))
+        .max_by_key(|(_, len, _)| *len)
+        .filter(|(_, _, local)| is_safe_local_name(local))
+        .map(|(name, _, local)| format!("{name}:{local}"))
+}
+
+/// A conservative subset of Turtle's PN_LOCAL: ASCII letters, digits, `_`,
+/// `-` and inner `.`. Anything else is written as a full `<IRI>`.
+fn is_safe_local_name(local: &str) -> bool {
+    let bytes = local.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return true; // `mkd:` alone is a valid prefixed name
+    };
+    (first.is_ascii_alphanumeric() || *first == b'_')
+        && *last != b'.'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compacts_with_the_longest_namespace() {
+        assert_eq!(
+            compact("https://w3id.org/missions-kg/id/julien-lacombe").as_deref(),
+            Some("mkd:julien-lacombe")
+        );
+        assert_eq!(compact(RDF_TYPE).as_deref(), Some("rdf:type"));
+        assert_eq!(compact("http://example.com/x"), None);
+        assert_eq!(compact("http://schema.org/a/b"), None);
+    }
+
+    #[test]
+    fn expands_known_prefixes_only() {
+        assert_eq!(expand("mkd:x").as_deref(), Some(&*format!("{MKD}x")));
+        assert_eq!(expand("nope:x"), None);
+    }
+
+    #[test]
+    fn prefixes_are_sorted() {
+        assert!(PREFIXES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(MK, "https://w3id.org/missions-kg/ontology#");
+    }
+}

@@ -1,0 +1,285 @@
+//! CLI snapshots: help, each subcommand and each error, run on
+//! `tests/fixtures/` so they do not change when the real data does.
+//! Review changes with `cargo insta review`.
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use std::process::Command;
+
+/// The binary, run from the crate root, on the fixture dataset.
+fn kg(args: &[&str]) -> Command {
+    let mut command = bare(&["--data", "tests/fixtures/kg.trig"]);
+    command.args(args);
+    command
+}
+
+/// The binary with only the given arguments (built-in data).
+fn bare(args: &[&str]) -> Command {
+    let mut command = Command::new(get_cargo_bin("missions-kg"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    command
+}
+
+const CREATORS: &str =
+    "SELECT ?series ?creator WHERE { ?series mk:creator ?creator } ORDER BY ?creator";
+
+#[test]
+fn help_lists_the_subcommands() {
+    assert_cmd_snapshot!(bare(&["--help"]));
+}
+
+#[test]
+fn query_help_lists_the_formats() {
+    assert_cmd_snapshot!(bare(&["query", "--help"]));
+}
+
+#[test]
+fn query_writes_tsv_when_not_on_a_terminal() {
+    assert_cmd_snapshot!(kg(&["query", CREATORS]));
+}
+
+#[test]
+fn query_writes_a_table_with_labels() {
+    assert_cmd_snapshot!(kg(&["query", "--format", "table", CREATORS]));
+}
+
+#[test]
+fn query_writes_csv_and_json() {
+    assert_cmd_snapshot!(kg(&["query", "-f", "csv", CREATORS]));
+    assert_cmd_snapshot!(kg(&["query", "-f", "json", CREATORS]));
+}
+
+#[test]
+fn query_sees_each_fact_once_and_its_sources_with_graph() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "SELECT (COUNT(*) AS ?n) { mkd:missions mk:creator ?c }"
+    ]));
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "SELECT ?g ?c { GRAPH ?g { mkd:missions mk:creator ?c } } ORDER BY ?g ?c"
+    ]));
+}
+
+#[test]
+fn query_answers_ask() {
+    assert_cmd_snapshot!(kg(&["query", "ASK { mkd:missions a mk:Series }"]));
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "-f",
+        "table",
+        "ASK { mkd:missions a mk:Person }"
+    ]));
+}
+
+#[test]
+fn query_writes_construct_as_sorted_turtle() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?s = mkd:missions) }"
+    ]));
+}
+
+#[test]
+fn query_reads_a_file_and_binds_typed_params() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "tests/fixtures/people.rq",
+        "--param",
+        "person=julien-lacombe"
+    ]));
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "tests/fixtures/people.rq",
+        "--param",
+        "person=Henri DEBEURME"
+    ]));
+}
+
+#[test]
+fn query_reads_stdin() {
+    let mut command = kg(&["query", "-"]);
+    assert_cmd_snapshot!(command.pass_stdin("ASK { ?s ?p ?o }"));
+}
+
+#[test]
+fn query_binds_untyped_params_by_syntax() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "SELECT ?c { ?s mk:creator ?c } ORDER BY ?c",
+        "--param",
+        "s=mkd:missions"
+    ]));
+}
+
+#[test]
+fn fails_on_malformed_query() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "SELECT ?s WHERE {\n  ?s a mk:Person\n  FILTER(?s = )\n}"
+    ]));
+}
+
+#[test]
+fn fails_on_unknown_stored_query() {
+    assert_cmd_snapshot!(kg(&["query", "zzqx-nothing"]));
+}
+
+#[test]
+fn fails_on_malformed_data_file() {
+    assert_cmd_snapshot!(bare(&[
+        "query",
+        "--data",
+        "tests/fixtures/broken.ttl",
+        "ASK {}"
+    ]));
+}
+
+#[test]
+fn fails_on_missing_data_file() {
+    assert_cmd_snapshot!(bare(&[
+        "query",
+        "--data",
+        "tests/fixtures/missing.ttl",
+        "ASK {}"
+    ]));
+}
+
+#[test]
+fn fails_on_unknown_format() {
+    assert_cmd_snapshot!(kg(&["query", "--format", "yaml", "ASK {}"]));
+}
+
+#[test]
+fn fails_on_results_format_for_a_graph_query() {
+    assert_cmd_snapshot!(kg(&["query", "-f", "csv", "CONSTRUCT WHERE { ?s a ?o }"]));
+}
+
+#[test]
+fn fails_on_bad_param_value() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "tests/fixtures/people.rq",
+        "--param",
+        "since=2017-5-1"
+    ]));
+}
+
+#[test]
+fn fails_on_unknown_param() {
+    assert_cmd_snapshot!(kg(&["query", "tests/fixtures/people.rq", "-p", "who=x"]));
+}
+
+#[test]
+fn fails_on_param_without_value() {
+    assert_cmd_snapshot!(kg(&["query", "ASK {}", "-p", "who"]));
+}
+
+#[test]
+fn fails_on_unwritable_output() {
+    assert_cmd_snapshot!(kg(&["query", "ASK {}", "-o", "/nonexistent-dir/out.tsv"]));
+}
+
+#[test]
+fn fails_on_usage_error_with_exit_code_2() {
+    assert_cmd_snapshot!(bare(&["query"]));
+}
+
+#[test]
+fn export_writes_the_merged_view_as_pretty_turtle() {
+    assert_cmd_snapshot!(kg(&["export"]));
+}
+
+#[test]
+fn export_writes_one_article_graph() {
+    assert_cmd_snapshot!(kg(&["export", "--graph", "article-001"]));
+}
+
+#[test]
+fn export_writes_the_dataset_as_trig() {
+    assert_cmd_snapshot!(kg(&["export", "--graph", "all"]));
+}
+
+#[test]
+fn fails_on_export_all_as_turtle() {
+    assert_cmd_snapshot!(kg(&["export", "--graph", "all", "--format", "turtle"]));
+}
+
+#[test]
+fn fails_on_export_of_unknown_graph() {
+    assert_cmd_snapshot!(kg(&["export", "--graph", "article-999"]));
+}
+
+#[test]
+fn describe_shows_facts_sources_and_qualified_nodes() {
+    assert_cmd_snapshot!(kg(&["describe", "missions"]));
+}
+
+#[test]
+fn describe_finds_labels_without_accents_or_case() {
+    assert_cmd_snapshot!(kg(&["describe", "JULIEN lacombe"]));
+}
+
+#[test]
+fn fails_when_describe_is_ambiguous() {
+    assert_cmd_snapshot!(kg(&["describe", "helene vivies"]));
+}
+
+#[test]
+fn fails_when_describe_matches_nothing() {
+    assert_cmd_snapshot!(kg(&["describe", "Henry"]));
+}
+
+#[test]
+fn stats_counts_graphs_classes_and_articles() {
+    assert_cmd_snapshot!(kg(&["stats"]));
+    assert_cmd_snapshot!(kg(&["stats", "--format", "json"]));
+}
+
+#[test]
+fn fails_on_unknown_stored_query_in_queries() {
+    assert_cmd_snapshot!(bare(&["queries", "zzqx-nothing"]));
+}
+
+#[test]
+fn built_in_data_and_queries_load() {
+    for args in [
+        &["query", "ASK {}"][..],
+        &["stats"],
+        &["queries"],
+        &["export"],
+    ] {
+        let output = bare(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let output = bare(&["completions", "bash"]).output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("missions-kg"));
+    let output = bare(&["man"]).output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with(".ie"));
+}
+
+#[test]
+fn query_times_out() {
+    let output = kg(&[
+        "query",
+        "--timeout",
+        "0.2",
+        "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: query timed out after 0.2 s\n"
+    );
+}
