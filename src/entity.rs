@@ -5,18 +5,18 @@
 //! French diacritics. Several matches are an error listing them; no match is
 //! an error naming the closest labels.
 
+use crate::dataset::Dataset;
 use crate::error::Failure;
 use crate::labels::{self, LabelCache};
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, TermRef};
-use oxigraph::store::Store;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::collections::BTreeSet;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// The IRI `input` names, or an error explaining why there is not exactly one.
-pub fn resolve(store: &Store, input: &str) -> Result<NamedNode> {
+pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     let input = input.trim();
     if let Some(iri) = explicit_iri(input) {
         let node = NamedNode::new(&iri)
@@ -29,20 +29,17 @@ pub fn resolve(store: &Store, input: &str) -> Result<NamedNode> {
     let wanted = normalize(input);
     let mut candidates = BTreeSet::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
-        for quad in store
-            .quads_for_pattern(
-                None,
-                Some(NamedNodeRef::new_unchecked(predicate)),
-                None,
-                Some(GraphNameRef::DefaultGraph),
-            )
-            .flatten()
-        {
-            if let (NamedOrBlankNode::NamedNode(subject), TermRef::Literal(label)) =
-                (&quad.subject, quad.object.as_ref())
+        for quad in store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(predicate)),
+            None,
+            Some(GraphNameRef::DefaultGraph),
+        ) {
+            if let (NamedOrBlankNodeRef::NamedNode(subject), TermRef::Literal(label)) =
+                (quad.subject, quad.object)
             {
                 if normalize(label.value()) == wanted {
-                    candidates.insert(subject.clone());
+                    candidates.insert(subject.into_owned());
                 }
             }
         }
@@ -75,7 +72,7 @@ fn explicit_iri(input: &str) -> Option<String> {
 }
 
 /// The IRI is used somewhere in the merged view.
-fn is_known(store: &Store, node: NamedNodeRef<'_>) -> bool {
+fn is_known(store: &Dataset, node: NamedNodeRef<'_>) -> bool {
     let default = Some(GraphNameRef::DefaultGraph);
     store
         .quads_for_pattern(Some(node.into()), None, None, default)
@@ -98,7 +95,7 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-fn ambiguous(store: &Store, input: &str, candidates: &[NamedNode]) -> Failure {
+fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure {
     let mut cache = LabelCache::new(store);
     let lines: Vec<String> = candidates
         .iter()
@@ -111,8 +108,7 @@ fn ambiguous(store: &Store, input: &str, candidates: &[NamedNode]) -> Failure {
                     None,
                     Some(GraphNameRef::DefaultGraph),
                 )
-                .flatten()
-                .map(|quad| match quad.object.as_ref() {
+                .map(|quad| match quad.object {
                     TermRef::NamedNode(class) => labels::compact(class.as_str()),
                     other => other.to_string(),
                 })
@@ -131,20 +127,17 @@ fn ambiguous(store: &Store, input: &str, candidates: &[NamedNode]) -> Failure {
     ))
 }
 
-fn no_match(store: &Store, input: &str) -> Failure {
+fn no_match(store: &Dataset, input: &str) -> Failure {
     let wanted = normalize(input);
     let mut scored: Vec<(f64, String)> = Vec::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
-        for quad in store
-            .quads_for_pattern(
-                None,
-                Some(NamedNodeRef::new_unchecked(predicate)),
-                None,
-                Some(GraphNameRef::DefaultGraph),
-            )
-            .flatten()
-        {
-            if let TermRef::Literal(label) = quad.object.as_ref() {
+        for quad in store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(predicate)),
+            None,
+            Some(GraphNameRef::DefaultGraph),
+        ) {
+            if let TermRef::Literal(label) = quad.object {
                 let candidate = normalize(label.value());
                 // A label containing what was typed is the best hint.
                 let score = if candidate.contains(&wanted) {

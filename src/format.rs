@@ -10,6 +10,7 @@ mod turtle;
 
 pub use table::TableWriter;
 
+use crate::dataset::Dataset;
 use crate::error::Failure;
 use crate::vocab;
 use anyhow::{Context, Result};
@@ -17,7 +18,6 @@ use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, Quad, TermRef};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, QuerySolutionIter};
-use oxigraph::store::Store;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -174,7 +174,7 @@ pub fn resolve(
 pub fn write_results(
     results: QueryResults<'_>,
     format: OutputFormat,
-    store: &Store,
+    store: &Dataset,
     out: &mut impl Write,
 ) -> Result<()> {
     match (results, format) {

@@ -5,29 +5,26 @@
 //! other language, and the smallest string among equals, so the choice never
 //! depends on load order. Labels are read from the default graph.
 
+use crate::dataset::Dataset;
 use crate::vocab;
 use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
-use oxigraph::store::Store;
 use std::collections::HashMap;
 
 /// The label of `subject`, if it has one.
-pub fn label(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Option<String> {
+pub fn label(store: &Dataset, subject: NamedOrBlankNodeRef<'_>) -> Option<String> {
     let mut best: Option<((u8, u8), String)> = None;
     for (rank, predicate) in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL]
         .into_iter()
         .enumerate()
     {
         let predicate = NamedNodeRef::new_unchecked(predicate);
-        for quad in store
-            .quads_for_pattern(
-                Some(subject),
-                Some(predicate),
-                None,
-                Some(GraphNameRef::DefaultGraph),
-            )
-            .flatten()
-        {
-            let TermRef::Literal(literal) = quad.object.as_ref() else {
+        for quad in store.quads_for_pattern(
+            Some(subject),
+            Some(predicate),
+            None,
+            Some(GraphNameRef::DefaultGraph),
+        ) {
+            let TermRef::Literal(literal) = quad.object else {
                 continue;
             };
             let language = match literal.language() {
@@ -65,12 +62,12 @@ pub fn graph_name(iri: &str) -> String {
 
 /// Remembers labels already looked up, for tables that repeat IRIs.
 pub struct LabelCache<'a> {
-    store: &'a Store,
+    store: &'a Dataset,
     cache: HashMap<String, Option<String>>,
 }
 
 impl<'a> LabelCache<'a> {
-    pub fn new(store: &'a Store) -> Self {
+    pub fn new(store: &'a Dataset) -> Self {
         Self {
             store,
             cache: HashMap::new(),

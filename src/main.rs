@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod config;
+mod dataset;
 mod embedded;
 mod entity;
 mod error;

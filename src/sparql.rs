@@ -6,6 +6,7 @@
 //! query text, so a value cannot change the query's shape.
 
 use crate::catalog::{ParamKind, StoredQuery};
+use crate::dataset::Dataset;
 use crate::entity;
 use crate::error::Failure;
 use crate::vocab;
@@ -15,7 +16,6 @@ use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use oxigraph::sparql::{
     CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
 };
-use oxigraph::store::Store;
 use std::io::Write;
 use std::thread;
 use std::time::Duration;
@@ -56,7 +56,7 @@ impl Prepared {
 
     /// Evaluates on `store`; after `timeout` seconds the evaluation is
     /// cancelled (also while results are being read).
-    pub fn execute(self, store: &Store, timeout: Option<f64>) -> Result<QueryResults<'static>> {
+    pub fn execute(self, store: &Dataset, timeout: Option<f64>) -> Result<QueryResults<'_>> {
         if let Some(seconds) = timeout {
             let token = self.token.clone();
             let duration = Duration::try_from_secs_f64(seconds)
@@ -76,7 +76,7 @@ impl Prepared {
                 std::process::exit(i32::from(crate::error::FAILURE));
             });
         }
-        Ok(self.query.on_store(store).execute()?)
+        Ok(self.query.on_queryable_dataset(store).execute()?)
     }
 }
 
@@ -100,7 +100,7 @@ pub fn explain_timeout(error: anyhow::Error, timeout: Option<f64>) -> anyhow::Er
 /// stored query the header gives each parameter's type; for ad-hoc queries
 /// the value's own syntax decides (`<IRI>`, `prefix:x`, number, string).
 pub fn bindings(
-    store: &Store,
+    store: &Dataset,
     query: Option<&StoredQuery>,
     params: &[String],
 ) -> Result<Vec<(Variable, Term)>> {
@@ -148,7 +148,7 @@ fn unknown_param(query: &StoredQuery, name: &str) -> Failure {
 }
 
 /// Reads a value according to the declared parameter type.
-pub fn typed_value(store: &Store, kind: ParamKind, name: &str, value: &str) -> Result<Term> {
+pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) -> Result<Term> {
     let bad = |expected: &str| {
         Failure::usage(format!("bad --param {name}='{value}': expected {expected}"))
     };
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn validates_typed_values() {
-        let store = Store::new().unwrap();
+        let store = Dataset::default();
         let slug = typed_value(&store, ParamKind::Iri, "p", "julien-lacombe").unwrap();
         assert_eq!(slug.to_string(), format!("<{}julien-lacombe>", vocab::MKD));
         assert!(typed_value(&store, ParamKind::Date, "d", "2020-13-01").is_err());
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn binds_only_declared_parameters() {
-        let store = Store::new().unwrap();
+        let store = Dataset::default();
         let query = StoredQuery::parse(
             "q",
             "q.rq",

@@ -1,27 +1,26 @@
-//! Loads the knowledge graph into an in-memory Oxigraph store.
+//! Loads the knowledge graph into the in-memory [`Dataset`].
 //!
 //! Built-in `ontology/*` files go to the named graph `mkg:ontology`; `data/`
 //! TriG files keep the graphs they declare (one per article, plus
 //! `mkg:sources`); Turtle and N-Triples go to the default graph. Files given
 //! with `--data` follow the same rules (a `.ttl` in a folder named `ontology`
-//! counts as ontology). Then [`materialize`] copies every named-graph quad
-//! into the default graph, so a plain query sees each fact once while
+//! counts as ontology). Then every named-graph quad is copied into the
+//! default graph, so a plain query sees each fact once while
 //! `GRAPH ?g` still tells its sources.
 
 use crate::config::Config;
+use crate::dataset::{Dataset, DatasetBuilder};
 use crate::embedded;
 use crate::vocab;
 use anyhow::{bail, Context, Result};
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{GraphName, Quad};
-use oxigraph::store::Store;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Builds the store described by `config`: parse everything first, then one
-/// bulk insert, because a single `extend` is much cheaper than many inserts.
-pub fn load_store(config: &Config) -> Result<Store> {
-    let mut quads = Vec::new();
+/// Builds the dataset described by `config`: parse everything, add the
+/// merged view, then index it all at once.
+pub fn load_store(config: &Config) -> Result<Dataset> {
+    let mut quads = DatasetBuilder::default();
     if config.embedded {
         for (path, text) in embedded::ONTOLOGY.iter().chain(embedded::DATA) {
             parse_file(Path::new(path), text.as_bytes(), &mut quads)?;
@@ -30,35 +29,13 @@ pub fn load_store(config: &Config) -> Result<Store> {
     for path in &config.data {
         load_path(path, &mut quads)?;
     }
-    materialize(&mut quads);
-    let store = Store::new().context("cannot create the in-memory store")?;
-    store
-        .extend(quads)
-        .context("cannot insert the data into the store")?;
-    Ok(store)
-}
-
-/// Adds a default-graph copy of every named-graph quad. The store is a set,
-/// so a fact stated by two articles ends up once in the merged view.
-pub fn materialize(quads: &mut Vec<Quad>) {
-    let copies: Vec<Quad> = quads
-        .iter()
-        .filter(|quad| !quad.graph_name.is_default_graph())
-        .map(|quad| {
-            Quad::new(
-                quad.subject.clone(),
-                quad.predicate.clone(),
-                quad.object.clone(),
-                GraphName::DefaultGraph,
-            )
-        })
-        .collect();
-    quads.extend(copies);
+    quads.merge_named_graphs_into_default();
+    Ok(quads.build())
 }
 
 /// Loads a file, or every RDF file below a folder (sorted, for stable blank
 /// node labels and error order).
-fn load_path(path: &Path, quads: &mut Vec<Quad>) -> Result<()> {
+fn load_path(path: &Path, quads: &mut DatasetBuilder) -> Result<()> {
     let metadata = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if metadata.is_dir() {
         let mut files = Vec::new();
@@ -98,7 +75,7 @@ pub fn rdf_format(path: &Path) -> Option<RdfFormat> {
 }
 
 /// Parses one file into `quads`, choosing its graph as the module doc says.
-fn parse_file(path: &Path, bytes: &[u8], quads: &mut Vec<Quad>) -> Result<()> {
+fn parse_file(path: &Path, bytes: &[u8], quads: &mut DatasetBuilder) -> Result<()> {
     let Some(format) = rdf_format(path) else {
         bail!(
             "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
@@ -111,7 +88,7 @@ fn parse_file(path: &Path, bytes: &[u8], quads: &mut Vec<Quad>) -> Result<()> {
         parser = parser.with_default_graph(vocab::graph("ontology"));
     }
     for quad in parser.for_slice(bytes) {
-        quads.push(quad.with_context(|| format!("cannot load {}", path.display()))?);
+        quads.insert(quad.with_context(|| format!("cannot load {}", path.display()))?);
     }
     Ok(())
 }
@@ -126,25 +103,22 @@ fn is_ontology(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::NamedNode;
+    use oxigraph::model::{GraphName, NamedNode, Quad};
 
     #[test]
     fn materialize_copies_named_graph_quads_once() {
         let n = |s: &str| NamedNode::new_unchecked(format!("http://e.org/{s}"));
-        let mut quads = vec![
-            Quad::new(n("a"), n("p"), n("b"), n("g1")),
-            Quad::new(n("a"), n("p"), n("b"), n("g2")),
-            Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph),
-        ];
-        materialize(&mut quads);
-        let store = Store::new().unwrap();
-        store.extend(quads).unwrap();
-        let default: Vec<_> = store
+        let mut quads = DatasetBuilder::default();
+        quads.insert(Quad::new(n("a"), n("p"), n("b"), n("g1")));
+        quads.insert(Quad::new(n("a"), n("p"), n("b"), n("g2")));
+        quads.insert(Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph));
+        quads.merge_named_graphs_into_default();
+        let dataset = quads.build();
+        let default = dataset
             .quads_for_pattern(None, None, None, Some(GraphName::DefaultGraph.as_ref()))
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(default.len(), 2);
-        assert_eq!(store.len().unwrap(), 4);
+            .count();
+        assert_eq!(default, 2);
+        assert_eq!(dataset.len(), 4);
     }
 
     #[test]

@@ -9,13 +9,13 @@
 use crate::cli::DescribeArgs;
 use crate::commands::write_output;
 use crate::config::Config;
+use crate::dataset::Dataset;
 use crate::entity;
 use crate::labels::{self, LabelCache};
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
-use oxigraph::store::Store;
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
 use std::io::Write;
 
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
@@ -33,7 +33,7 @@ struct Line {
     nested: bool,
 }
 
-fn write_entity(store: &Store, node: NamedNodeRef<'_>, out: &mut impl Write) -> Result<()> {
+fn write_entity(store: &Dataset, node: NamedNodeRef<'_>, out: &mut impl Write) -> Result<()> {
     let mut labels = LabelCache::new(store);
     let subject: NamedOrBlankNodeRef<'_> = node.into();
     let name = labels.get(subject).unwrap_or(node.as_str()).to_owned();
@@ -48,8 +48,7 @@ fn write_entity(store: &Store, node: NamedNodeRef<'_>, out: &mut impl Write) -> 
     let default = Some(GraphNameRef::DefaultGraph);
     let mut classes: Vec<String> = store
         .quads_for_pattern(Some(subject), Some(rdf_type), None, default)
-        .flatten()
-        .map(|quad| value(quad.object.as_ref(), &mut labels))
+        .map(|quad| value(quad.object, &mut labels))
         .collect();
     classes.sort();
     if !classes.is_empty() {
@@ -67,9 +66,8 @@ fn write_entity(store: &Store, node: NamedNodeRef<'_>, out: &mut impl Write) -> 
     }
     let mut incoming: Vec<(Quad, Line)> = store
         .quads_for_pattern(None, None, Some(node.into()), default)
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
         .map(|quad| {
+            let quad = quad.into_owned();
             let line = Line {
                 predicate: inverse_name(&predicate_name(quad.predicate.as_ref(), &mut labels)),
                 value: value(quad.subject.as_ref().into(), &mut labels),
@@ -127,7 +125,7 @@ fn write_entity(store: &Store, node: NamedNodeRef<'_>, out: &mut impl Write) -> 
 /// Lists the facts of `node` beneath the current line when it is a qualified
 /// fact, leaving out the link back to the entity being described.
 fn unfold(
-    store: &Store,
+    store: &Dataset,
     node: NamedOrBlankNodeRef<'_>,
     described: NamedOrBlankNodeRef<'_>,
     labels: &mut LabelCache<'_>,
@@ -154,15 +152,15 @@ fn unfold(
 }
 
 /// Whether one of `node`'s classes is `mk:QualifiedFact` or below it.
-fn is_qualified_fact(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Result<bool> {
+fn is_qualified_fact(store: &Dataset, node: NamedOrBlankNodeRef<'_>) -> Result<bool> {
     let default = Some(GraphNameRef::DefaultGraph);
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
     let target = NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT);
     let mut pending: Vec<oxigraph::model::Term> = store
         .quads_for_pattern(Some(node), Some(rdf_type), None, default)
-        .map(|quad| quad.map(|q| q.object))
-        .collect::<Result<_, _>>()?;
+        .map(|quad| quad.object.into_owned())
+        .collect();
     let mut seen = std::collections::HashSet::new();
     while let Some(class) = pending.pop() {
         if class.as_ref() == TermRef::from(target) {
@@ -175,7 +173,7 @@ fn is_qualified_fact(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Result<boo
             continue;
         }
         for quad in store.quads_for_pattern(Some(class_node), Some(sub_class_of), None, default) {
-            pending.push(quad?.object);
+            pending.push(quad.object.into_owned());
         }
     }
     Ok(false)
@@ -183,15 +181,14 @@ fn is_qualified_fact(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Result<boo
 
 /// Outgoing facts of `subject`, sorted by predicate name then value.
 fn facts(
-    store: &Store,
+    store: &Dataset,
     subject: NamedOrBlankNodeRef<'_>,
     labels: &mut LabelCache<'_>,
 ) -> Result<Vec<(Quad, Line)>> {
     let mut facts: Vec<(Quad, Line)> = store
         .quads_for_pattern(Some(subject), None, None, Some(GraphNameRef::DefaultGraph))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
         .map(|quad| {
+            let quad = quad.into_owned();
             let line = Line {
                 predicate: predicate_name(quad.predicate.as_ref(), labels),
                 value: value(quad.object.as_ref(), labels),
@@ -255,7 +252,7 @@ fn value(term: TermRef<'_>, labels: &mut LabelCache<'_>) -> String {
 }
 
 /// The named graphs stating this triple, by short name, sorted.
-fn sources(store: &Store, quad: &Quad) -> String {
+fn sources(store: &Dataset, quad: &Quad) -> String {
     let mut graphs: Vec<String> = store
         .quads_for_pattern(
             Some(quad.subject.as_ref()),
@@ -263,11 +260,10 @@ fn sources(store: &Store, quad: &Quad) -> String {
             Some(quad.object.as_ref()),
             None,
         )
-        .flatten()
         .filter_map(|q| match q.graph_name {
-            GraphName::NamedNode(node) => Some(labels::graph_name(node.as_str())),
-            GraphName::BlankNode(node) => Some(node.to_string()),
-            GraphName::DefaultGraph => None,
+            GraphNameRef::NamedNode(node) => Some(labels::graph_name(node.as_str())),
+            GraphNameRef::BlankNode(node) => Some(node.to_string()),
+            GraphNameRef::DefaultGraph => None,
         })
         .collect();
     graphs.sort();

@@ -7,14 +7,14 @@
 use crate::cli::ExportArgs;
 use crate::commands::write_output;
 use crate::config::Config;
+use crate::dataset::Dataset;
 use crate::error::Failure;
 use crate::format::{self, OutputFormat, Payload};
 use crate::labels;
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad};
-use oxigraph::store::Store;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, QuadRef};
 
 pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     let payload = if args.graph == "all" {
@@ -46,38 +46,37 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     })
 }
 
-fn graph_quads(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
+fn graph_quads(store: &Dataset, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
     Ok(store
         .quads_for_pattern(None, None, None, Some(graph))
-        .collect::<Result<_, _>>()?)
+        .map(QuadRef::into_owned)
+        .collect())
 }
 
 /// Named graphs in full, plus default-graph triples no named graph holds.
-fn dataset_quads(store: &Store) -> Result<Vec<Quad>> {
+fn dataset_quads(store: &Dataset) -> Result<Vec<Quad>> {
     let mut quads = Vec::new();
     for quad in store.iter() {
-        let quad = quad?;
         if quad.graph_name.is_default_graph() {
             let in_named_graph = store
                 .quads_for_pattern(
-                    Some(quad.subject.as_ref()),
-                    Some(quad.predicate.as_ref()),
-                    Some(quad.object.as_ref()),
+                    Some(quad.subject),
+                    Some(quad.predicate),
+                    Some(quad.object),
                     None,
                 )
-                .flatten()
                 .any(|q| !q.graph_name.is_default_graph());
             if in_named_graph {
                 continue;
             }
         }
-        quads.push(quad);
+        quads.push(quad.into_owned());
     }
     Ok(quads)
 }
 
 /// A graph by IRI, prefixed name, or short name (`article-000`, `ontology`).
-fn find_graph(store: &Store, name: &str) -> Result<NamedNode> {
+fn find_graph(store: &Dataset, name: &str) -> Result<NamedNode> {
     let candidates = [
         name.strip_prefix('<')
             .and_then(|n| n.strip_suffix('>'))
@@ -89,17 +88,16 @@ fn find_graph(store: &Store, name: &str) -> Result<NamedNode> {
     ];
     for iri in candidates.into_iter().flatten() {
         if let Ok(node) = NamedNode::new(iri) {
-            if store.contains_named_graph(node.as_ref())? {
+            if store.contains_named_graph(node.as_ref().into()) {
                 return Ok(node);
             }
         }
     }
     let mut names: Vec<String> = store
         .named_graphs()
-        .filter_map(Result::ok)
         .map(|graph| match graph {
-            NamedOrBlankNode::NamedNode(node) => labels::graph_name(node.as_str()),
-            NamedOrBlankNode::BlankNode(node) => node.to_string(),
+            NamedOrBlankNodeRef::NamedNode(node) => labels::graph_name(node.as_str()),
+            NamedOrBlankNodeRef::BlankNode(node) => node.to_string(),
         })
         .collect();
     names.sort();
@@ -113,18 +111,17 @@ fn find_graph(store: &Store, name: &str) -> Result<NamedNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::DatasetBuilder;
     use oxigraph::model::GraphName;
 
     #[test]
     fn dataset_keeps_only_unsourced_default_triples() {
         let n = |s: &str| NamedNode::new_unchecked(format!("http://e.org/{s}"));
-        let mut quads = vec![
-            Quad::new(n("a"), n("p"), n("b"), n("g")),
-            Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph),
-        ];
-        store::materialize(&mut quads);
-        let store = Store::new().unwrap();
-        store.extend(quads).unwrap();
+        let mut quads = DatasetBuilder::default();
+        quads.insert(Quad::new(n("a"), n("p"), n("b"), n("g")));
+        quads.insert(Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph));
+        quads.merge_named_graphs_into_default();
+        let store = quads.build();
         let mut exported: Vec<String> = dataset_quads(&store)
             .unwrap()
             .iter()

@@ -6,15 +6,15 @@
 use crate::cli::StatsArgs;
 use crate::commands::write_output;
 use crate::config::Config;
+use crate::dataset::Dataset;
 use crate::format::{self, OutputFormat, Payload};
 use crate::labels;
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
 use comfy_table::{presets, Table};
-use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef};
 use oxigraph::sparql::results::QueryResultsFormat;
-use oxigraph::store::Store;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -37,14 +37,16 @@ pub fn run(config: &Config, args: &StatsArgs) -> Result<()> {
     write_output(None, |out| write_sections(&sections, format, out))
 }
 
-fn count(store: &Store) -> Result<Vec<Section>> {
+fn count(store: &Dataset) -> Result<Vec<Section>> {
     let mut graphs: BTreeMap<String, usize> = BTreeMap::new();
     let mut default = 0;
     for quad in store.iter() {
-        match quad?.graph_name {
-            GraphName::DefaultGraph => default += 1,
-            GraphName::NamedNode(node) => *graphs.entry(node.into_string()).or_default() += 1,
-            GraphName::BlankNode(node) => *graphs.entry(node.to_string()).or_default() += 1,
+        match quad.graph_name {
+            GraphNameRef::DefaultGraph => default += 1,
+            GraphNameRef::NamedNode(node) => {
+                *graphs.entry(node.as_str().to_owned()).or_default() += 1
+            }
+            GraphNameRef::BlankNode(node) => *graphs.entry(node.to_string()).or_default() += 1,
         }
     }
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
@@ -54,7 +56,7 @@ fn count(store: &Store) -> Result<Vec<Section>> {
         None,
         Some(GraphNameRef::DefaultGraph),
     ) {
-        if let TermRef::NamedNode(class) = quad?.object.as_ref() {
+        if let TermRef::NamedNode(class) = quad.object {
             *classes.entry(labels::compact(class.as_str())).or_default() += 1;
         }
     }

@@ -1,11 +1,11 @@
 //! Tables for people: IRIs compacted and followed by their label, literals
 //! shown as their bare lexical value.
 
+use crate::dataset::Dataset;
 use crate::labels::{self, LabelCache};
 use anyhow::Result;
 use comfy_table::{presets, Table};
 use oxigraph::model::TermRef;
-use oxigraph::store::Store;
 use std::io::Write;
 
 /// Collects rows, then prints them as one comfy-table.
@@ -15,7 +15,7 @@ pub struct TableWriter<'a> {
 }
 
 impl<'a> TableWriter<'a> {
-    pub fn new<'h>(store: &'a Store, header: impl IntoIterator<Item = &'h str>) -> Self {
+    pub fn new<'h>(store: &'a Dataset, header: impl IntoIterator<Item = &'h str>) -> Self {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
         table.set_header(header);

@@ -1,0 +1,481 @@
+//! The read-only, in-memory RDF dataset every command works on.
+//!
+//! `store::load_store` builds one per run and nothing changes it after, so
+//! it need not be a database: terms are interned once to integer ids and the
+//! quads are kept as four sorted arrays of ids (SPOG, POSG, OSPG, GSPO), so
+//! any triple pattern is a binary search plus a scan. Building it costs a
+//! sort of a few thousand rows, where inserting into Oxigraph's transactional
+//! `Store` cost more than parsing the data (measured: README, "Speed").
+//! SPARQL runs on it through `spareval::QueryableDataset`, Oxigraph's own
+//! evaluator; `describe`, `stats`, `export` and the label lookups read it
+//! through [`Dataset::quads_for_pattern`].
+
+use oxigraph::model::{
+    BlankNodeRef, GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
+    TermRef,
+};
+use rustc_hash::FxHashMap;
+use spareval::{InternalQuad, QueryableDataset};
+use std::convert::Infallible;
+
+/// The id of the default graph in the graph position.
+const DEFAULT_GRAPH: u32 = u32::MAX;
+
+/// A set of quads, indexed for every triple pattern.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    /// Id → term. Graph names are terms too (IRIs or blank nodes).
+    terms: Vec<Term>,
+    /// Term → id.
+    ids: FxHashMap<Term, u32>,
+    /// Quads as `[s, p, o, g]`, sorted and without duplicates.
+    spog: Vec<[u32; 4]>,
+    /// The same quads as `[p, o, s, g]`, sorted.
+    posg: Vec<[u32; 4]>,
+    /// As `[o, s, p, g]`, sorted.
+    ospg: Vec<[u32; 4]>,
+    /// As `[g, s, p, o]`, sorted.
+    gspo: Vec<[u32; 4]>,
+}
+
+/// Which sorted array answers a pattern, and how its rows map back to SPOG.
+#[derive(Clone, Copy)]
+enum Order {
+    Spog,
+    Posg,
+    Ospg,
+    Gspo,
+}
+
+impl Order {
+    /// Row of this order → `[s, p, o, g]`.
+    fn unpermute(self, row: [u32; 4]) -> [u32; 4] {
+        match self {
+            Self::Spog => row,
+            Self::Posg => [row[2], row[0], row[1], row[3]],
+            Self::Ospg => [row[1], row[2], row[0], row[3]],
+            Self::Gspo => [row[1], row[2], row[3], row[0]],
+        }
+    }
+
+    /// `[s, p, o, g]` → row of this order.
+    fn permute(self, [s, p, o, g]: [u32; 4]) -> [u32; 4] {
+        match self {
+            Self::Spog => [s, p, o, g],
+            Self::Posg => [p, o, s, g],
+            Self::Ospg => [o, s, p, g],
+            Self::Gspo => [g, s, p, o],
+        }
+    }
+}
+
+/// A pattern over ids: `None` is a wildcard. For the graph, `Some(None)`
+/// is the default graph and `None` any graph.
+#[derive(Clone, Copy)]
+struct Pattern {
+    spog: [Option<u32>; 4],
+    /// With an unbound graph: skip the default graph (SPARQL's `GRAPH ?g`).
+    named_only: bool,
+}
+
+/// Collects quads as ids while they are parsed, then sorts them into a
+/// [`Dataset`]; terms are interned as they come, so no quad is kept twice.
+#[derive(Default)]
+pub struct DatasetBuilder {
+    terms: Vec<Term>,
+    ids: FxHashMap<Term, u32>,
+    rows: Vec<[u32; 4]>,
+}
+
+impl DatasetBuilder {
+    pub fn insert(&mut self, quad: Quad) {
+        let graph = match quad.graph_name {
+            GraphName::DefaultGraph => DEFAULT_GRAPH,
+            GraphName::NamedNode(node) => self.intern(node.into()),
+            GraphName::BlankNode(node) => self.intern(node.into()),
+        };
+        let row = [
+            self.intern(quad.subject.into()),
+            self.intern(quad.predicate.into()),
+            self.intern(quad.object),
+            graph,
+        ];
+        self.rows.push(row);
+    }
+
+    /// Adds a default-graph copy of every named-graph quad: the merged view.
+    /// The dataset is a set, so a fact stated by two graphs is there once.
+    pub fn merge_named_graphs_into_default(&mut self) {
+        let copies: Vec<[u32; 4]> = self
+            .rows
+            .iter()
+            .filter(|row| row[3] != DEFAULT_GRAPH)
+            .map(|&[s, p, o, _]| [s, p, o, DEFAULT_GRAPH])
+            .collect();
+        self.rows.extend(copies);
+    }
+
+    fn intern(&mut self, term: Term) -> u32 {
+        if let Some(&id) = self.ids.get(&term) {
+            return id;
+        }
+        // Fewer than u32::MAX terms: the data is a few thousand quads, and
+        // `--data` files that large would not fit in memory as terms anyway.
+        let id = u32::try_from(self.terms.len()).unwrap_or(DEFAULT_GRAPH - 1);
+        self.terms.push(term.clone());
+        self.ids.insert(term, id);
+        id
+    }
+
+    /// Sorts the quads into the four indexes; duplicates collapse.
+    pub fn build(self) -> Dataset {
+        let mut spog = self.rows;
+        spog.sort_unstable();
+        spog.dedup();
+        let sorted = |order: Order| {
+            let mut rows: Vec<[u32; 4]> = spog.iter().map(|&q| order.permute(q)).collect();
+            rows.sort_unstable();
+            rows
+        };
+        Dataset {
+            posg: sorted(Order::Posg),
+            ospg: sorted(Order::Ospg),
+            gspo: sorted(Order::Gspo),
+            spog,
+            terms: self.terms,
+            ids: self.ids,
+        }
+    }
+}
+
+impl Dataset {
+    /// Builds the dataset from quads; duplicates collapse, as in any RDF set.
+    pub fn from_quads(quads: impl IntoIterator<Item = Quad>) -> Self {
+        let mut builder = DatasetBuilder::default();
+        for quad in quads {
+            builder.insert(quad);
+        }
+        builder.build()
+    }
+
+    /// The id of a term, if the dataset holds it.
+    fn id(&self, term: TermRef<'_>) -> Option<u32> {
+        self.ids.get(&term.into_owned()).copied()
+    }
+
+    /// Number of quads, default graph included.
+    pub fn len(&self) -> usize {
+        self.spog.len()
+    }
+
+    /// All quads, sorted by subject, predicate, object, graph ids.
+    pub fn iter(&self) -> impl Iterator<Item = QuadRef<'_>> {
+        self.spog.iter().map(|&row| self.quad(row))
+    }
+
+    /// The named graphs (those holding at least one quad).
+    pub fn named_graphs(&self) -> impl Iterator<Item = NamedOrBlankNodeRef<'_>> {
+        let mut graphs: Vec<u32> = self
+            .gspo
+            .iter()
+            .map(|row| row[0])
+            .filter(|&g| g != DEFAULT_GRAPH)
+            .collect();
+        graphs.dedup();
+        graphs.into_iter().map(|g| self.subject(g))
+    }
+
+    /// Whether `graph` names a graph holding at least one quad.
+    pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> bool {
+        let term: TermRef<'_> = match graph {
+            NamedOrBlankNodeRef::NamedNode(node) => node.into(),
+            NamedOrBlankNodeRef::BlankNode(node) => node.into(),
+        };
+        self.id(term).is_some_and(|g| {
+            let pattern = Pattern {
+                spog: [None, None, None, Some(g)],
+                named_only: false,
+            };
+            self.matches(pattern).next().is_some()
+        })
+    }
+
+    /// Quads matching a pattern; `None` matches anything (for the graph:
+    /// any graph, the default one included), as in Oxigraph's `Store`.
+    pub fn quads_for_pattern<'a>(
+        &'a self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> Box<dyn Iterator<Item = QuadRef<'a>> + 'a> {
+        let lookup = |term: Option<TermRef<'_>>| match term {
+            None => Some(None),
+            Some(term) => self.id(term).map(Some),
+        };
+        let graph = match graph_name {
+            None => Some(None),
+            Some(GraphNameRef::DefaultGraph) => Some(Some(DEFAULT_GRAPH)),
+            Some(GraphNameRef::NamedNode(node)) => lookup(Some(node.into())),
+            Some(GraphNameRef::BlankNode(node)) => lookup(Some(node.into())),
+        };
+        let (Some(s), Some(p), Some(o), Some(g)) = (
+            lookup(subject.map(subject_term)),
+            lookup(predicate.map(TermRef::from)),
+            lookup(object),
+            graph,
+        ) else {
+            // A term the dataset does not hold matches nothing.
+            return Box::new(std::iter::empty());
+        };
+        let pattern = Pattern {
+            spog: [s, p, o, g],
+            named_only: false,
+        };
+        Box::new(self.matches(pattern).map(|row| self.quad(row)))
+    }
+
+    /// Rows `[s, p, o, g]` matching `pattern`, from the index whose sort
+    /// order starts with the most bound positions.
+    fn matches(&self, pattern: Pattern) -> impl Iterator<Item = [u32; 4]> + '_ {
+        let [s, p, o, g] = pattern.spog;
+        let (order, rows) = match (s, p, o, g) {
+            (Some(_), _, _, _) => (Order::Spog, &self.spog),
+            (None, Some(_), _, _) => (Order::Posg, &self.posg),
+            (None, None, Some(_), _) => (Order::Ospg, &self.ospg),
+            (None, None, None, Some(_)) => (Order::Gspo, &self.gspo),
+            (None, None, None, None) => (Order::Spog, &self.spog),
+        };
+        // The leading bound positions of this order delimit a contiguous range.
+        let key = order.permute(pattern.spog.map(|x| x.unwrap_or(0)));
+        let bound = order.permute(pattern.spog.map(|x| u32::from(x.is_some())));
+        let prefix = bound.iter().take_while(|&&b| b == 1).count();
+        let start = rows.partition_point(|row| row[..prefix] < key[..prefix]);
+        let end = start + rows[start..].partition_point(|row| row[..prefix] == key[..prefix]);
+        rows[start..end]
+            .iter()
+            .map(move |&row| order.unpermute(row))
+            .filter(move |row| {
+                row.iter()
+                    .zip(pattern.spog)
+                    .all(|(value, wanted)| wanted.is_none_or(|w| *value == w))
+                    && !(pattern.named_only && row[3] == DEFAULT_GRAPH)
+            })
+    }
+
+    fn quad(&self, [s, p, o, g]: [u32; 4]) -> QuadRef<'_> {
+        let graph = if g == DEFAULT_GRAPH {
+            GraphNameRef::DefaultGraph
+        } else {
+            match self.subject(g) {
+                NamedOrBlankNodeRef::NamedNode(node) => node.into(),
+                NamedOrBlankNodeRef::BlankNode(node) => node.into(),
+            }
+        };
+        let predicate = match self.term(p) {
+            TermRef::NamedNode(node) => node,
+            // Parsers only yield IRIs as predicates.
+            _ => NamedNodeRef::new_unchecked("urn:missions-kg:invalid-predicate"),
+        };
+        QuadRef::new(self.subject(s), predicate, self.term(o), graph)
+    }
+
+    fn term(&self, id: u32) -> TermRef<'_> {
+        self.terms[id as usize].as_ref()
+    }
+
+    fn subject(&self, id: u32) -> NamedOrBlankNodeRef<'_> {
+        match self.term(id) {
+            TermRef::NamedNode(node) => node.into(),
+            TermRef::BlankNode(node) => node.into(),
+            // Parsers only yield IRIs and blank nodes as subjects and graphs.
+            TermRef::Literal(_) => BlankNodeRef::new_unchecked("invalid").into(),
+        }
+    }
+}
+
+fn subject_term(subject: NamedOrBlankNodeRef<'_>) -> TermRef<'_> {
+    match subject {
+        NamedOrBlankNodeRef::NamedNode(node) => node.into(),
+        NamedOrBlankNodeRef::BlankNode(node) => node.into(),
+    }
+}
+
+/// A term as the SPARQL evaluator handles it: the id of a term of the
+/// dataset, or a term computed by the query (`BIND`, `CONCAT`…) that the
+/// dataset does not hold. A term the dataset holds is always `Known`, so
+/// equal terms always compare equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EvalTerm {
+    Known(u32),
+    Other(Term),
+}
+
+impl<'a> QueryableDataset<'a> for &'a Dataset {
+    type InternalTerm = EvalTerm;
+    type Error = Infallible;
+
+    fn internal_quads_for_pattern(
+        &self,
+        subject: Option<&EvalTerm>,
+        predicate: Option<&EvalTerm>,
+        object: Option<&EvalTerm>,
+        graph_name: Option<Option<&EvalTerm>>,
+    ) -> impl Iterator<Item = Result<InternalQuad<EvalTerm>, Infallible>> + use<'a> {
+        let dataset: &'a Dataset = self;
+        // `None` for a term outside the dataset, which matches nothing.
+        let known = |term: Option<&EvalTerm>| match term {
+            None => Some(None),
+            Some(EvalTerm::Known(id)) => Some(Some(*id)),
+            Some(EvalTerm::Other(_)) => None,
+        };
+        let (graph, named_only) = match graph_name {
+            None => (Some(None), true),
+            Some(None) => (Some(Some(DEFAULT_GRAPH)), false),
+            Some(Some(graph)) => (known(Some(graph)), false),
+        };
+        let pattern = match (known(subject), known(predicate), known(object), graph) {
+            (Some(s), Some(p), Some(o), Some(g)) => Some(Pattern {
+                spog: [s, p, o, g],
+                named_only,
+            }),
+            _ => None,
+        };
+        pattern
+            .into_iter()
+            .flat_map(move |pattern| dataset.matches(pattern))
+            .map(|[s, p, o, g]| {
+                Ok(InternalQuad {
+                    subject: EvalTerm::Known(s),
+                    predicate: EvalTerm::Known(p),
+                    object: EvalTerm::Known(o),
+                    graph_name: (g != DEFAULT_GRAPH).then_some(EvalTerm::Known(g)),
+                })
+            })
+    }
+
+    fn internal_named_graphs(
+        &self,
+    ) -> impl Iterator<Item = Result<EvalTerm, Infallible>> + use<'a> {
+        let dataset: &'a Dataset = self;
+        let mut graphs: Vec<u32> = dataset
+            .gspo
+            .iter()
+            .map(|row| row[0])
+            .filter(|&g| g != DEFAULT_GRAPH)
+            .collect();
+        graphs.dedup();
+        graphs.into_iter().map(|g| Ok(EvalTerm::Known(g)))
+    }
+
+    fn internalize_term(&self, term: Term) -> Result<EvalTerm, Infallible> {
+        Ok(match self.ids.get(&term) {
+            Some(&id) => EvalTerm::Known(id),
+            None => EvalTerm::Other(term),
+        })
+    }
+
+    fn externalize_term(&self, term: EvalTerm) -> Result<Term, Infallible> {
+        Ok(match term {
+            EvalTerm::Known(id) => self.terms[id as usize].clone(),
+            EvalTerm::Other(term) => term,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{Literal, NamedNode};
+    use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+
+    fn n(s: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("http://e.org/{s}"))
+    }
+
+    fn sample() -> Dataset {
+        Dataset::from_quads([
+            Quad::new(n("a"), n("p"), n("b"), n("g1")),
+            Quad::new(n("a"), n("p"), n("b"), n("g1")),
+            Quad::new(n("a"), n("p"), n("b"), n("g2")),
+            Quad::new(n("a"), n("q"), Literal::from(1), GraphName::DefaultGraph),
+            Quad::new(n("b"), n("p"), n("c"), GraphName::DefaultGraph),
+        ])
+    }
+
+    #[test]
+    fn duplicates_collapse() {
+        assert_eq!(sample().len(), 4);
+    }
+
+    #[test]
+    fn every_pattern_shape_finds_the_same_quads_as_a_scan() {
+        let dataset = sample();
+        let all: Vec<QuadRef<'_>> = dataset.iter().collect();
+        for quad in &all {
+            for mask in 0..16u8 {
+                let s = (mask & 1 != 0).then_some(quad.subject);
+                let p = (mask & 2 != 0).then_some(quad.predicate);
+                let o = (mask & 4 != 0).then_some(quad.object);
+                let g = (mask & 8 != 0).then_some(quad.graph_name);
+                let mut found: Vec<QuadRef<'_>> = dataset.quads_for_pattern(s, p, o, g).collect();
+                let mut expected: Vec<QuadRef<'_>> = all
+                    .iter()
+                    .copied()
+                    .filter(|q| {
+                        s.is_none_or(|s| q.subject == s)
+                            && p.is_none_or(|p| q.predicate == p)
+                            && o.is_none_or(|o| q.object == o)
+                            && g.is_none_or(|g| q.graph_name == g)
+                    })
+                    .collect();
+                found.sort_by_key(ToString::to_string);
+                expected.sort_by_key(ToString::to_string);
+                assert_eq!(found, expected, "pattern mask {mask} on {quad}");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_terms_match_nothing() {
+        let dataset = sample();
+        let missing = n("missing");
+        assert_eq!(
+            dataset
+                .quads_for_pattern(Some(missing.as_ref().into()), None, None, None)
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn sparql_sees_the_default_graph_and_named_graphs_apart() {
+        let dataset = sample();
+        let count = |query: &str| {
+            let results = SparqlEvaluator::new()
+                .parse_query(query)
+                .unwrap()
+                .on_queryable_dataset(&dataset)
+                .execute()
+                .unwrap();
+            let QueryResults::Solutions(solutions) = results else {
+                panic!("not a SELECT")
+            };
+            solutions.count()
+        };
+        assert_eq!(count("SELECT * { ?s ?p ?o }"), 2);
+        assert_eq!(count("SELECT * { GRAPH ?g { ?s ?p ?o } }"), 2);
+        assert_eq!(
+            count("SELECT * { GRAPH <http://e.org/g2> { ?s ?p ?o } }"),
+            1
+        );
+        assert_eq!(
+            count("SELECT * { BIND(<http://e.org/a> AS ?s) ?s ?p ?o }"),
+            1
+        );
+        assert_eq!(
+            count("SELECT * { BIND(<http://e.org/zz> AS ?s) ?s ?p ?o }"),
+            0
+        );
+    }
+}
