@@ -1,6 +1,7 @@
-//! Round trip: export the fixture dataset in every format, load the export
-//! with `--data`, export again, and compare. Our data has no blank nodes, so
-//! sorted N-Quads equality is isomorphism.
+//! Round trip: export a dataset in every format, load the export with
+//! `--data`, export again, and compare. Run on the small fixture and on the
+//! built-in data (every datatype and language tag the articles need). Neither
+//! has blank nodes, so sorted N-Quads equality is isomorphism.
 
 use insta_cmd::get_cargo_bin;
 use std::path::Path;
@@ -20,32 +21,38 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn export(data: &str, graph: &str, format: &str, output: &Path) {
-    run(&[
-        "export",
-        "--data",
-        data,
-        "--graph",
-        graph,
-        "--format",
-        format,
-        "--output",
-        output.to_str().unwrap(),
-    ]);
+/// `--data FILE` for the fixture, nothing for the built-in data.
+fn source(data: Option<&str>) -> Vec<&str> {
+    data.map_or_else(Vec::new, |file| vec!["--data", file])
 }
 
-const FIXTURE: &str = "tests/fixtures/kg.trig";
+fn export(data: Option<&str>, graph: &str, format: &str, output: &Path) {
+    let mut args = vec!["export"];
+    args.extend(source(data));
+    args.extend(["--graph", graph, "--format", format, "--output"]);
+    args.push(output.to_str().unwrap());
+    run(&args);
+}
+
+const SOURCES: [Option<&str>; 2] = [Some("tests/fixtures/kg.trig"), None];
 
 #[test]
 fn dataset_formats_keep_every_graph() {
+    for data in SOURCES {
+        dataset_round_trip(data);
+    }
+}
+
+fn dataset_round_trip(data: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let expected = run(&[
-        "export", "--data", FIXTURE, "--graph", "all", "-f", "nquads",
-    ]);
+    let mut args = vec!["export"];
+    args.extend(source(data));
+    args.extend(["--graph", "all", "-f", "nquads"]);
+    let expected = run(&args);
     assert!(expected.contains("<https://w3id.org/missions-kg/source/article-000> ."));
     for (format, extension) in [("trig", "trig"), ("nquads", "nq"), ("jsonld", "jsonld")] {
         let file = dir.path().join(format!("export.{extension}"));
-        export(FIXTURE, "all", format, &file);
+        export(data, "all", format, &file);
         let again = run(&[
             "export",
             "--data",
@@ -55,14 +62,23 @@ fn dataset_formats_keep_every_graph() {
             "-f",
             "nquads",
         ]);
-        assert_eq!(again, expected, "round trip through {format}");
+        assert_eq!(again, expected, "round trip of {data:?} through {format}");
     }
 }
 
 #[test]
 fn graph_formats_keep_the_merged_view() {
+    for data in SOURCES {
+        graph_round_trip(data);
+    }
+}
+
+fn graph_round_trip(data: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let expected = run(&["export", "--data", FIXTURE, "-f", "ntriples"]);
+    let mut args = vec!["export"];
+    args.extend(source(data));
+    args.extend(["-f", "ntriples"]);
+    let expected = run(&args);
     for (format, extension) in [
         ("turtle", "ttl"),
         ("trig", "trig"),
@@ -72,15 +88,15 @@ fn graph_formats_keep_the_merged_view() {
         ("rdfxml", "rdf"),
     ] {
         let file = dir.path().join(format!("export.{extension}"));
-        export(FIXTURE, "default", format, &file);
+        export(data, "default", format, &file);
         let again = run(&["export", "--data", file.to_str().unwrap(), "-f", "ntriples"]);
-        assert_eq!(again, expected, "round trip through {format}");
+        assert_eq!(again, expected, "round trip of {data:?} through {format}");
     }
 }
 
 #[test]
 fn export_is_deterministic() {
-    let first = run(&["export", "--data", FIXTURE, "--graph", "all"]);
-    let second = run(&["export", "--data", FIXTURE, "--graph", "all"]);
+    let first = run(&["export", "--graph", "all"]);
+    let second = run(&["export", "--graph", "all"]);
     assert_eq!(first, second);
 }
