@@ -52,14 +52,22 @@ fn a_fact_stated_by_several_articles_is_seen_once_without_graph() {
         "--format",
         "tsv",
     ]);
-    assert_eq!(plain.lines().count(), 1 + 3, "three creators, once each:\n{plain}");
+    assert_eq!(
+        plain.lines().count(),
+        1 + 3,
+        "three creators, once each:\n{plain}"
+    );
     let per_source = missions_kg(&[
         "query",
         "SELECT ?g WHERE { GRAPH ?g { mkd:missions mk:creator mkd:julien-lacombe } }",
         "--format",
         "tsv",
     ]);
-    assert_eq!(per_source.lines().count(), 1 + 4, "all four articles:\n{per_source}");
+    assert_eq!(
+        per_source.lines().count(),
+        1 + 4,
+        "all four articles:\n{per_source}"
+    );
 }
 
 /// `shared/seeds/` sits beside the repository (as on every developer machine
@@ -79,9 +87,15 @@ fn recorded_checksums_match_the_articles() {
         let (file, sha) = row.split_once(',').expect("two columns");
         let path = seeds.join(file);
         let text = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("cannot read {} (shared/seeds must sit beside the repository): {e}", path.display())
+            panic!(
+                "cannot read {} (shared/seeds must sit beside the repository): {e}",
+                path.display()
+            )
         });
-        let actual: String = Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect();
+        let actual: String = Sha256::digest(&text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(actual, sha.trim(), "checksum of {file}");
         checked += 1;
     }
