@@ -175,14 +175,16 @@ impl Dataset {
 
     /// The named graphs (those holding at least one quad).
     pub fn named_graphs(&self) -> impl Iterator<Item = NamedOrBlankNodeRef<'_>> {
-        let mut graphs: Vec<u32> = self
-            .gspo
+        self.named_graph_ids().map(|g| self.subject(g))
+    }
+
+    /// Ids of the named graphs, each once (GSPO is sorted by graph first).
+    fn named_graph_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut previous = None;
+        self.gspo
             .iter()
             .map(|row| row[0])
-            .filter(|&g| g != DEFAULT_GRAPH)
-            .collect();
-        graphs.dedup();
-        graphs.into_iter().map(|g| self.subject(g))
+            .filter(move |&g| g != DEFAULT_GRAPH && previous.replace(g) != Some(g))
     }
 
     /// Whether `graph` names a graph holding at least one quad.
@@ -358,14 +360,7 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
         &self,
     ) -> impl Iterator<Item = Result<EvalTerm, Infallible>> + use<'a> {
         let dataset: &'a Dataset = self;
-        let mut graphs: Vec<u32> = dataset
-            .gspo
-            .iter()
-            .map(|row| row[0])
-            .filter(|&g| g != DEFAULT_GRAPH)
-            .collect();
-        graphs.dedup();
-        graphs.into_iter().map(|g| Ok(EvalTerm::Known(g)))
+        dataset.named_graph_ids().map(|g| Ok(EvalTerm::Known(g)))
     }
 
     fn internalize_term(&self, term: Term) -> Result<EvalTerm, Infallible> {

@@ -74,6 +74,21 @@ impl<'a> LabelCache<'a> {
         }
     }
 
+    /// How a term is shown to people, in tables and in `describe` alike:
+    /// `Label (mkd:x)` for a labelled node, the compact IRI (or blank node)
+    /// otherwise, and a literal's lexical value.
+    pub fn display(&mut self, term: TermRef<'_>) -> String {
+        let (node, name): (NamedOrBlankNodeRef<'_>, String) = match term {
+            TermRef::NamedNode(node) => (node.into(), compact(node.as_str())),
+            TermRef::BlankNode(node) => (node.into(), node.to_string()),
+            TermRef::Literal(literal) => return literal.value().to_owned(),
+        };
+        match self.get(node) {
+            Some(label) => format!("{label} ({name})"),
+            None => name,
+        }
+    }
+
     pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Option<&str> {
         let key = subject.to_string();
         self.cache

@@ -232,22 +232,17 @@ fn inverse_name(name: &str) -> String {
     }
 }
 
-/// `Label (mkd:x)` for a labelled node, the compact IRI otherwise; a
-/// literal's value, with its language tag if any.
+/// [`LabelCache::display`], with a literal's language tag.
 fn value(term: TermRef<'_>, labels: &mut LabelCache<'_>) -> String {
     match term {
-        TermRef::NamedNode(node) => {
-            let compact = labels::compact(node.as_str());
-            match labels.get(node.into()) {
-                Some(label) => format!("{label} ({compact})"),
-                None => compact,
-            }
+        TermRef::Literal(literal) if literal.language().is_some() => {
+            format!(
+                "{} @{}",
+                literal.value(),
+                literal.language().unwrap_or_default()
+            )
         }
-        TermRef::BlankNode(node) => node.to_string(),
-        TermRef::Literal(literal) => match literal.language() {
-            Some(language) => format!("{} @{language}", literal.value()),
-            None => literal.value().to_owned(),
-        },
+        _ => labels.display(term),
     }
 }
 

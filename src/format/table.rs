@@ -2,10 +2,9 @@
 //! shown as their bare lexical value.
 
 use crate::dataset::Dataset;
-use crate::labels::{self, LabelCache};
+use crate::labels::LabelCache;
 use anyhow::Result;
 use comfy_table::{presets, Table};
-use oxigraph::model::TermRef;
 use std::io::Write;
 
 /// Collects rows, then prints them as one comfy-table.
@@ -32,7 +31,7 @@ impl<'a> TableWriter<'a> {
     ) -> Result<()> {
         let cells: Vec<String> = row
             .into_iter()
-            .map(|term| term.map_or_else(String::new, |t| term_cell(t.as_ref(), &mut self.labels)))
+            .map(|term| term.map_or_else(String::new, |t| self.labels.display(t.as_ref())))
             .collect();
         self.table.add_row(cells);
         Ok(())
@@ -46,23 +45,5 @@ impl<'a> TableWriter<'a> {
     pub fn write(self, out: &mut impl Write) -> Result<()> {
         writeln!(out, "{}", self.table)?;
         Ok(())
-    }
-}
-
-/// How a term is shown to people: `mkd:x (Label)`, or a literal's value.
-fn term_cell(term: TermRef<'_>, labels: &mut LabelCache<'_>) -> String {
-    match term {
-        TermRef::NamedNode(node) => {
-            let name = labels::compact(node.as_str());
-            match labels.get(node.into()) {
-                Some(label) => format!("{name} ({label})"),
-                None => name,
-            }
-        }
-        TermRef::BlankNode(node) => match labels.get(node.into()) {
-            Some(label) => format!("{node} ({label})"),
-            None => node.to_string(),
-        },
-        TermRef::Literal(literal) => literal.value().to_owned(),
     }
 }
