@@ -5,20 +5,26 @@
 //! `tests/snapshots/queries__*.snap` (TSV, so every term is shown in full);
 //! checks (`*-violation.rq`) must return no row at all. A new `.rq` file is
 //! picked up by the glob: its first run fails in CI until its expected
-//! result has been reviewed (`cargo insta review`) and committed.
+//! result has been reviewed (`cargo insta review`) and committed. Each check
+//! must also fire on `tests/fixtures/checks-broken/`, data broken on purpose,
+//! so that no check passes because it cannot fail.
 
 use std::path::Path;
 use std::process::Command;
 
 /// Runs `missions-kg query NAME --format tsv` with the file's `#+ example:`
 /// bindings, and returns stdout; fails the test on a non-zero exit.
-fn run_stored_query(path: &Path) -> String {
+fn run_stored_query(path: &Path, data: Option<&str>) -> String {
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .expect("utf-8 name");
     let text = std::fs::read_to_string(path).expect("readable query file");
     let mut command = Command::new(env!("CARGO_BIN_EXE_missions-kg"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(data) = data {
+        command.args(["--data", data]);
+    }
     command.args(["query", name, "--format", "tsv"]);
     for binding in text.lines().filter_map(|l| l.strip_prefix("#+ example:")) {
         command.args(["--param", binding.trim()]);
@@ -35,7 +41,7 @@ fn run_stored_query(path: &Path) -> String {
 #[test]
 fn stored_query() {
     insta::glob!("../queries", "*.rq", |path| {
-        let result = run_stored_query(path);
+        let result = run_stored_query(path, None);
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         if name.ends_with("-violation") {
             let offending: Vec<&str> = result.lines().skip(1).collect();
@@ -50,5 +56,17 @@ fn stored_query() {
             assert!(rows > 0, "report {name} returned no rows");
             insta::assert_snapshot!(result);
         }
+    });
+}
+
+#[test]
+fn every_check_fires_on_broken_data() {
+    insta::glob!("../queries", "*-violation.rq", |path| {
+        let result = run_stored_query(path, Some("tests/fixtures/checks-broken"));
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert!(
+            result.lines().count() > 1,
+            "check {name} finds nothing in tests/fixtures/checks-broken: it could never fail"
+        );
     });
 }
