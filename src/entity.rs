@@ -2,8 +2,10 @@
 //!
 //! Used by `describe` and by `entity` query parameters. Labels are compared
 //! without case or accents ("Viviès" = "vivies"), so users need not type
-//! French diacritics. Several matches are an error listing them; no match is
-//! an error naming the closest labels.
+//! French diacritics. When no label matches whole, a name that is part of
+//! a label does ("Ulysse", "Meyer"), among entities that are not qualified
+//! facts (roles, broadcasts…). Several matches are an error listing them; no
+//! match is an error naming the closest labels.
 
 use crate::dataset::Dataset;
 use crate::error::Failure;
@@ -27,22 +29,13 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
         return Err(no_match(store, input).into());
     }
     let wanted = normalize(input);
-    let mut candidates = BTreeSet::new();
-    for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
-        for quad in store.quads_for_pattern(
-            None,
-            Some(NamedNodeRef::new_unchecked(predicate)),
-            None,
-            Some(GraphNameRef::DefaultGraph),
-        ) {
-            if let (NamedOrBlankNodeRef::NamedNode(subject), TermRef::Literal(label)) =
-                (quad.subject, quad.object)
-            {
-                if normalize(label.value()) == wanted {
-                    candidates.insert(subject.into_owned());
-                }
-            }
-        }
+    let mut candidates = labelled(store, |label| normalize(label) == wanted);
+    if candidates.is_empty() {
+        let wanted = format!(" {} ", words(input));
+        candidates = labelled(store, |label| {
+            format!(" {} ", words(label)).contains(&wanted)
+        });
+        candidates.retain(|node| !is_qualified_fact(store, node.as_ref().into()));
     }
     let slug = NamedNode::new(format!("{}{input}", vocab::MKD));
     if let Ok(slug) = slug {
@@ -59,6 +52,63 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
 }
 
 const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+
+/// The IRIs with a label (preferred, plain or alternative) that `matches`.
+fn labelled(store: &Dataset, matches: impl Fn(&str) -> bool) -> BTreeSet<NamedNode> {
+    let mut found = BTreeSet::new();
+    for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
+        for quad in store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(predicate)),
+            None,
+            Some(GraphNameRef::DefaultGraph),
+        ) {
+            if let (NamedOrBlankNodeRef::NamedNode(subject), TermRef::Literal(label)) =
+                (quad.subject, quad.object)
+            {
+                if matches(label.value()) {
+                    found.insert(subject.into_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// [`normalize`]d, with punctuation turned into spaces: the words of a label.
+fn words(text: &str) -> String {
+    normalize(&text.replace(|c: char| !c.is_alphanumeric(), " "))
+}
+
+/// Whether one of `node`'s classes is `mk:QualifiedFact` or below it: an
+/// n-ary node (a role, a broadcast, an award) rather than a thing.
+pub fn is_qualified_fact(store: &Dataset, node: NamedOrBlankNodeRef<'_>) -> bool {
+    let default = Some(GraphNameRef::DefaultGraph);
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
+    let target = TermRef::from(NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT));
+    let mut pending: Vec<TermRef<'_>> = store
+        .quads_for_pattern(Some(node), Some(rdf_type), None, default)
+        .map(|quad| quad.object)
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(class) = pending.pop() {
+        if class == target {
+            return true;
+        }
+        let TermRef::NamedNode(class) = class else {
+            continue;
+        };
+        if seen.insert(class) {
+            pending.extend(
+                store
+                    .quads_for_pattern(Some(class.into()), Some(sub_class_of), None, default)
+                    .map(|quad| quad.object),
+            );
+        }
+    }
+    false
+}
 
 /// `<IRI>`, an absolute IRI, or a name with a predeclared prefix.
 fn explicit_iri(input: &str) -> Option<String> {

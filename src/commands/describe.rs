@@ -2,7 +2,8 @@
 //!
 //! Facts are read from the merged view; the sources of a fact are the named
 //! graphs that hold the same triple (articles by slug, other graphs by
-//! name). Values that are qualified facts (a role, a broadcast, an award:
+//! name); facts pointing at it are shown as `^property`. Values that are
+//! qualified facts (a role, a broadcast, an award:
 //! instances of `mk:QualifiedFact`, or unlabelled nodes) get their own facts
 //! listed beneath, one level deep, whichever way the link points.
 
@@ -131,7 +132,7 @@ fn unfold(
     labels: &mut LabelCache<'_>,
     lines: &mut Vec<Line>,
 ) -> Result<()> {
-    if !(is_qualified_fact(store, node)? || labels.get(node).is_none()) {
+    if !(entity::is_qualified_fact(store, node) || labels.get(node).is_none()) {
         return Ok(());
     }
     let back: TermRef<'_> = match described {
@@ -149,34 +150,6 @@ fn unfold(
         lines.push(nested);
     }
     Ok(())
-}
-
-/// Whether one of `node`'s classes is `mk:QualifiedFact` or below it.
-fn is_qualified_fact(store: &Dataset, node: NamedOrBlankNodeRef<'_>) -> Result<bool> {
-    let default = Some(GraphNameRef::DefaultGraph);
-    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
-    let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
-    let target = NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT);
-    let mut pending: Vec<oxigraph::model::Term> = store
-        .quads_for_pattern(Some(node), Some(rdf_type), None, default)
-        .map(|quad| quad.object.into_owned())
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(class) = pending.pop() {
-        if class.as_ref() == TermRef::from(target) {
-            return Ok(true);
-        }
-        let Some(class_node) = as_subject(class.as_ref()) else {
-            continue;
-        };
-        if !seen.insert(class.clone()) {
-            continue;
-        }
-        for quad in store.quads_for_pattern(Some(class_node), Some(sub_class_of), None, default) {
-            pending.push(quad.object.into_owned());
-        }
-    }
-    Ok(false)
 }
 
 /// Outgoing facts of `subject`, sorted by predicate name then value.
@@ -217,19 +190,11 @@ fn predicate_name(predicate: NamedNodeRef<'_>, labels: &mut LabelCache<'_>) -> S
         .map_or_else(|| labels::compact(predicate.as_str()), str::to_owned)
 }
 
-/// How an incoming fact is named: "is creator of", but "friend of
-/// (inverse)" where "is friend of of" would not read.
+/// How an incoming fact is named: `^creator`, SPARQL's inverse path, which
+/// reads right for every label ("is creator of" would not for "plays
+/// character" or "is the real person").
 fn inverse_name(name: &str) -> String {
-    const PREPOSITIONS: &[&str] = &["of", "to", "by", "for", "from", "with", "in", "on", "at"];
-    let ends_with_preposition = name
-        .rsplit(' ')
-        .next()
-        .is_some_and(|last| name.contains(' ') && PREPOSITIONS.contains(&last));
-    if ends_with_preposition {
-        format!("{name} (inverse)")
-    } else {
-        format!("is {name} of")
-    }
+    format!("^{name}")
 }
 
 /// [`LabelCache::display`], with a literal's language tag.
