@@ -30,6 +30,15 @@ pub struct Prepared {
 /// (stored name, file or "query") in a syntax error, which shows the line
 /// and a caret under the spot.
 pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
+    if text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    }) {
+        return Err(Failure::new(format!(
+            "the query {origin} is empty: give a SPARQL query, a .rq file, a stored query name (see `missions-kg queries`), or - for stdin"
+        ))
+        .into());
+    }
     let token = CancellationToken::new();
     let mut evaluator = SparqlEvaluator::new();
     for (name, iri) in vocab::PREFIXES {

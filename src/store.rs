@@ -40,6 +40,12 @@ fn load_path(path: &Path, quads: &mut DatasetBuilder) -> Result<()> {
     if metadata.is_dir() {
         let mut files = Vec::new();
         collect_rdf_files(path, &mut files)?;
+        if files.is_empty() {
+            bail!(
+                "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3)",
+                path.display()
+            );
+        }
         files.sort();
         for file in files {
             load_path(&file, quads)?;
