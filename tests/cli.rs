@@ -120,6 +120,27 @@ fn fails_on_malformed_query() {
 }
 
 #[test]
+fn fails_on_empty_query() {
+    assert_cmd_snapshot!(kg(&["query", "  "]));
+}
+
+#[test]
+fn fails_on_data_folder_without_rdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = bare(&["--data", dir.path().to_str().unwrap(), "stats"]);
+    // The temporary path differs on every run; the snapshot keeps the message.
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: no RDF file in "), "{stderr}");
+}
+
+#[test]
+fn describe_finds_a_name_inside_a_label() {
+    assert_cmd_snapshot!(bare(&["describe", "Meyer"]));
+}
+
+#[test]
 fn fails_on_unknown_stored_query() {
     assert_cmd_snapshot!(kg(&["query", "zzqx-nothing"]));
 }
