@@ -85,7 +85,21 @@ impl Prepared {
                 std::process::exit(i32::from(crate::error::FAILURE));
             });
         }
-        Ok(self.query.on_queryable_dataset(store).execute()?)
+        self.query
+            .on_queryable_dataset(store)
+            .execute()
+            .map_err(|error| match error {
+                // Oxigraph substitutes a bound value into the query, and so
+                // only binds variables the query returns.
+                QueryEvaluationError::NotExistingSubstitutedVariable(variable) => Failure::usage(
+                    format!(
+                        "cannot bind --param {}: the query does not return {variable}; add it to the SELECT clause",
+                        variable.as_str()
+                    ),
+                )
+                .into(),
+                error => error.into(),
+            })
     }
 }
 

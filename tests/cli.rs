@@ -111,6 +111,38 @@ fn query_binds_untyped_params_by_syntax() {
     ]));
 }
 
+/// A value is bound as one RDF term after parsing: text that looks like
+/// SPARQL stays a string and cannot change the query.
+#[test]
+fn param_values_cannot_change_the_query() {
+    let output = kg(&[
+        "query",
+        "SELECT ?v WHERE {}",
+        "--param",
+        "v=\" } UNION { ?s ?p ?o } #",
+    ])
+    .output()
+    .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().count(),
+        2,
+        "one row, the literal itself:\n{stdout}"
+    );
+    assert!(stdout.contains("UNION { ?s ?p ?o }"), "{stdout}");
+}
+
+#[test]
+fn fails_on_param_the_query_does_not_return() {
+    assert_cmd_snapshot!(kg(&[
+        "query",
+        "SELECT ?x WHERE { BIND(?v AS ?x) }",
+        "--param",
+        "v=1"
+    ]));
+}
+
 #[test]
 fn fails_on_malformed_query() {
     assert_cmd_snapshot!(kg(&[
