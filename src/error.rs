@@ -63,3 +63,14 @@ pub fn exit_code(error: &anyhow::Error) -> ExitCode {
         .map_or(FAILURE, |failure| failure.code);
     ExitCode::from(code)
 }
+
+/// `message` on one line and at most `max` characters: parsers quote the
+/// input they choke on, which can be long and hold line breaks.
+pub fn one_line(message: &str, max: usize) -> String {
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    format!("{cut}…")
+}

@@ -8,7 +8,7 @@
 use crate::catalog::{ParamKind, StoredQuery};
 use crate::dataset::Dataset;
 use crate::entity;
-use crate::error::Failure;
+use crate::error::{one_line, Failure};
 use crate::vocab;
 use anyhow::{anyhow, Result};
 use oxigraph::model::vocab::xsd;
@@ -262,7 +262,26 @@ fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
             ))
         });
     let Some((line, column, expected)) = location else {
-        return Failure::new(format!("malformed query {origin}: {message}"));
+        return Failure::new(format!(
+            "malformed query {origin}: {}",
+            one_line(message, 300)
+        ));
+    };
+    // Oxigraph lists the character classes a name may start with; they say
+    // nothing a reader needs, so the list stops at the first one.
+    let flat = one_line(expected, 2000);
+    let items: Vec<&str> = flat.split(", ").collect();
+    let kept: Vec<&str> = items
+        .iter()
+        .copied()
+        .filter(|item| !item.starts_with('['))
+        .collect();
+    // A long list is a sample of the grammar's keywords, not a hint.
+    let expected = match (kept.len() == items.len(), kept.is_empty()) {
+        _ if kept.len() > 8 => "unexpected text (see the spot below)".to_owned(),
+        (true, _) => one_line(&flat, 300),
+        (false, true) => "expected a name".to_owned(),
+        (false, false) => format!("{}, or a name", kept.join(", ")),
     };
     let source = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
     // Keep tabs so the caret lines up under the spot however tabs render.

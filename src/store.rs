@@ -94,7 +94,14 @@ fn parse_file(path: &Path, bytes: &[u8], quads: &mut DatasetBuilder) -> Result<(
         parser = parser.with_default_graph(vocab::graph("ontology"));
     }
     for quad in parser.for_slice(bytes) {
-        quads.insert(quad.with_context(|| format!("cannot load {}", path.display()))?);
+        let quad = quad.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot load {}: {}",
+                path.display(),
+                crate::error::one_line(&e.to_string(), 200)
+            )
+        })?;
+        quads.insert(quad);
     }
     Ok(())
 }
