@@ -74,3 +74,14 @@ pub fn one_line(message: &str, max: usize) -> String {
     let cut: String = flat.chars().take(max).collect();
     format!("{cut}…")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_flattens_and_caps() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+}
