@@ -336,3 +336,26 @@ fn query_times_out() {
         "error: query timed out after 0.2 s\n"
     );
 }
+
+/// `missions-kg export | head`: the reader goes away, the program stops
+/// quietly with success, as `head` users expect. The read end is closed
+/// before the program has started writing (start-up takes milliseconds), so
+/// even a short output such as a completion script meets a closed pipe.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    for args in [
+        &["export", "--graph", "all", "--format", "nquads"][..],
+        &["completions", "zsh"][..],
+    ] {
+        let mut child = bare(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
+    }
+}
