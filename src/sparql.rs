@@ -68,8 +68,11 @@ impl Prepared {
     pub fn execute(self, store: &Dataset, timeout: Option<f64>) -> Result<QueryResults<'_>> {
         if let Some(seconds) = timeout {
             let token = self.token.clone();
-            let duration = Duration::try_from_secs_f64(seconds)
-                .map_err(|_| Failure::usage(format!("invalid --timeout {seconds:?}: give a number of seconds, such as 5 or 0.5")))?;
+            let duration = Duration::try_from_secs_f64(seconds).map_err(|_| {
+                Failure::usage(format!(
+                    "invalid --timeout {seconds:?}: give a number of seconds, such as 5 or 0.5"
+                ))
+            })?;
             // A detached timer: if the query ends first, the process exits
             // and the thread with it. Oxigraph checks the token
             // cooperatively and some joins run long between checks, so if

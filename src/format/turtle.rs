@@ -47,42 +47,62 @@ pub fn write(quads: &[Quad], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// One graph's triples, grouped by subject then predicate.
+/// Past this width, a predicate's objects go one per line.
+const WIDTH: usize = 100;
+
+/// One graph's triples, grouped by subject then predicate. A predicate's
+/// objects share one line while it fits in [`WIDTH`] columns, else each gets
+/// its own line, so long lists (a cast, a list of prizes) stay readable.
 fn write_triples(quads: &[Quad], indent: &str, out: &mut impl Write) -> io::Result<()> {
-    let mut previous: Option<&Quad> = None;
-    for quad in quads {
-        match previous {
-            Some(p) if p.subject == quad.subject && p.predicate == quad.predicate => {
-                write!(out, ", ")?;
-            }
-            Some(p) if p.subject == quad.subject => {
-                write!(
-                    out,
-                    " ;\n{indent}    {} ",
-                    predicate(quad.predicate.as_ref())
-                )?;
-            }
-            _ => {
-                if previous.is_some() {
-                    writeln!(out, " .")?;
-                }
-                // A blank line between subjects, and after the prefixes.
-                if previous.is_some() || indent.is_empty() {
-                    writeln!(out)?;
-                }
-                write!(
-                    out,
-                    "{indent}{} {} ",
-                    term(quad.subject.as_ref().into()),
-                    predicate(quad.predicate.as_ref())
-                )?;
-            }
+    let mut start = 0;
+    while start < quads.len() {
+        let subject = &quads[start].subject;
+        let end = start
+            + quads[start..]
+                .iter()
+                .take_while(|q| &q.subject == subject)
+                .count();
+        // A blank line between subjects, and after the prefixes.
+        if start > 0 || indent.is_empty() {
+            writeln!(out)?;
         }
-        write!(out, "{}", term(quad.object.as_ref()))?;
-        previous = Some(quad);
-    }
-    if previous.is_some() {
+        write!(out, "{indent}{}", term(subject.as_ref().into()))?;
+        let mut first = true;
+        let mut run = start;
+        while run < end {
+            let predicate_node = quads[run].predicate.as_ref();
+            let run_end = run
+                + quads[run..end]
+                    .iter()
+                    .take_while(|q| q.predicate.as_ref() == predicate_node)
+                    .count();
+            let objects: Vec<String> = quads[run..run_end]
+                .iter()
+                .map(|q| term(q.object.as_ref()))
+                .collect();
+            let head = predicate(predicate_node);
+            let lead = if first {
+                " ".to_owned()
+            } else {
+                format!(" ;\n{indent}    ")
+            };
+            let one_line = objects.join(", ");
+            let column = indent.len() + 4 + head.len() + 1;
+            if objects.len() > 1 && column + one_line.len() > WIDTH {
+                let continuation = format!(",\n{indent}        ");
+                write!(
+                    out,
+                    "{lead}{head}\n{indent}        {}",
+                    objects.join(&continuation)
+                )?;
+            } else {
+                write!(out, "{lead}{head} {one_line}")?;
+            }
+            first = false;
+            run = run_end;
+        }
         writeln!(out, " .")?;
+        start = end;
     }
     Ok(())
 }
@@ -194,5 +214,30 @@ mod tests {
                  mkd:b a mkd:T .\n\
              }\n"
         );
+    }
+
+    #[test]
+    fn long_object_lists_go_one_per_line() {
+        let p = mkd("p");
+        let quads: Vec<Quad> = (0..8)
+            .map(|i| {
+                Quad::new(
+                    mkd("s"),
+                    p.clone(),
+                    mkd(&format!("object-number-{i}")),
+                    GraphName::DefaultGraph,
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        write(&super::super::sort_quads(quads), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "mkd:s mkd:p\n        mkd:object-number-0,\n        mkd:object-number-1,"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("        mkd:object-number-7 .\n"), "{text}");
     }
 }
