@@ -37,6 +37,12 @@ pub struct GlobalArgs {
     /// Load the built-in data as well as the --data files.
     #[arg(long, global = true, requires = "data")]
     pub with_embedded: bool,
+
+    /// Show labels, property names and texts in this language (fr or en)
+    /// where the data has them; by default labels prefer English and
+    /// `describe` shows texts in every language.
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["fr", "en"])]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

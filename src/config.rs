@@ -14,6 +14,8 @@ pub struct Config {
     pub data: Vec<PathBuf>,
     /// Whether stdout is a terminal; decides the default output format.
     pub is_terminal: bool,
+    /// The language to show labels and texts in (`--lang`); all when `None`.
+    pub lang: Option<String>,
 }
 
 impl Config {
@@ -23,6 +25,7 @@ impl Config {
             embedded: global.data.is_empty() || global.with_embedded,
             data: global.data.clone(),
             is_terminal: std::io::stdout().is_terminal(),
+            lang: global.lang.clone(),
         }
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! Used by `describe` and by `entity` query parameters. Labels are compared
 //! without case or accents ("Viviès" = "vivies"), so users need not type
-//! French diacritics. When no label matches whole, a name that is part of
-//! a label does ("Ulysse", "Meyer"), among entities that are not qualified
-//! facts (roles, broadcasts…). Several matches are an error listing them; no
-//! match is an error naming the closest labels.
+//! French diacritics. Entities of the data come before ontology terms of the
+//! same name. When no label matches whole, a name that is part of a label
+//! does ("Ulysse", "Meyer"), things before qualified facts (roles,
+//! broadcasts…). Several matches are an error listing them; no match is an
+//! error naming the closest labels.
 
 use crate::dataset::Dataset;
 use crate::error::Failure;
@@ -29,13 +30,27 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
         return Err(no_match(store, input).into());
     }
     let wanted = normalize(input);
-    let mut candidates = labelled(store, |label| normalize(label) == wanted);
+    let exact = labelled(store, |label| normalize(label) == wanted);
+    // Things of the data come before terms of the ontology ("budget" is both
+    // a class and a property of mk:), and whole labels before partial ones.
+    let (terms, things): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = exact
+        .into_iter()
+        .partition(|node| node.as_str().starts_with(vocab::MK));
+    let mut candidates = things;
     if candidates.is_empty() {
         let wanted = format!(" {} ", words(input));
-        candidates = labelled(store, |label| {
+        let partial = labelled(store, |label| {
             format!(" {} ", words(label)).contains(&wanted)
         });
-        candidates.retain(|node| !is_qualified_fact(store, node.as_ref().into()));
+        // Roles, broadcasts and other qualified facts only when nothing else matches.
+        let (qualified, plain): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = partial
+            .into_iter()
+            .filter(|node| !node.as_str().starts_with(vocab::MK))
+            .partition(|node| is_qualified_fact(store, node.as_ref().into()));
+        candidates = if plain.is_empty() { qualified } else { plain };
+    }
+    if candidates.is_empty() {
+        candidates = terms;
     }
     let slug = NamedNode::new(format!("{}{input}", vocab::MKD));
     if let Ok(slug) = slug {
@@ -146,7 +161,7 @@ pub fn normalize(text: &str) -> String {
 }
 
 fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure {
-    let mut cache = LabelCache::new(store);
+    let mut cache = LabelCache::new(store, None);
     let lines: Vec<String> = candidates
         .iter()
         .map(|node| {

@@ -10,8 +10,8 @@ mod turtle;
 
 pub use table::TableWriter;
 
-use crate::dataset::Dataset;
 use crate::error::Failure;
+use crate::labels::LabelCache;
 use crate::vocab;
 use anyhow::{Context, Result};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
@@ -174,13 +174,13 @@ pub fn resolve(
 pub fn write_results(
     results: QueryResults<'_>,
     format: OutputFormat,
-    store: &Dataset,
+    labels: LabelCache<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
     match (results, format) {
         (QueryResults::Solutions(solutions), OutputFormat::Table) => {
             let mut table =
-                TableWriter::new(store, solutions.variables().iter().map(|v| v.as_str()));
+                TableWriter::new(labels, solutions.variables().iter().map(|v| v.as_str()));
             for solution in solutions {
                 let solution = solution?;
                 table.push(solution.values().iter().map(Option::as_ref))?;
@@ -191,7 +191,7 @@ pub fn write_results(
             write_solutions(solutions, format, out)
         }
         (QueryResults::Boolean(value), OutputFormat::Table) => {
-            let mut table = TableWriter::new(store, ["result"]);
+            let mut table = TableWriter::new(labels, ["result"]);
             table.push_text([value.to_string()]);
             table.write(out)
         }

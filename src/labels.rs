@@ -1,17 +1,22 @@
 //! Human names for IRIs: the label to show, and the compact form.
 //!
 //! The label rule is used everywhere a name is shown (tables, `describe`):
-//! `skos:prefLabel` before `rdfs:label`, English before French before any
-//! other language, and the smallest string among equals, so the choice never
-//! depends on load order. Labels are read from the default graph.
+//! `skos:prefLabel` before `rdfs:label`, the language asked for with `--lang`
+//! first, then English, then French, then any other, and the smallest string
+//! among equals, so the choice never depends on load order. Labels are read
+//! from the default graph.
 
 use crate::dataset::Dataset;
 use crate::vocab;
 use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::collections::HashMap;
 
-/// The label of `subject`, if it has one.
-pub fn label(store: &Dataset, subject: NamedOrBlankNodeRef<'_>) -> Option<String> {
+/// The label of `subject`, if it has one, preferring `lang`.
+pub fn label(
+    store: &Dataset,
+    subject: NamedOrBlankNodeRef<'_>,
+    lang: Option<&str>,
+) -> Option<String> {
     let mut best: Option<((u8, u8), String)> = None;
     for (rank, predicate) in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL]
         .into_iter()
@@ -28,9 +33,10 @@ pub fn label(store: &Dataset, subject: NamedOrBlankNodeRef<'_>) -> Option<String
                 continue;
             };
             let language = match literal.language() {
-                Some("en") => 0,
-                Some("fr") => 1,
-                _ => 2,
+                Some(tag) if Some(tag) == lang => 0,
+                Some("en") => 1,
+                Some("fr") => 2,
+                _ => 3,
             };
             let key = (u8::try_from(rank).unwrap_or(u8::MAX), language);
             let better = best.as_ref().is_none_or(|(best_key, best_value)| {
@@ -63,15 +69,23 @@ pub fn graph_name(iri: &str) -> String {
 /// Remembers labels already looked up, for tables that repeat IRIs.
 pub struct LabelCache<'a> {
     store: &'a Dataset,
+    lang: Option<&'a str>,
     cache: HashMap<String, Option<String>>,
 }
 
 impl<'a> LabelCache<'a> {
-    pub fn new(store: &'a Dataset) -> Self {
+    /// Labels from `store`, in `lang` where there is one.
+    pub fn new(store: &'a Dataset, lang: Option<&'a str>) -> Self {
         Self {
             store,
+            lang,
             cache: HashMap::new(),
         }
+    }
+
+    /// The language asked for, if any.
+    pub fn lang(&self) -> Option<&'a str> {
+        self.lang
     }
 
     /// How a term is shown to people, in tables and in `describe` alike:
@@ -93,7 +107,7 @@ impl<'a> LabelCache<'a> {
         let key = subject.to_string();
         self.cache
             .entry(key)
-            .or_insert_with(|| label(self.store, subject))
+            .or_insert_with(|| label(self.store, subject, self.lang))
             .as_deref()
     }
 }

@@ -168,6 +168,16 @@ fn fails_on_data_folder_without_rdf() {
 }
 
 #[test]
+fn describe_speaks_french_with_lang_fr() {
+    assert_cmd_snapshot!(bare(&["--lang", "fr", "describe", "maroc"]));
+}
+
+#[test]
+fn describe_prefers_things_to_ontology_terms() {
+    assert_cmd_snapshot!(bare(&["describe", "empreinte"]));
+}
+
+#[test]
 fn describe_finds_a_name_inside_a_label() {
     assert_cmd_snapshot!(bare(&["describe", "Meyer"]));
 }

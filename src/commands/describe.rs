@@ -22,7 +22,8 @@ use std::io::Write;
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let store = store::load_store(config)?;
     let node = entity::resolve(&store, &args.entity)?;
-    write_output(None, |out| write_entity(&store, node.as_ref(), out))
+    let labels = LabelCache::new(&store, config.lang.as_deref());
+    write_output(None, |out| write_entity(&store, node.as_ref(), labels, out))
 }
 
 /// One printed fact: predicate name, value, sources; `nested` for the facts
@@ -34,8 +35,12 @@ struct Line {
     nested: bool,
 }
 
-fn write_entity(store: &Dataset, node: NamedNodeRef<'_>, out: &mut impl Write) -> Result<()> {
-    let mut labels = LabelCache::new(store);
+fn write_entity(
+    store: &Dataset,
+    node: NamedNodeRef<'_>,
+    mut labels: LabelCache<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     let subject: NamedOrBlankNodeRef<'_> = node.into();
     let name = labels.get(subject).unwrap_or(node.as_str()).to_owned();
     writeln!(out, "{name}")?;
@@ -171,8 +176,28 @@ fn facts(
             (quad, line)
         })
         .collect();
+    if let Some(lang) = labels.lang() {
+        keep_language(&mut facts, lang);
+    }
     facts.sort_by(|a, b| (&a.1.predicate, &a.1.value).cmp(&(&b.1.predicate, &b.1.value)));
     Ok(facts)
+}
+
+/// With `--lang`, a property's texts in other languages are dropped when it
+/// has one in `lang`; a name given in French only stays, whatever `lang`.
+fn keep_language(facts: &mut Vec<(Quad, Line)>, lang: &str) {
+    let language = |quad: &Quad| match &quad.object {
+        oxigraph::model::Term::Literal(literal) => literal.language().map(str::to_owned),
+        _ => None,
+    };
+    let covered: std::collections::BTreeSet<String> = facts
+        .iter()
+        .filter(|(quad, _)| language(quad).as_deref() == Some(lang))
+        .map(|(quad, _)| quad.predicate.as_str().to_owned())
+        .collect();
+    facts.retain(|(quad, _)| {
+        language(quad).is_none_or(|tag| tag == lang) || !covered.contains(quad.predicate.as_str())
+    });
 }
 
 fn as_subject(term: TermRef<'_>) -> Option<NamedOrBlankNodeRef<'_>> {

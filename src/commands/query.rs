@@ -5,6 +5,7 @@ use crate::cli::QueryArgs;
 use crate::commands::write_output;
 use crate::config::Config;
 use crate::format::{self, Payload};
+use crate::labels::LabelCache;
 use crate::sparql;
 use crate::store;
 use anyhow::{Context, Result};
@@ -40,7 +41,12 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         config.is_terminal,
     )?;
     write_output(args.output.as_deref(), |out| {
-        format::write_results(results, format, &store, out)
+        format::write_results(
+            results,
+            format,
+            LabelCache::new(&store, config.lang.as_deref()),
+            out,
+        )
     })
     .map_err(|e| sparql::explain_timeout(e, args.timeout))
 }

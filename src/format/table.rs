@@ -1,7 +1,6 @@
 //! Tables for people: IRIs compacted and followed by their label, literals
 //! shown as their bare lexical value.
 
-use crate::dataset::Dataset;
 use crate::labels::LabelCache;
 use anyhow::Result;
 use comfy_table::{presets, Table};
@@ -14,14 +13,11 @@ pub struct TableWriter<'a> {
 }
 
 impl<'a> TableWriter<'a> {
-    pub fn new<'h>(store: &'a Dataset, header: impl IntoIterator<Item = &'h str>) -> Self {
+    pub fn new<'h>(labels: LabelCache<'a>, header: impl IntoIterator<Item = &'h str>) -> Self {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
         table.set_header(header);
-        Self {
-            labels: LabelCache::new(store),
-            table,
-        }
+        Self { labels, table }
     }
 
     /// Adds a row of terms; unbound values are empty cells.
