@@ -21,7 +21,7 @@ use unicode_normalization::UnicodeNormalization;
 /// The IRI `input` names, or an error explaining why there is not exactly one.
 pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     let input = input.trim();
-    if let Some(iri) = explicit_iri(input) {
+    if let Some(iri) = vocab::iri_from_text(input) {
         let node = NamedNode::new(&iri)
             .map_err(|e| Failure::new(format!("'{input}' is not a valid IRI: {e}")))?;
         if is_known(store, node.as_ref()) {
@@ -123,17 +123,6 @@ pub fn is_qualified_fact(store: &Dataset, node: NamedOrBlankNodeRef<'_>) -> bool
         }
     }
     false
-}
-
-/// `<IRI>`, an absolute IRI, or a name with a predeclared prefix.
-fn explicit_iri(input: &str) -> Option<String> {
-    if let Some(inner) = input.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-        return Some(inner.to_owned());
-    }
-    if input.contains("://") {
-        return Some(input.to_owned());
-    }
-    vocab::expand(input)
 }
 
 /// The IRI is used somewhere in the merged view.
@@ -240,15 +229,5 @@ mod tests {
     #[test]
     fn normalizes_case_accents_and_spaces() {
         assert_eq!(normalize("  Viviès   ÉTÉ "), "vivies ete");
-    }
-
-    #[test]
-    fn recognizes_explicit_iris() {
-        assert_eq!(
-            explicit_iri("mkd:x").as_deref(),
-            Some("https://w3id.org/missions-kg/id/x")
-        );
-        assert_eq!(explicit_iri("<urn:x>").as_deref(), Some("urn:x"));
-        assert_eq!(explicit_iri("Julien Lacombe"), None);
     }
 }

@@ -180,7 +180,8 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
     };
     Ok(match kind {
         ParamKind::Iri => {
-            let iri = iri_text(value).unwrap_or_else(|| format!("{}{value}", vocab::MKD));
+            let iri =
+                vocab::iri_from_text(value).unwrap_or_else(|| format!("{}{value}", vocab::MKD));
             NamedNode::new(iri)
                 .map_err(|_| bad("an IRI: <http://…>, a prefixed name such as mkd:x, or a slug"))?
                 .into()
@@ -205,7 +206,7 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
 }
 
 fn untyped_value(value: &str) -> Term {
-    if let Some(iri) = iri_text(value) {
+    if let Some(iri) = vocab::iri_from_text(value) {
         if let Ok(node) = NamedNode::new(iri) {
             return node.into();
         }
@@ -218,17 +219,6 @@ fn untyped_value(value: &str) -> Term {
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(value);
     Literal::new_simple_literal(unquoted).into()
-}
-
-/// The IRI written as `<IRI>`, `scheme://…` or with a predeclared prefix.
-fn iri_text(value: &str) -> Option<String> {
-    if let Some(inner) = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')) {
-        return Some(inner.to_owned());
-    }
-    if value.contains("://") {
-        return Some(value.to_owned());
-    }
-    vocab::expand(value)
 }
 
 fn is_integer(value: &str) -> bool {

@@ -75,6 +75,20 @@ pub fn expand(prefixed: &str) -> Option<String> {
         .map(|(_, iri)| format!("{iri}{local}"))
 }
 
+/// The IRI a user wrote as `<IRI>`, as an absolute `scheme://…` IRI, or as
+/// a name with a predeclared prefix; `None` for anything else (a label, a
+/// slug, a plain value). `describe`, `--param` and `export --graph` read
+/// IRIs through this one function.
+pub fn iri_from_text(text: &str) -> Option<String> {
+    if let Some(inner) = text.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+        return Some(inner.to_owned());
+    }
+    if text.contains("://") {
+        return Some(text.to_owned());
+    }
+    expand(text)
+}
+
 /// Shortens an IRI to `prefix:local` when a predeclared prefix matches and
 /// the local part is safe to print bare (the Turtle writer relies on this).
 pub fn compact(iri: &str) -> Option<String> {
@@ -114,6 +128,17 @@ mod tests {
         assert_eq!(compact(RDF_TYPE).as_deref(), Some("rdf:type"));
         assert_eq!(compact("http://example.com/x"), None);
         assert_eq!(compact("http://schema.org/a/b"), None);
+    }
+
+    #[test]
+    fn reads_iris_as_users_write_them() {
+        assert_eq!(iri_from_text("mkd:x").as_deref(), Some(&*format!("{MKD}x")));
+        assert_eq!(iri_from_text("<urn:x>").as_deref(), Some("urn:x"));
+        assert_eq!(
+            iri_from_text("http://e.org/a").as_deref(),
+            Some("http://e.org/a")
+        );
+        assert_eq!(iri_from_text("Julien Lacombe"), None);
     }
 
     #[test]

@@ -78,10 +78,8 @@ fn dataset_quads(store: &Dataset) -> Result<Vec<Quad>> {
 /// A graph by IRI, prefixed name, or short name (`article-000`, `ontology`).
 fn find_graph(store: &Dataset, name: &str) -> Result<NamedNode> {
     let candidates = [
-        name.strip_prefix('<')
-            .and_then(|n| n.strip_suffix('>'))
-            .map(str::to_owned),
-        vocab::expand(name),
+        vocab::iri_from_text(name),
+        // Any other absolute IRI, such as `urn:…`.
         Some(name.to_owned()),
         Some(format!("{}{name}", vocab::MKS)),
         Some(format!("{}{name}", vocab::MKG)),
