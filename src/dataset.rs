@@ -189,11 +189,7 @@ impl Dataset {
 
     /// Whether `graph` names a graph holding at least one quad.
     pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> bool {
-        let term: TermRef<'_> = match graph {
-            NamedOrBlankNodeRef::NamedNode(node) => node.into(),
-            NamedOrBlankNodeRef::BlankNode(node) => node.into(),
-        };
-        self.id(term).is_some_and(|g| {
+        self.id(subject_term(graph)).is_some_and(|g| {
             let pattern = Pattern {
                 spog: [None, None, None, Some(g)],
                 named_only: false,
