@@ -57,6 +57,9 @@ pub enum Command {
     Describe(DescribeArgs),
     /// Count triples per graph, entities per class and facts per article.
     Stats(StatsArgs),
+    /// Show the entities' verified links to Wikidata, Wikipedia and IMDb;
+    /// find what is missing; reconcile and check against a SPARQL endpoint.
+    Links(LinksArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -125,6 +128,92 @@ pub struct DescribeArgs {
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// Output format: table, tsv or json. Default: table on a terminal, else tsv.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LinksArgs {
+    #[command(subcommand)]
+    pub action: Option<LinksAction>,
+
+    /// Show this entity's links: a label, a slug, a prefixed name or an IRI.
+    /// Default: every entity that has one.
+    #[arg(value_name = "ENTITY")]
+    pub entity: Option<String>,
+
+    /// List the entities with no verified link, by class.
+    #[arg(long, conflicts_with = "entity")]
+    pub missing: bool,
+
+    /// Output format: table, csv, tsv, json (or xml). Default: table on a
+    /// terminal, else tsv.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinksAction {
+    /// Propose Wikidata items for entities without one, for review.
+    ///
+    /// Asks the endpoint for items whose French or English label is one of
+    /// the entity's names (also without accents), keeps those whose type
+    /// fits the entity's class, scores them and writes them as Turtle. Nothing
+    /// is accepted: a curator moves the lines they trust into data/links.trig.
+    Reconcile(ReconcileArgs),
+    /// Check every recorded Wikidata link against the endpoint.
+    ///
+    /// Reports items that do not exist, whose type does not fit the entity's
+    /// class, or whose French and English labels do not match ours (spelling
+    /// differences are listed too). Exits 1 when a link looks wrong.
+    Check(CheckArgs),
+}
+
+/// Where and how to ask.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// The SPARQL endpoint, in Wikidata's data model (wd:, wdt:P31,
+    /// rdfs:label, schema:description).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://query.wikidata.org/sparql"
+    )]
+    pub endpoint: String,
+
+    /// Give up on an answer after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+
+    /// Write the proposals to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+
+    /// Also find labels that differ from ours in accents or case (ours
+    /// "Vivies", theirs "Viviès") by scanning the endpoint's labels: fine on
+    /// a small endpoint, too slow for the public Wikidata service.
+    #[arg(long)]
+    pub scan: bool,
+
+    /// Only this entity (label, slug, prefixed name or IRI).
+    #[arg(long, value_name = "ENTITY")]
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+
+    /// Output format: table, csv, tsv, json (or xml). Default: table on a
+    /// terminal, else tsv.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
 }

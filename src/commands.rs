@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod describe;
 pub mod export;
+pub mod links;
 pub mod man;
 pub mod queries;
 pub mod query;

@@ -5,6 +5,7 @@
 //! Writers take an `impl Write`; the command decides whether that is stdout
 //! or a file. Graph output is always sorted, so it is deterministic.
 
+mod schema;
 mod table;
 mod turtle;
 
@@ -31,6 +32,8 @@ pub enum OutputFormat {
     Results(QueryResultsFormat),
     /// An RDF syntax.
     Rdf(RdfFormat),
+    /// The schema.org view of a graph as JSON-LD (`export --format jsonld`).
+    SchemaOrg,
 }
 
 /// What is being written; decides the valid formats and the default.
@@ -38,8 +41,10 @@ pub enum OutputFormat {
 pub enum Payload {
     /// SELECT or ASK results.
     Results,
-    /// Triples (CONSTRUCT, DESCRIBE, or the export of one graph).
+    /// Triples from CONSTRUCT or DESCRIBE.
     Graph,
+    /// The export of one graph: an RDF syntax or the schema.org view.
+    Export,
     /// Quads in several graphs (`export --graph all`).
     Dataset,
     /// A report such as `stats`: table, tsv or json.
@@ -62,7 +67,9 @@ const NAMES: &[(&str, OutputFormat)] = &[
     ("trig", OutputFormat::Rdf(RdfFormat::TriG)),
     ("ntriples", OutputFormat::Rdf(RdfFormat::NTriples)),
     ("nquads", OutputFormat::Rdf(RdfFormat::NQuads)),
+    ("jsonld", OutputFormat::SchemaOrg),
     ("jsonld", OutputFormat::Rdf(JSON_LD)),
+    ("jsonld-rdf", OutputFormat::Rdf(JSON_LD)),
     ("rdfxml", OutputFormat::Rdf(RdfFormat::RdfXml)),
 ];
 
@@ -84,7 +91,8 @@ impl Payload {
     fn accepts(self, format: OutputFormat) -> bool {
         match (self, format) {
             (Self::Results, OutputFormat::Table | OutputFormat::Results(_)) => true,
-            (Self::Graph, OutputFormat::Rdf(_)) => true,
+            (Self::Graph | Self::Export, OutputFormat::Rdf(_)) => true,
+            (Self::Export, OutputFormat::SchemaOrg) => true,
             (Self::Dataset, OutputFormat::Rdf(f)) => f.supports_datasets(),
             (Self::Report, OutputFormat::Table) => true,
             (Self::Report, OutputFormat::Results(f)) => {
@@ -97,7 +105,8 @@ impl Payload {
     fn describe(self) -> &'static str {
         match self {
             Self::Results => "SELECT and ASK results",
-            Self::Graph => "a graph (CONSTRUCT, DESCRIBE, export)",
+            Self::Graph => "a graph (CONSTRUCT, DESCRIBE)",
+            Self::Export => "the export of a graph",
             Self::Dataset => "several graphs (--graph all)",
             Self::Report => "this report",
         }
@@ -105,19 +114,21 @@ impl Payload {
 
     /// The valid names, comma-separated, for error messages.
     fn valid_names(self) -> String {
-        NAMES
+        let mut names: Vec<&str> = NAMES
             .iter()
             .filter(|(_, format)| self.accepts(*format))
             .map(|(name, _)| *name)
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        // A name may be listed once per format it stands for.
+        names.dedup();
+        names.join(", ")
     }
 
     fn default_format(self, to_terminal: bool) -> OutputFormat {
         match self {
             Self::Results | Self::Report if to_terminal => OutputFormat::Table,
             Self::Results | Self::Report => OutputFormat::Results(QueryResultsFormat::Tsv),
-            Self::Graph => OutputFormat::Rdf(RdfFormat::Turtle),
+            Self::Graph | Self::Export => OutputFormat::Rdf(RdfFormat::Turtle),
             Self::Dataset => OutputFormat::Rdf(RdfFormat::TriG),
         }
     }
@@ -261,6 +272,16 @@ pub fn write_quads(mut quads: Vec<Quad>, format: RdfFormat, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// Writes the schema.org view of `quads` (JSON-LD with an inline context);
+/// `store` supplies the ontology's alignments and the external links.
+pub fn write_schema_org(
+    store: &crate::dataset::Dataset,
+    quads: Vec<Quad>,
+    out: &mut impl Write,
+) -> Result<()> {
+    schema::write(store, &sort_quads(quads), out)
 }
 
 /// Sorts quads into the canonical export order (and drops duplicates).

@@ -10,10 +10,12 @@ mod commands;
 mod config;
 mod dataset;
 mod embedded;
+mod endpoint;
 mod entity;
 mod error;
 mod format;
 mod labels;
+mod links;
 mod sparql;
 mod store;
 mod vocab;
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&config, &args),
         Command::Describe(args) => commands::describe::run(&config, &args),
         Command::Stats(args) => commands::stats::run(&config, &args),
+        Command::Links(args) => commands::links::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Man => commands::man::run(),
     };

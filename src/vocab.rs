@@ -22,6 +22,10 @@ pub const MKD: &str = concat!(base!(), "id/");
 pub const MKS: &str = concat!(base!(), "source/");
 /// Graphs that are not articles (`mkg:`): ontology, sources, links.
 pub const MKG: &str = concat!(base!(), "graph/");
+/// The evidence records of external links (`mkl:`), in graph `mkg:links`.
+pub const MKL: &str = concat!(base!(), "link/");
+/// Wikidata items (`wd:`).
+pub const WD: &str = "http://www.wikidata.org/entity/";
 
 pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
@@ -37,6 +41,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("mk", MK),
     ("mkd", MKD),
     ("mkg", MKG),
+    ("mkl", MKL),
     ("mks", MKS),
     ("owl", OWL),
     ("prov", "http://www.w3.org/ns/prov#"),
@@ -44,7 +49,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("rdfs", RDFS),
     ("schema", "http://schema.org/"),
     ("skos", SKOS),
-    ("wd", "http://www.wikidata.org/entity/"),
+    ("wd", WD),
     ("wdt", "http://www.wikidata.org/prop/direct/"),
     ("xsd", XSD),
 ];
@@ -55,6 +60,16 @@ pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 pub const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
 /// `rdfs:label`, the fallback label.
 pub const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+/// `owl:sameAs`: an entity's Wikidata item, in graph `mkg:links`.
+pub const OWL_SAME_AS: &str = "http://www.w3.org/2002/07/owl#sameAs";
+/// `schema:about`: a Wikipedia article about an entity, as Wikidata says it.
+pub const SCHEMA_ABOUT: &str = "http://schema.org/about";
+/// `mk:imdbId` and the terms of `mk:LinkEvidence`.
+pub const MK_IMDB_ID: &str = concat!(base!(), "ontology#imdbId");
+pub const MK_LINKED_ENTITY: &str = concat!(base!(), "ontology#linkedEntity");
+pub const MK_LINK_TARGET: &str = concat!(base!(), "ontology#linkTarget");
+pub const MK_SEEN_IN: &str = concat!(base!(), "ontology#seenIn");
+pub const MK_SEEN_ON: &str = concat!(base!(), "ontology#seenOn");
 /// `rdfs:subClassOf`.
 pub const RDFS_SUB_CLASS_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subClassOf";
 /// `mk:QualifiedFact`: the class of n-ary nodes (roles, broadcasts, awards…)

@@ -84,7 +84,7 @@ fn graph_round_trip(data: Option<&str>) {
         ("trig", "trig"),
         ("ntriples", "nt"),
         ("nquads", "nq"),
-        ("jsonld", "jsonld"),
+        ("jsonld-rdf", "jsonld"),
         ("rdfxml", "rdf"),
     ] {
         let file = dir.path().join(format!("export.{extension}"));
@@ -99,4 +99,43 @@ fn export_is_deterministic() {
     let first = run(&["export", "--graph", "all"]);
     let second = run(&["export", "--graph", "all"]);
     assert_eq!(first, second);
+}
+
+/// `export --format jsonld` is the schema.org view: JSON-LD whose context is
+/// inline (the parser is never allowed to fetch one), with the entities'
+/// schema.org types, names and verified external links as `sameAs`.
+#[test]
+fn schema_org_jsonld_parses_offline_and_carries_same_as() {
+    let text = run(&["export", "--format", "jsonld"]);
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(document["@context"].is_object(), "the context is inline");
+    let triples: Vec<String> =
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::JsonLd {
+            profile: oxigraph::io::JsonLdProfileSet::empty(),
+        })
+        .for_slice(text.as_bytes())
+        .map(|quad| quad.map(|q| q.to_string()))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let has = |triple: &str| triples.iter().any(|t| t == triple);
+    let missions = "<https://w3id.org/missions-kg/id/missions>";
+    assert!(has(&format!(
+        "{missions} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/TVSeries>"
+    )));
+    assert!(has(&format!(
+        "{missions} <http://schema.org/name> \"Missions\"@fr"
+    )));
+    assert!(has(&format!("{missions} <http://schema.org/sameAs> <https://en.wikipedia.org/wiki/Missions_(TV_series)>")));
+    assert!(has(&format!(
+        "{missions} <http://schema.org/sameAs> <https://www.imdb.com/title/tt6445112/>"
+    )));
+    assert!(has("<https://w3id.org/missions-kg/id/esa> <http://schema.org/sameAs> <https://www.wikidata.org/wiki/Q42262>"));
+    // Every predicate is schema.org's (or rdf:type): nothing of our own vocabulary leaks.
+    for triple in &triples {
+        let predicate = triple.split(' ').nth(1).unwrap();
+        assert!(
+            predicate.starts_with("<http://schema.org/") || predicate.ends_with("#type>"),
+            "{triple}"
+        );
+    }
 }

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::dataset::Dataset;
 use crate::entity;
 use crate::labels::{self, LabelCache};
+use crate::links;
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
@@ -63,7 +64,7 @@ fn write_entity(
 
     let mut lines = Vec::new();
     let mut outgoing = facts(store, subject, &mut labels)?;
-    outgoing.retain(|(quad, _)| quad.predicate.as_ref() != rdf_type);
+    outgoing.retain(|(quad, _)| quad.predicate.as_ref() != rdf_type && !is_link(quad));
     for (quad, line) in outgoing {
         lines.push(line);
         if let Some(object) = as_subject(quad.object.as_ref()) {
@@ -72,6 +73,7 @@ fn write_entity(
     }
     let mut incoming: Vec<(Quad, Line)> = store
         .quads_for_pattern(None, None, Some(node.into()), default)
+        .filter(|quad| !is_link(&quad.into_owned()))
         .map(|quad| {
             let quad = quad.into_owned();
             let line = Line {
@@ -95,10 +97,47 @@ fn write_entity(
         )?;
     }
 
-    if lines.is_empty() {
-        return Ok(());
+    let external = links::external_links(store, node);
+    if !lines.is_empty() {
+        writeln!(out)?;
+        write_lines(&lines, out)?;
     }
-    writeln!(out)?;
+    if !external.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "external links (graph links; not from the articles)")?;
+        let width = external
+            .iter()
+            .map(|l| l.site.chars().count())
+            .max()
+            .unwrap_or(0);
+        for link in external {
+            let seen = match (link.seen_in, link.seen_on) {
+                (Some(page), Some(day)) => format!("  [seen in {page} on {day}]"),
+                (Some(page), None) => format!("  [seen in {page}]"),
+                _ => "  [no evidence recorded]".to_owned(),
+            };
+            writeln!(out, "  {:width$}  {}{seen}", link.site, link.url)?;
+        }
+    }
+    Ok(())
+}
+
+/// A link to an external wiki or its evidence record: shown apart, under
+/// "external links", rather than as facts.
+fn is_link(quad: &Quad) -> bool {
+    let predicate = quad.predicate.as_str();
+    (predicate == vocab::OWL_SAME_AS
+        && quad
+            .object
+            .to_string()
+            .starts_with(concat!("<", "http://www.wikidata.org/entity/")))
+        || predicate == vocab::MK_IMDB_ID
+        || predicate == vocab::MK_LINKED_ENTITY
+        || (predicate == vocab::SCHEMA_ABOUT
+            && quad.subject.to_string().contains(".wikipedia.org/wiki/"))
+}
+
+fn write_lines(lines: &[Line], out: &mut impl Write) -> Result<()> {
     let width = |nested: bool| {
         lines
             .iter()
@@ -108,7 +147,7 @@ fn write_entity(
             .unwrap_or(0)
     };
     let (top, inner) = (width(false), width(true));
-    for line in &lines {
+    for line in lines {
         let (indent, width) = if line.nested {
             ("      ", inner)
         } else {

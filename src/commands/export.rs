@@ -20,7 +20,7 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     let payload = if args.graph == "all" {
         Payload::Dataset
     } else {
-        Payload::Graph
+        Payload::Export
     };
     // Never a table, so whether stdout is a terminal does not matter.
     let format = format::resolve(
@@ -29,9 +29,6 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
         payload,
         false,
     )?;
-    let OutputFormat::Rdf(format) = format else {
-        unreachable!("graph payloads resolve to RDF formats");
-    };
     let store = store::load_store(config)?;
     let quads = match args.graph.as_str() {
         "all" => dataset_quads(&store)?,
@@ -41,8 +38,10 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
             graph_quads(&store, graph.as_ref().into())?
         }
     };
-    write_output(args.output.as_deref(), |out| {
-        format::write_quads(quads, format, out)
+    write_output(args.output.as_deref(), |out| match format {
+        OutputFormat::Rdf(format) => format::write_quads(quads, format, out),
+        OutputFormat::SchemaOrg => format::write_schema_org(&store, quads, out),
+        _ => unreachable!("export payloads resolve to RDF formats or the schema.org view"),
     })
 }
 

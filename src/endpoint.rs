@@ -1,0 +1,176 @@
+//! A client for a remote SPARQL endpoint (the Wikidata query service, or any
+//! endpoint that speaks the SPARQL 1.1 protocol), used by `links reconcile`
+//! and `links check`.
+//!
+//! Queries go out as an HTML form POST (the protocol's "query via URL-encoded
+//! POST", which has no length limit) asking for JSON or XML results; answers
+//! are parsed by Oxigraph's own results parser. Whatever goes wrong on the
+//! way (an unreachable host, a timeout, an HTTP error, an answer that is not
+//! SPARQL results) becomes one line that names the endpoint and the cause.
+
+use crate::error::{one_line, Failure};
+use anyhow::Result;
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
+};
+use oxigraph::sparql::QuerySolution;
+use std::time::Duration;
+
+/// The public Wikidata query service.
+pub const WIKIDATA: &str = "https://query.wikidata.org/sparql";
+
+/// Answers larger than this are refused rather than read into memory.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A SPARQL endpoint and the HTTP client that talks to it.
+pub struct Endpoint {
+    url: String,
+    timeout: Duration,
+    agent: ureq::Agent,
+}
+
+impl Endpoint {
+    /// Checks the URL and the timeout; nothing is sent yet.
+    pub fn new(url: &str, timeout_seconds: f64) -> Result<Self> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Failure::usage(format!(
+                "invalid --endpoint '{url}': give an http:// or https:// URL, such as {WIKIDATA}"
+            ))
+            .into());
+        }
+        let timeout = Duration::try_from_secs_f64(timeout_seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "invalid --timeout {timeout_seconds}: give a positive number of seconds, such as 30"
+                ))
+            })?;
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            // Statuses are read and explained below, with the body's first line.
+            .http_status_as_error(false)
+            // The Wikidata query service asks clients to say who they are.
+            .user_agent(concat!(
+                "missions-kg/",
+                env!("CARGO_PKG_VERSION"),
+                " (https://w3id.org/missions-kg; links reconcile/check)"
+            ))
+            .build()
+            .into();
+        Ok(Self {
+            url: url.to_owned(),
+            timeout,
+            agent,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs a SELECT query and returns all its solutions.
+    pub fn select(&self, query: &str) -> Result<Vec<QuerySolution>> {
+        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.url));
+        let mut response = self
+            .agent
+            .post(&self.url)
+            .header(
+                "Accept",
+                "application/sparql-results+json, application/sparql-results+xml;q=0.9",
+            )
+            .send_form([("query", query)])
+            .map_err(|error| fail(self.explain(&error)))?;
+        let status = response.status();
+        let content_type = response
+            .body()
+            .mime_type()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(|error| fail(self.explain(&error)))?;
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&body);
+            let detail = one_line(&text, 200);
+            return Err(fail(format!(
+                "answered HTTP {}{}{detail}",
+                status.as_u16(),
+                if detail.is_empty() { "" } else { ": " }
+            ))
+            .into());
+        }
+        let format = if content_type.contains("xml") {
+            QueryResultsFormat::Xml
+        } else if content_type.contains("json") {
+            QueryResultsFormat::Json
+        } else {
+            return Err(fail(format!(
+                "answered with '{}', not SPARQL results (is this a SPARQL endpoint URL?)",
+                if content_type.is_empty() {
+                    "no content type"
+                } else {
+                    &content_type
+                }
+            ))
+            .into());
+        };
+        let malformed = |error: &dyn std::fmt::Display| {
+            fail(format!(
+                "sent a malformed answer: {}",
+                one_line(&error.to_string(), 200)
+            ))
+        };
+        let parsed = QueryResultsParser::from_format(format)
+            .for_reader(body.as_slice())
+            .map_err(|e| malformed(&e))?;
+        let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
+            return Err(fail("answered a yes/no result to a SELECT query".to_owned()).into());
+        };
+        solutions
+            .map(|solution| solution.map_err(|e| malformed(&e).into()))
+            .collect()
+    }
+
+    /// One line for an HTTP-level error.
+    fn explain(&self, error: &ureq::Error) -> String {
+        match error {
+            ureq::Error::Timeout(_) => format!(
+                "no answer within {} s (raise --timeout, or try again later)",
+                self.timeout.as_secs_f64()
+            ),
+            ureq::Error::HostNotFound => {
+                "host not found (check the URL, or the network)".to_owned()
+            }
+            ureq::Error::ConnectionFailed => "cannot connect (is the server running?)".to_owned(),
+            ureq::Error::BodyExceedsLimit(limit) => {
+                format!("answer larger than {} MiB, refused", limit / (1024 * 1024))
+            }
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (is the server running?)".to_owned()
+            }
+            ureq::Error::Io(io) => format!("connection lost: {}", one_line(&io.to_string(), 200)),
+            other => one_line(&other.to_string(), 200),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_urls_and_timeouts() {
+        let error = Endpoint::new("query.wikidata.org", 5.0).err().unwrap();
+        assert!(error
+            .to_string()
+            .contains("give an http:// or https:// URL"));
+        let error = Endpoint::new(WIKIDATA, 0.0).err().unwrap();
+        assert!(error.to_string().contains("invalid --timeout 0"));
+        assert!(Endpoint::new(WIKIDATA, f64::NAN).is_err());
+        assert!(Endpoint::new(WIKIDATA, 2.5).is_ok());
+    }
+}
