@@ -36,6 +36,15 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     let (terms, things): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = exact
         .into_iter()
         .partition(|node| node.as_str().starts_with(vocab::MK));
+    let slug = NamedNode::new(format!("{}{input}", vocab::MKD))
+        .ok()
+        .filter(|slug| is_known(store, slug.as_ref()));
+    // A slug names one thing: it beats names found inside longer labels
+    // ("national-geographic-channel" is also in the label of the series
+    // Mars (National Geographic Channel series)).
+    if let (true, Some(slug)) = (things.is_empty(), &slug) {
+        return Ok(slug.clone());
+    }
     let mut candidates = things;
     if candidates.is_empty() {
         let wanted = format!(" {} ", words(input));
@@ -52,12 +61,7 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     if candidates.is_empty() {
         candidates = terms;
     }
-    let slug = NamedNode::new(format!("{}{input}", vocab::MKD));
-    if let Ok(slug) = slug {
-        if is_known(store, slug.as_ref()) {
-            candidates.insert(slug);
-        }
-    }
+    candidates.extend(slug);
     let mut candidates: Vec<NamedNode> = candidates.into_iter().collect();
     match candidates.len() {
         0 => Err(no_match(store, input).into()),

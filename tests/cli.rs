@@ -369,3 +369,40 @@ fn a_closed_pipe_ends_quietly() {
         assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
     }
 }
+
+#[test]
+fn describe_prefers_a_slug_to_a_name_inside_another_label() {
+    // "national-geographic-channel" is a slug, and also words of the label
+    // "Mars (National Geographic Channel series)".
+    let output = bare(&["describe", "national-geographic-channel"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with("National Geographic Channel\n  mkd:national-geographic-channel "),
+        "{text}"
+    );
+}
+
+#[test]
+fn links_lists_one_entity_and_the_missing_ones() {
+    let output = bare(&["links", "Missions", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "entity,class,wikidata,wikipediaFr,wikipediaEn,imdb\r\nhttps://w3id.org/missions-kg/id/missions,television series,,https://fr.wikipedia.org/wiki/Missions_(s%C3%A9rie_t%C3%A9l%C3%A9vis%C3%A9e),https://en.wikipedia.org/wiki/Missions_(TV_series),https://www.imdb.com/title/tt6445112/\r\n"
+    );
+    let output = bare(&["links", "helene-vivies"]).output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("mkd:helene-vivies has no verified external link"));
+    assert_cmd_snapshot!(kg(&["links", "--missing", "--format", "table"]));
+    assert_cmd_snapshot!(bare(&["describe", "esa"]));
+}
