@@ -397,7 +397,7 @@ fn links_lists_one_entity_and_the_missing_ones() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "entity,class,wikidata,wikipediaFr,wikipediaEn,imdb\r\nhttps://w3id.org/missions-kg/id/missions,television series,,https://fr.wikipedia.org/wiki/Missions_(s%C3%A9rie_t%C3%A9l%C3%A9vis%C3%A9e),https://en.wikipedia.org/wiki/Missions_(TV_series),https://www.imdb.com/title/tt6445112/\r\n"
+        "entity,label,class,wikidata,wikipediaFr,wikipediaEn,imdb\r\nhttps://w3id.org/missions-kg/id/missions,Missions,television series,,https://fr.wikipedia.org/wiki/Missions_(s%C3%A9rie_t%C3%A9l%C3%A9vis%C3%A9e),https://en.wikipedia.org/wiki/Missions_(TV_series),https://www.imdb.com/title/tt6445112/\r\n"
     );
     let output = bare(&["links", "helene-vivies"]).output().unwrap();
     assert!(output.status.success());
