@@ -152,6 +152,10 @@ impl Endpoint {
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
                 "connection refused (is the server running?)".to_owned()
             }
+            // DNS failures come as plain I/O errors.
+            ureq::Error::Io(io) if io.to_string().contains("lookup address") => {
+                "host not found (check the URL, or the network)".to_owned()
+            }
             ureq::Error::Io(io) => format!("connection lost: {}", one_line(&io.to_string(), 200)),
             other => one_line(&other.to_string(), 200),
         }

@@ -17,7 +17,7 @@ use crate::links;
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef};
 use std::io::Write;
 
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
@@ -126,11 +126,9 @@ fn write_entity(
 /// "external links", rather than as facts.
 fn is_link(quad: &Quad) -> bool {
     let predicate = quad.predicate.as_str();
-    (predicate == vocab::OWL_SAME_AS
-        && quad
-            .object
-            .to_string()
-            .starts_with(concat!("<", "http://www.wikidata.org/entity/")))
+    let wikidata =
+        matches!(&quad.object, Term::NamedNode(item) if item.as_str().starts_with(vocab::WD));
+    (predicate == vocab::OWL_SAME_AS && wikidata)
         || predicate == vocab::MK_IMDB_ID
         || predicate == vocab::MK_LINKED_ENTITY
         || (predicate == vocab::SCHEMA_ABOUT
