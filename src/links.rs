@@ -163,7 +163,7 @@ pub fn external_links(store: &Dataset, entity: NamedNodeRef<'_>) -> Vec<External
 }
 
 /// `https://xx.wikipedia.org/wiki/…` → `xx`.
-fn wikipedia_language(url: &str) -> Option<&str> {
+pub fn wikipedia_language(url: &str) -> Option<&str> {
     let host = url.strip_prefix("https://")?.split('/').next()?;
     let lang = host.strip_suffix(".wikipedia.org")?;
     (!lang.is_empty() && url.contains(".wikipedia.org/wiki/")).then_some(lang)

@@ -17,7 +17,7 @@ use crate::links;
 use crate::store;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
 use std::io::Write;
 
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
@@ -64,7 +64,7 @@ fn write_entity(
 
     let mut lines = Vec::new();
     let mut outgoing = facts(store, subject, &mut labels)?;
-    outgoing.retain(|(quad, _)| quad.predicate.as_ref() != rdf_type && !is_link(quad));
+    outgoing.retain(|(quad, _)| quad.predicate.as_ref() != rdf_type && !is_link(quad.as_ref()));
     for (quad, line) in outgoing {
         lines.push(line);
         if let Some(object) = as_subject(quad.object.as_ref()) {
@@ -73,7 +73,7 @@ fn write_entity(
     }
     let mut incoming: Vec<(Quad, Line)> = store
         .quads_for_pattern(None, None, Some(node.into()), default)
-        .filter(|quad| !is_link(&quad.into_owned()))
+        .filter(|quad| !is_link(*quad))
         .map(|quad| {
             let quad = quad.into_owned();
             let line = Line {
@@ -124,15 +124,16 @@ fn write_entity(
 
 /// A link to an external wiki or its evidence record: shown apart, under
 /// "external links", rather than as facts.
-fn is_link(quad: &Quad) -> bool {
+fn is_link(quad: QuadRef<'_>) -> bool {
     let predicate = quad.predicate.as_str();
     let wikidata =
-        matches!(&quad.object, Term::NamedNode(item) if item.as_str().starts_with(vocab::WD));
+        matches!(quad.object, TermRef::NamedNode(item) if item.as_str().starts_with(vocab::WD));
     (predicate == vocab::OWL_SAME_AS && wikidata)
         || predicate == vocab::MK_IMDB_ID
         || predicate == vocab::MK_LINKED_ENTITY
         || (predicate == vocab::SCHEMA_ABOUT
-            && quad.subject.to_string().contains(".wikipedia.org/wiki/"))
+            && matches!(quad.subject, NamedOrBlankNodeRef::NamedNode(page)
+                if links::wikipedia_language(page.as_str()).is_some()))
 }
 
 fn write_lines(lines: &[Line], out: &mut impl Write) -> Result<()> {

@@ -128,8 +128,6 @@ fn value(term: &Term) -> Value {
                 "@type": literal.datatype().as_str().replace(vocab::XSD, "xsd:"),
             }),
         },
-        #[allow(unreachable_patterns)]
-        _ => Value::Null,
     }
 }
 
