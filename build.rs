@@ -3,13 +3,17 @@
 //! It scans `ontology/`, `data/` and `queries/` (recursively, sorted so the
 //! generated list is the same on every machine) and writes
 //! `$OUT_DIR/embedded.rs`, a list of `(relative path, include_str!(..))`
-//! pairs per folder that `src/embedded.rs` includes. A missing folder yields an
+//! pairs per folder that `src/embedded.rs` includes, and `SHAPES`, the SHACL
+//! shapes (`ontology/shapes.ttl`), apart from the ontology they check. A missing folder yields an
 //! empty list, so the crate builds before any data exists.
 
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+/// The SHACL shapes file, embedded on its own as `SHAPES`, not in `ONTOLOGY`.
+const SHAPES: &str = "ontology/shapes.ttl";
 
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -24,6 +28,8 @@ fn main() {
         println!("cargo::rerun-if-changed={folder}");
         let mut files = Vec::new();
         collect(&root.join(folder), &mut files);
+        // The SHACL shapes describe the data rather than being part of it.
+        files.retain(|file| file != &root.join(SHAPES));
         files.sort();
         writeln!(out, "pub static {name}: &[(&str, &str)] = &[").unwrap();
         for file in files {
@@ -40,6 +46,17 @@ fn main() {
             .unwrap();
         }
         writeln!(out, "];").unwrap();
+    }
+    let shapes = root.join(SHAPES);
+    if shapes.is_file() {
+        writeln!(
+            out,
+            "pub static SHAPES: (&str, &str) = ({SHAPES:?}, include_str!({:?}));",
+            shapes.to_string_lossy()
+        )
+        .unwrap();
+    } else {
+        writeln!(out, "pub static SHAPES: (&str, &str) = ({SHAPES:?}, \"\");").unwrap();
     }
     let target = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("embedded.rs");
     fs::write(target, out).expect("OUT_DIR is writable");

@@ -60,6 +60,9 @@ pub enum Command {
     /// Show the entities' verified links to Wikidata, Wikipedia and IMDb;
     /// find what is missing; reconcile and check against a SPARQL endpoint.
     Links(LinksArgs),
+    /// Check the data: every syntax error, the SHACL shapes, and the
+    /// provenance checks; exit 1 if anything is found.
+    Validate(ValidateArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -234,4 +237,21 @@ mod tests {
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Report format: text (one finding a line, then a summary), json, or
+    /// turtle (a SHACL validation report; ntriples, rdfxml and jsonld-rdf too).
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Validate against these SHACL shapes instead of the built-in
+    /// ontology/shapes.ttl.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub shapes: Option<PathBuf>,
+
+    /// Write the report to FILE (the summary still goes to stderr).
+    #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
 }

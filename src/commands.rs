@@ -9,6 +9,7 @@ pub mod man;
 pub mod queries;
 pub mod query;
 pub mod stats;
+pub mod validate;
 
 use anyhow::{Context, Result};
 use std::fs::File;

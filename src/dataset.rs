@@ -287,7 +287,7 @@ impl Dataset {
             TermRef::NamedNode(node) => node.into(),
             TermRef::BlankNode(node) => node.into(),
             // Parsers only yield IRIs and blank nodes as subjects and graphs.
-            TermRef::Literal(_) => BlankNodeRef::new_unchecked("invalid").into(),
+            _ => BlankNodeRef::new_unchecked("invalid").into(),
         }
     }
 }

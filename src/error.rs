@@ -29,6 +29,15 @@ impl Failure {
         }
     }
 
+    /// A failure already reported on stdout (`validate` found problems):
+    /// exit 1 without an `error:` line.
+    pub fn reported() -> Self {
+        Self {
+            code: FAILURE,
+            message: String::new(),
+        }
+    }
+
     /// A usage error: the command line asked for something impossible.
     pub fn usage(message: impl Into<String>) -> Self {
         Self {
@@ -53,6 +62,14 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+/// True when the error's message was already reported (see
+/// [`Failure::reported`]): `main` prints nothing more.
+pub fn is_reported(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<Failure>()
+        .is_some_and(|failure| failure.message.is_empty())
 }
 
 /// The exit code for an error that reached `main`.

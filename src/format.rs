@@ -7,7 +7,7 @@
 
 mod schema;
 mod table;
-mod turtle;
+pub mod turtle;
 
 pub use table::TableWriter;
 
@@ -34,6 +34,8 @@ pub enum OutputFormat {
     Rdf(RdfFormat),
     /// The schema.org view of a graph as JSON-LD (`export --format jsonld`).
     SchemaOrg,
+    /// Plain lines for people (`validate`'s default).
+    Text,
 }
 
 /// What is being written; decides the valid formats and the default.
@@ -49,6 +51,8 @@ pub enum Payload {
     Dataset,
     /// A report such as `stats`: table, tsv or json.
     Report,
+    /// `validate`'s report: text, json, or a SHACL report in an RDF syntax.
+    Validation,
 }
 
 const JSON_LD: RdfFormat = RdfFormat::JsonLd {
@@ -59,6 +63,7 @@ const JSON_LD: RdfFormat = RdfFormat::JsonLd {
 /// to one format per payload (`json`, `xml`).
 const NAMES: &[(&str, OutputFormat)] = &[
     ("table", OutputFormat::Table),
+    ("text", OutputFormat::Text),
     ("csv", OutputFormat::Results(QueryResultsFormat::Csv)),
     ("tsv", OutputFormat::Results(QueryResultsFormat::Tsv)),
     ("json", OutputFormat::Results(QueryResultsFormat::Json)),
@@ -95,6 +100,9 @@ impl Payload {
             (Self::Export, OutputFormat::SchemaOrg) => true,
             (Self::Dataset, OutputFormat::Rdf(f)) => f.supports_datasets(),
             (Self::Report, OutputFormat::Table) => true,
+            (Self::Validation, OutputFormat::Text) => true,
+            (Self::Validation, OutputFormat::Results(f)) => f == QueryResultsFormat::Json,
+            (Self::Validation, OutputFormat::Rdf(f)) => !f.supports_datasets(),
             (Self::Report, OutputFormat::Results(f)) => {
                 matches!(f, QueryResultsFormat::Tsv | QueryResultsFormat::Json)
             }
@@ -109,6 +117,7 @@ impl Payload {
             Self::Export => "the export of a graph",
             Self::Dataset => "several graphs (--graph all)",
             Self::Report => "this report",
+            Self::Validation => "a validation report",
         }
     }
 
@@ -130,6 +139,7 @@ impl Payload {
             Self::Results | Self::Report => OutputFormat::Results(QueryResultsFormat::Tsv),
             Self::Graph | Self::Export => OutputFormat::Rdf(RdfFormat::Turtle),
             Self::Dataset => OutputFormat::Rdf(RdfFormat::TriG),
+            Self::Validation => OutputFormat::Text,
         }
     }
 }

@@ -96,6 +96,8 @@ impl<'a> LabelCache<'a> {
             TermRef::NamedNode(node) => (node.into(), compact(node.as_str())),
             TermRef::BlankNode(node) => (node.into(), node.to_string()),
             TermRef::Literal(literal) => return literal.value().to_owned(),
+            // An RDF 1.2 triple term: its N-Triples text.
+            other => return other.to_string(),
         };
         match self.get(node) {
             Some(label) => format!("{label} ({name})"),

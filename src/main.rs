@@ -16,6 +16,7 @@ mod error;
 mod format;
 mod labels;
 mod links;
+mod shapes;
 mod sparql;
 mod store;
 mod vocab;
@@ -36,12 +37,14 @@ fn main() -> ExitCode {
         Command::Describe(args) => commands::describe::run(&config, &args),
         Command::Stats(args) => commands::stats::run(&config, &args),
         Command::Links(args) => commands::links::run(&config, &args),
+        Command::Validate(args) => commands::validate::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Man => commands::man::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error::is_reported(&error) => error::exit_code(&error),
         Err(error) => {
             // Nothing useful can be done if stderr itself is closed.
             let _ = writeln!(std::io::stderr(), "error: {error:#}");

@@ -13,47 +13,177 @@ use crate::dataset::{Dataset, DatasetBuilder};
 use crate::embedded;
 use crate::vocab;
 use anyhow::{bail, Context, Result};
-use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
+use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Builds the dataset described by `config`: parse everything, add the
-/// merged view, then index it all at once.
+/// merged view, then index it all at once. The first syntax error stops it.
 pub fn load_store(config: &Config) -> Result<Dataset> {
-    let mut quads = DatasetBuilder::default();
-    if config.embedded {
-        for (path, text) in embedded::ONTOLOGY.iter().chain(embedded::DATA) {
-            parse_file(Path::new(path), text.as_bytes(), &mut quads)?;
-        }
-    }
-    for path in &config.data {
-        load_path(path, &mut quads)?;
-    }
-    quads.merge_named_graphs_into_default();
-    Ok(quads.build())
+    let mut loader = Loader::new(false);
+    loader.load(config.embedded, config.embedded, &config.data)?;
+    Ok(loader.finish().dataset)
 }
 
-/// Loads a file, or every RDF file below a folder (sorted, for stable blank
-/// node labels and error order).
-fn load_path(path: &Path, quads: &mut DatasetBuilder) -> Result<()> {
-    let metadata = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if metadata.is_dir() {
-        let mut files = Vec::new();
-        collect_rdf_files(path, &mut files)?;
-        if files.is_empty() {
+/// What [`load_checked`] read: the dataset built from every statement that
+/// parsed, the number of files, and every syntax error, in file order.
+pub struct Loaded {
+    pub dataset: Dataset,
+    pub files: usize,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Loads like [`load_store`], but goes on after syntax errors (the parsers
+/// skip to the next statement) and collects them all, for `validate`. The
+/// built-in ontology is always loaded: the shapes and checks are written
+/// against its classes and their subclasses.
+pub fn load_checked(config: &Config) -> Result<Loaded> {
+    let mut loader = Loader::new(true);
+    loader.load(true, config.embedded, &config.data)?;
+    Ok(loader.finish())
+}
+
+/// A syntax error in an RDF file: where (1-based line and column, when the
+/// parser knows them; RDF/XML parse errors carry none) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "{}:{line}:{column}: {}", self.file, self.message)
+            }
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl SyntaxError {
+    fn new(file: &Path, error: &RdfSyntaxError) -> Self {
+        let start = error.location().map(|range| range.start);
+        let text = error.to_string();
+        // oxttl puts the position in front of the message; it has its own fields here.
+        let message = match text.split_once(": ") {
+            Some((prefix, rest)) if prefix.starts_with("Parser error ") => rest,
+            _ => &text,
+        };
+        Self {
+            file: file.display().to_string(),
+            line: start.map(|p| p.line + 1),
+            column: start.map(|p| p.column + 1),
+            message: crate::error::one_line(message, 200),
+        }
+    }
+}
+
+/// Reads files into one dataset; strict (the first syntax error is the
+/// error) or lenient (errors are collected and parsing goes on).
+struct Loader {
+    quads: DatasetBuilder,
+    lenient: bool,
+    files: usize,
+    errors: Vec<SyntaxError>,
+}
+
+impl Loader {
+    fn new(lenient: bool) -> Self {
+        Self {
+            quads: DatasetBuilder::default(),
+            lenient,
+            files: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn load(&mut self, ontology: bool, data: bool, paths: &[PathBuf]) -> Result<()> {
+        let ontology = embedded::ONTOLOGY.iter().filter(|_| ontology);
+        for (path, text) in ontology.chain(embedded::DATA.iter().filter(|_| data)) {
+            self.parse_file(Path::new(path), text.as_bytes())?;
+        }
+        for path in paths {
+            self.load_path(path)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Loaded {
+        self.quads.merge_named_graphs_into_default();
+        Loaded {
+            dataset: self.quads.build(),
+            files: self.files,
+            errors: self.errors,
+        }
+    }
+
+    /// Loads a file, or every RDF file below a folder (sorted, for stable
+    /// blank node labels and error order).
+    fn load_path(&mut self, path: &Path) -> Result<()> {
+        let metadata =
+            fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.is_dir() {
+            let mut files = Vec::new();
+            collect_rdf_files(path, &mut files)?;
+            if files.is_empty() {
+                bail!(
+                    "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3)",
+                    path.display()
+                );
+            }
+            files.sort();
+            for file in files {
+                self.load_path(&file)?;
+            }
+            return Ok(());
+        }
+        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        self.parse_file(path, &bytes)
+    }
+
+    /// Parses one file, choosing its graph as the module doc says.
+    fn parse_file(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let Some(format) = rdf_format(path) else {
             bail!(
-                "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3)",
+                "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
+                 rdf, owl, xml, jsonld, n3)",
                 path.display()
             );
+        };
+        self.files += 1;
+        let mut parser = RdfParser::from_format(format);
+        if is_ontology(path) && !format.supports_datasets() {
+            parser = parser.with_default_graph(vocab::graph("ontology"));
         }
-        files.sort();
-        for file in files {
-            load_path(&file, quads)?;
+        let mut last_error = None;
+        for quad in parser.for_slice(bytes) {
+            let error = match quad {
+                Ok(quad) => {
+                    self.quads.insert(quad);
+                    continue;
+                }
+                Err(error) if self.lenient => SyntaxError::new(path, &error),
+                Err(error) => bail!(
+                    "cannot load {}: {}",
+                    path.display(),
+                    crate::error::one_line(&error.to_string(), 200)
+                ),
+            };
+            // A parser that cannot recover (RDF/XML, JSON-LD) may report the
+            // same error again: one report is enough, and the file ends there.
+            if last_error.as_ref() == Some(&error) {
+                break;
+            }
+            self.errors.push(error.clone());
+            last_error = Some(error);
         }
-        return Ok(());
+        Ok(())
     }
-    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    parse_file(path, &bytes, quads)
 }
 
 fn collect_rdf_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
@@ -78,32 +208,6 @@ pub fn rdf_format(path: &Path) -> Option<RdfFormat> {
         return Some(RdfFormat::RdfXml);
     }
     RdfFormat::from_extension(extension)
-}
-
-/// Parses one file into `quads`, choosing its graph as the module doc says.
-fn parse_file(path: &Path, bytes: &[u8], quads: &mut DatasetBuilder) -> Result<()> {
-    let Some(format) = rdf_format(path) else {
-        bail!(
-            "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
-             rdf, owl, xml, jsonld, n3)",
-            path.display()
-        );
-    };
-    let mut parser = RdfParser::from_format(format);
-    if is_ontology(path) && !format.supports_datasets() {
-        parser = parser.with_default_graph(vocab::graph("ontology"));
-    }
-    for quad in parser.for_slice(bytes) {
-        let quad = quad.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot load {}: {}",
-                path.display(),
-                crate::error::one_line(&e.to_string(), 200)
-            )
-        })?;
-        quads.insert(quad);
-    }
-    Ok(())
 }
 
 /// A file whose parent folder is named `ontology`.

@@ -24,6 +24,10 @@ pub const MKS: &str = concat!(base!(), "source/");
 pub const MKG: &str = concat!(base!(), "graph/");
 /// The evidence records of external links (`mkl:`), in graph `mkg:links`.
 pub const MKL: &str = concat!(base!(), "link/");
+/// The SHACL shapes of `ontology/shapes.ttl` (`mksh:`).
+pub const MKSH: &str = concat!(base!(), "shapes#");
+/// Stored queries (`mkq:`), named in validation reports.
+pub const MKQ: &str = concat!(base!(), "query/");
 /// Wikidata items (`wd:`).
 pub const WD: &str = "http://www.wikidata.org/entity/";
 
@@ -32,6 +36,7 @@ pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
 pub const OWL: &str = "http://www.w3.org/2002/07/owl#";
 pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+pub const SH: &str = "http://www.w3.org/ns/shacl#";
 
 /// Prefixes declared for every query and used to display IRIs compactly.
 /// Sorted by name, which is also the order of `@prefix` lines in exports.
@@ -42,12 +47,15 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("mkd", MKD),
     ("mkg", MKG),
     ("mkl", MKL),
+    ("mkq", MKQ),
     ("mks", MKS),
+    ("mksh", MKSH),
     ("owl", OWL),
     ("prov", "http://www.w3.org/ns/prov#"),
     ("rdf", RDF),
     ("rdfs", RDFS),
     ("schema", "http://schema.org/"),
+    ("sh", SH),
     ("skos", SKOS),
     ("wd", WD),
     ("wdt", "http://www.wikidata.org/prop/direct/"),

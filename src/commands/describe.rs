@@ -242,7 +242,8 @@ fn as_subject(term: TermRef<'_>) -> Option<NamedOrBlankNodeRef<'_>> {
     match term {
         TermRef::NamedNode(node) => Some(node.into()),
         TermRef::BlankNode(node) => Some(node.into()),
-        TermRef::Literal(_) => None,
+        // Literals, and RDF 1.2 triple terms, are never subjects here.
+        _ => None,
     }
 }
 

@@ -128,6 +128,8 @@ fn value(term: &Term) -> Value {
                 "@type": literal.datatype().as_str().replace(vocab::XSD, "xsd:"),
             }),
         },
+        // An RDF 1.2 triple term has no JSON-LD 1.1 form; its N-Triples text keeps it readable.
+        other => Value::String(other.to_string()),
     }
 }
 

@@ -119,7 +119,8 @@ fn named_node(node: NamedNodeRef<'_>) -> String {
     vocab::compact(node.as_str()).unwrap_or_else(|| node.to_string())
 }
 
-fn term(term: TermRef<'_>) -> String {
+/// A term as compact Turtle text (also used by `validate` to show terms).
+pub fn term(term: TermRef<'_>) -> String {
     match term {
         TermRef::NamedNode(node) => named_node(node),
         TermRef::Literal(literal) => self::literal(literal),

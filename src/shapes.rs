@@ -1,0 +1,296 @@
+//! SHACL validation of the merged graph, with rudof's `shacl` crate.
+//!
+//! `commands::validate` calls [`Shapes::parse`] on `ontology/shapes.ttl` (or
+//! `--shapes`), then [`Shapes::validate`] on the dataset. SHACL sees one
+//! graph, so the engine gets the default graph, which holds every fact once
+//! (store.rs copies each named graph into it); provenance is checked
+//! elsewhere, by the `*-violation` queries. The shapes are parsed here with
+//! oxigraph's parser (syntax errors then read like the data's) and handed to
+//! rudof as triples; rudof's report is read back as RDF, so every term in a
+//! [`ShapeViolation`] is an oxigraph term.
+
+use crate::dataset::Dataset;
+use crate::error::{one_line, Failure};
+use crate::labels;
+use anyhow::{anyhow, Result};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphNameRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef};
+use rudof_rdf::rdf_impl::OxigraphInMemory;
+use shacl::ir::IRSchema;
+use shacl::rdf::ShaclParser;
+use shacl::validator::processor::{GraphValidation, ShaclProcessor};
+use shacl::validator::store::Graph;
+use shacl::validator::{ShaclConfig, ShaclValidationMode};
+use std::collections::HashMap;
+
+const SH: &str = "http://www.w3.org/ns/shacl#";
+
+/// A parsed shapes graph, ready to validate data.
+pub struct Shapes {
+    /// The shapes as triples, to name the shape a blank property shape
+    /// belongs to.
+    graph: OxigraphInMemory,
+    schema: IRSchema,
+}
+
+/// One SHACL validation result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeViolation {
+    pub focus: Term,
+    /// The property path, in SPARQL syntax (`mk:person`, `^mk:hasRole`).
+    pub path: Option<String>,
+    pub value: Option<Term>,
+    pub message: String,
+    /// The named shape: the node shape itself, or the node shape a blank
+    /// property shape hangs from.
+    pub shape: Option<NamedOrBlankNode>,
+    /// The constraint component IRI, e.g. `sh:MinCountConstraintComponent`.
+    pub component: String,
+    /// `Violation`, `Warning` or `Info`.
+    pub severity: String,
+}
+
+impl Shapes {
+    /// Parses a shapes file (Turtle or any RDF syntax its name says);
+    /// `name` is the path shown in errors.
+    pub fn parse(name: &str, text: &str) -> Result<Self> {
+        let format =
+            crate::store::rdf_format(std::path::Path::new(name)).unwrap_or(RdfFormat::Turtle);
+        let mut graph = OxigraphInMemory::new();
+        for quad in RdfParser::from_format(format).for_slice(text.as_bytes()) {
+            let quad = quad.map_err(|e| {
+                Failure::new(format!(
+                    "cannot read the shapes {name}: {}",
+                    one_line(&e.to_string(), 200)
+                ))
+            })?;
+            graph
+                .add_triple_ref(
+                    quad.subject.as_ref(),
+                    quad.predicate.as_ref(),
+                    quad.object.as_ref(),
+                )
+                .map_err(|e| anyhow!("cannot read the shapes {name}: {e}"))?;
+        }
+        let ast = ShaclParser::new(graph.clone()).parse().map_err(|e| {
+            Failure::new(format!(
+                "invalid shapes in {name}: {}",
+                one_line(&e.to_string(), 300)
+            ))
+        })?;
+        let schema = IRSchema::compile(&ast).map_err(|e| {
+            Failure::new(format!(
+                "invalid shapes in {name}: {}",
+                one_line(&e.to_string(), 300)
+            ))
+        })?;
+        Ok(Self { graph, schema })
+    }
+
+    /// Validates the merged view (the default graph) of `dataset`.
+    pub fn validate(&self, dataset: &Dataset) -> Result<Vec<ShapeViolation>> {
+        let mut data = OxigraphInMemory::new();
+        for quad in dataset.quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph)) {
+            data.add_triple_ref(quad.subject, quad.predicate, quad.object)
+                .map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
+        }
+        let graph =
+            Graph::try_from(data).map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
+        let report = GraphValidation::new(graph)
+            .validate(
+                &self.schema,
+                &ShaclValidationMode::Native,
+                &ShaclConfig::new(),
+            )
+            .map_err(|e| anyhow!("SHACL validation failed: {}", one_line(&e.to_string(), 300)))?;
+        let mut rdf = OxigraphInMemory::new();
+        report
+            .to_rdf(&mut rdf)
+            .map_err(|e| anyhow!("cannot read the SHACL report: {e}"))?;
+        let mut violations = self.read_report(&rdf);
+        violations.sort_by_cached_key(|v| {
+            (
+                v.focus.to_string(),
+                v.path.clone(),
+                v.component.clone(),
+                v.value.as_ref().map(Term::to_string),
+                v.message.clone(),
+            )
+        });
+        violations.dedup();
+        Ok(violations)
+    }
+
+    /// Reads the `sh:result` nodes of a SHACL report graph.
+    fn read_report(&self, report: &OxigraphInMemory) -> Vec<ShapeViolation> {
+        let mut nodes: HashMap<NamedOrBlankNode, HashMap<String, Vec<Term>>> = HashMap::new();
+        for quad in report.quads() {
+            nodes
+                .entry(quad.subject)
+                .or_default()
+                .entry(quad.predicate.as_str().to_owned())
+                .or_default()
+                .push(quad.object);
+        }
+        let get = |node: &NamedOrBlankNode, property: &str| -> Option<Term> {
+            nodes
+                .get(node)?
+                .get(&format!("{SH}{property}"))?
+                .first()
+                .cloned()
+        };
+        // Only the report's own results: the nested `sh:detail` results of
+        // an `sh:or` member would repeat them.
+        let results: Vec<NamedOrBlankNode> = nodes
+            .values()
+            .filter_map(|properties| properties.get(&format!("{SH}result")))
+            .flatten()
+            .filter_map(|term| match term {
+                Term::NamedNode(node) => Some(node.clone().into()),
+                Term::BlankNode(node) => Some(node.clone().into()),
+                _ => None,
+            })
+            .collect();
+        let mut violations = Vec::new();
+        for node in &results {
+            let Some(focus) = get(node, "focusNode") else {
+                continue;
+            };
+            let path = get(node, "resultPath").map(|path| path_text(&nodes, &path));
+            let source = get(node, "sourceShape");
+            let shape = source.as_ref().and_then(|shape| self.named_shape(shape));
+            // Our own sh:message when the shape has one (rudof words some
+            // components itself and names blank nodes, which change each run).
+            let own_message = source.as_ref().and_then(|shape| self.message(shape));
+            let text = |term: Option<Term>| match term {
+                Some(Term::NamedNode(node)) => node.into_string(),
+                Some(Term::Literal(literal)) => literal.value().to_owned(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let severity = text(get(node, "resultSeverity"));
+            violations.push(ShapeViolation {
+                focus,
+                path,
+                value: get(node, "value"),
+                message: own_message.unwrap_or_else(|| text(get(node, "resultMessage"))),
+                shape,
+                component: text(get(node, "sourceConstraintComponent")),
+                severity: severity.strip_prefix(SH).unwrap_or(&severity).to_owned(),
+            });
+        }
+        violations
+    }
+
+    /// The `sh:message` of a shape, if it has one.
+    fn message(&self, shape: &Term) -> Option<String> {
+        let subject: NamedOrBlankNode = match shape {
+            Term::NamedNode(node) => node.clone().into(),
+            Term::BlankNode(node) => node.clone().into(),
+            _ => return None,
+        };
+        let message = format!("{SH}message");
+        self.graph.quads().find_map(|quad| match quad.object {
+            Term::Literal(literal)
+                if quad.subject == subject && quad.predicate.as_str() == message =>
+            {
+                Some(literal.value().to_owned())
+            }
+            _ => None,
+        })
+    }
+
+    /// The shape to name in a report: an IRI shape as is; for a blank
+    /// property shape, the node shape that lists it under `sh:property`.
+    fn named_shape(&self, shape: &Term) -> Option<NamedOrBlankNode> {
+        match shape {
+            Term::NamedNode(node) => Some(node.clone().into()),
+            Term::BlankNode(blank) => {
+                let property = format!("{SH}property");
+                let parent = self.graph.quads().find(|quad| {
+                    quad.predicate.as_str() == property
+                        && quad.object.as_ref() == TermRef::BlankNode(blank.as_ref())
+                        && matches!(quad.subject.as_ref(), NamedOrBlankNodeRef::NamedNode(_))
+                });
+                Some(parent.map_or_else(|| blank.clone().into(), |quad| quad.subject))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A SHACL path as SPARQL path text: an IRI, or `^iri` for `sh:inversePath`.
+fn path_text(nodes: &HashMap<NamedOrBlankNode, HashMap<String, Vec<Term>>>, path: &Term) -> String {
+    match path {
+        Term::NamedNode(node) => labels::compact(node.as_str()),
+        Term::BlankNode(blank) => {
+            let node: NamedOrBlankNode = blank.clone().into();
+            match nodes
+                .get(&node)
+                .and_then(|p| p.get(&format!("{SH}inversePath")))
+                .and_then(|values| values.first())
+            {
+                Some(inner) => format!("^{}", path_text(nodes, inner)),
+                None => "(complex path)".to_owned(),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{NamedNode, Quad};
+
+    const SHAPES: &str = r#"
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://e.org/> .
+        ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;
+            sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:message "needs a name" ] ,
+                        [ sh:path [ sh:inversePath ex:knows ] ; sh:minCount 1 ] .
+    "#;
+
+    fn n(s: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("http://e.org/{s}"))
+    }
+
+    #[test]
+    fn reports_focus_path_message_and_the_named_shape() {
+        let shapes = Shapes::parse("shapes.ttl", SHAPES).unwrap();
+        let rdf_type = NamedNode::new_unchecked(crate::vocab::RDF_TYPE);
+        let dataset = Dataset::from_quads([Quad::new(
+            n("alice"),
+            rdf_type,
+            n("Person"),
+            oxigraph::model::GraphName::DefaultGraph,
+        )]);
+        let violations = shapes.validate(&dataset).unwrap();
+        assert_eq!(violations.len(), 2, "{violations:?}");
+        let name = violations
+            .iter()
+            .find(|v| v.path.as_deref() == Some("<http://e.org/name>"))
+            .unwrap();
+        assert_eq!(name.focus, Term::from(n("alice")));
+        assert_eq!(name.message, "needs a name");
+        assert_eq!(name.shape, Some(n("PersonShape").into()));
+        assert_eq!(name.component, format!("{SH}MinCountConstraintComponent"));
+        assert_eq!(name.severity, "Violation");
+        assert!(violations
+            .iter()
+            .any(|v| v.path.as_deref() == Some("^<http://e.org/knows>")));
+    }
+
+    #[test]
+    fn a_syntax_error_in_the_shapes_is_one_line() {
+        let error = Shapes::parse("bad.ttl", "@prefix sh: <x> .\nsh:a sh:b .")
+            .err()
+            .unwrap();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot read the shapes bad.ttl:"),
+            "{text}"
+        );
+        assert!(!text.contains('\n'));
+    }
+}
