@@ -60,6 +60,9 @@ pub enum Command {
     /// Show the entities' verified links to Wikidata, Wikipedia and IMDb;
     /// find what is missing; reconcile and check against a SPARQL endpoint.
     Links(LinksArgs),
+    /// List the articles and how many facts each states; one article's
+    /// facts; or how well the articles agree (--agreement).
+    Sources(SourcesArgs),
     /// Check the data: every syntax error, the SHACL shapes, and the
     /// provenance checks; exit 1 if anything is found.
     Validate(ValidateArgs),
@@ -254,4 +257,21 @@ pub struct ValidateArgs {
     /// Write the report to FILE (the summary still goes to stderr).
     #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// Show this article's facts, grouped by entity: article-002, 002, 2,
+    /// mks:article-002 or its IRI.
+    #[arg(value_name = "ARTICLE", conflicts_with = "agreement")]
+    pub article: Option<String>,
+
+    /// How many articles state each fact, the facts only one article
+    /// states, and every difference between articles, side by side.
+    #[arg(long)]
+    pub agreement: bool,
+
+    /// Output format: table (default on a terminal), tsv or json.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
 }

@@ -8,6 +8,7 @@ pub mod links;
 pub mod man;
 pub mod queries;
 pub mod query;
+pub mod sources;
 pub mod stats;
 pub mod validate;
 

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(&config, &args),
         Command::Links(args) => commands::links::run(&config, &args),
         Command::Validate(args) => commands::validate::run(&config, &args),
+        Command::Sources(args) => commands::sources::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Man => commands::man::run(),
     };

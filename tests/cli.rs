@@ -406,3 +406,50 @@ fn links_lists_one_entity_and_the_missing_ones() {
     assert_cmd_snapshot!(kg(&["links", "--missing", "--format", "table"]));
     assert_cmd_snapshot!(bare(&["describe", "esa"]));
 }
+
+#[test]
+fn sources_lists_the_articles_and_their_facts() {
+    assert_cmd_snapshot!(bare(&["sources", "-f", "tsv"]));
+}
+
+#[test]
+fn sources_groups_one_article_by_entity() {
+    assert_cmd_snapshot!(bare(&["sources", "article-003", "-f", "table"]));
+}
+
+#[test]
+fn sources_agreement_shows_counts_single_facts_and_differences() {
+    let output = bare(&["sources", "--agreement", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sections = report["sections"].as_array().unwrap();
+    let queries: Vec<&str> = sections
+        .iter()
+        .map(|s| s["query"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        queries,
+        ["agreement", "single-source-facts", "disagreements"]
+    );
+    // The prize the articles name three ways is among the differences.
+    let differences = sections[2]["results"]["results"]["bindings"]
+        .as_array()
+        .unwrap();
+    let prize_names = differences
+        .iter()
+        .filter(|row| {
+            row["property"]["value"]
+                .as_str()
+                .unwrap()
+                .ends_with("#prizeName")
+        })
+        .count();
+    assert!(prize_names >= 3, "{prize_names}");
+}
+
+#[test]
+fn sources_unknown_article_lists_the_known_ones() {
+    assert_cmd_snapshot!(bare(&["sources", "article-9"]));
+}

@@ -271,8 +271,9 @@ fn write_json(report: &Report, out: &mut impl Write) -> Result<()> {
         "shapeViolations": shapes,
         "checkViolations": checks,
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)?;
+    // Written as text so a closed pipe is an io::Error (quiet), not a serde one.
+    let text = serde_json::to_string_pretty(&document)?;
+    writeln!(out, "{text}")?;
     Ok(())
 }
 

@@ -1,0 +1,249 @@
+//! `missions-kg sources`: what each article says, and where they agree.
+//!
+//! Every answer is a stored query (`sources`, `source-facts-by-class`,
+//! `source-facts-by-property`, `source-facts`, `agreement`,
+//! `single-source-facts`, `disagreements`), so `query` and any SPARQL client
+//! get the same rows; this command runs them in sections and, for one
+//! article as a table, groups its facts by entity as `describe` does.
+
+use crate::catalog::Catalog;
+use crate::cli::SourcesArgs;
+use crate::commands::write_output;
+use crate::config::Config;
+use crate::dataset::Dataset;
+use crate::error::Failure;
+use crate::format::{self, OutputFormat, Payload};
+use crate::labels::{self, LabelCache};
+use crate::sparql;
+use crate::store;
+use crate::vocab;
+use anyhow::Result;
+use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef, Variable};
+use oxigraph::sparql::results::QueryResultsFormat;
+use oxigraph::sparql::QueryResults;
+use serde_json::{json, Value};
+use std::io::Write;
+
+/// One part of the report: a title and the stored query that answers it.
+struct Section {
+    title: &'static str,
+    query: &'static str,
+}
+
+const OVERVIEW: &[Section] = &[
+    Section {
+        title: "Articles",
+        query: "sources",
+    },
+    Section {
+        title: "Facts by class of the thing they are about",
+        query: "source-facts-by-class",
+    },
+    Section {
+        title: "Facts by property",
+        query: "source-facts-by-property",
+    },
+];
+
+const AGREEMENT: &[Section] = &[
+    Section {
+        title: "Facts by number of articles that state them",
+        query: "agreement",
+    },
+    Section {
+        title: "Facts only one article states",
+        query: "single-source-facts",
+    },
+    Section {
+        title: "Where the articles differ, side by side",
+        query: "disagreements",
+    },
+];
+
+const ONE_ARTICLE: &[Section] = &[Section {
+    title: "Facts",
+    query: "source-facts",
+}];
+
+pub fn run(config: &Config, args: &SourcesArgs) -> Result<()> {
+    let format = format::resolve(
+        args.format.as_deref(),
+        None,
+        Payload::Report,
+        config.is_terminal,
+    )?;
+    let store = store::load_store(config)?;
+    let article = args
+        .article
+        .as_deref()
+        .map(|text| find_article(&store, text))
+        .transpose()?;
+    let sections = match (&article, args.agreement) {
+        (Some(_), _) => ONE_ARTICLE,
+        (None, true) => AGREEMENT,
+        (None, false) => OVERVIEW,
+    };
+    let labels = LabelCache::new(&store, config.lang.as_deref());
+    write_output(None, |out| match (&article, format) {
+        (Some(article), OutputFormat::Table) => write_grouped(&store, article, labels, out),
+        _ => write_sections(&store, sections, article.as_ref(), format, labels, out),
+    })
+}
+
+/// The article IRI for `article-002`, `002`, `2`, `mks:article-002` or the
+/// IRI itself; an unknown one lists the articles.
+fn find_article(store: &Dataset, text: &str) -> Result<NamedNode> {
+    let articles = articles(store);
+    let iri = match vocab::iri_from_text(text) {
+        Some(iri) => iri,
+        None => {
+            let digits = text.trim().trim_start_matches("article-");
+            match digits.parse::<u32>() {
+                Ok(number) => format!("{}article-{number:03}", vocab::MKS),
+                Err(_) => String::new(),
+            }
+        }
+    };
+    articles
+        .iter()
+        .find(|article| article.as_str() == iri)
+        .cloned()
+        .ok_or_else(|| {
+            let known: Vec<String> = articles
+                .iter()
+                .map(|a| labels::graph_name(a.as_str()))
+                .collect();
+            Failure::usage(format!(
+                "no article '{text}'; the articles are: {}",
+                known.join(", ")
+            ))
+            .into()
+        })
+}
+
+fn articles(store: &Dataset) -> Vec<NamedNode> {
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let article = NamedNode::new_unchecked(format!("{}Article", vocab::MK));
+    let mut articles: Vec<NamedNode> = store
+        .quads_for_pattern(None, Some(rdf_type), Some(article.as_ref().into()), None)
+        .filter_map(|quad| match quad.subject {
+            oxigraph::model::NamedOrBlankNodeRef::NamedNode(node) => Some(node.into_owned()),
+            _ => None,
+        })
+        .collect();
+    articles.sort();
+    articles.dedup();
+    articles
+}
+
+/// Runs a section's stored query, with `?article` bound when given.
+fn results<'a>(
+    store: &'a Dataset,
+    section: &Section,
+    article: Option<&NamedNode>,
+) -> Result<QueryResults<'a>> {
+    let catalog = Catalog::embedded()?;
+    let stored = catalog
+        .get(section.query)
+        .ok_or_else(|| catalog.unknown(section.query))?;
+    let mut prepared = sparql::prepare(&stored.sparql, &format!("'{}'", stored.name))?;
+    if let Some(article) = article {
+        prepared = prepared.bind(Variable::new_unchecked("article"), article.clone().into());
+    }
+    prepared.execute(store, None)
+}
+
+/// Each section under its title: tables or TSV after a `# title` line, or
+/// one JSON document holding each section's SPARQL JSON results.
+fn write_sections(
+    store: &Dataset,
+    sections: &[Section],
+    article: Option<&NamedNode>,
+    format: OutputFormat,
+    labels: LabelCache<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    if format == OutputFormat::Results(QueryResultsFormat::Json) {
+        let mut parts = Vec::new();
+        for section in sections {
+            let mut buffer = Vec::new();
+            let cache = LabelCache::new(store, labels.lang());
+            format::write_results(
+                results(store, section, article)?,
+                format,
+                cache,
+                &mut buffer,
+            )?;
+            let results: Value = serde_json::from_slice(&buffer)?;
+            parts.push(
+                json!({ "title": section.title, "query": section.query, "results": results }),
+            );
+        }
+        // Written as text so a closed pipe is an io::Error (quiet), not a serde one.
+        let text = serde_json::to_string_pretty(&json!({ "sections": parts }))?;
+        writeln!(out, "{text}")?;
+        return Ok(());
+    }
+    for (index, section) in sections.iter().enumerate() {
+        if index > 0 {
+            writeln!(out)?;
+        }
+        match format {
+            OutputFormat::Table => writeln!(out, "{} (query {})", section.title, section.query)?,
+            _ => writeln!(out, "# {} (query {})", section.title, section.query)?,
+        }
+        let cache = LabelCache::new(store, labels.lang());
+        format::write_results(results(store, section, article)?, format, cache, out)?;
+    }
+    Ok(())
+}
+
+/// One article's facts as a table reader wants them: a heading per entity,
+/// then `property  value`, with how many articles state it when more than
+/// this one.
+fn write_grouped(
+    store: &Dataset,
+    article: &NamedNode,
+    mut labels: LabelCache<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let title = labels.display(article.as_ref().into());
+    writeln!(out, "{title}")?;
+    let QueryResults::Solutions(solutions) = results(store, &ONE_ARTICLE[0], Some(article))? else {
+        return Ok(());
+    };
+    let mut current: Option<Term> = None;
+    let mut count = 0;
+    for solution in solutions {
+        let solution = solution?;
+        let (Some(entity), Some(Term::NamedNode(property)), Some(value)) = (
+            solution.get("entity"),
+            solution.get("property"),
+            solution.get("value"),
+        ) else {
+            continue;
+        };
+        if current.as_ref() != Some(entity) {
+            writeln!(out)?;
+            writeln!(out, "{}", labels.display(entity.as_ref()))?;
+            current = Some(entity.clone());
+        }
+        let stated_by = match solution.get("statedBy") {
+            Some(Term::Literal(n)) if n.value() != "1" => format!("  [{} articles]", n.value()),
+            _ => String::new(),
+        };
+        let shown = match value.as_ref() {
+            TermRef::Literal(_) => format::turtle::term(value.as_ref()),
+            other => labels.display(other),
+        };
+        writeln!(
+            out,
+            "  {:<24} {shown}{stated_by}",
+            labels::compact(property.as_str())
+        )?;
+        count += 1;
+    }
+    writeln!(out)?;
+    writeln!(out, "{count} facts")?;
+    Ok(())
+}
