@@ -83,10 +83,21 @@ pub fn run(config: &Config, args: &SourcesArgs) -> Result<()> {
         (None, true) => AGREEMENT,
         (None, false) => OVERVIEW,
     };
+    let catalog = Catalog::embedded()?;
     let labels = LabelCache::new(&store, config.lang.as_deref());
     write_output(None, |out| match (&article, format) {
-        (Some(article), OutputFormat::Table) => write_grouped(&store, article, labels, out),
-        _ => write_sections(&store, sections, article.as_ref(), format, labels, out),
+        (Some(article), OutputFormat::Table) => {
+            write_grouped(&store, &catalog, article, labels, out)
+        }
+        _ => write_sections(
+            &store,
+            &catalog,
+            sections,
+            article.as_ref(),
+            format,
+            labels,
+            out,
+        ),
     })
 }
 
@@ -139,10 +150,10 @@ fn articles(store: &Dataset) -> Vec<NamedNode> {
 /// Runs a section's stored query, with `?article` bound when given.
 fn results<'a>(
     store: &'a Dataset,
+    catalog: &Catalog,
     section: &Section,
     article: Option<&NamedNode>,
 ) -> Result<QueryResults<'a>> {
-    let catalog = Catalog::embedded()?;
     let stored = catalog
         .get(section.query)
         .ok_or_else(|| catalog.unknown(section.query))?;
@@ -157,6 +168,7 @@ fn results<'a>(
 /// one JSON document holding each section's SPARQL JSON results.
 fn write_sections(
     store: &Dataset,
+    catalog: &Catalog,
     sections: &[Section],
     article: Option<&NamedNode>,
     format: OutputFormat,
@@ -169,7 +181,7 @@ fn write_sections(
             let mut buffer = Vec::new();
             let cache = LabelCache::new(store, labels.lang());
             format::write_results(
-                results(store, section, article)?,
+                results(store, catalog, section, article)?,
                 format,
                 cache,
                 &mut buffer,
@@ -193,7 +205,12 @@ fn write_sections(
             _ => writeln!(out, "# {} (query {})", section.title, section.query)?,
         }
         let cache = LabelCache::new(store, labels.lang());
-        format::write_results(results(store, section, article)?, format, cache, out)?;
+        format::write_results(
+            results(store, catalog, section, article)?,
+            format,
+            cache,
+            out,
+        )?;
     }
     Ok(())
 }
@@ -203,13 +220,16 @@ fn write_sections(
 /// this one.
 fn write_grouped(
     store: &Dataset,
+    catalog: &Catalog,
     article: &NamedNode,
     mut labels: LabelCache<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
     let title = labels.display(article.as_ref().into());
     writeln!(out, "{title}")?;
-    let QueryResults::Solutions(solutions) = results(store, &ONE_ARTICLE[0], Some(article))? else {
+    let QueryResults::Solutions(solutions) =
+        results(store, catalog, &ONE_ARTICLE[0], Some(article))?
+    else {
         return Ok(());
     };
     let mut current: Option<Term> = None;
