@@ -431,10 +431,15 @@ fn sources_agreement_shows_counts_single_facts_and_differences() {
         .collect();
     assert_eq!(
         queries,
-        ["agreement", "single-source-facts", "disagreements"]
+        [
+            "agreement",
+            "fact-support",
+            "single-source-facts",
+            "disagreements"
+        ]
     );
     // The prize the articles name three ways is among the differences.
-    let differences = sections[2]["results"]["results"]["bindings"]
+    let differences = sections[3]["results"]["results"]["bindings"]
         .as_array()
         .unwrap();
     let prize_names = differences

@@ -1,7 +1,7 @@
 //! `missions-kg sources`: what each article says, and where they agree.
 //!
 //! Every answer is a stored query (`sources`, `source-facts-by-class`,
-//! `source-facts-by-property`, `source-facts`, `agreement`,
+//! `source-facts-by-property`, `source-facts`, `agreement`, `fact-support`,
 //! `single-source-facts`, `disagreements`), so `query` and any SPARQL client
 //! get the same rows; this command runs them in sections and, for one
 //! article as a table, groups its facts by entity as `describe` does.
@@ -49,6 +49,10 @@ const AGREEMENT: &[Section] = &[
     Section {
         title: "Facts by number of articles that state them",
         query: "agreement",
+    },
+    Section {
+        title: "Each fact, with the articles that state it",
+        query: "fact-support",
     },
     Section {
         title: "Facts only one article states",
