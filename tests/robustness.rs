@@ -12,9 +12,10 @@
 use insta_cmd::get_cargo_bin;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
+use std::path::Path;
 use std::process::{Command, Output};
 
-const KG: &str = "tests/fixtures/kg.trig";
+const KG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kg.trig");
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -31,8 +32,13 @@ fn config() -> Config {
 }
 
 fn run(args: &[&str]) -> Output {
+    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs in `dir`, so that relative paths a case makes up land there.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(get_cargo_bin("missions-kg"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
@@ -178,17 +184,23 @@ proptest! {
         text(),
         "(/|\\./|\\.\\./|tests/|/proc/self/|/dev/)[a-z.]{0,12}(\\.(ttl|trig|nt|nq|rdf|owl|jsonld|rq|n3))?",
     ]) {
+        // Every run starts in a scratch folder, and the one path that is
+        // written (--output) is kept inside it: no case may create files in
+        // the repository or anywhere else.
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let data = format!("--data={path}");
         let args = [data.as_str(), "query", "ASK {}"];
-        assert_clean(&run(&args), &args, 1)?;
+        assert_clean(&run_in(dir, &args), &args, 1)?;
         let args = [data.as_str(), "validate"];
-        assert_validated(&run(&args), &args)?;
-        let output = format!("--output={path}");
+        assert_validated(&run_in(dir, &args), &args)?;
+        let inside = path.trim_start_matches('/').replace("..", "__");
+        let output = format!("--output={}", dir.join(inside).display());
         let args = ["--data", KG, "export", output.as_str()];
-        assert_clean(&run(&args), &args, 1)?;
+        assert_clean(&run_in(dir, &args), &args, 1)?;
         let shapes = format!("--shapes={path}");
         let args = ["--data", KG, "validate", shapes.as_str()];
-        assert_validated(&run(&args), &args)?;
+        assert_validated(&run_in(dir, &args), &args)?;
     }
 
     /// A valid file of each RDF syntax, damaged: bytes replaced, inserted or
