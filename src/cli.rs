@@ -245,7 +245,7 @@ mod tests {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Report format: text (one finding a line, then a summary), json, or
-    /// turtle (a SHACL validation report; ntriples, rdfxml and jsonld-rdf too).
+    /// turtle (a SHACL validation report; also ntriples or rdfxml).
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
 
