@@ -43,6 +43,24 @@ pub struct GlobalArgs {
     /// `describe` shows texts in every language.
     #[arg(long, global = true, value_name = "LANG", value_parser = ["fr", "en"])]
     pub lang: Option<String>,
+
+    /// Refuse any one input (data file, query, shapes, stdin) larger than
+    /// this: a number of bytes or 512K, 64M, 2G. Devices and pipes other
+    /// than stdin are always refused.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "256M")]
+    pub max_input: String,
+
+    /// Stop when the process holds more memory than this (512M, 4G…): a
+    /// query whose intermediate results grow without bound ends with an
+    /// error instead of the system's out-of-memory killer.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4G")]
+    pub memory: String,
+
+    /// Let queries call remote endpoints with SERVICE (federation, off by
+    /// default: an untrusted query could send data anywhere). Each call then
+    /// has a 30 s timeout and a 64 MiB answer cap. SHACL shapes may never.
+    #[arg(long, global = true)]
+    pub allow_service: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +112,7 @@ pub struct QueryArgs {
     #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 
-    /// Stop the query after this many seconds.
+    /// Stop after this many seconds, loading the data included.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 }
@@ -116,8 +134,11 @@ pub struct ExportArgs {
 
     /// What to export: `default` (the merged view), `all` (every graph), or one
     /// graph: an IRI, a prefixed name or a slug like `article-000`.
-    #[arg(long, short, value_name = "GRAPH", default_value = "default")]
-    pub graph: String,
+    ///
+    /// Default: `all` for the dataset formats (trig, nquads, jsonld-rdf), so
+    /// each article keeps its graph; `default` for the others.
+    #[arg(long, short, value_name = "GRAPH")]
+    pub graph: Option<String>,
 
     /// Write to this file instead of stdout.
     #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
@@ -257,6 +278,10 @@ pub struct ValidateArgs {
     /// Write the report to FILE (the summary still goes to stderr).
     #[arg(long, short, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
+
+    /// Stop after this many seconds, loading included.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -12,26 +12,82 @@ pub mod sources;
 pub mod stats;
 pub mod validate;
 
-use anyhow::{Context, Result};
-use std::fs::File;
+use crate::error::Failure;
+use crate::input;
+use anyhow::Result;
+use std::fs::{File, Permissions};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// Runs `write` on a buffered stdout, or on the `--output` file, and
 /// flushes it; errors name the file.
+///
+/// A file is written in full or not at all: the output goes to a temporary
+/// file in the same folder, renamed over FILE only once everything is
+/// written, so a timeout, an error or a full disk leaves the old FILE as it
+/// was, and concurrent writers each replace it whole. A FILE that exists
+/// and is not a regular file (`/dev/null`, a pipe) is written in place.
 pub fn write_output(
     output: Option<&Path>,
     write: impl FnOnce(&mut Box<dyn Write>) -> Result<()>,
 ) -> Result<()> {
-    let mut out: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+    let Some(path) = output else {
+        let mut out: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
+        return write(&mut out).and_then(|()| Ok(out.flush()?));
     };
-    let result = write(&mut out).and_then(|()| Ok(out.flush()?));
-    match output {
-        Some(path) => result.with_context(|| format!("cannot write {}", path.display())),
-        None => result,
+    let cannot = |error: io::Error| {
+        Failure::new(format!(
+            "cannot write {}: {}",
+            path.display(),
+            input::io_reason(&error)
+        ))
+    };
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = File::create(path).map_err(cannot)?;
+        let mut out: Box<dyn Write> = Box::new(BufWriter::new(file));
+        return write(&mut out).and_then(|()| Ok(out.flush().map_err(cannot)?));
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map_or_else(
+        || "output".into(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .permissions(new_file_permissions())
+        .tempfile_in(folder)
+        .map_err(cannot)?;
+    let file = temporary.as_file().try_clone().map_err(cannot)?;
+    let mut out: Box<dyn Write> = Box::new(BufWriter::new(file));
+    write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
+        Ok(error) => cannot(error).into(),
+        Err(error) => error,
+    })?;
+    out.flush().map_err(cannot)?;
+    drop(out);
+    // Dropped on any error above, the temporary file is deleted then.
+    temporary.persist(path).map_err(|e| cannot(e.error))?;
+    Ok(())
+}
+
+/// What a new output file's mode asks for; the process umask then applies,
+/// as for any file a command-line tool creates.
+fn new_file_permissions() -> Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Permissions::from_mode(0o666)
+    }
+    #[cfg(not(unix))]
+    {
+        tempfile::tempfile()
+            .and_then(|f| f.metadata())
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| unreachable!("a temporary file has permissions"))
     }
 }

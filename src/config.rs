@@ -2,6 +2,8 @@
 //! plain values, so nothing after it needs clap to understand them.
 
 use crate::cli::GlobalArgs;
+use crate::error::Failure;
+use crate::input;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -16,16 +18,33 @@ pub struct Config {
     pub is_terminal: bool,
     /// The language to show labels and texts in (`--lang`); all when `None`.
     pub lang: Option<String>,
+    /// The most bytes one input may hold (`--max-input`).
+    pub max_input: u64,
+    /// The most memory the process may hold while it loads or queries (`--memory`).
+    pub memory: u64,
+    /// Whether SERVICE may call remote endpoints (`--allow-service`).
+    pub allow_service: bool,
 }
 
 impl Config {
     /// Resolves the global options once, at start-up.
-    pub fn from_cli(global: &GlobalArgs) -> Self {
-        Self {
+    pub fn from_cli(global: &GlobalArgs) -> Result<Self, Failure> {
+        let size = |flag: &str, text: &str| {
+            input::parse_size(text).ok_or_else(|| {
+                Failure::usage(format!(
+                    "invalid {flag} '{}': give a size such as 512M or 2G",
+                    crate::error::one_line(text, 40)
+                ))
+            })
+        };
+        Ok(Self {
             embedded: global.data.is_empty() || global.with_embedded,
             data: global.data.clone(),
             is_terminal: std::io::stdout().is_terminal(),
             lang: global.lang.clone(),
-        }
+            max_input: size("--max-input", &global.max_input)?,
+            memory: size("--memory", &global.memory)?,
+            allow_service: global.allow_service,
+        })
     }
 }

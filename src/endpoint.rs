@@ -13,7 +13,8 @@ use anyhow::Result;
 use oxigraph::sparql::results::{
     QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
 };
-use oxigraph::sparql::QuerySolution;
+use oxigraph::sparql::{QuerySolution, Variable};
+use std::io::Read;
 use std::time::Duration;
 
 /// The public Wikidata query service.
@@ -71,6 +72,15 @@ impl Endpoint {
 
     /// Runs a SELECT query and returns all its solutions.
     pub fn select(&self, query: &str) -> Result<Vec<QuerySolution>> {
+        Ok(self.select_with_variables(query)?.1)
+    }
+
+    /// Runs a SELECT query and returns the variables it answered with and
+    /// all its solutions.
+    pub fn select_with_variables(
+        &self,
+        query: &str,
+    ) -> Result<(Vec<Variable>, Vec<QuerySolution>)> {
         let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.url));
         let mut response = self
             .agent
@@ -87,12 +97,22 @@ impl Endpoint {
             .mime_type()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let body = response
+        // The cap counts the bytes after decompression: ureq inflates a
+        // gzip answer as it is read, and 2 MB of gzip can hold 2 GiB.
+        let mut body = Vec::new();
+        response
             .body_mut()
             .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(|error| fail(self.explain(&error)))?;
+            .limit(u64::MAX)
+            .reader()
+            .take(MAX_ANSWER_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|error| fail(self.explain(&unwrap_io(error))))?;
+        if body.len() as u64 > MAX_ANSWER_BYTES {
+            return Err(
+                fail(self.explain(&ureq::Error::BodyExceedsLimit(MAX_ANSWER_BYTES))).into(),
+            );
+        }
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
             let detail = one_line(&text, 200);
@@ -130,9 +150,11 @@ impl Endpoint {
         let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
             return Err(fail("answered a yes/no result to a SELECT query".to_owned()).into());
         };
-        solutions
+        let variables = solutions.variables().to_vec();
+        let solutions = solutions
             .map(|solution| solution.map_err(|e| malformed(&e).into()))
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((variables, solutions))
     }
 
     /// One line for an HTTP-level error.
@@ -160,6 +182,22 @@ impl Endpoint {
             other => one_line(&other.to_string(), 200),
         }
     }
+}
+
+/// The HTTP error inside an I/O error from ureq's body reader.
+fn unwrap_io(error: std::io::Error) -> ureq::Error {
+    if error
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some())
+    {
+        if let Some(inner) = error.into_inner() {
+            if let Ok(inner) = inner.downcast::<ureq::Error>() {
+                return *inner;
+            }
+        }
+        return ureq::Error::ConnectionFailed;
+    }
+    ureq::Error::Io(error)
 }
 
 #[cfg(test)]

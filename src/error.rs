@@ -92,9 +92,50 @@ pub fn one_line(message: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// The longest line an error message may print: inputs are quoted in
+/// messages, and an input can be megabytes on one line.
+pub const MAX_LINE_CHARS: usize = 1_000;
+
+/// An error as `main` prints it: the causes joined by ": ", each line cut
+/// to [`MAX_LINE_CHARS`] and its control characters made visible, so a
+/// quoted input cannot flood or retitle the terminal.
+pub fn show(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    text.split('\n')
+        .map(|line| safe_line(line, MAX_LINE_CHARS))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `line` with control characters (but tabs) written as `\u{1b}`, cut to
+/// `max` characters.
+pub fn safe_line(line: &str, max: usize) -> String {
+    let mut shown = String::new();
+    for (count, c) in line.chars().enumerate() {
+        if count == max {
+            shown.push('…');
+            break;
+        }
+        if c.is_control() && c != '\t' {
+            shown.push_str(&c.escape_unicode().to_string());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_control_characters_and_cuts_long_lines() {
+        assert_eq!(safe_line("a\u{1b}]0;x\u{7}b", 100), "a\\u{1b}]0;x\\u{7}b");
+        assert_eq!(safe_line("abcdef", 3), "abc…");
+        let error = anyhow::anyhow!("one\ntwo\u{1b}");
+        assert_eq!(show(&error), "one\ntwo\\u{1b}");
+    }
 
     #[test]
     fn one_line_flattens_and_caps() {

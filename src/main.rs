@@ -13,9 +13,13 @@ mod embedded;
 mod endpoint;
 mod entity;
 mod error;
+mod federation;
 mod format;
+mod input;
 mod labels;
+mod limits;
 mod links;
+mod memory;
 mod shapes;
 mod sparql;
 mod store;
@@ -29,8 +33,24 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = Config::from_cli(&cli.global);
-    let result = match cli.command {
+    // The work runs on a thread with a large stack (see `limits.rs`), so
+    // deeply nested input ends in an error line, not a stack overflow.
+    let result = limits::on_large_stack(move || run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error::is_reported(&error) => error::exit_code(&error),
+        Err(error) => {
+            // Nothing useful can be done if stderr itself is closed.
+            let _ = writeln!(std::io::stderr(), "error: {}", error::show(&error));
+            error::exit_code(&error)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_cli(&cli.global)?;
+    match cli.command {
         Command::Query(args) => commands::query::run(&config, &args),
         Command::Queries(args) => commands::queries::run(&config, &args),
         Command::Export(args) => commands::export::run(&config, &args),
@@ -41,15 +61,5 @@ fn main() -> ExitCode {
         Command::Sources(args) => commands::sources::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Man => commands::man::run(),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) if error::is_reported(&error) => error::exit_code(&error),
-        Err(error) => {
-            // Nothing useful can be done if stderr itself is closed.
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
-            error::exit_code(&error)
-        }
     }
 }

@@ -25,6 +25,38 @@ use std::collections::HashMap;
 
 const SH: &str = "http://www.w3.org/ns/shacl#";
 
+/// Checks the SPARQL text of a SHACL-SPARQL constraint (`sh:select`,
+/// `sh:ask`) before the engine sees it: nesting within the limits
+/// (`limits.rs`), and no SERVICE. The engine would make the call with
+/// Oxigraph's own HTTP client, whose time and answer size this program
+/// cannot bound, so SERVICE in shapes is refused even with --allow-service.
+fn check_sparql_constraint(name: &str, quad: &oxigraph::model::Quad) -> Result<()> {
+    let predicate = quad.predicate.as_str();
+    if predicate != format!("{SH}select") && predicate != format!("{SH}ask") {
+        return Ok(());
+    }
+    let Term::Literal(text) = &quad.object else {
+        return Ok(());
+    };
+    let text = text.value();
+    crate::limits::check_nesting(text.as_bytes(), crate::limits::Syntax::Sparql).map_err(|e| {
+        Failure::new(format!(
+            "invalid shapes in {name}: the SPARQL of {}: {e}",
+            one_line(&quad.subject.to_string(), 100)
+        ))
+    })?;
+    if let Some(service) = crate::limits::find_service(text) {
+        return Err(Failure::new(format!(
+            "invalid shapes in {name}: the SPARQL of {} calls SERVICE {}: shapes may not call \
+             other endpoints",
+            one_line(&quad.subject.to_string(), 100),
+            one_line(&service, 100)
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// A parsed shapes graph, ready to validate data.
 pub struct Shapes {
     /// The shapes as triples, to name the shape a blank property shape
@@ -64,6 +96,7 @@ impl Shapes {
                     one_line(&e.to_string(), 200)
                 ))
             })?;
+            check_sparql_constraint(name, &quad)?;
             graph
                 .add_triple_ref(
                     quad.subject.as_ref(),
@@ -88,7 +121,14 @@ impl Shapes {
     }
 
     /// Validates the merged view (the default graph) of `dataset`.
-    pub fn validate(&self, dataset: &Dataset) -> Result<Vec<ShapeViolation>> {
+    /// The engine cannot be interrupted: the budget is checked before and
+    /// after it runs.
+    pub fn validate(
+        &self,
+        dataset: &Dataset,
+        budget: &crate::sparql::Budget,
+    ) -> Result<Vec<ShapeViolation>> {
+        budget.check("validation")?;
         let mut data = OxigraphInMemory::new();
         for quad in dataset.quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph)) {
             data.add_triple_ref(quad.subject, quad.predicate, quad.object)
@@ -103,6 +143,7 @@ impl Shapes {
                 &ShaclConfig::new(),
             )
             .map_err(|e| anyhow!("SHACL validation failed: {}", one_line(&e.to_string(), 300)))?;
+        budget.check("validation")?;
         let mut rdf = OxigraphInMemory::new();
         report
             .to_rdf(&mut rdf)
@@ -265,7 +306,9 @@ mod tests {
             n("Person"),
             oxigraph::model::GraphName::DefaultGraph,
         )]);
-        let violations = shapes.validate(&dataset).unwrap();
+        let violations = shapes
+            .validate(&dataset, &crate::sparql::Budget::default())
+            .unwrap();
         assert_eq!(violations.len(), 2, "{violations:?}");
         let name = violations
             .iter()

@@ -9,6 +9,9 @@ use crate::catalog::{ParamKind, StoredQuery};
 use crate::dataset::Dataset;
 use crate::entity;
 use crate::error::{one_line, Failure};
+use crate::federation::Federation;
+use crate::limits::{self, Syntax, MAX_QUERY_DEPTH};
+use crate::memory;
 use crate::vocab;
 use anyhow::{anyhow, Result};
 use oxigraph::model::vocab::xsd;
@@ -16,19 +19,103 @@ use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use oxigraph::sparql::{
     CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
 };
+use spargebra::algebra::{Expression, GraphPattern, OrderExpression, PropertyPathExpression};
+use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
+use spargebra::SparqlParser;
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A parsed query, ready to be bound and run.
 pub struct Prepared {
     query: PreparedSparqlQuery,
     token: CancellationToken,
+    /// The SERVICE endpoints the query calls (`?name` for a variable one).
+    services: Vec<String>,
+    /// Its service handler, told at run time whether calls are allowed.
+    federation: Federation,
 }
+
+/// What one command's work may use: time (counted from the command's start,
+/// loading included), memory, and the network through SERVICE.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// `--timeout`, as given, with the instant it runs out.
+    pub timeout: Option<(f64, Instant)>,
+    /// The `--memory` ceiling, in bytes.
+    pub memory: u64,
+    /// `--allow-service`.
+    pub allow_service: bool,
+}
+
+impl Default for Budget {
+    /// No time limit, the process's default ceiling, no SERVICE: what the
+    /// built-in queries get.
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            memory: u64::MAX,
+            allow_service: false,
+        }
+    }
+}
+
+impl Budget {
+    /// Starts the clock for a command with `--timeout seconds`.
+    pub fn new(config: &crate::config::Config, timeout: Option<f64>) -> Result<Self> {
+        let timeout = match timeout {
+            None => None,
+            Some(seconds) => {
+                let duration = Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        Failure::usage(format!(
+                            "invalid --timeout {seconds:?}: give a number of seconds, such as 5 or 0.5"
+                        ))
+                    })?;
+                Some((seconds, Instant::now() + duration))
+            }
+        };
+        Ok(Self {
+            timeout,
+            memory: config.memory,
+            allow_service: config.allow_service,
+        })
+    }
+
+    /// Fails when the time or the memory has run out; the loader asks
+    /// between statements.
+    pub fn check(&self, what: &str) -> Result<(), Failure> {
+        if let Some((seconds, deadline)) = self.timeout {
+            if Instant::now() >= deadline {
+                return Err(Failure::new(format!("{what} timed out after {seconds} s")));
+            }
+        }
+        if memory::held() > self.memory {
+            return Err(memory::over_ceiling(what, self.memory));
+        }
+        Ok(())
+    }
+}
+
+/// Past this depth or size, a query is evaluated without the optimizer.
+const OPTIMIZER_MAX_DEPTH: usize = 100;
+const OPTIMIZER_MAX_NODES: usize = 100;
+
+/// Why the watchdog stopped a query.
+static STOPPED: AtomicU8 = AtomicU8::new(0);
+const BY_TIMEOUT: u8 = 1;
+const BY_MEMORY: u8 = 2;
+/// Set once the command has turned the cancellation into its error: the
+/// watchdog's last resort must not print it again.
+static STOP_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Parses `text` with the predeclared prefixes. `origin` names the query
 /// (stored name, file or "query") in a syntax error, which shows the line
-/// and a caret under the spot.
+/// and a caret under the spot. Queries nested deeper than the limits
+/// (`limits.rs`) are refused before and after parsing.
 pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
     if text.lines().all(|line| {
         let line = line.trim();
@@ -39,18 +126,52 @@ pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
         ))
         .into());
     }
-    let token = CancellationToken::new();
-    let mut evaluator = SparqlEvaluator::new();
+    limits::check_nesting(text.as_bytes(), Syntax::Sparql)
+        .map_err(|e| Failure::new(format!("cannot run the query {origin}: {e}")))?;
+    let mut parser = SparqlParser::new();
     for (name, iri) in vocab::PREFIXES {
-        evaluator = evaluator
+        parser = parser
             .with_prefix(*name, *iri)
             .map_err(|e| anyhow!("invalid predeclared prefix {name}: {e}"))?;
     }
+    let query = match parser.clone().parse_query(text) {
+        Ok(query) => query,
+        Err(_) if parser.parse_update(text).is_ok() => {
+            return Err(Failure::new(format!(
+                "cannot run the query {origin}: updates are not supported: the graph is read-only"
+            ))
+            .into())
+        }
+        Err(e) => return Err(syntax_error(text, origin, &e.to_string()).into()),
+    };
+    let mut shape = Shape::default();
+    shape.query(&query);
+    if shape.too_deep {
+        return Err(Failure::new(format!(
+            "cannot run the query {origin}: its operators nest more than {MAX_QUERY_DEPTH} levels deep \
+             (long chains of UNION, +, &&, / or |; the query depth limit)"
+        ))
+        .into());
+    }
+    let token = CancellationToken::new();
+    let federation = Federation::default();
+    let mut evaluator = SparqlEvaluator::new();
+    // The optimizer's cost grows faster than the query (measured: a
+    // sequence path of 400 steps took 30 s to plan, 0.1 s to run as
+    // written); a query this large was generated, and is run as written.
+    if shape.max_depth > OPTIMIZER_MAX_DEPTH || shape.nodes > OPTIMIZER_MAX_NODES {
+        evaluator = evaluator.without_optimizations();
+    }
     let query = evaluator
         .with_cancellation_token(token.clone())
-        .parse_query(text)
-        .map_err(|e| syntax_error(text, origin, &e.to_string()))?;
-    Ok(Prepared { query, token })
+        .with_default_service_handler(federation.clone())
+        .for_query(query);
+    Ok(Prepared {
+        query,
+        token,
+        services: shape.services,
+        federation,
+    })
 }
 
 impl Prepared {
@@ -59,35 +180,29 @@ impl Prepared {
     pub fn bind(self, variable: Variable, value: Term) -> Self {
         Self {
             query: self.query.substitute_variable(variable, value),
-            token: self.token,
+            ..self
         }
     }
 
-    /// Evaluates on `store`; after `timeout` seconds the evaluation is
-    /// cancelled (also while results are being read).
-    pub fn execute(self, store: &Dataset, timeout: Option<f64>) -> Result<QueryResults<'_>> {
-        if let Some(seconds) = timeout {
-            let token = self.token.clone();
-            let duration = Duration::try_from_secs_f64(seconds).map_err(|_| {
-                Failure::usage(format!(
-                    "invalid --timeout {seconds:?}: give a number of seconds, such as 5 or 0.5"
+    /// Evaluates on `store` within `budget`: a watchdog cancels the
+    /// evaluation (also while results are being read) when the time runs
+    /// out or the process passes its memory ceiling. SERVICE is refused
+    /// unless the budget allows it.
+    pub fn execute<'a>(self, store: &'a Dataset, budget: &Budget) -> Result<QueryResults<'a>> {
+        if let Some(service) = self.services.first() {
+            if !budget.allow_service {
+                return Err(Failure::new(format!(
+                    "SERVICE {service} is not allowed: federation is off, so a query cannot call \
+                     other endpoints (allow it with --allow-service)"
                 ))
-            })?;
-            // A detached timer: if the query ends first, the process exits
-            // and the thread with it. Oxigraph checks the token
-            // cooperatively and some joins run long between checks, so if
-            // the query has not stopped shortly after, end the process.
-            thread::spawn(move || {
-                thread::sleep(duration);
-                token.cancel();
-                thread::sleep(Duration::from_millis(500));
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "error: query timed out after {seconds} s"
-                );
-                std::process::exit(i32::from(crate::error::FAILURE));
-            });
+                .into());
+            }
         }
+        budget.check("query")?;
+        watch(&self.token, budget);
+        self.federation
+            .allowed
+            .store(budget.allow_service, Ordering::SeqCst);
         self.query
             .on_queryable_dataset(store)
             .execute()
@@ -106,19 +221,244 @@ impl Prepared {
     }
 }
 
-/// Rewrites a cancellation into the timeout message.
-pub fn explain_timeout(error: anyhow::Error, timeout: Option<f64>) -> anyhow::Error {
+/// Starts a detached watchdog that cancels `token` when `budget` runs out.
+/// Oxigraph checks the token cooperatively and some joins run long between
+/// checks, so if the query has not stopped two seconds later, the process
+/// ends with the same message.
+fn watch(token: &CancellationToken, budget: &Budget) {
+    if budget.timeout.is_none() && budget.memory == u64::MAX {
+        return;
+    }
+    let token = token.clone();
+    let budget = budget.clone();
+    thread::spawn(move || {
+        let step = Duration::from_millis(10);
+        loop {
+            thread::sleep(step);
+            let reason = match budget.timeout {
+                Some((_, deadline)) if Instant::now() >= deadline => BY_TIMEOUT,
+                _ if memory::held() > budget.memory => BY_MEMORY,
+                _ => continue,
+            };
+            STOPPED.store(reason, Ordering::SeqCst);
+            token.cancel();
+            break;
+        }
+        thread::sleep(Duration::from_secs(2));
+        if STOP_REPORTED.load(Ordering::SeqCst) {
+            return;
+        }
+        let _ = writeln!(std::io::stderr(), "error: {}", stop_message(&budget));
+        std::process::exit(i32::from(crate::error::FAILURE));
+    });
+}
+
+fn stop_message(budget: &Budget) -> String {
+    match (STOPPED.load(Ordering::SeqCst), budget.timeout) {
+        (BY_TIMEOUT, Some((seconds, _))) => format!("query timed out after {seconds} s"),
+        _ => memory::over_ceiling("query", budget.memory).message,
+    }
+}
+
+/// Rewrites a cancellation into the message of what stopped it.
+pub fn explain_stop(error: anyhow::Error, budget: &Budget) -> anyhow::Error {
     let cancelled = error.chain().any(|cause| {
         matches!(
             cause.downcast_ref::<QueryEvaluationError>(),
             Some(QueryEvaluationError::Cancelled)
         )
     });
-    match timeout {
-        Some(seconds) if cancelled => {
-            Failure::new(format!("query timed out after {seconds} s")).into()
+    if cancelled {
+        STOP_REPORTED.store(true, Ordering::SeqCst);
+        Failure::new(stop_message(budget)).into()
+    } else {
+        error
+    }
+}
+
+/// What [`prepare`] learns from walking a parsed query: whether it nests
+/// too deep and which SERVICEs it calls. The walk stops descending past
+/// the limit, so it stays shallow itself.
+#[derive(Default)]
+struct Shape {
+    depth: usize,
+    max_depth: usize,
+    /// Operators and triple patterns seen.
+    nodes: usize,
+    too_deep: bool,
+    services: Vec<String>,
+}
+
+impl Shape {
+    fn query(&mut self, query: &spargebra::Query) {
+        match query {
+            spargebra::Query::Select { pattern, .. }
+            | spargebra::Query::Ask { pattern, .. }
+            | spargebra::Query::Describe { pattern, .. } => self.pattern(pattern),
+            spargebra::Query::Construct {
+                template, pattern, ..
+            } => {
+                for triple in template {
+                    self.triple(triple);
+                }
+                self.pattern(pattern);
+            }
         }
-        _ => error,
+    }
+
+    /// Runs `walk` one level deeper, unless that passes the limit.
+    fn deeper(&mut self, walk: impl FnOnce(&mut Self)) {
+        if self.depth >= MAX_QUERY_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        self.nodes += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        walk(self);
+        self.depth -= 1;
+    }
+
+    fn pattern(&mut self, pattern: &GraphPattern) {
+        self.deeper(|shape| match pattern {
+            GraphPattern::Bgp { patterns } => patterns.iter().for_each(|t| shape.triple(t)),
+            GraphPattern::Path {
+                subject,
+                path,
+                object,
+            } => {
+                shape.term(subject);
+                shape.path(path);
+                shape.term(object);
+            }
+            GraphPattern::Join { left, right }
+            | GraphPattern::Lateral { left, right }
+            | GraphPattern::Union { left, right }
+            | GraphPattern::Minus { left, right } => {
+                shape.pattern(left);
+                shape.pattern(right);
+            }
+            GraphPattern::LeftJoin {
+                left,
+                right,
+                expression,
+            } => {
+                shape.pattern(left);
+                shape.pattern(right);
+                if let Some(expression) = expression {
+                    shape.expression(expression);
+                }
+            }
+            GraphPattern::Filter { expr, inner } => {
+                shape.expression(expr);
+                shape.pattern(inner);
+            }
+            GraphPattern::Extend {
+                inner, expression, ..
+            } => {
+                shape.expression(expression);
+                shape.pattern(inner);
+            }
+            GraphPattern::OrderBy { inner, expression } => {
+                for order in expression {
+                    let (OrderExpression::Asc(e) | OrderExpression::Desc(e)) = order;
+                    shape.expression(e);
+                }
+                shape.pattern(inner);
+            }
+            GraphPattern::Graph { inner, .. }
+            | GraphPattern::Project { inner, .. }
+            | GraphPattern::Distinct { inner }
+            | GraphPattern::Reduced { inner }
+            | GraphPattern::Slice { inner, .. } => shape.pattern(inner),
+            GraphPattern::Group {
+                inner, aggregates, ..
+            } => {
+                for (_, aggregate) in aggregates {
+                    if let spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } =
+                        aggregate
+                    {
+                        shape.expression(expr);
+                    }
+                }
+                shape.pattern(inner);
+            }
+            GraphPattern::Service { name, inner, .. } => {
+                shape.services.push(match name {
+                    NamedNodePattern::NamedNode(node) => node.to_string(),
+                    NamedNodePattern::Variable(variable) => variable.to_string(),
+                });
+                shape.pattern(inner);
+            }
+            GraphPattern::Values { .. } => {}
+        });
+    }
+
+    fn triple(&mut self, triple: &TriplePattern) {
+        self.nodes += 1;
+        self.term(&triple.subject);
+        self.term(&triple.object);
+    }
+
+    fn term(&mut self, term: &TermPattern) {
+        if let TermPattern::Triple(triple) = term {
+            self.deeper(|shape| shape.triple(triple));
+        }
+    }
+
+    fn path(&mut self, path: &PropertyPathExpression) {
+        self.deeper(|shape| match path {
+            PropertyPathExpression::Sequence(a, b) | PropertyPathExpression::Alternative(a, b) => {
+                shape.path(a);
+                shape.path(b);
+            }
+            PropertyPathExpression::Reverse(a)
+            | PropertyPathExpression::ZeroOrMore(a)
+            | PropertyPathExpression::OneOrMore(a)
+            | PropertyPathExpression::ZeroOrOne(a) => shape.path(a),
+            PropertyPathExpression::NamedNode(_)
+            | PropertyPathExpression::NegatedPropertySet(_) => {}
+        });
+    }
+
+    fn expression(&mut self, expression: &Expression) {
+        self.deeper(|shape| match expression {
+            Expression::Or(a, b)
+            | Expression::And(a, b)
+            | Expression::Equal(a, b)
+            | Expression::SameTerm(a, b)
+            | Expression::Greater(a, b)
+            | Expression::GreaterOrEqual(a, b)
+            | Expression::Less(a, b)
+            | Expression::LessOrEqual(a, b)
+            | Expression::Add(a, b)
+            | Expression::Subtract(a, b)
+            | Expression::Multiply(a, b)
+            | Expression::Divide(a, b) => {
+                shape.expression(a);
+                shape.expression(b);
+            }
+            Expression::In(a, list) => {
+                shape.expression(a);
+                list.iter().for_each(|e| shape.expression(e));
+            }
+            Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
+                shape.expression(a);
+            }
+            Expression::Exists(pattern) => shape.pattern(pattern),
+            Expression::If(a, b, c) => {
+                shape.expression(a);
+                shape.expression(b);
+                shape.expression(c);
+            }
+            Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
+                list.iter().for_each(|e| shape.expression(e));
+            }
+            Expression::NamedNode(_)
+            | Expression::Literal(_)
+            | Expression::Variable(_)
+            | Expression::Bound(_) => {}
+        });
     }
 }
 
@@ -240,6 +580,9 @@ fn is_date(value: &str) -> bool {
     )
 }
 
+/// How many characters of the offending line a syntax error shows.
+const SOURCE_WINDOW: usize = 100;
+
 /// Builds the message for a SPARQL syntax error. Oxigraph reports
 /// `error at LINE:COLUMN: expected …`; we add the line and a caret.
 fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
@@ -276,12 +619,37 @@ fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
         (false, true) => "expected a name".to_owned(),
         (false, false) => format!("{}, or a name", kept.join(", ")),
     };
-    let source = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let full = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    // A long line is shown as a window around the spot: a query can be
+    // megabytes on one line.
+    let chars: Vec<char> = full.chars().collect();
+    let spot = column.saturating_sub(1).min(chars.len());
+    let from = spot.saturating_sub(SOURCE_WINDOW / 2);
+    let to = (from + SOURCE_WINDOW).min(chars.len());
+    let mut source: String = if from > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    source.extend(chars[from..to].iter().map(|&c| {
+        if c.is_control() && c != '\t' {
+            '�'
+        } else {
+            c
+        }
+    }));
+    if to < chars.len() {
+        source.push('…');
+    }
     // Keep tabs so the caret lines up under the spot however tabs render.
-    let pad: String = source
-        .chars()
-        .take(column.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+    let pad: String = (from > 0)
+        .then_some(' ')
+        .into_iter()
+        .chain(
+            chars[from..spot]
+                .iter()
+                .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+        )
         .collect();
     let gutter = line.to_string();
     let blank = " ".repeat(gutter.len());

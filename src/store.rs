@@ -11,9 +11,15 @@
 use crate::config::Config;
 use crate::dataset::{Dataset, DatasetBuilder};
 use crate::embedded;
+use crate::error::Failure;
+use crate::input;
+use crate::limits::{self, Syntax};
+use crate::sparql::Budget;
 use crate::vocab;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
+use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad, Term, Triple};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,7 +27,12 @@ use std::path::{Path, PathBuf};
 /// Builds the dataset described by `config`: parse everything, add the
 /// merged view, then index it all at once. The first syntax error stops it.
 pub fn load_store(config: &Config) -> Result<Dataset> {
-    let mut loader = Loader::new(false);
+    load_store_within(config, &Budget::new(config, None)?)
+}
+
+/// Like [`load_store`], stopping when `budget` runs out of time or memory.
+pub fn load_store_within(config: &Config, budget: &Budget) -> Result<Dataset> {
+    let mut loader = Loader::new(false, config, budget);
     loader.load(config.embedded, config.embedded, &config.data)?;
     Ok(loader.finish().dataset)
 }
@@ -38,8 +49,8 @@ pub struct Loaded {
 /// skip to the next statement) and collects them all, for `validate`. The
 /// built-in ontology is always loaded: the shapes and checks are written
 /// against its classes and their subclasses.
-pub fn load_checked(config: &Config) -> Result<Loaded> {
-    let mut loader = Loader::new(true);
+pub fn load_checked(config: &Config, budget: &Budget) -> Result<Loaded> {
+    let mut loader = Loader::new(true, config, budget);
     loader.load(true, config.embedded, &config.data)?;
     Ok(loader.finish())
 }
@@ -90,15 +101,34 @@ struct Loader {
     lenient: bool,
     files: usize,
     errors: Vec<SyntaxError>,
+    /// The cap on one file (`--max-input`).
+    max_input: u64,
+    budget: Budget,
+    /// Folders already walked, by real path: symbolic links may loop.
+    walked: FxHashSet<PathBuf>,
+    /// Blank node labels used by the files loaded so far, and what each
+    /// label of the current file became: a label names one node within its
+    /// file only, as in any RDF store.
+    blank_labels: FxHashSet<String>,
+    renamed: FxHashMap<String, BlankNode>,
 }
 
+/// How many statements the loader reads between two looks at the clock
+/// and the memory ceiling.
+const CHECK_EVERY: usize = 4096;
+
 impl Loader {
-    fn new(lenient: bool) -> Self {
+    fn new(lenient: bool, config: &Config, budget: &Budget) -> Self {
         Self {
             quads: DatasetBuilder::default(),
             lenient,
             files: 0,
             errors: Vec::new(),
+            max_input: config.max_input,
+            budget: budget.clone(),
+            walked: FxHashSet::default(),
+            blank_labels: FxHashSet::default(),
+            renamed: FxHashMap::default(),
         }
     }
 
@@ -123,13 +153,19 @@ impl Loader {
     }
 
     /// Loads a file, or every RDF file below a folder (sorted, for stable
-    /// blank node labels and error order).
+    /// blank node labels and error order; each folder once by its real
+    /// path, so links back up the tree end the walk).
     fn load_path(&mut self, path: &Path) -> Result<()> {
-        let metadata =
-            fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let metadata = fs::metadata(path).map_err(|e| {
+            Failure::new(format!(
+                "cannot read {}: {}",
+                path.display(),
+                input::io_reason(&e)
+            ))
+        })?;
         if metadata.is_dir() {
             let mut files = Vec::new();
-            collect_rdf_files(path, &mut files)?;
+            self.collect_rdf_files(path, &mut files)?;
             if files.is_empty() {
                 bail!(
                     "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3)",
@@ -137,33 +173,41 @@ impl Loader {
                 );
             }
             files.sort();
+            files.dedup();
             for file in files {
                 self.load_path(&file)?;
             }
             return Ok(());
         }
-        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        // The syntax first: a file that cannot be RDF is not read at all.
+        if rdf_format(path).is_none() {
+            return Err(unknown_extension(path));
+        }
+        let bytes = input::read_file(path, self.max_input)?;
+        check_depth(path, &bytes)?;
         self.parse_file(path, &bytes)
     }
 
     /// Parses one file, choosing its graph as the module doc says.
     fn parse_file(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
         let Some(format) = rdf_format(path) else {
-            bail!(
-                "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
-                 rdf, owl, xml, jsonld, n3)",
-                path.display()
-            );
+            return Err(unknown_extension(path));
         };
+        self.budget.check("loading")?;
         self.files += 1;
+        self.renamed.clear();
         let mut parser = RdfParser::from_format(format);
         if is_ontology(path) && !format.supports_datasets() {
             parser = parser.with_default_graph(vocab::graph("ontology"));
         }
         let mut last_error = None;
-        for quad in parser.for_slice(bytes) {
+        for (count, quad) in parser.for_slice(bytes).enumerate() {
+            if count % CHECK_EVERY == CHECK_EVERY - 1 {
+                self.budget.check("loading")?;
+            }
             let error = match quad {
                 Ok(quad) => {
+                    let quad = self.scope_blank_nodes(quad);
                     self.quads.insert(quad);
                     continue;
                 }
@@ -182,23 +226,121 @@ impl Loader {
             self.errors.push(error.clone());
             last_error = Some(error);
         }
+        self.blank_labels
+            .extend(self.renamed.values().map(|node| node.as_str().to_owned()));
+        Ok(())
+    }
+
+    /// Gives the blank nodes of the current file labels no earlier file
+    /// used: a label that is new keeps its name (so output stays stable),
+    /// one already taken becomes `label_2`, `label_3`…
+    fn scope_blank_nodes(&mut self, quad: Quad) -> Quad {
+        let Quad {
+            subject,
+            predicate,
+            object,
+            graph_name,
+        } = quad;
+        Quad {
+            subject: match subject {
+                NamedOrBlankNode::BlankNode(node) => self.scoped(node).into(),
+                subject => subject,
+            },
+            predicate,
+            object: self.scoped_term(object),
+            graph_name: match graph_name {
+                GraphName::BlankNode(node) => self.scoped(node).into(),
+                graph => graph,
+            },
+        }
+    }
+
+    fn scoped_term(&mut self, term: Term) -> Term {
+        match term {
+            Term::BlankNode(node) => self.scoped(node).into(),
+            Term::Triple(triple) => {
+                let Triple {
+                    subject,
+                    predicate,
+                    object,
+                } = *triple;
+                let subject = match subject {
+                    NamedOrBlankNode::BlankNode(node) => self.scoped(node).into(),
+                    subject => subject,
+                };
+                let object = self.scoped_term(object);
+                Triple::new(subject, predicate, object).into()
+            }
+            term => term,
+        }
+    }
+
+    fn scoped(&mut self, node: BlankNode) -> BlankNode {
+        if let Some(renamed) = self.renamed.get(node.as_str()) {
+            return renamed.clone();
+        }
+        let label = node.as_str();
+        let mut renamed = node.clone();
+        let mut n = 2;
+        while self.blank_labels.contains(renamed.as_str()) {
+            renamed = BlankNode::new_unchecked(format!("{label}_{n}"));
+            n += 1;
+        }
+        self.renamed.insert(label.to_owned(), renamed.clone());
+        renamed
+    }
+
+    fn collect_rdf_files(&mut self, dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+        let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        if !self.walked.insert(real) {
+            return Ok(());
+        }
+        let entries = fs::read_dir(dir).map_err(|e| {
+            Failure::new(format!(
+                "cannot read {}: {}",
+                dir.display(),
+                input::io_reason(&e)
+            ))
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| {
+                    Failure::new(format!(
+                        "cannot read {}: {}",
+                        dir.display(),
+                        input::io_reason(&e)
+                    ))
+                })?
+                .path();
+            if path.is_dir() {
+                self.collect_rdf_files(&path, files)?;
+            } else if rdf_format(&path).is_some() {
+                // One file reached through two links is loaded once.
+                files.push(fs::canonicalize(&path).unwrap_or(path));
+            }
+        }
         Ok(())
     }
 }
 
-fn collect_rdf_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            collect_rdf_files(&path, files)?;
-        } else if rdf_format(&path).is_some() {
-            files.push(path);
-        }
-    }
-    Ok(())
+/// Refuses a file nested deeper than the parsers can take (`limits.rs`);
+/// the built-in files are not checked.
+fn check_depth(path: &Path, bytes: &[u8]) -> Result<()> {
+    let checked = match rdf_format(path) {
+        Some(RdfFormat::RdfXml) => limits::check_xml(bytes),
+        Some(RdfFormat::JsonLd { .. }) => limits::check_nesting(bytes, Syntax::Json),
+        _ => limits::check_nesting(bytes, Syntax::Sparql),
+    };
+    checked.map_err(|e| Failure::new(format!("cannot load {}: {e}", path.display())).into())
+}
+
+fn unknown_extension(path: &Path) -> anyhow::Error {
+    Failure::new(format!(
+        "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
+         rdf, owl, xml, jsonld, n3)",
+        path.display()
+    ))
+    .into()
 }
 
 /// The RDF syntax of a file, from its extension (`x.owl` is RDF/XML).
@@ -220,7 +362,7 @@ fn is_ontology(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::{GraphName, NamedNode, Quad};
+    use oxigraph::model::NamedNode;
 
     #[test]
     fn materialize_copies_named_graph_quads_once() {

@@ -1,6 +1,6 @@
 //! `missions-kg export`: write the merged view, one graph, or the dataset.
 //!
-//! `--graph all` writes every named graph plus the default-graph triples
+//! `--graph all` (the default for trig, nquads and jsonld-rdf) writes every named graph plus the default-graph triples
 //! that are in no named graph, so loading the export again (which
 //! materializes the merged view) rebuilds the same dataset.
 
@@ -17,7 +17,7 @@ use anyhow::Result;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, QuadRef};
 
 pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
-    let payload = if args.graph == "all" {
+    let payload = if args.graph.as_deref() == Some("all") {
         Payload::Dataset
     } else {
         Payload::Export
@@ -29,8 +29,15 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
         payload,
         false,
     )?;
+    // A dataset format keeps every graph unless one is asked for: writing
+    // only the merged view there would lose each article's graph on a
+    // round trip.
+    let graph = args.graph.as_deref().unwrap_or(match format {
+        OutputFormat::Rdf(rdf) if rdf.supports_datasets() => "all",
+        _ => "default",
+    });
     let store = store::load_store(config)?;
-    let quads = match args.graph.as_str() {
+    let quads = match graph {
         "all" => dataset_quads(&store)?,
         "default" => graph_quads(&store, GraphNameRef::DefaultGraph)?,
         name => {

@@ -50,7 +50,9 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
     if let Some(node) = &entity {
         prepared = prepared.bind(Variable::new_unchecked("entity"), node.clone().into());
     }
-    let QueryResults::Solutions(solutions) = prepared.execute(&store, None)? else {
+    let QueryResults::Solutions(solutions) =
+        prepared.execute(&store, &sparql::Budget::default())?
+    else {
         unreachable!("stored link queries are SELECT queries");
     };
     let variables = solutions.variables().to_vec();

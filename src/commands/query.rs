@@ -4,13 +4,14 @@ use crate::catalog::{Catalog, StoredQuery};
 use crate::cli::QueryArgs;
 use crate::commands::write_output;
 use crate::config::Config;
+use crate::error::Failure;
 use crate::format::{self, Payload};
+use crate::input;
 use crate::labels::LabelCache;
 use crate::sparql;
 use crate::store;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use oxigraph::sparql::QueryResults;
-use std::io::Read;
 use std::path::Path;
 
 /// Where the query text came from, for error messages and typed params.
@@ -21,15 +22,17 @@ struct Source {
 }
 
 pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
-    let source = find_query(&args.query)?;
+    // The clock starts before anything is read: --timeout covers loading.
+    let budget = sparql::Budget::new(config, args.timeout)?;
+    let source = find_query(&args.query, config.max_input)?;
     let mut prepared = sparql::prepare(&source.text, &source.origin)?;
-    let store = store::load_store(config)?;
+    let store = store::load_store_within(config, &budget)?;
     for (variable, value) in sparql::bindings(&store, source.stored.as_ref(), &args.params)? {
         prepared = prepared.bind(variable, value);
     }
     let results = prepared
-        .execute(&store, args.timeout)
-        .map_err(|e| sparql::explain_timeout(e, args.timeout))?;
+        .execute(&store, &budget)
+        .map_err(|e| sparql::explain_stop(e, &budget))?;
     let payload = match results {
         QueryResults::Graph(_) => Payload::Graph,
         QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
@@ -48,13 +51,13 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             out,
         )
     })
-    .map_err(|e| sparql::explain_timeout(e, args.timeout))
+    .map_err(|e| sparql::explain_stop(e, &budget))
 }
 
 /// Resolves QUERY: a stored query name, `-` (stdin), an existing file (or
 /// anything ending in `.rq`), else SPARQL text. A single word that is
 /// none of these is taken as a mistyped stored query name.
-fn find_query(query: &str) -> Result<Source> {
+fn find_query(query: &str, max_input: u64) -> Result<Source> {
     let catalog = Catalog::embedded()?;
     if let Some(stored) = catalog.get(query) {
         return Ok(Source {
@@ -64,14 +67,11 @@ fn find_query(query: &str) -> Result<Source> {
         });
     }
     let (text, origin) = if query == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the query from stdin")?;
+        let text = String::from_utf8(input::read_stdin(max_input)?)
+            .map_err(|_| Failure::new("cannot read the query on stdin: not UTF-8 text"))?;
         (text, "on stdin".to_owned())
-    } else if Path::new(query).is_file() || query.ends_with(".rq") {
-        let text = std::fs::read_to_string(query)
-            .with_context(|| format!("cannot read query file {query}"))?;
+    } else if Path::new(query).exists() || query.ends_with(".rq") {
+        let text = input::read_text(Path::new(query), max_input)?;
         (text, format!("'{query}'"))
     } else if is_name(query) {
         return Err(catalog.unknown(query));

@@ -16,18 +16,18 @@ use crate::dataset::Dataset;
 use crate::embedded;
 use crate::error::Failure;
 use crate::format::{self, turtle, OutputFormat, Payload};
+use crate::input;
 use crate::shapes::{ShapeViolation, Shapes};
 use crate::sparql;
 use crate::store::{self, SyntaxError};
 use crate::vocab;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{
     BlankNode, GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term,
 };
 use oxigraph::sparql::QueryResults;
 use serde_json::{json, Value};
-use std::fs;
 use std::io::Write;
 
 /// A row returned by a `*-violation` stored query.
@@ -55,23 +55,23 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         Payload::Validation,
         config.is_terminal,
     )?;
+    let budget = sparql::Budget::new(config, args.timeout)?;
     let shapes = match &args.shapes {
         Some(path) => {
-            let text = fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = input::read_text(path, config.max_input)?;
             Shapes::parse(&path.display().to_string(), &text)?
         }
         None => Shapes::parse(embedded::SHAPES.0, embedded::SHAPES.1)?,
     };
-    let loaded = store::load_checked(config)?;
+    let loaded = store::load_checked(config, &budget)?;
     let report = Report {
         files: loaded.files,
         triples: loaded
             .dataset
             .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
             .count(),
-        shapes: shapes.validate(&loaded.dataset)?,
-        checks: run_checks(&loaded.dataset)?,
+        shapes: shapes.validate(&loaded.dataset, &budget)?,
+        checks: run_checks(&loaded.dataset, &budget)?,
         syntax: loaded.errors,
     };
     write_output(args.output.as_deref(), |out| match format {
@@ -91,11 +91,14 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
 }
 
 /// Runs every stored check on `dataset`.
-fn run_checks(dataset: &Dataset) -> Result<Vec<CheckViolation>> {
+fn run_checks(dataset: &Dataset, budget: &sparql::Budget) -> Result<Vec<CheckViolation>> {
     let mut violations = Vec::new();
     for check in Catalog::embedded()?.queries.iter().filter(|q| q.is_check()) {
         let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;
-        let QueryResults::Solutions(solutions) = prepared.execute(dataset, None)? else {
+        let QueryResults::Solutions(solutions) = prepared
+            .execute(dataset, budget)
+            .map_err(|e| sparql::explain_stop(e, budget))?
+        else {
             continue;
         };
         for solution in solutions {

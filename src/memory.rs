@@ -1,0 +1,69 @@
+//! How much heap the process holds, for the `--memory` ceiling.
+//!
+//! The system allocator is wrapped to keep one running total (an atomic
+//! add per allocation, invisible next to the allocation itself). The
+//! loader and the query watchdog (`sparql.rs`) compare it with the ceiling
+//! and stop the work with a clear error, rather than leave it to the
+//! system's out-of-memory killer.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting.
+pub struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter only observes sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let pointer = unsafe { System.alloc_zeroed(layout) };
+        if !pointer.is_null() {
+            HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(pointer, layout) };
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let moved = unsafe { System.realloc(pointer, layout, new_size) };
+        if !moved.is_null() {
+            HELD.fetch_add(new_size, Ordering::Relaxed);
+            HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        moved
+    }
+}
+
+/// Bytes of heap the process holds now.
+pub fn held() -> u64 {
+    HELD.load(Ordering::Relaxed) as u64
+}
+
+/// The error for a process over its ceiling.
+pub fn over_ceiling(what: &str, ceiling: u64) -> crate::error::Failure {
+    crate::error::Failure::new(format!(
+        "{what} stopped: it needed more than {} of memory (raise the ceiling with --memory)",
+        crate::input::show_size(ceiling)
+    ))
+}
