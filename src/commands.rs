@@ -32,8 +32,20 @@ pub fn write_output(
     write: impl FnOnce(&mut Box<dyn Write>) -> Result<()>,
 ) -> Result<()> {
     let Some(path) = output else {
+        // A closed pipe stays an io::Error: `main` ends quietly on it.
+        let to_stdout = |error: io::Error| -> anyhow::Error {
+            if error.kind() == io::ErrorKind::BrokenPipe {
+                error.into()
+            } else {
+                Failure::new(format!("cannot write to stdout: {}", input::io_reason(&error))).into()
+            }
+        };
         let mut out: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
-        return write(&mut out).and_then(|()| Ok(out.flush()?));
+        write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
+            Ok(error) => to_stdout(error),
+            Err(error) => error,
+        })?;
+        return out.flush().map_err(to_stdout);
     };
     let cannot = |error: io::Error| {
         Failure::new(format!(

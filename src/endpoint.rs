@@ -26,6 +26,8 @@ const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
 /// A SPARQL endpoint and the HTTP client that talks to it.
 pub struct Endpoint {
     url: String,
+    /// The URL without its `user:password@`, for every message and file.
+    shown: String,
     timeout: Duration,
     agent: ureq::Agent,
 }
@@ -33,9 +35,11 @@ pub struct Endpoint {
 impl Endpoint {
     /// Checks the URL and the timeout; nothing is sent yet.
     pub fn new(url: &str, timeout_seconds: f64) -> Result<Self> {
+        let shown = without_credentials(url);
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(Failure::usage(format!(
-                "invalid --endpoint '{url}': give an http:// or https:// URL, such as {WIKIDATA}"
+                "invalid --endpoint '{}': give an http:// or https:// URL, such as {WIKIDATA}",
+                one_line(&shown, 200)
             ))
             .into());
         }
@@ -61,13 +65,15 @@ impl Endpoint {
             .into();
         Ok(Self {
             url: url.to_owned(),
+            shown,
             timeout,
             agent,
         })
     }
 
+    /// The URL as shown to people: without credentials.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.shown
     }
 
     /// Runs a SELECT query and returns all its solutions.
@@ -81,7 +87,7 @@ impl Endpoint {
         &self,
         query: &str,
     ) -> Result<(Vec<Variable>, Vec<QuerySolution>)> {
-        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.url));
+        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
         let mut response = self
             .agent
             .post(&self.url)
@@ -99,16 +105,18 @@ impl Endpoint {
             .to_ascii_lowercase();
         // The cap counts the bytes after decompression: ureq inflates a
         // gzip answer as it is read, and 2 MB of gzip can hold 2 GiB.
+        // An error page is only quoted (its first line), so only its start is read.
+        let cap = if status.is_success() { MAX_ANSWER_BYTES } else { 4096 };
         let mut body = Vec::new();
         response
             .body_mut()
             .with_config()
             .limit(u64::MAX)
             .reader()
-            .take(MAX_ANSWER_BYTES + 1)
+            .take(cap + 1)
             .read_to_end(&mut body)
             .map_err(|error| fail(self.explain(&unwrap_io(error))))?;
-        if body.len() as u64 > MAX_ANSWER_BYTES {
+        if status.is_success() && body.len() as u64 > MAX_ANSWER_BYTES {
             return Err(
                 fail(self.explain(&ureq::Error::BodyExceedsLimit(MAX_ANSWER_BYTES))).into(),
             );
@@ -184,6 +192,18 @@ impl Endpoint {
     }
 }
 
+/// `url` without the `user:password@` of its authority.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// The HTTP error inside an I/O error from ureq's body reader.
 fn unwrap_io(error: std::io::Error) -> ureq::Error {
     if error
@@ -214,5 +234,9 @@ mod tests {
         assert!(error.to_string().contains("invalid --timeout 0"));
         assert!(Endpoint::new(WIKIDATA, f64::NAN).is_err());
         assert!(Endpoint::new(WIKIDATA, 2.5).is_ok());
+        let secret = Endpoint::new("http://me:s3cret@localhost:1/sparql?x=1", 1.0).unwrap();
+        assert_eq!(secret.url(), "http://localhost:1/sparql?x=1");
+        let error = Endpoint::new("ftp://me:s3cret@host/", 1.0).err().unwrap();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
     }
 }

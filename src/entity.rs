@@ -21,6 +21,15 @@ use unicode_normalization::UnicodeNormalization;
 /// The IRI `input` names, or an error explaining why there is not exactly one.
 pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     let input = input.trim();
+    // Every label is compared with the name: a name no label can be is
+    // refused before that work.
+    if input.chars().count() > MAX_NAME_CHARS {
+        return Err(Failure::new(format!(
+            "no entity matches '{}': names longer than {MAX_NAME_CHARS} characters are not looked up",
+            shown(input)
+        ))
+        .into());
+    }
     if let Some(iri) = vocab::iri_from_text(input) {
         let node = NamedNode::new(&iri)
             .map_err(|e| Failure::new(format!("'{input}' is not a valid IRI: {e}")))?;
@@ -68,6 +77,19 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
         1 => Ok(candidates.remove(0)),
         _ => Err(ambiguous(store, input, &candidates).into()),
     }
+}
+
+/// The longest name looked up, in characters.
+const MAX_NAME_CHARS: usize = 500;
+/// How many entities an ambiguous name lists.
+const MAX_LISTED: usize = 20;
+/// Labels longer than this are not compared for suggestions (the cost of
+/// a comparison grows with both lengths).
+const MAX_SUGGESTED_CHARS: usize = 200;
+
+/// A name as quoted in a message: one line, at most 80 characters.
+fn shown(input: &str) -> String {
+    crate::error::one_line(input, 80)
 }
 
 const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
@@ -155,8 +177,9 @@ pub fn normalize(text: &str) -> String {
 
 fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure {
     let mut cache = LabelCache::new(store, None);
-    let lines: Vec<String> = candidates
+    let mut lines: Vec<String> = candidates
         .iter()
+        .take(MAX_LISTED)
         .map(|node| {
             let label = cache.get(node.as_ref().into()).unwrap_or("").to_owned();
             let classes: Vec<String> = store
@@ -178,8 +201,12 @@ fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure 
             )
         })
         .collect();
+    if candidates.len() > MAX_LISTED {
+        lines.push(format!("  … and {} more", candidates.len() - MAX_LISTED));
+    }
     Failure::new(format!(
-        "'{input}' matches {} entities; name one by slug or IRI:\n{}",
+        "'{}' matches {} entities; name one by slug or IRI:\n{}",
+        shown(input),
         candidates.len(),
         lines.join("\n")
     ))
@@ -196,6 +223,9 @@ fn no_match(store: &Dataset, input: &str) -> Failure {
             Some(GraphNameRef::DefaultGraph),
         ) {
             if let TermRef::Literal(label) = quad.object {
+                if label.value().len() > MAX_SUGGESTED_CHARS * 4 {
+                    continue;
+                }
                 let candidate = normalize(label.value());
                 // A label containing what was typed is the best hint.
                 let score = if candidate.contains(&wanted) {
@@ -215,6 +245,7 @@ fn no_match(store: &Dataset, input: &str) -> Failure {
         .take(3)
         .map(|(_, label)| format!("'{label}'"))
         .collect();
+    let input = shown(input);
     let message = if nearest.is_empty() {
         format!("no entity matches '{input}'")
     } else {

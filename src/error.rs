@@ -55,6 +55,43 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// Prints what clap has to say (help, version, a usage error) and gives
+/// the exit code. Help and version go to stdout through a checked write, so
+/// a full or closed stdout is an error (exit 1) rather than lost output; a
+/// pipe closed by the reader (`| head`) is not.
+pub fn clap_exit(error: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    if error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(USAGE));
+    }
+    use std::io::IsTerminal;
+    use std::os::fd::AsFd;
+    let rendered = error.render();
+    let text = if io::stdout().is_terminal() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    // Rust's stdout quietly drops writes to a closed descriptor; duplicating
+    // it tells whether there is one.
+    let open = io::stdout().as_fd().try_clone_to_owned().map(drop);
+    let mut stdout = io::stdout().lock();
+    let written = open.and_then(|()| stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: cannot write to stdout: {}",
+                crate::input::io_reason(&e)
+            );
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
 /// True when the error comes from writing to a closed pipe (`| head`).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

@@ -242,7 +242,13 @@ fn write_solutions(
     let mut writer = QueryResultsSerializer::from_format(format)
         .serialize_solutions_to_writer(out, solutions.variables().to_vec())?;
     for solution in solutions {
-        writer.serialize(&solution?)?;
+        let solution = solution?;
+        if format == QueryResultsFormat::Xml {
+            for value in solution.values().iter().flatten() {
+                check_xml_text(value.as_ref(), "SPARQL XML results")?;
+            }
+        }
+        writer.serialize(&solution)?;
     }
     writer.finish()?;
     Ok(())
@@ -259,6 +265,9 @@ pub fn write_quads(mut quads: Vec<Quad>, format: RdfFormat, out: &mut impl Write
         }
     }
     let quads = sort_quads(quads);
+    if format == RdfFormat::RdfXml {
+        check_rdfxml(&quads)?;
+    }
     match format {
         RdfFormat::Turtle | RdfFormat::TriG => turtle::write(&quads, out)?,
         _ => {
@@ -282,6 +291,55 @@ pub fn write_quads(mut quads: Vec<Quad>, format: RdfFormat, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// Refuses, before anything is written, what RDF/XML cannot express: a
+/// predicate IRI that does not end in an XML name (RDF/XML writes each
+/// predicate as an element), and text with characters XML 1.0 forbids
+/// (controls other than tab and line breaks).
+fn check_rdfxml(quads: &[Quad]) -> Result<(), Failure> {
+    for quad in quads {
+        let predicate = quad.predicate.as_str();
+        let local_start = predicate
+            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let local = &predicate[local_start..];
+        if !local.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            return Err(Failure::new(format!(
+                "cannot write RDF/XML: the property <{}> does not end in a name XML can hold \
+                 (use turtle or ntriples)",
+                crate::error::one_line(predicate, 200)
+            )));
+        }
+        check_xml_text(quad.subject.as_ref().into(), "RDF/XML")?;
+        check_xml_text(quad.object.as_ref(), "RDF/XML")?;
+    }
+    Ok(())
+}
+
+/// Refuses a term whose text holds a character XML 1.0 forbids: controls
+/// other than tab and line breaks (they cannot even be escaped there).
+fn check_xml_text(term: TermRef<'_>, syntax: &str) -> Result<(), Failure> {
+    let text = match term {
+        TermRef::NamedNode(node) => node.as_str(),
+        TermRef::BlankNode(node) => node.as_str(),
+        TermRef::Literal(literal) => literal.value(),
+        TermRef::Triple(triple) => {
+            check_xml_text(triple.subject.as_ref().into(), syntax)?;
+            return check_xml_text(triple.object.as_ref(), syntax);
+        }
+    };
+    let forbidden = text.chars().find(|&c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    });
+    match forbidden {
+        None => Ok(()),
+        Some(c) => Err(Failure::new(format!(
+            "cannot write {syntax}: the data holds the control character U+{:04X}, which XML 1.0 \
+             forbids (use another format)",
+            u32::from(c)
+        ))),
+    }
 }
 
 /// Writes the schema.org view of `quads` (JSON-LD with an inline context);

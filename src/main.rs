@@ -32,7 +32,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return error::clap_exit(&error),
+    };
     // The work runs on a thread with a large stack (see `limits.rs`), so
     // deeply nested input ends in an error line, not a stack overflow.
     let result = limits::on_large_stack(move || run(cli));

@@ -136,13 +136,15 @@ pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
     }
     let query = match parser.clone().parse_query(text) {
         Ok(query) => query,
-        Err(_) if parser.parse_update(text).is_ok() => {
+        // Told apart with a base IRI, so an update with relative IRIs is
+        // still recognised as one.
+        Err(_) if is_update(&parser, text) => {
             return Err(Failure::new(format!(
                 "cannot run the query {origin}: updates are not supported: the graph is read-only"
             ))
             .into())
         }
-        Err(e) => return Err(syntax_error(text, origin, &e.to_string()).into()),
+        Err(e) => return Err(syntax_error(text, origin, &explain_syntax(&e.to_string())).into()),
     };
     let mut shape = Shape::default();
     shape.query(&query);
@@ -527,7 +529,8 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
                 .into()
         }
         ParamKind::Entity => entity::resolve(store, value)
-            .map_err(|e| Failure::usage(format!("bad --param {name}='{value}': {e}")))?
+            // The value is well formed but names nothing in the data: exit 1.
+            .map_err(|e| Failure::new(format!("bad --param {name}='{value}': {e}")))?
             .into(),
         ParamKind::String => Literal::new_simple_literal(value).into(),
         ParamKind::Integer => {
@@ -578,6 +581,29 @@ fn is_date(value: &str) -> bool {
         (number(year, 4), number(month, 2), number(day, 2)),
         (Some(_), Some(1..=12), Some(1..=31))
     )
+}
+
+fn is_update(parser: &SparqlParser, text: &str) -> bool {
+    parser
+        .clone()
+        .with_base_iri("http://update.invalid/")
+        .is_ok_and(|parser| parser.parse_update(text).is_ok())
+}
+
+/// Rewords the parser's messages that do not say what is wrong.
+fn explain_syntax(message: &str) -> String {
+    let (Some((position, _)), largest) = (message.split_once(": "), usize::MAX) else {
+        return message.to_owned();
+    };
+    for clause in ["limit", "offset"] {
+        if message.contains(&format!("The query {clause} should be a non negative integer")) {
+            return format!(
+                "{position}: the {} is not a whole number from 0 to {largest}",
+                clause.to_ascii_uppercase()
+            );
+        }
+    }
+    message.to_owned()
 }
 
 /// How many characters of the offending line a syntax error shows.

@@ -128,8 +128,10 @@ fn find_article(store: &Dataset, text: &str) -> Result<NamedNode> {
                 .iter()
                 .map(|a| labels::graph_name(a.as_str()))
                 .collect();
-            Failure::usage(format!(
-                "no article '{text}'; the articles are: {}",
+            // A name the data does not hold exits 1, like an unknown entity or graph.
+            Failure::new(format!(
+                "no article '{}'; the articles are: {}",
+                crate::error::one_line(text, 80),
                 known.join(", ")
             ))
             .into()
