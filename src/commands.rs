@@ -17,7 +17,8 @@ use crate::input;
 use anyhow::Result;
 use std::fs::{File, Permissions};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Runs `write` on a buffered stdout, or on the `--output` file, and
 /// flushes it; errors name the file.
@@ -37,7 +38,11 @@ pub fn write_output(
             if error.kind() == io::ErrorKind::BrokenPipe {
                 error.into()
             } else {
-                Failure::new(format!("cannot write to stdout: {}", input::io_reason(&error))).into()
+                Failure::new(format!(
+                    "cannot write to stdout: {}",
+                    input::io_reason(&error)
+                ))
+                .into()
             }
         };
         let mut out: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
@@ -75,6 +80,7 @@ pub fn write_output(
         .tempfile_in(folder)
         .map_err(cannot)?;
     let file = temporary.as_file().try_clone().map_err(cannot)?;
+    let _pending = Pending::register(temporary.path());
     let mut out: Box<dyn Write> = Box::new(BufWriter::new(file));
     write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
         Ok(error) => cannot(error).into(),
@@ -85,6 +91,39 @@ pub fn write_output(
     // Dropped on any error above, the temporary file is deleted then.
     temporary.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
+}
+
+/// Temporary output files being written, for [`discard_partial_outputs`].
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Registers a temporary output for as long as it lives.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn register(path: &Path) -> Self {
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.push(path.to_owned());
+        }
+        Self(path.to_owned())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.retain(|path| path != &self.0);
+        }
+    }
+}
+
+/// Deletes the temporary outputs still being written: for the query
+/// watchdog's last resort, which ends the process without unwinding.
+pub fn discard_partial_outputs() {
+    if let Ok(pending) = PENDING.lock() {
+        for path in pending.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// What a new output file's mode asks for; the process umask then applies,

@@ -72,7 +72,7 @@ impl Endpoint {
     }
 
     /// The URL as shown to people: without credentials.
-    pub fn url(&self) -> &str {
+    pub fn shown_url(&self) -> &str {
         &self.shown
     }
 
@@ -106,7 +106,11 @@ impl Endpoint {
         // The cap counts the bytes after decompression: ureq inflates a
         // gzip answer as it is read, and 2 MB of gzip can hold 2 GiB.
         // An error page is only quoted (its first line), so only its start is read.
-        let cap = if status.is_success() { MAX_ANSWER_BYTES } else { 4096 };
+        let cap = if status.is_success() {
+            MAX_ANSWER_BYTES
+        } else {
+            4096
+        };
         let mut body = Vec::new();
         response
             .body_mut()
@@ -235,7 +239,7 @@ mod tests {
         assert!(Endpoint::new(WIKIDATA, f64::NAN).is_err());
         assert!(Endpoint::new(WIKIDATA, 2.5).is_ok());
         let secret = Endpoint::new("http://me:s3cret@localhost:1/sparql?x=1", 1.0).unwrap();
-        assert_eq!(secret.url(), "http://localhost:1/sparql?x=1");
+        assert_eq!(secret.shown_url(), "http://localhost:1/sparql?x=1");
         let error = Endpoint::new("ftp://me:s3cret@host/", 1.0).err().unwrap();
         assert!(!error.to_string().contains("s3cret"), "{error}");
     }

@@ -87,6 +87,11 @@ const MAX_LISTED: usize = 20;
 /// a comparison grows with both lengths).
 const MAX_SUGGESTED_CHARS: usize = 200;
 
+/// How many labels (per label property) are compared with a name that
+/// matches nothing, to suggest the nearest: on a large dataset the
+/// suggestions come from the first ones in index order.
+const MAX_COMPARED: usize = 50_000;
+
 /// A name as quoted in a message: one line, at most 80 characters.
 fn shown(input: &str) -> String {
     crate::error::one_line(input, 80)
@@ -216,12 +221,15 @@ fn no_match(store: &Dataset, input: &str) -> Failure {
     let wanted = normalize(input);
     let mut scored: Vec<(f64, String)> = Vec::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
-        for quad in store.quads_for_pattern(
-            None,
-            Some(NamedNodeRef::new_unchecked(predicate)),
-            None,
-            Some(GraphNameRef::DefaultGraph),
-        ) {
+        for quad in store
+            .quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .take(MAX_COMPARED)
+        {
             if let TermRef::Literal(label) = quad.object {
                 if label.value().len() > MAX_SUGGESTED_CHARS * 4 {
                     continue;

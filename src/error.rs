@@ -77,7 +77,11 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
     // it tells whether there is one.
     let open = io::stdout().as_fd().try_clone_to_owned().map(drop);
     let mut stdout = io::stdout().lock();
-    let written = open.and_then(|()| stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()));
+    let written = open.and_then(|()| {
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+    });
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

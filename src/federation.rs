@@ -15,15 +15,19 @@ use oxigraph::sparql::{QueryEvaluationError, QuerySolutionIter};
 use spareval::DefaultServiceHandler;
 use spargebra::algebra::GraphPattern;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Seconds one SERVICE call may take.
 pub const SERVICE_TIMEOUT_SECONDS: f64 = 30.0;
 
-/// The service handler of one query; `allowed` is set when it runs.
+/// The service handler of one query; `allowed` and `deadline` are set
+/// when it runs.
 #[derive(Clone, Default)]
 pub struct Federation {
     pub allowed: Arc<AtomicBool>,
+    /// When `--timeout` runs out: a call never waits past it.
+    pub deadline: Arc<Mutex<Option<Instant>>>,
 }
 
 /// A refused or failed SERVICE call, as one line.
@@ -59,7 +63,20 @@ impl DefaultServiceHandler for Federation {
             pattern: pattern.clone(),
             base_iri: base_iri.cloned(),
         };
-        let endpoint = Endpoint::new(service_name.as_str(), SERVICE_TIMEOUT_SECONDS)
+        let left = self
+            .deadline
+            .lock()
+            .ok()
+            .and_then(|deadline| *deadline)
+            .map(|deadline| {
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f64()
+            });
+        let timeout = left.map_or(SERVICE_TIMEOUT_SECONDS, |left| {
+            left.clamp(0.001, SERVICE_TIMEOUT_SECONDS)
+        });
+        let endpoint = Endpoint::new(service_name.as_str(), timeout)
             .map_err(|e| refuse(format!("SERVICE {service_name}: {e}")))?;
         let (variables, solutions) = endpoint
             .select_with_variables(&query.to_string())

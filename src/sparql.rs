@@ -205,6 +205,9 @@ impl Prepared {
         self.federation
             .allowed
             .store(budget.allow_service, Ordering::SeqCst);
+        if let Ok(mut deadline) = self.federation.deadline.lock() {
+            *deadline = budget.timeout.map(|(_, at)| at);
+        }
         self.query
             .on_queryable_dataset(store)
             .execute()
@@ -250,6 +253,7 @@ fn watch(token: &CancellationToken, budget: &Budget) {
         if STOP_REPORTED.load(Ordering::SeqCst) {
             return;
         }
+        crate::commands::discard_partial_outputs();
         let _ = writeln!(std::io::stderr(), "error: {}", stop_message(&budget));
         std::process::exit(i32::from(crate::error::FAILURE));
     });
@@ -596,7 +600,9 @@ fn explain_syntax(message: &str) -> String {
         return message.to_owned();
     };
     for clause in ["limit", "offset"] {
-        if message.contains(&format!("The query {clause} should be a non negative integer")) {
+        if message.contains(&format!(
+            "The query {clause} should be a non negative integer"
+        )) {
             return format!(
                 "{position}: the {} is not a whole number from 0 to {largest}",
                 clause.to_ascii_uppercase()

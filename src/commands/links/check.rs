@@ -89,7 +89,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> Result<()> {
     eprintln!(
         "checked {} Wikidata links on {}: {wrong} look wrong, {differs} spelling differences{}",
         linked.len(),
-        endpoint.url(),
+        endpoint.shown_url(),
         if untyped == 0 {
             String::new()
         } else {

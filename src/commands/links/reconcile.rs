@@ -90,12 +90,12 @@ pub fn run(config: &Config, args: &ReconcileArgs) -> Result<()> {
     });
     let mut labels = LabelCache::new(&store, config.lang.as_deref());
     write_output(args.output.as_deref(), |out| {
-        write_proposals(&proposals, &found, &mut labels, endpoint.url(), out)
+        write_proposals(&proposals, &found, &mut labels, endpoint.shown_url(), out)
     })?;
     let proposed: BTreeSet<&NamedNode> = proposals.iter().map(|p| &p.entity).collect();
     eprintln!(
         "asked {} for {} entities without a Wikidata link: {} proposals for {} entities; {dropped} candidates dropped because their type does not fit{}",
-        endpoint.url(),
+        endpoint.shown_url(),
         subjects.len(),
         proposals.len(),
         proposed.len(),

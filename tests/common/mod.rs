@@ -1,0 +1,243 @@
+//! What the integration tests share: running the built binary with a bound
+//! on time (killed past it), watching its peak memory, and the assertions
+//! about how a failure must look (one `error:` line, no panic, no abort).
+//!
+//! Each test file that uses it says `mod common;`; not every file uses
+//! every helper.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_missions-kg")
+}
+
+/// What one bounded run did.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code; `None` when killed by a signal or by the time bound.
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub seconds: f64,
+    /// The largest resident set seen (Linux's VmHWM), in MiB.
+    pub peak_mib: u64,
+    pub timed_out: bool,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs the binary with `args` in `dir`, feeding `stdin`, killed after
+/// `seconds`. Output is read on two threads so a large one cannot block it.
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<Stdio>, seconds: f64) -> Run {
+    let start = Instant::now();
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(stdin.unwrap_or_else(Stdio::null))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out_reader = thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out.read_to_end(&mut bytes);
+        bytes
+    });
+    let err_reader = thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err.read_to_end(&mut bytes);
+        bytes
+    });
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let mut timed_out = false;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kib = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed().as_secs_f64() > seconds {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code(),
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned(),
+        seconds: start.elapsed().as_secs_f64(),
+        peak_mib: peak_kib / 1024,
+        timed_out,
+    }
+}
+
+/// Like [`run_in`], with `text` on stdin.
+pub fn run_with_stdin(dir: &Path, args: &[&str], text: &[u8], seconds: f64) -> Run {
+    let mut child_input = tempfile::tempfile().expect("a temporary file");
+    child_input.write_all(text).expect("write stdin");
+    std::io::Seek::rewind(&mut child_input).expect("rewind");
+    run_in(dir, args, Some(Stdio::from(child_input)), seconds)
+}
+
+/// No panic, no abort, no stack overflow, whatever the exit code.
+pub fn assert_no_crash(run: &Run, case: &str) {
+    assert!(
+        !run.timed_out,
+        "{case}: still running after {:.1} s",
+        run.seconds
+    );
+    assert!(
+        run.code.is_some(),
+        "{case}: killed by a signal (abort?); stderr: {}",
+        head(&run.stderr)
+    );
+    for sign in [
+        "panicked",
+        "overflow",
+        "RUST_BACKTRACE",
+        "fatal runtime error",
+    ] {
+        assert!(
+            !run.stderr.contains(sign),
+            "{case}: stderr shows '{sign}': {}",
+            head(&run.stderr)
+        );
+    }
+}
+
+/// Exit 1 with exactly one line on stderr, `error: …` containing `needle`.
+pub fn assert_error_line(run: &Run, needle: &str, case: &str) {
+    assert_no_crash(run, case);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "{case}: exit code; stderr: {}",
+        head(&run.stderr)
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{case}: one line expected, got: {}",
+        head(&run.stderr)
+    );
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(needle),
+        "{case}: expected an error line with '{needle}', got: {}",
+        head(&run.stderr)
+    );
+}
+
+/// The first 500 characters of a text, for assertion messages.
+pub fn head(text: &str) -> String {
+    text.chars().take(500).collect()
+}
+
+/// A one-purpose HTTP server on a loopback port, written here so a test
+/// controls every byte: it answers each request (at most `max_requests`,
+/// for at most `seconds`) with `response`, or holds the connection open
+/// without a word when `response` is `None`. Returns the endpoint URL and
+/// a handle that yields how many connections it accepted.
+pub fn raw_server(
+    response: Option<Vec<u8>>,
+    max_requests: usize,
+    seconds: f64,
+) -> (String, thread::JoinHandle<usize>) {
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}/sparql", listener.local_addr().expect("address"));
+    listener.set_nonblocking(true).expect("nonblocking");
+    let handle = thread::spawn(move || {
+        let start = Instant::now();
+        let mut accepted = 0;
+        let mut held = Vec::new();
+        while accepted < max_requests && start.elapsed().as_secs_f64() < seconds {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    accepted += 1;
+                    let _ = stream.set_nonblocking(false);
+                    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                    read_request(&mut stream);
+                    match &response {
+                        Some(bytes) => {
+                            let _ = stream.write_all(bytes);
+                            let _ = stream.flush();
+                        }
+                        None => held.push(stream),
+                    }
+                }
+                Err(_) => thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        // A silent server keeps its connections until its time is up.
+        while !held.is_empty() && start.elapsed().as_secs_f64() < seconds {
+            thread::sleep(Duration::from_millis(20));
+        }
+        accepted
+    });
+    (url, handle)
+}
+
+/// Reads one request's head and its body (by Content-Length).
+fn read_request(stream: &mut std::net::TcpStream) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&request);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+}
+
+/// An HTTP/1.1 response with these headers and body.
+pub fn http_response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("\r\n");
+    let mut bytes = response.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}

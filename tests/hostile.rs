@@ -1,0 +1,777 @@
+//! Every hostile input of issue 9, reproduced: each run bounded in time
+//! (killed past it) and watched for its peak memory, each expected to end
+//! in one clear `error:` line (exit 1) naming the limit it hit, or to
+//! succeed. Before the defences, these aborted with a stack overflow, ate
+//! gigabytes, hung, or left a damaged file.
+//!
+//! Inputs are generated into a scratch folder; servers are raw sockets on
+//! loopback written here (`common::raw_server`).
+
+mod common;
+
+use common::{
+    assert_error_line, assert_no_crash, head, http_response, raw_server, run_in, run_with_stdin,
+    Run,
+};
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+
+/// Seconds any one case may take (debug build, two busy cores).
+const BOUND: f64 = 60.0;
+/// MiB any one case may hold at its peak, unless the case says otherwise.
+const PEAK_MIB: u64 = 1024;
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a scratch folder")
+}
+
+fn bounded(dir: &Path, args: &[&str]) -> Run {
+    let run = run_in(dir, args, None, BOUND);
+    assert!(
+        run.peak_mib < PEAK_MIB,
+        "{args:?}: peak {} MiB; stderr: {}",
+        run.peak_mib,
+        head(&run.stderr)
+    );
+    run
+}
+
+fn query_file(dir: &Path, name: &str, text: &str) -> String {
+    fs::write(dir.join(name), text).expect("write the query");
+    name.to_owned()
+}
+
+// 1. Never abort: stack depth.
+
+#[test]
+fn deeply_nested_queries_hit_the_nesting_limit() {
+    let dir = scratch();
+    let n = 10_000;
+    let cases = [
+        (
+            "braces",
+            format!("SELECT * WHERE {}{}", "{".repeat(3_000), "}".repeat(3_000)),
+        ),
+        (
+            "parentheses",
+            format!(
+                "SELECT * {{ ?s ?p ?o FILTER({}?o{}) }}",
+                "(".repeat(4_000),
+                ")".repeat(4_000)
+            ),
+        ),
+        (
+            "sub-selects",
+            format!(
+                "SELECT * {{ {}{{?s ?p ?o}}{} }}",
+                "{ SELECT * WHERE ".repeat(n),
+                " }".repeat(n)
+            ),
+        ),
+        (
+            "optionals",
+            format!(
+                "SELECT * {{ ?s ?p ?o {}{} }}",
+                "OPTIONAL { ?s ?p ?o ".repeat(n),
+                "}".repeat(n)
+            ),
+        ),
+        (
+            "exists",
+            format!(
+                "ASK {{ ?s ?p ?o {}{} }}",
+                "FILTER EXISTS { ?s ?p ?o ".repeat(n),
+                "}".repeat(n)
+            ),
+        ),
+        (
+            "blank node lists",
+            format!("ASK {{ ?s ?p {}?o{} }}", "[ ?p ".repeat(n), " ]".repeat(n)),
+        ),
+        (
+            "collections",
+            format!("ASK {{ ?s ?p {}?o{} }}", "( ".repeat(n), " )".repeat(n)),
+        ),
+        (
+            "triple terms",
+            format!(
+                "ASK {{ ?s ?p {}?o{} }}",
+                "<<( ?s ?p ".repeat(n),
+                " )>>".repeat(n)
+            ),
+        ),
+    ];
+    for (case, text) in cases {
+        let name = query_file(dir.path(), "q.rq", &text);
+        let run = bounded(dir.path(), &["query", &name]);
+        assert_error_line(&run, "nested more than 1000 levels deep", case);
+        assert!(
+            run.stderr.contains("nesting limit"),
+            "{case}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn long_operator_chains_are_refused_or_answered() {
+    let dir = scratch();
+    let n = 10_000;
+    let cases = [
+        (
+            "union",
+            format!("SELECT * {{ {} }}", vec!["{?s ?p ?o}"; n].join(" UNION ")),
+        ),
+        (
+            "plus",
+            format!("SELECT ({} AS ?x) {{}}", vec!["1"; n].join(" + ")),
+        ),
+        (
+            "and",
+            format!("ASK {{ FILTER({}) }}", vec!["true"; n].join(" && ")),
+        ),
+        (
+            "sequence path",
+            format!("ASK {{ ?s {} ?o }}", vec!["mk:creator"; n].join("/")),
+        ),
+        (
+            "alternative path",
+            format!("ASK {{ ?s {} ?o }}", vec!["mk:creator"; n].join("|")),
+        ),
+    ];
+    for (case, text) in cases {
+        let name = query_file(dir.path(), "q.rq", &text);
+        let run = bounded(dir.path(), &["query", &name]);
+        assert_no_crash(&run, case);
+        if run.code != Some(0) {
+            assert_error_line(&run, "the query depth limit", case);
+        }
+    }
+    // A long chain under the limit is answered.
+    let text = format!(
+        "ASK {{ {} }}",
+        vec!["{?s a mk:Series}"; 2_000].join(" UNION ")
+    );
+    let name = query_file(dir.path(), "q.rq", &text);
+    let run = bounded(dir.path(), &["query", &name]);
+    assert_no_crash(&run, "union of 2,000");
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert_eq!(run.stdout_text().trim(), "true");
+}
+
+#[test]
+fn deeply_nested_data_hits_the_nesting_limit() {
+    let dir = scratch();
+    let jsonld = format!(
+        "{}{{\"@id\":\"http://e.org/b\"}}{}",
+        "{\"@id\":\"http://e.org/a\",\"http://e.org/p\":".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let turtle = format!(
+        "<http://e.org/a> <http://e.org/p> {}<http://e.org/b>{} .\n",
+        "<<( <http://e.org/a> <http://e.org/p> ".repeat(30_000),
+        " )>>".repeat(30_000)
+    );
+    let rdfxml = format!(
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:e=\"http://e.org/\">{}{}</rdf:RDF>",
+        "<rdf:Description><e:p>".repeat(50_000),
+        "</e:p></rdf:Description>".repeat(50_000)
+    );
+    for (file, text) in [
+        ("deep.jsonld", &jsonld),
+        ("deep.ttl", &turtle),
+        ("deep.nt", &turtle),
+        ("deep.rdf", &rdfxml),
+    ] {
+        fs::write(dir.path().join(file), text).unwrap();
+        let run = bounded(dir.path(), &["--data", file, "stats"]);
+        assert_error_line(&run, "(the nesting limit)", file);
+        assert!(run.seconds < 10.0, "{file}: {:.1} s", run.seconds);
+    }
+    // What a generator might write stays well inside the limits.
+    let jsonld = format!(
+        "{}{{\"@id\":\"http://e.org/b\"}}{}",
+        "{\"@id\":\"http://e.org/a\",\"http://e.org/p\":".repeat(900),
+        "}".repeat(900)
+    );
+    fs::write(dir.path().join("ok.jsonld"), jsonld).unwrap();
+    let run = bounded(dir.path(), &["--data", "ok.jsonld", "stats"]);
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert!(
+        run.peak_mib < 512,
+        "JSON-LD of 900 levels: {} MiB",
+        run.peak_mib
+    );
+}
+
+#[test]
+fn shacl_sparql_is_checked_before_the_engine_sees_it() {
+    let dir = scratch();
+    let shapes = |select: &str| {
+        format!(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n\
+             <http://e.org/S> a sh:NodeShape ; sh:targetClass <http://e.org/C> ;\n\
+             sh:sparql [ sh:select \"\"\"{select}\"\"\" ] .\n"
+        )
+    };
+    let deep = format!(
+        "SELECT $this WHERE {}{}",
+        "{".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    fs::write(dir.path().join("deep.ttl"), shapes(&deep)).unwrap();
+    let run = bounded(dir.path(), &["validate", "--shapes", "deep.ttl"]);
+    assert_error_line(&run, "(the nesting limit)", "sh:select of 5,000 groups");
+
+    let (url, server) = raw_server(None, 1, 3.0);
+    let service = format!("SELECT $this WHERE {{ SERVICE <{url}> {{ $this ?p ?o }} }}");
+    fs::write(dir.path().join("service.ttl"), shapes(&service)).unwrap();
+    for args in [
+        &["validate", "--shapes", "service.ttl"][..],
+        &["--allow-service", "validate", "--shapes", "service.ttl"][..],
+    ] {
+        let run = bounded(dir.path(), args);
+        assert_error_line(
+            &run,
+            "shapes may not call other endpoints",
+            "SERVICE in shapes",
+        );
+    }
+    assert_eq!(server.join().unwrap(), 0, "no request may leave");
+}
+
+// 2. Bounded memory and time on small inputs.
+
+#[test]
+fn a_billion_laughs_is_refused() {
+    let dir = scratch();
+    let mut xml =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n");
+    let mut previous = "lol".to_owned();
+    for i in 1..10 {
+        xml.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">\n",
+            format!("&{previous};").repeat(10)
+        ));
+        previous = format!("lol{i}");
+    }
+    xml.push_str(
+        "]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:e=\"http://e.org/\">\
+         <rdf:Description rdf:about=\"http://e.org/a\"><e:p>&lol9;</e:p></rdf:Description></rdf:RDF>\n",
+    );
+    assert!(xml.len() < 1_000, "a small file: {} bytes", xml.len());
+    fs::write(dir.path().join("lol.rdf"), xml).unwrap();
+    let run = bounded(dir.path(), &["--data", "lol.rdf", "stats"]);
+    assert_error_line(
+        &run,
+        "(entity 'lol4'; the entity expansion limit)",
+        "billion laughs",
+    );
+}
+
+#[test]
+fn endless_inputs_are_refused_before_reading() {
+    let dir = scratch();
+    let d = dir.path();
+    std::os::unix::fs::symlink("/dev/zero", d.join("z.ttl")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("z.rq")).unwrap();
+    let device = "not a regular file (a device, pipe or socket)";
+    for (args, needle) in [
+        (
+            &["--data", "/dev/zero", "stats"][..],
+            "unknown RDF file extension",
+        ),
+        (
+            &["--data", "/dev/urandom", "stats"][..],
+            "unknown RDF file extension",
+        ),
+        (&["--data", "z.ttl", "stats"][..], device),
+        (&["query", "z.rq"][..], device),
+        (&["validate", "--shapes", "/dev/zero"][..], device),
+    ] {
+        let run = bounded(d, args);
+        assert_error_line(&run, needle, &format!("{args:?}"));
+        assert!(run.seconds < 10.0, "{args:?}: {:.1} s", run.seconds);
+    }
+    let zero = fs::File::open("/dev/zero").unwrap();
+    let run = run_in(d, &["query", "-"], Some(Stdio::from(zero)), BOUND);
+    assert_error_line(
+        &run,
+        "larger than the input limit of 256 MiB (raise it with --max-input)",
+        "query - < /dev/zero",
+    );
+    let zero = fs::File::open("/dev/zero").unwrap();
+    let run = run_in(
+        d,
+        &["--max-input", "1M", "query", "-"],
+        Some(Stdio::from(zero)),
+        BOUND,
+    );
+    assert_error_line(
+        &run,
+        "larger than the input limit of 1 MiB",
+        "--max-input 1M",
+    );
+    // A file over the cap is refused by its size, before it is read.
+    fs::write(
+        d.join("big.nt"),
+        "<http://e.org/a> <http://e.org/p> \"x\" .\n".repeat(100),
+    )
+    .unwrap();
+    let run = bounded(d, &["--max-input", "1K", "--data", "big.nt", "stats"]);
+    assert_error_line(
+        &run,
+        "cannot read big.nt: larger than the input limit of 1 KiB",
+        "--max-input 1K",
+    );
+}
+
+#[test]
+fn folders_are_walked_once_per_real_path() {
+    let dir = scratch();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    // A blank node: each load of the file would add one more.
+    fs::write(data.join("one.nt"), "_:x <http://e.org/p> \"1\" .\n").unwrap();
+    for link in ["a", "b", "self"] {
+        std::os::unix::fs::symlink(".", data.join(link)).unwrap();
+    }
+    let run = bounded(
+        dir.path(),
+        &[
+            "--data",
+            "data",
+            "query",
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert_eq!(run.stdout_text(), "?n\n1\n");
+}
+
+#[test]
+fn endpoint_answers_are_capped_after_decompression() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..200 {
+        gzip.write_all(&chunk).unwrap();
+    }
+    let body = gzip.finish().unwrap();
+    assert!(
+        body.len() < 1 << 20,
+        "the bomb is small: {} bytes",
+        body.len()
+    );
+    let response = http_response(
+        "200 OK",
+        &[
+            ("Content-Type", "application/sparql-results+json"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &body,
+    );
+    let (url, server) = raw_server(Some(response), 4, 30.0);
+    let dir = scratch();
+    let run = bounded(
+        dir.path(),
+        &["links", "check", "--endpoint", &url, "--timeout", "20"],
+    );
+    assert_error_line(&run, "answer larger than 64 MiB, refused", "gzip bomb");
+    assert!(run.peak_mib < 300, "gzip bomb: {} MiB", run.peak_mib);
+    drop(server);
+}
+
+#[test]
+fn describe_bounds_the_work_on_long_names_and_many_labels() {
+    let dir = scratch();
+    let mut data = String::new();
+    for i in 0..200_000 {
+        data.push_str(&format!(
+            "<https://w3id.org/missions-kg/id/e{i}> <http://www.w3.org/2000/01/rdf-schema#label> \"entity number {i}\" .\n"
+        ));
+    }
+    for i in 0..500 {
+        data.push_str(&format!(
+            "<https://w3id.org/missions-kg/id/same{i}> <http://www.w3.org/2000/01/rdf-schema#label> \"Same name\" .\n"
+        ));
+    }
+    fs::write(dir.path().join("labels.nt"), data).unwrap();
+    let long = "x".repeat(100_000);
+    let run = bounded(dir.path(), &["--data", "labels.nt", "describe", &long]);
+    assert_error_line(
+        &run,
+        "names longer than 500 characters are not looked up",
+        "100 KB name",
+    );
+    assert!(
+        run.stderr.len() < 400,
+        "{} bytes of stderr",
+        run.stderr.len()
+    );
+    let run = bounded(
+        dir.path(),
+        &["--data", "labels.nt", "describe", "entity numbr 12345x"],
+    );
+    assert_no_crash(&run, "a misspelled name over 200k labels");
+    assert_eq!(run.code, Some(1));
+    assert!(run.seconds < 20.0, "suggestions took {:.1} s", run.seconds);
+    let run = bounded(
+        dir.path(),
+        &["--data", "labels.nt", "describe", "Same name"],
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("matches 500 entities") && run.stderr.contains("… and 480 more"),
+        "{}",
+        head(&run.stderr)
+    );
+    assert!(
+        run.stderr.lines().count() <= 22,
+        "{} lines",
+        run.stderr.lines().count()
+    );
+}
+
+#[test]
+fn timeout_covers_loading_and_memory_has_a_ceiling() {
+    let dir = scratch();
+    let mut data = String::new();
+    for i in 0..300_000 {
+        data.push_str(&format!(
+            "<http://e.org/s{i}> <http://e.org/p> \"value {i}\" .\n"
+        ));
+    }
+    fs::write(dir.path().join("big.nt"), data).unwrap();
+    let run = bounded(
+        dir.path(),
+        &["--data", "big.nt", "query", "--timeout", "0.05", "ASK {}"],
+    );
+    assert_error_line(
+        &run,
+        "loading timed out after 0.05 s",
+        "--timeout while loading",
+    );
+
+    let cartesian = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g";
+    let run = run_in(
+        dir.path(),
+        &["--memory", "256M", "query", cartesian],
+        None,
+        BOUND,
+    );
+    assert_error_line(
+        &run,
+        "needed more than 256 MiB of memory (raise the ceiling with --memory)",
+        "--memory",
+    );
+    assert!(
+        run.peak_mib < 1024,
+        "--memory 256M peaked at {} MiB",
+        run.peak_mib
+    );
+}
+
+// 3. No stray network requests.
+
+#[test]
+fn service_is_off_unless_allowed() {
+    let dir = scratch();
+    let (url, server) = raw_server(None, 1, 5.0);
+    for text in [
+        format!("SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"),
+        format!("SELECT * {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}"),
+        format!("SELECT * {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}"),
+    ] {
+        let run = bounded(dir.path(), &["query", &text]);
+        assert_error_line(&run, "is not allowed: federation is off", &text);
+        assert!(run.stderr.contains("--allow-service"), "{}", run.stderr);
+    }
+    assert_eq!(server.join().unwrap(), 0, "no request may leave");
+
+    // Allowed, a silent server costs at most the --timeout.
+    let (url, server) = raw_server(None, 1, 10.0);
+    let text = format!("SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}");
+    let run = bounded(
+        dir.path(),
+        &["--allow-service", "query", "--timeout", "2", &text],
+    );
+    assert_no_crash(&run, "silent SERVICE");
+    assert_eq!(run.code, Some(1), "{}", head(&run.stderr));
+    assert!(run.seconds < 8.0, "{:.1} s", run.seconds);
+    assert_eq!(server.join().unwrap(), 1);
+
+    // Allowed, an answering server is queried once and its rows join in.
+    let body = br#"{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}"#;
+    let response = http_response(
+        "200 OK",
+        &[("Content-Type", "application/sparql-results+json")],
+        body,
+    );
+    let (url, server) = raw_server(Some(response), 1, 10.0);
+    let text = format!("SELECT ?x {{ SERVICE <{url}> {{ ?s ?p ?x }} }}");
+    let run = bounded(dir.path(), &["--allow-service", "query", &text]);
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert_eq!(run.stdout_text(), "?x\n\"remote\"\n");
+    assert_eq!(server.join().unwrap(), 1);
+}
+
+// 4. Nothing lost, nothing half-written.
+
+#[test]
+fn output_files_are_replaced_whole_or_not_at_all() {
+    let dir = scratch();
+    let d = dir.path();
+    let good = bounded(d, &["query", "cast", "-o", "out.csv"]);
+    assert_eq!(good.code, Some(0), "{}", head(&good.stderr));
+    let before = fs::read(d.join("out.csv")).unwrap();
+    assert!(before.len() > 100);
+    let cartesian = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let run = bounded(d, &["query", "--timeout", "1", cartesian, "-o", "out.csv"]);
+    assert_error_line(&run, "query timed out after 1 s", "timeout with -o");
+    assert_eq!(
+        fs::read(d.join("out.csv")).unwrap(),
+        before,
+        "the old file is untouched"
+    );
+    let failed = run_in(
+        d,
+        &[
+            "query",
+            "-f",
+            "rdfxml",
+            "CONSTRUCT { <http://e.org/a> <http://e.org/> 1 } {}",
+            "-o",
+            "out.csv",
+        ],
+        None,
+        BOUND,
+    );
+    assert_eq!(failed.code, Some(1));
+    assert_eq!(
+        fs::read(d.join("out.csv")).unwrap(),
+        before,
+        "the old file is untouched"
+    );
+    let names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["out.csv"], "no temporary file is left behind");
+}
+
+#[test]
+fn twenty_concurrent_writers_leave_one_complete_output() {
+    let dir = scratch();
+    let d = dir.path();
+    let expected: Vec<Vec<u8>> = ["cast", "creators"]
+        .iter()
+        .map(|q| bounded(d, &["query", q, "-f", "tsv"]).stdout)
+        .collect();
+    assert_ne!(expected[0], expected[1]);
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            std::process::Command::new(common::bin())
+                .current_dir(d)
+                .args([
+                    "query",
+                    ["cast", "creators"][i % 2],
+                    "-f",
+                    "tsv",
+                    "-o",
+                    "same.tsv",
+                ])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let written = fs::read(d.join("same.tsv")).unwrap();
+    assert!(
+        expected.contains(&written),
+        "a mix of outputs: {} bytes",
+        written.len()
+    );
+    assert_eq!(
+        fs::read_dir(d).unwrap().count(),
+        1,
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn blank_node_labels_are_scoped_to_their_file() {
+    let dir = scratch();
+    fs::write(dir.path().join("a.ttl"), "_:a <http://e.org/p> \"1\" .\n").unwrap();
+    fs::write(dir.path().join("b.ttl"), "_:a <http://e.org/p> \"2\" .\n").unwrap();
+    let count = "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o }";
+    let run = bounded(
+        dir.path(),
+        &["--data", "a.ttl", "--data", "b.ttl", "query", count],
+    );
+    assert_eq!(run.stdout_text(), "?n\n2\n", "{}", head(&run.stderr));
+}
+
+#[test]
+fn dataset_formats_keep_every_graph_on_a_round_trip() {
+    let dir = scratch();
+    let d = dir.path();
+    let graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) (COUNT(*) AS ?q) { GRAPH ?g { ?s ?p ?o } }";
+    let original = bounded(d, &["query", graphs]).stdout_text();
+    for (format, file) in [("trig", "all.trig"), ("nquads", "all.nq")] {
+        let export = bounded(d, &["export", "--format", format, "-o", file]);
+        assert_eq!(export.code, Some(0), "{}", head(&export.stderr));
+        let again = bounded(d, &["--data", file, "query", graphs]).stdout_text();
+        assert_eq!(again, original, "{format}: graphs lost on the round trip");
+    }
+}
+
+// 6. One clear line, safely printed.
+
+#[test]
+fn error_lines_are_escaped_and_bounded() {
+    let dir = scratch();
+    let d = dir.path();
+    let run = bounded(d, &["query", "SELECT * { ?s ?p \"\u{1b}]0;owned\u{7}\" "]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'),
+        "{:?}",
+        run.stderr
+    );
+
+    let huge = format!("SELECT * {{ ?s ?p ?o }} {}", "x".repeat(50 << 20));
+    let run = run_with_stdin(d, &["query", "-"], huge.as_bytes(), BOUND);
+    assert_no_crash(&run, "50 MB one-line query");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.len() < 2_000,
+        "{} bytes of stderr",
+        run.stderr.len()
+    );
+
+    let body = "x".repeat(60 << 20);
+    let response = http_response(
+        "500 Internal Server Error",
+        &[("Content-Type", "text/plain")],
+        body.as_bytes(),
+    );
+    let (url, server) = raw_server(Some(response), 2, 30.0);
+    let run = bounded(
+        d,
+        &["links", "check", "--endpoint", &url, "--timeout", "20"],
+    );
+    assert_error_line(&run, "answered HTTP 500", "HTTP 500 with 60 MB");
+    assert!(
+        run.stderr.len() < 2_000,
+        "{} bytes of stderr",
+        run.stderr.len()
+    );
+    drop(server);
+
+    let run = bounded(
+        d,
+        &[
+            "links",
+            "reconcile",
+            "--endpoint",
+            "http://me:s3cret@127.0.0.1:1/sparql",
+            "-o",
+            "p.ttl",
+        ],
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    assert!(
+        !d.join("p.ttl").exists()
+            || !fs::read_to_string(d.join("p.ttl"))
+                .unwrap()
+                .contains("s3cret")
+    );
+}
+
+#[test]
+fn plain_messages_for_updates_limits_and_unwritable_formats() {
+    let dir = scratch();
+    let d = dir.path();
+    for update in [
+        "INSERT DATA { <a> <b> <c> }",
+        "LOAD <http://e.org/x>",
+        "CLEAR ALL",
+    ] {
+        let run = bounded(d, &["query", update]);
+        assert_error_line(
+            &run,
+            "updates are not supported: the graph is read-only",
+            update,
+        );
+    }
+    let run = bounded(
+        d,
+        &[
+            "query",
+            "SELECT * { ?s ?p ?o } LIMIT 99999999999999999999999",
+        ],
+    );
+    assert_no_crash(&run, "LIMIT");
+    assert!(
+        run.stderr.contains("the LIMIT is not a whole number"),
+        "{}",
+        run.stderr
+    );
+    for (construct, needle) in [
+        (
+            "CONSTRUCT { <http://e.org/a> <http://e.org/> 1 } {}",
+            "does not end in a name XML can hold",
+        ),
+        (
+            "CONSTRUCT { <http://e.org/a> <http://e.org/p> \"a\\u0001b\" } {}",
+            "control character U+0001",
+        ),
+    ] {
+        let run = bounded(d, &["query", "-f", "rdfxml", construct]);
+        assert_error_line(&run, needle, construct);
+    }
+}
+
+#[test]
+fn names_the_data_does_not_hold_exit_1() {
+    let dir = scratch();
+    for args in [
+        &["sources", "999"][..],
+        &["describe", "no such thing"][..],
+        &["export", "--graph", "nope"][..],
+        &["query", "entity-facts", "--param", "entity=no such entity"][..],
+    ] {
+        let run = bounded(dir.path(), args);
+        assert_no_crash(&run, &format!("{args:?}"));
+        assert_eq!(run.code, Some(1), "{args:?}: {}", head(&run.stderr));
+    }
+}
+
+#[test]
+fn help_to_a_full_stdout_is_an_error() {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = run_in(Path::new("."), &["--help"], None, BOUND);
+    assert_eq!(run.code, Some(0));
+    let output = std::process::Command::new(common::bin())
+        .arg("--help")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("No space left on device"));
+}
