@@ -57,6 +57,174 @@ fn check_sparql_constraint(name: &str, quad: &oxigraph::model::Quad) -> Result<(
     Ok(())
 }
 
+/// What each SHACL Core parameter takes, as the SHACL specification says
+/// (section 4); the engine accepts some wrong values silently (a negative
+/// `sh:maxCount`, an unknown `sh:nodeKind`, `sh:closed "yes"`) and words
+/// others in its parser's internals, so they are checked here first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Count,
+    Boolean,
+    Iri,
+    NodeKind,
+    Text,
+    List,
+    Path,
+}
+
+const PARAMETERS: &[(&str, Takes)] = &[
+    ("minCount", Takes::Count),
+    ("maxCount", Takes::Count),
+    ("minLength", Takes::Count),
+    ("maxLength", Takes::Count),
+    ("qualifiedMinCount", Takes::Count),
+    ("qualifiedMaxCount", Takes::Count),
+    ("closed", Takes::Boolean),
+    ("deactivated", Takes::Boolean),
+    ("uniqueLang", Takes::Boolean),
+    ("qualifiedValueShapesDisjoint", Takes::Boolean),
+    ("datatype", Takes::Iri),
+    ("class", Takes::Iri),
+    ("targetClass", Takes::Iri),
+    ("targetSubjectsOf", Takes::Iri),
+    ("targetObjectsOf", Takes::Iri),
+    ("equals", Takes::Iri),
+    ("disjoint", Takes::Iri),
+    ("lessThan", Takes::Iri),
+    ("lessThanOrEquals", Takes::Iri),
+    ("severity", Takes::Iri),
+    ("nodeKind", Takes::NodeKind),
+    ("pattern", Takes::Text),
+    ("flags", Takes::Text),
+    ("languageIn", Takes::List),
+    ("in", Takes::List),
+    ("ignoredProperties", Takes::List),
+    ("and", Takes::List),
+    ("or", Takes::List),
+    ("xone", Takes::List),
+    ("path", Takes::Path),
+];
+
+const NODE_KINDS: &[&str] = &[
+    "IRI",
+    "BlankNode",
+    "Literal",
+    "BlankNodeOrIRI",
+    "BlankNodeOrLiteral",
+    "IRIOrLiteral",
+];
+
+/// Refuses a SHACL Core parameter whose value is of the wrong kind, naming
+/// the shape (a property shape by its path) and the value.
+fn check_parameters(name: &str, quads: &[oxigraph::model::Quad]) -> Result<(), Failure> {
+    const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+    for quad in quads {
+        let Some(local) = quad.predicate.as_str().strip_prefix(SH) else {
+            continue;
+        };
+        let Some((_, takes)) = PARAMETERS.iter().find(|(p, _)| *p == local) else {
+            continue;
+        };
+        let literal = |datatype: &str| match &quad.object {
+            Term::Literal(l) => l.datatype().as_str() == format!("{XSD}{datatype}"),
+            _ => false,
+        };
+        let (fits, wanted) = match takes {
+            Takes::Count => (
+                literal("integer")
+                    && matches!(&quad.object, Term::Literal(l) if l.value().parse::<u64>().is_ok()),
+                "a whole number, 0 or more",
+            ),
+            Takes::Boolean => (
+                literal("boolean")
+                    && matches!(&quad.object, Term::Literal(l) if matches!(l.value(), "true" | "false" | "1" | "0")),
+                "true or false",
+            ),
+            Takes::Iri => (matches!(quad.object, Term::NamedNode(_)), "an IRI"),
+            Takes::NodeKind => (
+                matches!(&quad.object, Term::NamedNode(n)
+                    if n.as_str().strip_prefix(SH).is_some_and(|k| NODE_KINDS.contains(&k))),
+                "one of sh:IRI, sh:BlankNode, sh:Literal, sh:BlankNodeOrIRI, sh:BlankNodeOrLiteral, sh:IRIOrLiteral",
+            ),
+            Takes::Text => (literal("string"), "a string"),
+            Takes::List => (
+                match &quad.object {
+                    Term::BlankNode(_) => true,
+                    Term::NamedNode(n) => n.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil",
+                    _ => false,
+                },
+                "an RDF list, ( … )",
+            ),
+            Takes::Path => (
+                matches!(quad.object, Term::NamedNode(_) | Term::BlankNode(_)),
+                "a property IRI or a path",
+            ),
+        };
+        if !fits {
+            return Err(Failure::new(format!(
+                "invalid shapes in {name}: {}: sh:{local} is {}, but it takes {wanted}",
+                describe_shape(quads, &quad.subject),
+                one_line(&compact(&quad.object), 100)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A shape as people find it in the file: its IRI, or for a blank
+/// property shape, the named shape that lists it and its path.
+fn describe_shape(quads: &[oxigraph::model::Quad], shape: &NamedOrBlankNode) -> String {
+    let path = quads
+        .iter()
+        .find(|q| &q.subject == shape && q.predicate.as_str() == format!("{SH}path"))
+        .map(|q| compact(&q.object));
+    let parent = quads.iter().find(|q| {
+        q.predicate.as_str() == format!("{SH}property")
+            && matches!(&q.object, Term::BlankNode(b) if matches!(shape, NamedOrBlankNode::BlankNode(s) if s == b))
+    });
+    match (shape, parent, path) {
+        (NamedOrBlankNode::NamedNode(node), _, _) => {
+            format!("shape {}", labels::compact(node.as_str()))
+        }
+        (_, Some(parent), Some(path)) => format!(
+            "shape {}, property {path}",
+            compact(&parent.subject.clone().into())
+        ),
+        (_, Some(parent), None) => format!(
+            "a property shape of {}",
+            compact(&parent.subject.clone().into())
+        ),
+        (_, None, Some(path)) => format!("the shape on property {path}"),
+        (_, None, None) => "a blank shape".to_owned(),
+    }
+}
+
+/// A term as written in Turtle with the usual prefixes.
+fn compact(term: &Term) -> String {
+    match term {
+        Term::NamedNode(node) => labels::compact(node.as_str()),
+        Term::Literal(literal)
+            if literal.datatype().as_str() != "http://www.w3.org/2001/XMLSchema#string"
+                && literal.language().is_none() =>
+        {
+            format!(
+                "\"{}\"^^{}",
+                literal.value(),
+                labels::compact(literal.datatype().as_str())
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The useful part of an error of the engine's shapes parser: it reports
+/// every alternative it tried ("Both branches of OR combinator failed.
+/// First: … Second: …"); the last one is what was wrong.
+fn engine_reason(message: &str) -> String {
+    let reason = message.rsplit("Second: ").next().unwrap_or(message);
+    one_line(reason, 200)
+}
+
 /// A parsed shapes graph, ready to validate data.
 pub struct Shapes {
     /// The shapes as triples, to name the shape a blank property shape
@@ -89,6 +257,7 @@ impl Shapes {
         let format =
             crate::store::rdf_format(std::path::Path::new(name)).unwrap_or(RdfFormat::Turtle);
         let mut graph = OxigraphInMemory::new();
+        let mut quads = Vec::new();
         for quad in RdfParser::from_format(format).for_slice(text.as_bytes()) {
             let quad = quad.map_err(|e| {
                 Failure::new(format!(
@@ -97,6 +266,7 @@ impl Shapes {
                 ))
             })?;
             check_sparql_constraint(name, &quad)?;
+            quads.push(quad.clone());
             graph
                 .add_triple_ref(
                     quad.subject.as_ref(),
@@ -105,10 +275,11 @@ impl Shapes {
                 )
                 .map_err(|e| anyhow!("cannot read the shapes {name}: {e}"))?;
         }
+        check_parameters(name, &quads)?;
         let ast = ShaclParser::new(graph.clone()).parse().map_err(|e| {
             Failure::new(format!(
                 "invalid shapes in {name}: {}",
-                one_line(&e.to_string(), 300)
+                engine_reason(&e.to_string())
             ))
         })?;
         let schema = IRSchema::compile(&ast).map_err(|e| {

@@ -775,3 +775,47 @@ fn help_to_a_full_stdout_is_an_error() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("No space left on device"));
 }
+
+#[test]
+fn invalid_shapes_are_errors_naming_shape_property_and_value() {
+    let dir = scratch();
+    for (parameter, needle) in [
+        (
+            "sh:maxCount -5",
+            "sh:maxCount is \"-5\"^^xsd:integer, but it takes a whole number",
+        ),
+        (
+            "sh:nodeKind sh:Nonsense",
+            "sh:nodeKind is sh:Nonsense, but it takes one of sh:IRI",
+        ),
+        (
+            "sh:closed \"yes\"",
+            "sh:closed is \"yes\", but it takes true or false",
+        ),
+        (
+            "sh:minCount \"x\"",
+            "sh:minCount is \"x\", but it takes a whole number",
+        ),
+        (
+            "sh:in 5",
+            "sh:in is \"5\"^^xsd:integer, but it takes an RDF list",
+        ),
+    ] {
+        let shapes = format!(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n\
+             @prefix mk: <https://w3id.org/missions-kg/ontology#> .\n\
+             <http://e.org/S> a sh:NodeShape ; sh:targetClass mk:Series ;\n\
+             sh:property [ sh:path mk:creator ; {parameter} ] .\n"
+        );
+        fs::write(dir.path().join("s.ttl"), shapes).unwrap();
+        let run = bounded(dir.path(), &["validate", "--shapes", "s.ttl"]);
+        assert_error_line(&run, needle, parameter);
+        assert!(
+            run.stderr
+                .contains("shape <http://e.org/S>, property mk:creator"),
+            "{parameter}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("combinator"), "{}", run.stderr);
+    }
+}
