@@ -175,8 +175,8 @@ fn deeply_nested_data_hits_the_nesting_limit() {
     );
     let rdfxml = format!(
         "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:e=\"http://e.org/\">{}{}</rdf:RDF>",
-        "<rdf:Description><e:p>".repeat(50_000),
-        "</e:p></rdf:Description>".repeat(50_000)
+        "<rdf:Description><e:p>".repeat(100_000),
+        "</e:p></rdf:Description>".repeat(100_000)
     );
     for (file, text) in [
         ("deep.jsonld", &jsonld),
