@@ -61,6 +61,12 @@ pub struct GlobalArgs {
     /// has a 30 s timeout and a 64 MiB answer cap. SHACL shapes may never.
     #[arg(long, global = true)]
     pub allow_service: bool,
+
+    /// Resolve relative IRIs in --data files and in the query against this
+    /// absolute IRI. By default each file's own file:// URL is its base; a
+    /// query given as text, on stdin or by name has none.
+    #[arg(long, global = true, value_name = "IRI")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

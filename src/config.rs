@@ -4,6 +4,7 @@
 use crate::cli::GlobalArgs;
 use crate::error::Failure;
 use crate::input;
+use oxigraph::model::NamedNode;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -24,10 +25,14 @@ pub struct Config {
     pub memory: u64,
     /// Whether SERVICE may call remote endpoints (`--allow-service`).
     pub allow_service: bool,
+    /// The base IRI for relative IRIs (`--base`), already checked to be
+    /// absolute; when `None`, each file is its own base.
+    pub base: Option<String>,
 }
 
 impl Config {
-    /// Resolves the global options once, at start-up.
+    /// Resolves the global options once, at start-up; a bad size or a
+    /// `--base` that is not an absolute IRI is a usage error.
     pub fn from_cli(global: &GlobalArgs) -> Result<Self, Failure> {
         let size = |flag: &str, text: &str| {
             input::parse_size(text).ok_or_else(|| {
@@ -37,6 +42,14 @@ impl Config {
                 ))
             })
         };
+        if let Some(base) = &global.base {
+            NamedNode::new(base.as_str()).map_err(|error| {
+                Failure::usage(format!(
+                    "invalid --base '{}': {error}; give an absolute IRI such as http://example.org/",
+                    crate::error::one_line(base, 200)
+                ))
+            })?;
+        }
         Ok(Self {
             embedded: global.data.is_empty() || global.with_embedded,
             data: global.data.clone(),
@@ -45,6 +58,7 @@ impl Config {
             max_input: size("--max-input", &global.max_input)?,
             memory: size("--memory", &global.memory)?,
             allow_service: global.allow_service,
+            base: global.base.clone(),
         })
     }
 }

@@ -16,6 +16,7 @@ mod error;
 mod federation;
 mod format;
 mod input;
+mod iri;
 mod labels;
 mod limits;
 mod links;

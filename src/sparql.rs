@@ -117,6 +117,11 @@ static STOP_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 /// and a caret under the spot. Queries nested deeper than the limits
 /// (`limits.rs`) are refused before and after parsing.
 pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
+    prepare_with_base(text, origin, None)
+}
+
+/// Like [`prepare`], with relative IRIs resolved against `base`.
+pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result<Prepared> {
     if text.lines().all(|line| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#')
@@ -134,6 +139,11 @@ pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
             .with_prefix(*name, *iri)
             .map_err(|e| anyhow!("invalid predeclared prefix {name}: {e}"))?;
     }
+    if let Some(base) = base {
+        parser = parser
+            .with_base_iri(base)
+            .map_err(|e| anyhow!("invalid base IRI {base}: {e}"))?;
+    }
     let query = match parser.clone().parse_query(text) {
         Ok(query) => query,
         // Told apart with a base IRI, so an update with relative IRIs is
@@ -143,6 +153,11 @@ pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
                 "cannot run the query {origin}: updates are not supported: the graph is read-only"
             ))
             .into())
+        }
+        // The parser only says "IRI parsing failed": if any base makes the
+        // query parse, a relative IRI was the cause.
+        Err(_) if base.is_none() && parses_with_a_base(&parser, text) => {
+            return Err(relative_iri_error(text, origin).into())
         }
         Err(e) => return Err(syntax_error(text, origin, &explain_syntax(&e.to_string())).into()),
     };
@@ -594,6 +609,35 @@ fn is_update(parser: &SparqlParser, text: &str) -> bool {
         .is_ok_and(|parser| parser.parse_update(text).is_ok())
 }
 
+fn parses_with_a_base(parser: &SparqlParser, text: &str) -> bool {
+    parser
+        .clone()
+        .with_base_iri("http://base.invalid/")
+        .is_ok_and(|parser| parser.parse_query(text).is_ok())
+}
+
+/// Says that a query failed on a relative IRI. The parser's own position
+/// is where it gave up, often further on, so the caret goes under the first
+/// `<…>` that is not an absolute IRI instead.
+fn relative_iri_error(text: &str, origin: &str) -> Failure {
+    let hint = crate::iri::NO_BASE_HINT;
+    for (number, line) in text.lines().enumerate() {
+        for (start, _) in line.match_indices('<') {
+            let rest = &line[start + 1..];
+            let Some(end) = rest.find(|c: char| c == '>' || c == '<' || c.is_whitespace()) else {
+                continue;
+            };
+            let iri = &rest[..end];
+            if rest[end..].starts_with('>') && NamedNode::new(iri).is_err() {
+                let column = line[..start].chars().count() + 1;
+                let message = format!("error at {}:{column}: {hint} (<{iri}>)", number + 1);
+                return syntax_error(text, origin, &message);
+            }
+        }
+    }
+    Failure::new(format!("malformed query {origin}: {hint}"))
+}
+
 /// Rewords the parser's messages that do not say what is wrong.
 fn explain_syntax(message: &str) -> String {
     let (Some((position, _)), largest) = (message.split_once(": "), usize::MAX) else {
@@ -694,6 +738,32 @@ fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_when_a_relative_iri_has_no_base() {
+        let text = "SELECT * WHERE {\n  <a> <b> ?o\n}";
+        let Err(error) = prepare(text, "'q'") else {
+            panic!("should not parse without a base");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with(
+                "malformed query 'q' at line 2, column 3: relative IRI without a base: give --base"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("(<a>)"), "{message}");
+        assert!(
+            message.ends_with(" 2 |   <a> <b> ?o\n   |   ^"),
+            "{message}"
+        );
+        assert!(prepare_with_base(text, "'q'", Some("http://example.org/")).is_ok());
+        // Another error keeps its own message.
+        let Err(error) = prepare("SELECT * WHERE { <a b> ?p ?o }", "'q'") else {
+            panic!("should not parse");
+        };
+        assert!(!error.to_string().contains("relative"), "{error}");
+    }
 
     #[test]
     fn shows_the_spot_of_a_syntax_error() {

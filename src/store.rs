@@ -13,6 +13,7 @@ use crate::dataset::{Dataset, DatasetBuilder};
 use crate::embedded;
 use crate::error::Failure;
 use crate::input;
+use crate::iri;
 use crate::limits::{self, Syntax};
 use crate::sparql::Budget;
 use crate::vocab;
@@ -99,6 +100,8 @@ impl SyntaxError {
 struct Loader {
     quads: DatasetBuilder,
     lenient: bool,
+    /// `--base`; when `None`, each file's own `file://` URL.
+    base: Option<String>,
     files: usize,
     errors: Vec<SyntaxError>,
     /// The cap on one file (`--max-input`).
@@ -122,6 +125,7 @@ impl Loader {
         Self {
             quads: DatasetBuilder::default(),
             lenient,
+            base: config.base.clone(),
             files: 0,
             errors: Vec::new(),
             max_input: config.max_input,
@@ -135,7 +139,8 @@ impl Loader {
     fn load(&mut self, ontology: bool, data: bool, paths: &[PathBuf]) -> Result<()> {
         let ontology = embedded::ONTOLOGY.iter().filter(|_| ontology);
         for (path, text) in ontology.chain(embedded::DATA.iter().filter(|_| data)) {
-            self.parse_file(Path::new(path), text.as_bytes())?;
+            // Built-in files write no relative IRIs, and have no URL.
+            self.parse_file(Path::new(path), text.as_bytes(), None)?;
         }
         for path in paths {
             self.load_path(path)?;
@@ -185,11 +190,16 @@ impl Loader {
         }
         let bytes = input::read_file(path, self.max_input)?;
         check_depth(path, &bytes)?;
-        self.parse_file(path, &bytes)
+        let base = match &self.base {
+            Some(base) => base.clone(),
+            None => iri::file_url(path)?,
+        };
+        self.parse_file(path, &bytes, Some(&base))
     }
 
-    /// Parses one file, choosing its graph as the module doc says.
-    fn parse_file(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+    /// Parses one file, choosing its graph as the module doc says, with
+    /// relative IRIs resolved against `base`.
+    fn parse_file(&mut self, path: &Path, bytes: &[u8], base: Option<&str>) -> Result<()> {
         let Some(format) = rdf_format(path) else {
             return Err(unknown_extension(path));
         };
@@ -199,6 +209,14 @@ impl Loader {
         let mut parser = RdfParser::from_format(format);
         if is_ontology(path) && !format.supports_datasets() {
             parser = parser.with_default_graph(vocab::graph("ontology"));
+        }
+        if let Some(base) = base {
+            parser = parser.with_base_iri(base).map_err(|e| {
+                Failure::new(format!(
+                    "cannot load {}: bad base IRI {base}: {e}",
+                    path.display()
+                ))
+            })?;
         }
         let mut last_error = None;
         for (count, quad) in parser.for_slice(bytes).enumerate() {

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::error::Failure;
 use crate::format::{self, Payload};
 use crate::input;
+use crate::iri;
 use crate::labels::LabelCache;
 use crate::sparql;
 use crate::store;
@@ -19,13 +20,16 @@ struct Source {
     text: String,
     origin: String,
     stored: Option<StoredQuery>,
+    /// A .rq file's own `file://` URL, its base for relative IRIs.
+    base: Option<String>,
 }
 
 pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     // The clock starts before anything is read: --timeout covers loading.
     let budget = sparql::Budget::new(config, args.timeout)?;
     let source = find_query(&args.query, config.max_input)?;
-    let mut prepared = sparql::prepare(&source.text, &source.origin)?;
+    let base = config.base.as_deref().or(source.base.as_deref());
+    let mut prepared = sparql::prepare_with_base(&source.text, &source.origin, base)?;
     let store = store::load_store_within(config, &budget)?;
     for (variable, value) in sparql::bindings(&store, source.stored.as_ref(), &args.params)? {
         prepared = prepared.bind(variable, value);
@@ -64,14 +68,17 @@ fn find_query(query: &str, max_input: u64) -> Result<Source> {
             text: stored.sparql.clone(),
             origin: format!("'{}'", stored.name),
             stored: Some(stored.clone()),
+            base: None,
         });
     }
+    let mut base = None;
     let (text, origin) = if query == "-" {
         let text = String::from_utf8(input::read_stdin(max_input)?)
             .map_err(|_| Failure::new("cannot read the query on stdin: not UTF-8 text"))?;
         (text, "on stdin".to_owned())
     } else if Path::new(query).exists() || query.ends_with(".rq") {
         let text = input::read_text(Path::new(query), max_input)?;
+        base = Some(iri::file_url(Path::new(query))?);
         (text, format!("'{query}'"))
     } else if is_name(query) {
         return Err(catalog.unknown(query));
@@ -91,6 +98,7 @@ fn find_query(query: &str, max_input: u64) -> Result<Source> {
         text,
         origin,
         stored,
+        base,
     })
 }
 
