@@ -7,7 +7,7 @@
 //! query given as text, on stdin or by name has no URL, and so no base.
 
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 /// What to add to a parser's message when the cause is a relative IRI.
 pub const NO_BASE_HINT: &str = "relative IRI without a base: give --base IRI to resolve it";
@@ -17,7 +17,19 @@ pub const NO_BASE_HINT: &str = "relative IRI without a base: give --base IRI to 
 pub fn file_url(path: &Path) -> Result<String> {
     let absolute = std::path::absolute(path)
         .with_context(|| format!("cannot find the absolute path of {}", path.display()))?;
-    let text = absolute.to_string_lossy().replace('\\', "/");
+    // `a/../b.ttl` and `b.ttl` are one file, so they get one URL (lexically:
+    // symbolic links are left as written).
+    let mut clean = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    let text = clean.to_string_lossy().replace('\\', "/");
     let mut url = String::from("file://");
     // A Windows path (C:/x) needs the slash a Unix path starts with.
     if !text.starts_with('/') {
@@ -46,6 +58,10 @@ mod tests {
         assert_eq!(
             file_url(Path::new("/data/résumé.ttl")).unwrap(),
             "file:///data/r%C3%A9sum%C3%A9.ttl"
+        );
+        assert_eq!(
+            file_url(Path::new("/data/q/../a/./b.ttl")).unwrap(),
+            "file:///data/a/b.ttl"
         );
         let relative = file_url(Path::new("x.rq")).unwrap();
         assert!(relative.starts_with("file:///") && relative.ends_with("/x.rq"));
