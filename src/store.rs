@@ -224,6 +224,10 @@ impl Loader {
                 self.budget.check("loading")?;
             }
             let error = match quad {
+                Ok(quad) if !has_blank_node(&quad) => {
+                    self.quads.insert(quad);
+                    continue;
+                }
                 Ok(quad) => {
                     let quad = self.scope_blank_nodes(quad);
                     self.quads.insert(quad);
@@ -339,6 +343,19 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// Whether a quad holds a blank node anywhere (most quads do not: they
+/// skip the relabelling).
+fn has_blank_node(quad: &Quad) -> bool {
+    fn in_term(term: &Term) -> bool {
+        match term {
+            Term::BlankNode(_) => true,
+            Term::Triple(triple) => triple.subject.is_blank_node() || in_term(&triple.object),
+            _ => false,
+        }
+    }
+    quad.subject.is_blank_node() || quad.graph_name.is_blank_node() || in_term(&quad.object)
 }
 
 /// Refuses a file nested deeper than the parsers can take (`limits.rs`);
