@@ -819,3 +819,47 @@ fn invalid_shapes_are_errors_naming_shape_property_and_value() {
         assert!(!run.stderr.contains("combinator"), "{}", run.stderr);
     }
 }
+
+/// A tmpfs of 16 KiB mounted for the test (root only; skipped, saying so,
+/// where mounting is not allowed), unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_the_old_file() {
+    let dir = scratch();
+    let disk = dir.path().join("small");
+    fs::create_dir(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+        .arg(&disk)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a small tmpfs here (needs root)");
+        return;
+    }
+    let _unmount = SmallDisk(disk.clone());
+    fs::write(disk.join("out.ttl"), "old good content\n").unwrap();
+    let run = bounded(&disk, &["export", "-o", "out.ttl"]);
+    assert_error_line(
+        &run,
+        "cannot write out.ttl: No space left on device",
+        "full disk",
+    );
+    assert_eq!(
+        fs::read_to_string(disk.join("out.ttl")).unwrap(),
+        "old good content\n"
+    );
+    assert_eq!(
+        fs::read_dir(&disk).unwrap().count(),
+        1,
+        "no temporary file is left behind"
+    );
+}
