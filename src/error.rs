@@ -66,16 +66,17 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
         return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(USAGE));
     }
     use std::io::IsTerminal;
-    use std::os::fd::AsFd;
     let rendered = error.render();
     let text = if io::stdout().is_terminal() {
         rendered.ansi().to_string()
     } else {
         rendered.to_string()
     };
-    // Rust's stdout quietly drops writes to a closed descriptor; duplicating
-    // it tells whether there is one.
-    let open = io::stdout().as_fd().try_clone_to_owned().map(drop);
+    let open = if stdout_was_closed() {
+        Err(io::Error::other("it is closed"))
+    } else {
+        Ok(())
+    };
     let mut stdout = io::stdout().lock();
     let written = open.and_then(|()| {
         stdout
@@ -94,6 +95,25 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
             ExitCode::from(FAILURE)
         }
     }
+}
+
+/// Whether the process started with its stdout closed (`>&-`). Rust's
+/// runtime then opens `/dev/null` there, read-write, so writes vanish;
+/// a shell's `> /dev/null` opens it write-only. Only asked before printing
+/// help or a version, where output into nothing is surely a mistake (a
+/// service manager may give a program a read-write `/dev/null` on purpose).
+fn stdout_was_closed() -> bool {
+    let target = std::fs::read_link("/proc/self/fd/1");
+    if !target.is_ok_and(|target| target == std::path::Path::new("/dev/null")) {
+        return false;
+    }
+    let info = std::fs::read_to_string("/proc/self/fdinfo/1").unwrap_or_default();
+    let flags = info
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok());
+    // O_ACCMODE is 3, O_RDWR is 2.
+    flags.is_some_and(|flags| flags & 3 == 2)
 }
 
 /// True when the error comes from writing to a closed pipe (`| head`).

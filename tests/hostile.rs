@@ -760,7 +760,7 @@ fn names_the_data_does_not_hold_exit_1() {
 }
 
 #[test]
-fn help_to_a_full_stdout_is_an_error() {
+fn help_to_a_full_or_closed_stdout_is_an_error() {
     let full = fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -774,6 +774,22 @@ fn help_to_a_full_stdout_is_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("No space left on device"));
+    // A closed stdout (`>&-`), not to be mistaken for `> /dev/null`.
+    for (redirect, code, needle) in [(">&-", 1, "it is closed"), ("> /dev/null", 0, "")] {
+        let output = std::process::Command::new("sh")
+            .args([
+                "-c",
+                &format!("exec \"$0\" --help {redirect}"),
+                common::bin(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(code), "{redirect}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(needle),
+            "{redirect}"
+        );
+    }
 }
 
 #[test]
