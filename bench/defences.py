@@ -13,28 +13,8 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
-
-def run_once(argv):
-    """Runs argv with stdout to /dev/null and returns its wall time in seconds; fails on a non-zero exit."""
-    start = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, os.environ,
-                         file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
-    _, status, _ = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"benchmark command failed: {' '.join(argv)}")
-    return elapsed
-
-
-def peak_memory_mib(argv):
-    """Peak resident memory of one run, in MiB, from GNU time; None where it is not installed."""
-    if not os.path.exists("/usr/bin/time"):
-        return None
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, check=True)
-    return int(result.stderr.strip().splitlines()[-1]) / 1024
+from bench import peak_memory_mib, run_once  # the same timing and memory helpers as bench/bench.py
 
 
 def main():

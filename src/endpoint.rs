@@ -43,14 +43,7 @@ impl Endpoint {
             ))
             .into());
         }
-        let timeout = Duration::try_from_secs_f64(timeout_seconds)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                Failure::usage(format!(
-                    "invalid --timeout {timeout_seconds}: give a positive number of seconds, such as 30"
-                ))
-            })?;
+        let timeout = crate::limits::timeout(timeout_seconds)?;
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             // Statuses are read and explained below, with the body's first line.

@@ -15,8 +15,7 @@ use std::path::Path;
 /// is cut at the cap and refused too.
 pub fn read_file(path: &Path, max: u64) -> Result<Vec<u8>> {
     let shown = path.display();
-    let metadata = fs::metadata(path)
-        .map_err(|e| Failure::new(format!("cannot read {shown}: {}", io_reason(&e))))?;
+    let metadata = fs::metadata(path).map_err(|e| cannot_read(path, &e))?;
     if !metadata.is_file() {
         let kind = if metadata.is_dir() {
             "a folder"
@@ -28,8 +27,7 @@ pub fn read_file(path: &Path, max: u64) -> Result<Vec<u8>> {
     if metadata.len() > max {
         return Err(too_large(&shown.to_string(), max).into());
     }
-    let file = File::open(path)
-        .map_err(|e| Failure::new(format!("cannot read {shown}: {}", io_reason(&e))))?;
+    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
     read_capped(file, max, &shown.to_string())
 }
 
@@ -61,6 +59,15 @@ fn too_large(name: &str, max: u64) -> Failure {
     Failure::new(format!(
         "cannot read {name}: larger than the input limit of {} (raise it with --max-input)",
         show_size(max)
+    ))
+}
+
+/// "cannot read PATH: reason", for a file or folder that could not be read.
+pub fn cannot_read(path: &Path, error: &io::Error) -> Failure {
+    Failure::new(format!(
+        "cannot read {}: {}",
+        path.display(),
+        io_reason(error)
     ))
 }
 

@@ -35,6 +35,18 @@ pub const STACK_BYTES: usize = 1 << 30;
 /// each repeat the previous one ten times.
 pub const MAX_XML_ENTITY_BYTES: usize = 64 * 1024;
 
+/// Reads a `--timeout` in seconds: a positive, finite number.
+pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
+    std::time::Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "invalid --timeout {seconds}: give a positive number of seconds, such as 5 or 0.5"
+            ))
+        })
+}
+
 /// Runs `work` on a [`STACK_BYTES`] stack, on this same thread: `stacker`
 /// (the crate rustc grows its own stack with) maps the stack and switches
 /// to it. A worker thread would do too, but glibc gives each new thread its

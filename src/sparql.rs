@@ -66,17 +66,7 @@ impl Budget {
     pub fn new(config: &crate::config::Config, timeout: Option<f64>) -> Result<Self> {
         let timeout = match timeout {
             None => None,
-            Some(seconds) => {
-                let duration = Duration::try_from_secs_f64(seconds)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(|| {
-                        Failure::usage(format!(
-                            "invalid --timeout {seconds:?}: give a number of seconds, such as 5 or 0.5"
-                        ))
-                    })?;
-                Some((seconds, Instant::now() + duration))
-            }
+            Some(seconds) => Some((seconds, Instant::now() + limits::timeout(seconds)?)),
         };
         Ok(Self {
             timeout,

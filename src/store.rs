@@ -161,13 +161,7 @@ impl Loader {
     /// blank node labels and error order; each folder once by its real
     /// path, so links back up the tree end the walk).
     fn load_path(&mut self, path: &Path) -> Result<()> {
-        let metadata = fs::metadata(path).map_err(|e| {
-            Failure::new(format!(
-                "cannot read {}: {}",
-                path.display(),
-                input::io_reason(&e)
-            ))
-        })?;
+        let metadata = fs::metadata(path).map_err(|e| input::cannot_read(path, &e))?;
         if metadata.is_dir() {
             let mut files = Vec::new();
             self.collect_rdf_files(path, &mut files)?;
@@ -317,23 +311,9 @@ impl Loader {
         if !self.walked.insert(real) {
             return Ok(());
         }
-        let entries = fs::read_dir(dir).map_err(|e| {
-            Failure::new(format!(
-                "cannot read {}: {}",
-                dir.display(),
-                input::io_reason(&e)
-            ))
-        })?;
+        let entries = fs::read_dir(dir).map_err(|e| input::cannot_read(dir, &e))?;
         for entry in entries {
-            let path = entry
-                .map_err(|e| {
-                    Failure::new(format!(
-                        "cannot read {}: {}",
-                        dir.display(),
-                        input::io_reason(&e)
-                    ))
-                })?
-                .path();
+            let path = entry.map_err(|e| input::cannot_read(dir, &e))?.path();
             if path.is_dir() {
                 self.collect_rdf_files(&path, files)?;
             } else if rdf_format(&path).is_some() {
