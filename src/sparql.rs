@@ -233,8 +233,9 @@ impl Prepared {
 
 /// Starts a detached watchdog that cancels `token` when `budget` runs out.
 /// Oxigraph checks the token cooperatively and some joins run long between
-/// checks, so if the query has not stopped two seconds later, the process
-/// ends with the same message.
+/// checks, so if the query has not stopped two seconds later, or its heap
+/// has grown a quarter past the ceiling, the process ends with the same
+/// message (partial output files deleted first).
 fn watch(token: &CancellationToken, budget: &Budget) {
     if budget.timeout.is_none() && budget.memory == u64::MAX {
         return;
@@ -254,7 +255,17 @@ fn watch(token: &CancellationToken, budget: &Budget) {
             token.cancel();
             break;
         }
-        thread::sleep(Duration::from_secs(2));
+        // The grace period ends early if memory keeps growing: a join over
+        // data already in memory reads no quad, so it never looks at the
+        // token, and the ceiling is a promise.
+        let grace = Instant::now() + Duration::from_secs(2);
+        let hard_ceiling = budget.memory.saturating_add(budget.memory / 4);
+        while Instant::now() < grace && memory::held() <= hard_ceiling {
+            if STOP_REPORTED.load(Ordering::SeqCst) {
+                return;
+            }
+            thread::sleep(step);
+        }
         if STOP_REPORTED.load(Ordering::SeqCst) {
             return;
         }
