@@ -468,7 +468,7 @@ fn timeout_covers_loading_and_memory_has_a_ceiling() {
         "--memory",
     );
     assert!(
-        run.peak_mib < 1024,
+        run.peak_mib < 600,
         "--memory 256M peaked at {} MiB",
         run.peak_mib
     );
