@@ -101,6 +101,15 @@ struct Pending(PathBuf);
 
 impl Pending {
     fn register(path: &Path) -> Self {
+        // Interrupted (Ctrl-C, SIGTERM) while a file is being written, the
+        // process deletes it before it ends (exit 130, as shells report).
+        static HANDLER: std::sync::Once = std::sync::Once::new();
+        HANDLER.call_once(|| {
+            let _ = ctrlc::set_handler(|| {
+                discard_partial_outputs();
+                std::process::exit(130);
+            });
+        });
         if let Ok(mut pending) = PENDING.lock() {
             pending.push(path.to_owned());
         }

@@ -32,7 +32,7 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     }
     if let Some(iri) = vocab::iri_from_text(input) {
         let node = NamedNode::new(&iri)
-            .map_err(|e| Failure::new(format!("'{input}' is not a valid IRI: {e}")))?;
+            .map_err(|e| Failure::usage(format!("'{}' is not a valid IRI: {e}", shown(input))))?;
         if is_known(store, node.as_ref()) {
             return Ok(node);
         }
@@ -215,6 +215,7 @@ fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure 
         candidates.len(),
         lines.join("\n")
     ))
+    .block()
 }
 
 fn no_match(store: &Dataset, input: &str) -> Failure {

@@ -18,6 +18,10 @@ pub const USAGE: u8 = 2;
 pub struct Failure {
     pub code: u8,
     pub message: String,
+    /// A message laid out on several lines on purpose (a syntax error with
+    /// its line and caret, a list of candidates); any other line break in a
+    /// message comes from quoted input and is shown as `\n`.
+    pub block: bool,
 }
 
 impl Failure {
@@ -26,7 +30,15 @@ impl Failure {
         Self {
             code: FAILURE,
             message: message.into(),
+            block: false,
         }
+    }
+
+    /// A failure whose message is laid out on several lines.
+    #[must_use]
+    pub fn block(mut self) -> Self {
+        self.block = true;
+        self
     }
 
     /// A failure already reported on stdout (`validate` found problems):
@@ -35,6 +47,7 @@ impl Failure {
         Self {
             code: FAILURE,
             message: String::new(),
+            block: false,
         }
     }
 
@@ -43,6 +56,7 @@ impl Failure {
         Self {
             code: USAGE,
             message: message.into(),
+            block: false,
         }
     }
 }
@@ -162,6 +176,12 @@ pub const MAX_LINE_CHARS: usize = 1_000;
 /// quoted input cannot flood or retitle the terminal.
 pub fn show(error: &anyhow::Error) -> String {
     let text = format!("{error:#}");
+    let block = error
+        .chain()
+        .any(|cause| cause.downcast_ref::<Failure>().is_some_and(|f| f.block));
+    if !block {
+        return safe_line(&text.replace('\n', "\\n"), MAX_LINE_CHARS);
+    }
     text.split('\n')
         .map(|line| safe_line(line, MAX_LINE_CHARS))
         .collect::<Vec<_>>()
@@ -177,7 +197,9 @@ pub fn safe_line(line: &str, max: usize) -> String {
             shown.push('…');
             break;
         }
-        if c.is_control() && c != '\t' {
+        if (c.is_control() && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        {
             shown.push_str(&c.escape_unicode().to_string());
         } else {
             shown.push(c);
@@ -186,16 +208,56 @@ pub fn safe_line(line: &str, max: usize) -> String {
     shown
 }
 
+/// `text` made inert for a terminal: control characters other than line
+/// breaks and tabs, and the bidirectional overrides that reorder what
+/// follows, written as `\u{1b}`. For what people read (tables, `describe`,
+/// `validate`'s text); machine formats carry the data as it is.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Writes `text` made [`inert`].
+pub fn write_inert(out: &mut dyn std::io::Write, text: &[u8]) -> std::io::Result<()> {
+    out.write_all(inert(&String::from_utf8_lossy(text)).as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn makes_terminal_controls_inert() {
+        assert_eq!(
+            inert("a\u{1b}]0;x\u{7}\u{9b}\u{202e}b\n\tc"),
+            "a\\u{1b}]0;x\\u{7}\\u{9b}\\u{202e}b\n\tc"
+        );
+        assert_eq!(inert("plain"), "plain");
+    }
+
+    #[test]
     fn shows_control_characters_and_cuts_long_lines() {
         assert_eq!(safe_line("a\u{1b}]0;x\u{7}b", 100), "a\\u{1b}]0;x\\u{7}b");
         assert_eq!(safe_line("abcdef", 3), "abc…");
-        let error = anyhow::anyhow!("one\ntwo\u{1b}");
+        let error = anyhow::Error::from(Failure::new("one\ntwo\u{1b}").block());
         assert_eq!(show(&error), "one\ntwo\\u{1b}");
+        let error = anyhow::anyhow!("bad 'a\nb'");
+        assert_eq!(show(&error), "bad 'a\\nb'");
     }
 
     #[test]

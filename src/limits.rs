@@ -35,8 +35,16 @@ pub const STACK_BYTES: usize = 1 << 30;
 /// each repeat the previous one ten times.
 pub const MAX_XML_ENTITY_BYTES: usize = 64 * 1024;
 
+/// How much text the references to those entities in the document may
+/// expand to, all together: one entity of 60 KB referenced 8,000 times
+/// would build a literal of 480 MB.
+pub const MAX_XML_EXPANDED_BYTES: usize = 1024 * 1024;
+
 /// Reads a `--timeout` in seconds: a positive, finite number.
 pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
+    if seconds > MAX_TIMEOUT_SECONDS {
+        return Err(timeout_too_large(seconds));
+    }
     std::time::Duration::try_from_secs_f64(seconds)
         .ok()
         .filter(|d| !d.is_zero())
@@ -46,6 +54,16 @@ pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
             ))
         })
 }
+
+/// The error for a `--timeout` too large to count down.
+pub fn timeout_too_large(seconds: f64) -> Failure {
+    Failure::usage(format!(
+        "invalid --timeout {seconds}: too large; give at most {MAX_TIMEOUT_SECONDS} seconds"
+    ))
+}
+
+/// The longest `--timeout`: about 31 years, far inside what a clock can add.
+pub const MAX_TIMEOUT_SECONDS: f64 = 1e9;
 
 /// Runs `work` on a [`STACK_BYTES`] stack, on this same thread: `stacker`
 /// (the crate rustc grows its own stack with) maps the stack and switches
@@ -234,11 +252,18 @@ pub fn check_xml(bytes: &[u8]) -> Result<(), Failure> {
     reader.config_mut().check_end_names = false;
     let mut buffer = Vec::new();
     let mut depth = 0usize;
+    let mut entities: Vec<(String, usize)> = Vec::new();
+    // The text the references in the document expand to, all together.
+    let mut expanded = 0usize;
     loop {
         buffer.clear();
-        match reader.read_event_into(&mut buffer) {
-            Ok(Event::Start(_)) => {
-                depth += 1;
+        let event = reader.read_event_into(&mut buffer);
+        match &event {
+            Ok(Event::Start(element)) | Ok(Event::Empty(element)) => {
+                expanded = expanded.saturating_add(references(element.attributes_raw(), &entities));
+                if matches!(event, Ok(Event::Start(_))) {
+                    depth += 1;
+                }
                 if depth > MAX_NESTING {
                     let line = 1 + bytes[..position(&reader, bytes)]
                         .iter()
@@ -247,12 +272,35 @@ pub fn check_xml(bytes: &[u8]) -> Result<(), Failure> {
                     return Err(too_deep(line));
                 }
             }
+            Ok(Event::Text(text)) => {
+                expanded = expanded.saturating_add(references(text, &entities));
+            }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::DocType(text)) => check_entities(&text)?,
+            Ok(Event::DocType(text)) => entities = entity_sizes(text)?,
             Ok(Event::Eof) | Err(_) => return Ok(()),
             Ok(_) => {}
         }
+        if expanded > MAX_XML_EXPANDED_BYTES {
+            return Err(Failure::new(format!(
+                "the references to XML entities expand to more than {} MiB (the entity expansion limit)",
+                MAX_XML_EXPANDED_BYTES >> 20
+            )));
+        }
     }
+}
+
+/// How much text the `&name;` references to declared entities in `raw`
+/// expand to.
+fn references(raw: &[u8], entities: &[(String, usize)]) -> usize {
+    if entities.is_empty() {
+        return 0;
+    }
+    let text = String::from_utf8_lossy(raw);
+    text.split('&')
+        .skip(1)
+        .filter_map(|reference| reference.split_once(';'))
+        .filter_map(|(name, _)| entities.iter().find(|(n, _)| n == name))
+        .fold(0usize, |total, (_, size)| total.saturating_add(*size))
 }
 
 fn position(reader: &quick_xml::Reader<&[u8]>, bytes: &[u8]) -> usize {
@@ -264,7 +312,7 @@ fn position(reader: &quick_xml::Reader<&[u8]>, bytes: &[u8]) -> usize {
 /// Sizes the `<!ENTITY name "value">` declarations of a document type as
 /// the parser would expand them (each reference to an earlier entity is
 /// replaced by its text) and refuses more than [`MAX_XML_ENTITY_BYTES`].
-fn check_entities(doctype: &[u8]) -> Result<(), Failure> {
+fn entity_sizes(doctype: &[u8]) -> Result<Vec<(String, usize)>, Failure> {
     let text = String::from_utf8_lossy(doctype);
     let mut sizes: Vec<(String, usize)> = Vec::new();
     let mut total = 0usize;
@@ -296,7 +344,7 @@ fn check_entities(doctype: &[u8]) -> Result<(), Failure> {
         }
         sizes.push((name, size));
     }
-    Ok(())
+    Ok(sizes)
 }
 
 #[cfg(test)]
@@ -361,6 +409,19 @@ mod tests {
             error.message
         );
         assert!(check_xml(b"<!DOCTYPE r [<!ENTITY a \"x\">]><r>&a;</r>").is_ok());
+        let many = format!(
+            "<!DOCTYPE r [<!ENTITY a \"{}\">]><r b=\"&a;\">{}</r>",
+            "A".repeat(60_000),
+            "&a;".repeat(20)
+        );
+        let error = check_xml(many.as_bytes()).unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("references to XML entities expand to more than 1 MiB"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `commands::<name>::run`, and turns an error into a one-line message
 //! and an exit code (a closed pipe is not an error).
 
+mod budget;
 mod catalog;
 mod cli;
 mod commands;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return error::clap_exit(&error),
     };
-    // The work runs on a thread with a large stack (see `limits.rs`), so
+    // The work runs on a large stack (see `limits.rs`), so
     // deeply nested input ends in an error line, not a stack overflow.
     let result = limits::on_large_stack(move || run(cli));
     match result {

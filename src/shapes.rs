@@ -297,7 +297,7 @@ impl Shapes {
     pub fn validate(
         &self,
         dataset: &Dataset,
-        budget: &crate::sparql::Budget,
+        budget: &crate::budget::Budget,
     ) -> Result<Vec<ShapeViolation>> {
         budget.check("validation")?;
         let mut data = OxigraphInMemory::new();
@@ -478,7 +478,7 @@ mod tests {
             oxigraph::model::GraphName::DefaultGraph,
         )]);
         let violations = shapes
-            .validate(&dataset, &crate::sparql::Budget::default())
+            .validate(&dataset, &crate::budget::Budget::default())
             .unwrap();
         assert_eq!(violations.len(), 2, "{violations:?}");
         let name = violations

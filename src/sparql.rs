@@ -5,13 +5,13 @@
 //! after parsing (`substitute_variable`); they are never spliced into the
 //! query text, so a value cannot change the query's shape.
 
+use crate::budget::Budget;
 use crate::catalog::{ParamKind, StoredQuery};
 use crate::dataset::Dataset;
 use crate::entity;
 use crate::error::{one_line, Failure};
 use crate::federation::Federation;
 use crate::limits::{self, Syntax, MAX_QUERY_DEPTH};
-use crate::memory;
 use crate::vocab;
 use anyhow::{anyhow, Result};
 use oxigraph::model::vocab::xsd;
@@ -22,10 +22,7 @@ use oxigraph::sparql::{
 use spargebra::algebra::{Expression, GraphPattern, OrderExpression, PropertyPathExpression};
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
 use spargebra::SparqlParser;
-use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
 
 /// A parsed query, ready to be bound and run.
 pub struct Prepared {
@@ -37,70 +34,9 @@ pub struct Prepared {
     federation: Federation,
 }
 
-/// What one command's work may use: time (counted from the command's start,
-/// loading included), memory, and the network through SERVICE.
-#[derive(Debug, Clone)]
-pub struct Budget {
-    /// `--timeout`, as given, with the instant it runs out.
-    pub timeout: Option<(f64, Instant)>,
-    /// The `--memory` ceiling, in bytes.
-    pub memory: u64,
-    /// `--allow-service`.
-    pub allow_service: bool,
-}
-
-impl Default for Budget {
-    /// No time limit, the process's default ceiling, no SERVICE: what the
-    /// built-in queries get.
-    fn default() -> Self {
-        Self {
-            timeout: None,
-            memory: u64::MAX,
-            allow_service: false,
-        }
-    }
-}
-
-impl Budget {
-    /// Starts the clock for a command with `--timeout seconds`.
-    pub fn new(config: &crate::config::Config, timeout: Option<f64>) -> Result<Self> {
-        let timeout = match timeout {
-            None => None,
-            Some(seconds) => Some((seconds, Instant::now() + limits::timeout(seconds)?)),
-        };
-        Ok(Self {
-            timeout,
-            memory: config.memory,
-            allow_service: config.allow_service,
-        })
-    }
-
-    /// Fails when the time or the memory has run out; the loader asks
-    /// between statements.
-    pub fn check(&self, what: &str) -> Result<(), Failure> {
-        if let Some((seconds, deadline)) = self.timeout {
-            if Instant::now() >= deadline {
-                return Err(Failure::new(format!("{what} timed out after {seconds} s")));
-            }
-        }
-        if memory::held() > self.memory {
-            return Err(memory::over_ceiling(what, self.memory));
-        }
-        Ok(())
-    }
-}
-
 /// Past this depth or size, a query is evaluated without the optimizer.
 const OPTIMIZER_MAX_DEPTH: usize = 100;
 const OPTIMIZER_MAX_NODES: usize = 100;
-
-/// Why the watchdog stopped a query.
-static STOPPED: AtomicU8 = AtomicU8::new(0);
-const BY_TIMEOUT: u8 = 1;
-const BY_MEMORY: u8 = 2;
-/// Set once the command has turned the cancellation into its error: the
-/// watchdog's last resort must not print it again.
-static STOP_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Parses `text` with the predeclared prefixes. `origin` names the query
 /// (stored name, file or "query") in a syntax error, which shows the line
@@ -206,7 +142,7 @@ impl Prepared {
             }
         }
         budget.check("query")?;
-        watch(&self.token, budget);
+        budget.watch_query(&self.token);
         self.federation
             .allowed
             .store(budget.allow_service, Ordering::SeqCst);
@@ -228,73 +164,6 @@ impl Prepared {
                 .into(),
                 error => error.into(),
             })
-    }
-}
-
-/// Starts a detached watchdog that cancels `token` when `budget` runs out.
-/// Oxigraph checks the token cooperatively and some joins run long between
-/// checks, so if the query has not stopped two seconds later, or its heap
-/// has grown a quarter past the ceiling, the process ends with the same
-/// message (partial output files deleted first).
-fn watch(token: &CancellationToken, budget: &Budget) {
-    if budget.timeout.is_none() && budget.memory == u64::MAX {
-        return;
-    }
-    let token = token.clone();
-    let budget = budget.clone();
-    thread::spawn(move || {
-        let step = Duration::from_millis(10);
-        loop {
-            thread::sleep(step);
-            let reason = match budget.timeout {
-                Some((_, deadline)) if Instant::now() >= deadline => BY_TIMEOUT,
-                _ if memory::held() > budget.memory => BY_MEMORY,
-                _ => continue,
-            };
-            STOPPED.store(reason, Ordering::SeqCst);
-            token.cancel();
-            break;
-        }
-        // The grace period ends early if memory keeps growing: a join over
-        // data already in memory reads no quad, so it never looks at the
-        // token, and the ceiling is a promise.
-        let grace = Instant::now() + Duration::from_secs(2);
-        let hard_ceiling = budget.memory.saturating_add(budget.memory / 4);
-        while Instant::now() < grace && memory::held() <= hard_ceiling {
-            if STOP_REPORTED.load(Ordering::SeqCst) {
-                return;
-            }
-            thread::sleep(step);
-        }
-        if STOP_REPORTED.load(Ordering::SeqCst) {
-            return;
-        }
-        crate::commands::discard_partial_outputs();
-        let _ = writeln!(std::io::stderr(), "error: {}", stop_message(&budget));
-        std::process::exit(i32::from(crate::error::FAILURE));
-    });
-}
-
-fn stop_message(budget: &Budget) -> String {
-    match (STOPPED.load(Ordering::SeqCst), budget.timeout) {
-        (BY_TIMEOUT, Some((seconds, _))) => format!("query timed out after {seconds} s"),
-        _ => memory::over_ceiling("query", budget.memory).message,
-    }
-}
-
-/// Rewrites a cancellation into the message of what stopped it.
-pub fn explain_stop(error: anyhow::Error, budget: &Budget) -> anyhow::Error {
-    let cancelled = error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<QueryEvaluationError>(),
-            Some(QueryEvaluationError::Cancelled)
-        )
-    });
-    if cancelled {
-        STOP_REPORTED.store(true, Ordering::SeqCst);
-        Failure::new(stop_message(budget)).into()
-    } else {
-        error
     }
 }
 
@@ -343,7 +212,17 @@ impl Shape {
 
     fn pattern(&mut self, pattern: &GraphPattern) {
         self.deeper(|shape| match pattern {
-            GraphPattern::Bgp { patterns } => patterns.iter().for_each(|t| shape.triple(t)),
+            // The evaluator joins a basic graph pattern's triples one by
+            // one, a level of its recursion each: a sequence path of 40,000
+            // steps (`p/p/…`) becomes 40,000 triples here.
+            GraphPattern::Bgp { patterns } => {
+                if shape.depth + patterns.len() > MAX_QUERY_DEPTH {
+                    shape.too_deep = true;
+                    return;
+                }
+                shape.max_depth = shape.max_depth.max(shape.depth + patterns.len());
+                patterns.iter().for_each(|t| shape.triple(t));
+            }
             GraphPattern::Path {
                 subject,
                 path,
@@ -550,7 +429,17 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
         }
         ParamKind::Entity => entity::resolve(store, value)
             // The value is well formed but names nothing in the data: exit 1.
-            .map_err(|e| Failure::new(format!("bad --param {name}='{value}': {e}")))?
+            .map_err(|e| {
+                // A malformed value is a usage error, one the data lacks is not.
+                let code = e
+                    .downcast_ref::<Failure>()
+                    .map_or(crate::error::FAILURE, |f| f.code);
+                Failure {
+                    code,
+                    message: format!("bad --param {name}='{value}': {e}"),
+                    block: false,
+                }
+            })?
             .into(),
         ParamKind::String => Literal::new_simple_literal(value).into(),
         ParamKind::Integer => {
@@ -734,6 +623,7 @@ fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
         "malformed query {origin} at line {line}, column {column}: {expected}\n \
          {gutter} | {source}\n {blank} | {pad}^"
     ))
+    .block()
 }
 
 #[cfg(test)]

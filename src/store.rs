@@ -8,6 +8,7 @@
 //! default graph, so a plain query sees each fact once while
 //! `GRAPH ?g` still tells its sources.
 
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::dataset::{Dataset, DatasetBuilder};
 use crate::embedded;
@@ -15,7 +16,6 @@ use crate::error::Failure;
 use crate::input;
 use crate::iri;
 use crate::limits::{self, Syntax};
-use crate::sparql::Budget;
 use crate::vocab;
 use anyhow::{bail, Result};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
@@ -137,6 +137,7 @@ impl Loader {
     }
 
     fn load(&mut self, ontology: bool, data: bool, paths: &[PathBuf]) -> Result<()> {
+        self.budget.check("loading")?;
         let ontology = embedded::ONTOLOGY.iter().filter(|_| ontology);
         for (path, text) in ontology.chain(embedded::DATA.iter().filter(|_| data)) {
             // Built-in files write no relative IRIs, and have no URL.
@@ -313,9 +314,15 @@ impl Loader {
         }
         let entries = fs::read_dir(dir).map_err(|e| input::cannot_read(dir, &e))?;
         for entry in entries {
-            let path = entry.map_err(|e| input::cannot_read(dir, &e))?.path();
+            let entry = entry.map_err(|e| input::cannot_read(dir, &e))?;
+            let path = entry.path();
+            // Links to folders are not followed (as fd and ripgrep do): a
+            // folder of data must not lead out of itself, into /proc or /.
+            let linked = entry.file_type().is_ok_and(|kind| kind.is_symlink());
             if path.is_dir() {
-                self.collect_rdf_files(&path, files)?;
+                if !linked {
+                    self.collect_rdf_files(&path, files)?;
+                }
             } else if rdf_format(&path).is_some() {
                 // One file reached through two links is loaded once.
                 files.push(fs::canonicalize(&path).unwrap_or(path));
@@ -359,12 +366,16 @@ fn unknown_extension(path: &Path) -> anyhow::Error {
 }
 
 /// The RDF syntax of a file, from its extension (`x.owl` is RDF/XML).
+/// Only the extensions the help lists: Oxigraph also reads `.txt` as
+/// N-Triples and `.json` as JSON-LD, which would pick up a folder's
+/// README.txt or package.json.
 pub fn rdf_format(path: &Path) -> Option<RdfFormat> {
-    let extension = path.extension()?.to_str()?;
-    if extension.eq_ignore_ascii_case("owl") {
-        return Some(RdfFormat::RdfXml);
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    match extension.as_str() {
+        "owl" | "rdf" | "xml" => Some(RdfFormat::RdfXml),
+        "ttl" | "trig" | "nt" | "nq" | "jsonld" | "n3" => RdfFormat::from_extension(&extension),
+        _ => None,
     }
-    RdfFormat::from_extension(extension)
 }
 
 /// A file whose parent folder is named `ontology`.

@@ -879,3 +879,208 @@ fn a_full_disk_leaves_the_old_file() {
         "no temporary file is left behind"
     );
 }
+
+// Found by trying the first version as a hostile user would.
+
+#[test]
+fn a_sequence_path_of_40000_steps_is_refused() {
+    let dir = scratch();
+    let text = format!(
+        "SELECT * WHERE {{ ?s <http://e.org/p>{} ?o }}",
+        "/<http://e.org/p>".repeat(40_000)
+    );
+    let name = query_file(dir.path(), "q.rq", &text);
+    let run = bounded(dir.path(), &["query", &name]);
+    assert_error_line(
+        &run,
+        "the query depth limit",
+        "sequence path of 40,000 steps",
+    );
+}
+
+#[test]
+fn shacl_sparql_is_held_to_time_and_memory() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("d.nt"),
+        "<http://e.org/s> <http://e.org/p> <http://e.org/s> .\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("cart.ttl"),
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://e.org/> .\n\
+         ex:A a sh:NodeShape ; sh:targetNode ex:s ;\n\
+         sh:sparql [ sh:select \"SELECT $this WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\" ] .\n",
+    )
+    .unwrap();
+    let args = [
+        "--memory", "512M", "validate", "--data", "d.nt", "--shapes", "cart.ttl",
+    ];
+    let run = run_in(dir.path(), &args, None, BOUND);
+    assert_error_line(
+        &run,
+        "validation stopped: it needed more than 512 MiB of memory",
+        "SHACL, --memory",
+    );
+    assert!(
+        run.peak_mib < 1024,
+        "SHACL with --memory 512M peaked at {} MiB",
+        run.peak_mib
+    );
+    let args = [
+        "validate",
+        "--timeout",
+        "2",
+        "--data",
+        "d.nt",
+        "--shapes",
+        "cart.ttl",
+    ];
+    let run = bounded(dir.path(), &args);
+    assert_error_line(&run, "validation timed out after 2 s", "SHACL, --timeout");
+    assert!(run.seconds < 6.0, "{:.1} s", run.seconds);
+}
+
+#[test]
+fn huge_timeouts_are_usage_errors() {
+    let dir = scratch();
+    for args in [
+        &["query", "--timeout", "1e19", "ASK {}"][..],
+        &["validate", "--timeout", "1e19"][..],
+    ] {
+        let run = bounded(dir.path(), args);
+        assert_no_crash(&run, "--timeout 1e19");
+        assert_eq!(run.code, Some(2), "{}", head(&run.stderr));
+        assert!(run.stderr.contains("too large"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn terminal_controls_in_the_data_are_made_inert_for_people() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("esc.ttl"),
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\
+         <https://w3id.org/missions-kg/id/evil> rdfs:label \"Evil\u{1b}]0;PWNED\u{7}\u{1b}[31mRED\u{202e}\"@en .\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("bad.ttl"),
+        "<http://e.org/s> <http://e.org/p> \"x\"^^\u{1b}]0;PWNED\u{7} .\n",
+    )
+    .unwrap();
+    for args in [
+        &["--data", "esc.ttl", "describe", "mkd:evil"][..],
+        &[
+            "--data",
+            "esc.ttl",
+            "query",
+            "-f",
+            "table",
+            "SELECT ?o { ?s ?p ?o }",
+        ][..],
+        &["--data", "esc.ttl", "--data", "bad.ttl", "validate"][..],
+    ] {
+        let run = bounded(dir.path(), args);
+        assert_no_crash(&run, &format!("{args:?}"));
+        let out = run.stdout_text();
+        assert!(
+            out.contains("\\u{1b}") || args.contains(&"validate"),
+            "{args:?}: {out}"
+        );
+        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(
+                !out.contains(c) && !run.stderr.contains(c),
+                "{args:?} printed {c:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn references_to_a_large_xml_entity_are_capped() {
+    let dir = scratch();
+    let xml = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE rdf:RDF [<!ENTITY a \"{}\">]>\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:e=\"http://e.org/\">\
+         <rdf:Description rdf:about=\"http://e.org/s\"><e:p>{}</e:p></rdf:Description></rdf:RDF>",
+        "A".repeat(60_000),
+        "&a;".repeat(8_000)
+    );
+    fs::write(dir.path().join("m.rdf"), xml).unwrap();
+    let run = bounded(dir.path(), &["--data", "m.rdf", "stats"]);
+    assert_error_line(
+        &run,
+        "references to XML entities expand to more than 1 MiB",
+        "8,000 references",
+    );
+    assert!(run.peak_mib < 200, "{} MiB", run.peak_mib);
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_partial_file() {
+    let dir = scratch();
+    for signal in ["-INT", "-TERM"] {
+        let mut child = std::process::Command::new(common::bin())
+            .current_dir(dir.path())
+            .args([
+                "query",
+                "SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 3000000",
+                "-o",
+                "big.tsv",
+            ])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the temporary file exists, then interrupt.
+        let start = std::time::Instant::now();
+        while fs::read_dir(dir.path()).unwrap().count() == 0 && start.elapsed().as_secs() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{signal}");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{signal}: {left:?}");
+    }
+}
+
+#[test]
+fn data_folders_do_not_lead_out_of_themselves() {
+    let dir = scratch();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(
+        data.join("a.nt"),
+        "<http://e.org/a> <http://e.org/p> \"1\" .\n",
+    )
+    .unwrap();
+    fs::write(data.join("README.txt"), "not RDF\n").unwrap();
+    fs::write(data.join("package.json"), "{\"name\": \"not RDF\"}\n").unwrap();
+    std::os::unix::fs::symlink("/", data.join("root")).unwrap();
+    std::os::unix::fs::symlink("/proc", data.join("proc")).unwrap();
+    let count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
+    let run = bounded(dir.path(), &["--data", "data", "query", count]);
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert_eq!(run.stdout_text(), "?n\n1\n");
+    assert!(run.seconds < 10.0, "{:.1} s", run.seconds);
+}
+
+#[test]
+fn quoted_input_stays_on_one_line_and_malformed_values_are_usage_errors() {
+    let dir = scratch();
+    let run = bounded(
+        dir.path(),
+        &["query", "entity-facts", "--param", "entity=a\nb"],
+    );
+    assert_error_line(&run, "bad --param entity='a\\nb'", "newline in --param");
+    let run = bounded(
+        dir.path(),
+        &["query", "entity-facts", "--param", "entity=<not an iri>"],
+    );
+    assert_no_crash(&run, "malformed IRI");
+    assert_eq!(run.code, Some(2), "{}", head(&run.stderr));
+}

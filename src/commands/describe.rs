@@ -24,7 +24,10 @@ pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let store = store::load_store(config)?;
     let node = entity::resolve(&store, &args.entity)?;
     let labels = LabelCache::new(&store, config.lang.as_deref());
-    write_output(None, |out| write_entity(&store, node.as_ref(), labels, out))
+    // Written for people: the data's terminal controls are made inert.
+    let mut text = Vec::new();
+    write_entity(&store, node.as_ref(), labels, &mut text)?;
+    write_output(None, |out| Ok(crate::error::write_inert(out, &text)?))
 }
 
 /// One printed fact: predicate name, value, sources; `nested` for the facts

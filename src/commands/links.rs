@@ -51,7 +51,7 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
         prepared = prepared.bind(Variable::new_unchecked("entity"), node.clone().into());
     }
     let QueryResults::Solutions(solutions) =
-        prepared.execute(&store, &sparql::Budget::default())?
+        prepared.execute(&store, &crate::budget::Budget::default())?
     else {
         unreachable!("stored link queries are SELECT queries");
     };

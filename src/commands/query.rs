@@ -26,7 +26,7 @@ struct Source {
 
 pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     // The clock starts before anything is read: --timeout covers loading.
-    let budget = sparql::Budget::new(config, args.timeout)?;
+    let budget = crate::budget::Budget::new(config, args.timeout)?;
     let source = find_query(&args.query, config.max_input)?;
     let base = config.base.as_deref().or(source.base.as_deref());
     let mut prepared = sparql::prepare_with_base(&source.text, &source.origin, base)?;
@@ -36,7 +36,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     }
     let results = prepared
         .execute(&store, &budget)
-        .map_err(|e| sparql::explain_stop(e, &budget))?;
+        .map_err(|e| crate::budget::explain_stop(e, &budget))?;
     let payload = match results {
         QueryResults::Graph(_) => Payload::Graph,
         QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
@@ -55,7 +55,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             out,
         )
     })
-    .map_err(|e| sparql::explain_stop(e, &budget))
+    .map_err(|e| crate::budget::explain_stop(e, &budget))
 }
 
 /// Resolves QUERY: a stored query name, `-` (stdin), an existing file (or

@@ -167,7 +167,7 @@ fn results<'a>(
     if let Some(article) = article {
         prepared = prepared.bind(Variable::new_unchecked("article"), article.clone().into());
     }
-    prepared.execute(store, &sparql::Budget::default())
+    prepared.execute(store, &crate::budget::Budget::default())
 }
 
 /// Each section under its title: tables or TSV after a `# title` line, or

@@ -55,7 +55,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         Payload::Validation,
         config.is_terminal,
     )?;
-    let budget = sparql::Budget::new(config, args.timeout)?;
+    let budget = crate::budget::Budget::new(config, args.timeout)?;
     let shapes = match &args.shapes {
         Some(path) => {
             let text = input::read_text(path, config.max_input)?;
@@ -77,7 +77,11 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
     write_output(args.output.as_deref(), |out| match format {
         OutputFormat::Results(_) => write_json(&report, out),
         OutputFormat::Rdf(rdf) => write_rdf(&report, rdf, out),
-        _ => write_text(&report, out),
+        _ => {
+            let mut text = Vec::new();
+            write_text(&report, &mut text)?;
+            Ok(crate::error::write_inert(out, &text)?)
+        }
     })?;
     if format != OutputFormat::Text || args.output.is_some() {
         // The report is for a program or a file: the summary goes to the person.
@@ -91,13 +95,13 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
 }
 
 /// Runs every stored check on `dataset`.
-fn run_checks(dataset: &Dataset, budget: &sparql::Budget) -> Result<Vec<CheckViolation>> {
+fn run_checks(dataset: &Dataset, budget: &crate::budget::Budget) -> Result<Vec<CheckViolation>> {
     let mut violations = Vec::new();
     for check in Catalog::embedded()?.queries.iter().filter(|q| q.is_check()) {
         let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;
         let QueryResults::Solutions(solutions) = prepared
             .execute(dataset, budget)
-            .map_err(|e| sparql::explain_stop(e, budget))?
+            .map_err(|e| crate::budget::explain_stop(e, budget))?
         else {
             continue;
         };

@@ -1,5 +1,6 @@
 //! Tables for people: IRIs compacted and followed by their label, literals
-//! shown as their bare lexical value.
+//! shown as their bare lexical value, terminal controls in the data made
+//! inert.
 
 use crate::labels::LabelCache;
 use anyhow::Result;
@@ -27,7 +28,11 @@ impl<'a> TableWriter<'a> {
     ) -> Result<()> {
         let cells: Vec<String> = row
             .into_iter()
-            .map(|term| term.map_or_else(String::new, |t| self.labels.display(t.as_ref())))
+            .map(|term| {
+                term.map_or_else(String::new, |t| {
+                    crate::error::inert(&self.labels.display(t.as_ref())).into_owned()
+                })
+            })
             .collect();
         self.table.add_row(cells);
         Ok(())
@@ -35,7 +40,10 @@ impl<'a> TableWriter<'a> {
 
     /// Adds a row of ready-made text.
     pub fn push_text(&mut self, row: impl IntoIterator<Item = String>) {
-        self.table.add_row(row);
+        self.table.add_row(
+            row.into_iter()
+                .map(|cell| crate::error::inert(&cell).into_owned()),
+        );
     }
 
     pub fn write(self, out: &mut impl Write) -> Result<()> {
