@@ -32,7 +32,8 @@ pub fn write_output(
     output: Option<&Path>,
     write: impl FnOnce(&mut Box<dyn Write>) -> Result<()>,
 ) -> Result<()> {
-    let Some(path) = output else {
+    let resolved = output.map(follow_link);
+    let Some(path) = resolved.as_deref() else {
         // A closed pipe stays an io::Error: `main` ends quietly on it.
         let to_stdout = |error: io::Error| -> anyhow::Error {
             if error.kind() == io::ErrorKind::BrokenPipe {
@@ -91,6 +92,22 @@ pub fn write_output(
     // Dropped on any error above, the temporary file is deleted then.
     temporary.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
+}
+
+/// The file a symbolic link points to: `-o LINK` replaces what the link
+/// names, not the link.
+fn follow_link(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_owned();
+    }
+    std::fs::canonicalize(path)
+        .or_else(|_| {
+            // A dangling link: its target, read beside the link.
+            std::fs::read_link(path)
+                .map(|target| path.parent().unwrap_or(Path::new(".")).join(target))
+        })
+        .unwrap_or_else(|_| path.to_owned())
 }
 
 /// Temporary output files being written, for [`discard_partial_outputs`].

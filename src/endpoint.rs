@@ -48,6 +48,8 @@ impl Endpoint {
             .timeout_global(Some(timeout))
             // Statuses are read and explained below, with the body's first line.
             .http_status_as_error(false)
+            // A redirect is reported, not followed: it could lead anywhere.
+            .max_redirects(0)
             // The Wikidata query service asks clients to say who they are.
             .user_agent(concat!(
                 "missions-kg/",

@@ -184,8 +184,18 @@ pub fn resolve(
         .and_then(Path::extension)
         .and_then(|extension| extension.to_str())
     {
-        if let Ok(format) = lookup(extension) {
-            return Ok(format);
+        match lookup(extension) {
+            Ok(format) => return Ok(format),
+            // A known extension for something else (`-o x.ttl` for SELECT
+            // results) would get a file whose name lies about its content.
+            Err(Some(_)) => {
+                return Err(Failure::usage(format!(
+                    "cannot write {} to a .{extension} file; give --format, one of: {}",
+                    payload.describe(),
+                    payload.valid_names()
+                )))
+            }
+            Err(None) => {}
         }
     }
     Ok(payload.default_format(is_terminal && output.is_none()))

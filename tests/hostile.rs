@@ -1084,3 +1084,40 @@ fn quoted_input_stays_on_one_line_and_malformed_values_are_usage_errors() {
     assert_no_crash(&run, "malformed IRI");
     assert_eq!(run.code, Some(2), "{}", head(&run.stderr));
 }
+
+#[test]
+fn outputs_follow_links_and_refuse_lying_extensions() {
+    let dir = scratch();
+    let d = dir.path();
+    fs::write(d.join("target.csv"), "old\n").unwrap();
+    std::os::unix::fs::symlink("target.csv", d.join("link.csv")).unwrap();
+    let run = bounded(d, &["query", "cast", "-o", "link.csv"]);
+    assert_eq!(run.code, Some(0), "{}", head(&run.stderr));
+    assert!(fs::symlink_metadata(d.join("link.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(d.join("target.csv"))
+        .unwrap()
+        .starts_with("actor,"));
+    let run = bounded(d, &["query", "ASK {}", "-o", "x.ttl"]);
+    assert_no_crash(&run, "-o x.ttl for ASK");
+    assert_eq!(run.code, Some(2), "{}", head(&run.stderr));
+    assert!(!d.join("x.ttl").exists());
+}
+
+#[test]
+fn endpoint_redirects_are_reported_not_followed() {
+    let (elsewhere, other) = raw_server(None, 1, 5.0);
+    let location = elsewhere.clone();
+    let response = http_response("301 Moved Permanently", &[("Location", &location)], b"");
+    let (url, server) = raw_server(Some(response), 4, 10.0);
+    let dir = scratch();
+    let run = bounded(
+        dir.path(),
+        &["links", "check", "--endpoint", &url, "--timeout", "5"],
+    );
+    assert_error_line(&run, "answered HTTP 301", "redirect");
+    drop(server);
+    assert_eq!(other.join().unwrap(), 0, "the redirect was followed");
+}
