@@ -164,7 +164,8 @@ impl Budget {
     }
 }
 
-fn set_phase(what: &'static str) {
+/// Names what the command does now, for the watchdog's message.
+pub fn set_phase(what: &'static str) {
     if let Ok(mut phase) = PHASE.lock() {
         *phase = what;
     }
