@@ -15,7 +15,7 @@ pub mod validate;
 use crate::error::Failure;
 use crate::input;
 use anyhow::Result;
-use std::fs::{File, Permissions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -46,25 +46,19 @@ pub fn write_output(
                 .into()
             }
         };
-        let mut out: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
-        write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
-            Ok(error) => to_stdout(error),
-            Err(error) => error,
-        })?;
-        return out.flush().map_err(to_stdout);
+        return write_all(BufWriter::new(io::stdout().lock()), write, to_stdout);
     };
-    let cannot = |error: io::Error| {
+    let cannot = |error: io::Error| -> anyhow::Error {
         Failure::new(format!(
             "cannot write {}: {}",
             path.display(),
             input::io_reason(&error)
         ))
+        .into()
     };
-    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-    if special {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         let file = File::create(path).map_err(cannot)?;
-        let mut out: Box<dyn Write> = Box::new(BufWriter::new(file));
-        return write(&mut out).and_then(|()| Ok(out.flush().map_err(cannot)?));
+        return write_all(BufWriter::new(file), write, cannot);
     }
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -74,24 +68,38 @@ pub fn write_output(
         || "output".into(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let temporary = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .permissions(new_file_permissions())
-        .tempfile_in(folder)
-        .map_err(cannot)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    // What a new file asks for; the process umask then applies, as for any
+    // file a command-line tool creates (tempfile's own default is 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temporary = builder.tempfile_in(folder).map_err(cannot)?;
     let file = temporary.as_file().try_clone().map_err(cannot)?;
     let _pending = Pending::register(temporary.path());
-    let mut out: Box<dyn Write> = Box::new(BufWriter::new(file));
-    write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
-        Ok(error) => cannot(error).into(),
-        Err(error) => error,
-    })?;
-    out.flush().map_err(cannot)?;
-    drop(out);
+    write_all(BufWriter::new(file), write, cannot)?;
     // Dropped on any error above, the temporary file is deleted then.
     temporary.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
+}
+
+/// Runs `write` on `out` and flushes it; an I/O error on the way becomes
+/// `io_error`'s message, any other error stays as it is.
+fn write_all(
+    out: impl Write + 'static,
+    write: impl FnOnce(&mut Box<dyn Write>) -> Result<()>,
+    io_error: impl Fn(io::Error) -> anyhow::Error,
+) -> Result<()> {
+    let mut out: Box<dyn Write> = Box::new(out);
+    write(&mut out).map_err(|error| match error.downcast::<io::Error>() {
+        Ok(error) => io_error(error),
+        Err(error) => error,
+    })?;
+    out.flush().map_err(io_error)
 }
 
 /// The file a symbolic link points to: `-o LINK` replaces what the link
@@ -149,22 +157,5 @@ pub fn discard_partial_outputs() {
         for path in pending.iter() {
             let _ = std::fs::remove_file(path);
         }
-    }
-}
-
-/// What a new output file's mode asks for; the process umask then applies,
-/// as for any file a command-line tool creates.
-fn new_file_permissions() -> Permissions {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        Permissions::from_mode(0o666)
-    }
-    #[cfg(not(unix))]
-    {
-        tempfile::tempfile()
-            .and_then(|f| f.metadata())
-            .map(|m| m.permissions())
-            .unwrap_or_else(|_| unreachable!("a temporary file has permissions"))
     }
 }
