@@ -35,10 +35,7 @@ pub fn load_store(config: &Config) -> Result<Dataset> {
 pub fn load_store_within(config: &Config, budget: &Budget) -> Result<Dataset> {
     let mut loader = Loader::new(false, config, budget);
     loader.load(config.embedded, config.embedded, &config.data)?;
-    let dataset = loader.finish().dataset;
-    // What runs next is no longer loading, whatever the watchdog may say.
-    crate::budget::set_phase("the command");
-    Ok(dataset)
+    Ok(loader.finish().dataset)
 }
 
 /// What [`load_checked`] read: the dataset built from every statement that
@@ -56,9 +53,7 @@ pub struct Loaded {
 pub fn load_checked(config: &Config, budget: &Budget) -> Result<Loaded> {
     let mut loader = Loader::new(true, config, budget);
     loader.load(true, config.embedded, &config.data)?;
-    let loaded = loader.finish();
-    crate::budget::set_phase("the command");
-    Ok(loaded)
+    Ok(loader.finish())
 }
 
 /// A syntax error in an RDF file: where (1-based line and column, when the
@@ -155,6 +150,8 @@ impl Loader {
     }
 
     fn finish(mut self) -> Loaded {
+        // What runs next is no longer loading, whatever the watchdog may say.
+        crate::budget::set_phase("the command");
         self.quads.merge_named_graphs_into_default();
         Loaded {
             dataset: self.quads.build(),
