@@ -4,7 +4,7 @@
 //!
 //! Commands create one [`Budget`] before they read anything (`query` and
 //! `validate` with their `--timeout`, the others through
-//! `store::load_store`). The loader asks [`Budget::check`] between
+//! `Graph::open`). The loader asks [`Budget::check`] between
 //! statements and `sparql::Prepared::execute` hands the query's
 //! cancellation token to the watchdog, so the work stops cooperatively
 //! with a clear error. Work that never looks (a join over data already in

@@ -1,6 +1,6 @@
 //! The read-only, in-memory RDF dataset every command works on.
 //!
-//! `store::load_store` builds one per run and nothing changes it after, so
+//! `Graph::open` builds one per run and nothing changes it after, so
 //! it need not be a database: terms are interned once to integer ids and the
 //! quads are kept as four sorted arrays of ids (SPOG, POSG, OSPG, GSPO), so
 //! any triple pattern is a binary search plus a scan. Building it costs a

@@ -8,18 +8,20 @@
 //! broadcasts…). Several matches are an error listing them; no match is an
 //! error naming the closest labels.
 
-use crate::dataset::Dataset;
 use crate::error::Failure;
+use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use oxigraph::model::{
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef,
+};
 use std::collections::BTreeSet;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// The IRI `input` names, or an error explaining why there is not exactly one.
-pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
+pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
     let input = input.trim();
     // Every label is compared with the name: a name no label can be is
     // refused before that work.
@@ -33,21 +35,22 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     if let Some(iri) = vocab::iri_from_text(input) {
         let node = NamedNode::new(&iri)
             .map_err(|e| Failure::usage(format!("'{}' is not a valid IRI: {e}", shown(input))))?;
-        if is_known(store, node.as_ref()) {
+        if is_known(store, node.as_ref())? {
             return Ok(node);
         }
-        return Err(no_match(store, input).into());
+        return Err(no_match(store, input)?.into());
     }
     let wanted = normalize(input);
-    let exact = labelled(store, |label| normalize(label) == wanted);
+    let exact = labelled(store, |label| normalize(label) == wanted)?;
     // Things of the data come before terms of the ontology ("budget" is both
     // a class and a property of mk:), and whole labels before partial ones.
     let (terms, things): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = exact
         .into_iter()
         .partition(|node| node.as_str().starts_with(vocab::MK));
-    let slug = NamedNode::new(format!("{}{input}", vocab::MKD))
-        .ok()
-        .filter(|slug| is_known(store, slug.as_ref()));
+    let slug = match NamedNode::new(format!("{}{input}", vocab::MKD)) {
+        Ok(slug) if is_known(store, slug.as_ref())? => Some(slug),
+        _ => None,
+    };
     // A slug names one thing: it beats names found inside longer labels
     // ("national-geographic-channel" is also in the label of the series
     // Mars (National Geographic Channel series)).
@@ -59,12 +62,19 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
         let wanted = format!(" {} ", words(input));
         let partial = labelled(store, |label| {
             format!(" {} ", words(label)).contains(&wanted)
-        });
+        })?;
         // Roles, broadcasts and other qualified facts only when nothing else matches.
-        let (qualified, plain): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = partial
-            .into_iter()
-            .filter(|node| !node.as_str().starts_with(vocab::MK))
-            .partition(|node| is_qualified_fact(store, node.as_ref().into()));
+        let (mut qualified, mut plain) = (BTreeSet::new(), BTreeSet::new());
+        for node in partial {
+            if node.as_str().starts_with(vocab::MK) {
+                continue;
+            }
+            if is_qualified_fact(store, node.as_ref().into())? {
+                qualified.insert(node);
+            } else {
+                plain.insert(node);
+            }
+        }
         candidates = if plain.is_empty() { qualified } else { plain };
     }
     if candidates.is_empty() {
@@ -73,9 +83,9 @@ pub fn resolve(store: &Dataset, input: &str) -> Result<NamedNode> {
     candidates.extend(slug);
     let mut candidates: Vec<NamedNode> = candidates.into_iter().collect();
     match candidates.len() {
-        0 => Err(no_match(store, input).into()),
+        0 => Err(no_match(store, input)?.into()),
         1 => Ok(candidates.remove(0)),
-        _ => Err(ambiguous(store, input, &candidates).into()),
+        _ => Err(ambiguous(store, input, &candidates)?.into()),
     }
 }
 
@@ -100,25 +110,26 @@ fn shown(input: &str) -> String {
 const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
 
 /// The IRIs with a label (preferred, plain or alternative) that `matches`.
-fn labelled(store: &Dataset, matches: impl Fn(&str) -> bool) -> BTreeSet<NamedNode> {
+fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<NamedNode>> {
     let mut found = BTreeSet::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
-        for quad in store.quads_for_pattern(
+        for quad in store.quads(
             None,
             Some(NamedNodeRef::new_unchecked(predicate)),
             None,
             Some(GraphNameRef::DefaultGraph),
         ) {
-            if let (NamedOrBlankNodeRef::NamedNode(subject), TermRef::Literal(label)) =
+            let quad = quad?;
+            if let (NamedOrBlankNode::NamedNode(subject), Term::Literal(label)) =
                 (quad.subject, quad.object)
             {
                 if matches(label.value()) {
-                    found.insert(subject.into_owned());
+                    found.insert(subject);
                 }
             }
         }
     }
-    found
+    Ok(found)
 }
 
 /// [`normalize`]d, with punctuation turned into spaces: the words of a label.
@@ -128,45 +139,46 @@ fn words(text: &str) -> String {
 
 /// Whether one of `node`'s classes is `mk:QualifiedFact` or below it: an
 /// n-ary node (a role, a broadcast, an award) rather than a thing.
-pub fn is_qualified_fact(store: &Dataset, node: NamedOrBlankNodeRef<'_>) -> bool {
-    let default = Some(GraphNameRef::DefaultGraph);
+pub fn is_qualified_fact(store: &Graph, node: NamedOrBlankNodeRef<'_>) -> Result<bool> {
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
     let target = TermRef::from(NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT));
-    let mut pending: Vec<TermRef<'_>> = store
-        .quads_for_pattern(Some(node), Some(rdf_type), None, default)
-        .map(|quad| quad.object)
-        .collect();
+    let objects = |quads: Vec<oxigraph::model::Quad>| quads.into_iter().map(|quad| quad.object);
+    let mut pending: Vec<Term> =
+        objects(store.default_quads(Some(node), Some(rdf_type), None)?).collect();
     let mut seen = BTreeSet::new();
     while let Some(class) = pending.pop() {
-        if class == target {
-            return true;
+        if class.as_ref() == target {
+            return Ok(true);
         }
-        let TermRef::NamedNode(class) = class else {
+        let Term::NamedNode(class) = class else {
             continue;
         };
-        if seen.insert(class) {
-            pending.extend(
-                store
-                    .quads_for_pattern(Some(class.into()), Some(sub_class_of), None, default)
-                    .map(|quad| quad.object),
-            );
+        if seen.insert(class.clone()) {
+            let superclasses =
+                store.default_quads(Some(class.as_ref().into()), Some(sub_class_of), None)?;
+            pending.extend(objects(superclasses));
         }
     }
-    false
+    Ok(false)
 }
 
 /// The IRI is used somewhere in the merged view.
-fn is_known(store: &Dataset, node: NamedNodeRef<'_>) -> bool {
+fn is_known(store: &Graph, node: NamedNodeRef<'_>) -> Result<bool> {
     let default = Some(GraphNameRef::DefaultGraph);
-    store
-        .quads_for_pattern(Some(node.into()), None, None, default)
+    if store
+        .quads(Some(node.into()), None, None, default)
         .next()
+        .transpose()?
         .is_some()
-        || store
-            .quads_for_pattern(None, None, Some(node.into()), default)
-            .next()
-            .is_some()
+    {
+        return Ok(true);
+    }
+    Ok(store
+        .quads(None, None, Some(node.into()), default)
+        .next()
+        .transpose()?
+        .is_some())
 }
 
 /// Lowercase, decomposed, without combining marks, spaces collapsed.
@@ -180,50 +192,47 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-fn ambiguous(store: &Dataset, input: &str, candidates: &[NamedNode]) -> Failure {
+fn ambiguous(store: &Graph, input: &str, candidates: &[NamedNode]) -> Result<Failure> {
     let mut cache = LabelCache::new(store, None);
-    let mut lines: Vec<String> = candidates
-        .iter()
-        .take(MAX_LISTED)
-        .map(|node| {
-            let label = cache.get(node.as_ref().into()).unwrap_or("").to_owned();
-            let classes: Vec<String> = store
-                .quads_for_pattern(
-                    Some(node.as_ref().into()),
-                    Some(NamedNodeRef::new_unchecked(vocab::RDF_TYPE)),
-                    None,
-                    Some(GraphNameRef::DefaultGraph),
-                )
-                .map(|quad| match quad.object {
-                    TermRef::NamedNode(class) => labels::compact(class.as_str()),
-                    other => other.to_string(),
-                })
-                .collect();
-            format!(
-                "  {}  {label}  ({})",
-                labels::compact(node.as_str()),
-                classes.join(", ")
-            )
-        })
-        .collect();
+    let mut lines = Vec::new();
+    for node in candidates.iter().take(MAX_LISTED) {
+        let label = cache.get(node.as_ref().into())?.unwrap_or("").to_owned();
+        let classes: Vec<String> = store
+            .default_quads(
+                Some(node.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(vocab::RDF_TYPE)),
+                None,
+            )?
+            .into_iter()
+            .map(|quad| match quad.object {
+                Term::NamedNode(class) => labels::compact(class.as_str()),
+                other => other.to_string(),
+            })
+            .collect();
+        lines.push(format!(
+            "  {}  {label}  ({})",
+            labels::compact(node.as_str()),
+            classes.join(", ")
+        ));
+    }
     if candidates.len() > MAX_LISTED {
         lines.push(format!("  … and {} more", candidates.len() - MAX_LISTED));
     }
-    Failure::new(format!(
+    Ok(Failure::new(format!(
         "'{}' matches {} entities; name one by slug or IRI:\n{}",
         shown(input),
         candidates.len(),
         lines.join("\n")
     ))
-    .block()
+    .block())
 }
 
-fn no_match(store: &Dataset, input: &str) -> Failure {
+fn no_match(store: &Graph, input: &str) -> Result<Failure> {
     let wanted = normalize(input);
     let mut scored: Vec<(f64, String)> = Vec::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
         for quad in store
-            .quads_for_pattern(
+            .quads(
                 None,
                 Some(NamedNodeRef::new_unchecked(predicate)),
                 None,
@@ -231,7 +240,7 @@ fn no_match(store: &Dataset, input: &str) -> Failure {
             )
             .take(MAX_COMPARED)
         {
-            if let TermRef::Literal(label) = quad.object {
+            if let Term::Literal(label) = quad?.object {
                 if label.value().len() > MAX_SUGGESTED_CHARS * 4 {
                     continue;
                 }
@@ -263,7 +272,7 @@ fn no_match(store: &Dataset, input: &str) -> Failure {
             nearest.join(", ")
         )
     };
-    Failure::new(message)
+    Ok(Failure::new(message))
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 //! never used. `sparql::Prepared::execute` refuses a query that names a
 //! SERVICE before it runs; this handler refuses too, as a second lock for
 //! SERVICE SILENT and for calls that reach it another way. When allowed,
-//! each call goes through the project's endpoint client (`endpoint.rs`):
+//! each call goes through the project's SPARQL client (`client.rs`):
 //! a form POST with a timeout and a cap on the inflated answer.
 
-use crate::endpoint::Endpoint;
+use crate::client::SparqlClient;
 use crate::error::Failure;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::{QueryEvaluationError, QuerySolutionIter};
@@ -76,7 +76,7 @@ impl DefaultServiceHandler for Federation {
         let timeout = left.map_or(SERVICE_TIMEOUT_SECONDS, |left| {
             left.clamp(0.001, SERVICE_TIMEOUT_SECONDS)
         });
-        let endpoint = Endpoint::new(service_name.as_str(), timeout)
+        let endpoint = SparqlClient::new(service_name.as_str(), timeout)
             .map_err(|e| refuse(format!("SERVICE {service_name}: {e}")))?;
         let (variables, solutions) = endpoint
             .select_with_variables(&query.to_string())

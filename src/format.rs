@@ -355,7 +355,7 @@ fn check_xml_text(term: TermRef<'_>, syntax: &str) -> Result<(), Failure> {
 /// Writes the schema.org view of `quads` (JSON-LD with an inline context);
 /// `store` supplies the ontology's alignments and the external links.
 pub fn write_schema_org(
-    store: &crate::dataset::Dataset,
+    store: &crate::graph::Graph,
     quads: Vec<Quad>,
     out: &mut impl Write,
 ) -> Result<()> {

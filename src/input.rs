@@ -1,6 +1,6 @@
 //! Reading what a user hands in (data files, query files, shapes, stdin)
 //! without reading forever: only regular files and stdin, at most
-//! `--max-input` bytes each. The loader (`store.rs`), `query` and
+//! `--max-input` bytes each. The loader (`loader.rs`), `query` and
 //! `validate --shapes` read through here.
 
 use crate::error::Failure;

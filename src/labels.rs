@@ -4,32 +4,35 @@
 //! `skos:prefLabel` before `rdfs:label`, the language asked for with `--lang`
 //! first, then English, then French, then any other, and the smallest string
 //! among equals, so the choice never depends on load order. Labels are read
-//! from the default graph.
+//! from the default graph. A label that cannot be read (a failing
+//! backend) is an error, not a missing label.
 
-use crate::dataset::Dataset;
+use crate::graph::Graph;
 use crate::vocab;
+use anyhow::Result;
 use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::collections::HashMap;
 
 /// The label of `subject`, if it has one, preferring `lang`.
 pub fn label(
-    store: &Dataset,
+    graph: &Graph,
     subject: NamedOrBlankNodeRef<'_>,
     lang: Option<&str>,
-) -> Option<String> {
+) -> Result<Option<String>> {
     let mut best: Option<((u8, u8), String)> = None;
     for (rank, predicate) in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL]
         .into_iter()
         .enumerate()
     {
         let predicate = NamedNodeRef::new_unchecked(predicate);
-        for quad in store.quads_for_pattern(
+        for quad in graph.quads(
             Some(subject),
             Some(predicate),
             None,
             Some(GraphNameRef::DefaultGraph),
         ) {
-            let TermRef::Literal(literal) = quad.object else {
+            let quad = quad?;
+            let TermRef::Literal(literal) = quad.object.as_ref() else {
                 continue;
             };
             let language = match literal.language() {
@@ -50,7 +53,7 @@ pub fn label(
             break;
         }
     }
-    best.map(|(_, value)| value)
+    Ok(best.map(|(_, value)| value))
 }
 
 /// An IRI as `prefix:local` when possible, else `<IRI>`.
@@ -68,16 +71,16 @@ pub fn graph_name(iri: &str) -> String {
 
 /// Remembers labels already looked up, for tables that repeat IRIs.
 pub struct LabelCache<'a> {
-    store: &'a Dataset,
+    graph: &'a Graph,
     lang: Option<&'a str>,
     cache: HashMap<String, Option<String>>,
 }
 
 impl<'a> LabelCache<'a> {
     /// Labels from `store`, in `lang` where there is one.
-    pub fn new(store: &'a Dataset, lang: Option<&'a str>) -> Self {
+    pub fn new(graph: &'a Graph, lang: Option<&'a str>) -> Self {
         Self {
-            store,
+            graph,
             lang,
             cache: HashMap::new(),
         }
@@ -91,25 +94,29 @@ impl<'a> LabelCache<'a> {
     /// How a term is shown to people, in tables and in `describe` alike:
     /// `Label (mkd:x)` for a labelled node, the compact IRI (or blank node)
     /// otherwise, and a literal's lexical value.
-    pub fn display(&mut self, term: TermRef<'_>) -> String {
+    pub fn display(&mut self, term: TermRef<'_>) -> Result<String> {
         let (node, name): (NamedOrBlankNodeRef<'_>, String) = match term {
             TermRef::NamedNode(node) => (node.into(), compact(node.as_str())),
             TermRef::BlankNode(node) => (node.into(), node.to_string()),
-            TermRef::Literal(literal) => return literal.value().to_owned(),
+            TermRef::Literal(literal) => return Ok(literal.value().to_owned()),
             // An RDF 1.2 triple term: its N-Triples text.
-            other => return other.to_string(),
+            other => return Ok(other.to_string()),
         };
-        match self.get(node) {
+        Ok(match self.get(node)? {
             Some(label) => format!("{label} ({name})"),
             None => name,
-        }
+        })
     }
 
-    pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Option<&str> {
+    /// The label of `subject`, looked up once.
+    pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Result<Option<&str>> {
         let key = subject.to_string();
-        self.cache
-            .entry(key)
-            .or_insert_with(|| label(self.store, subject, self.lang))
-            .as_deref()
+        let label = match self.cache.entry(key) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(label(self.graph, subject, self.lang)?)
+            }
+        };
+        Ok(label.as_deref())
     }
 }

@@ -8,7 +8,7 @@
 //! writes; and the input is measured first ([`check_nesting`],
 //! [`check_xml`]), so nothing deeper than [`MAX_NESTING`] reaches them. The
 //! stack alone would not do: JSON-LD and RDF/XML cost memory and time that
-//! grow faster than their depth. The loader (`store.rs`), the query preparer
+//! grow faster than their depth. The loader (`loader.rs`), the query preparer
 //! (`sparql.rs`) and the shapes reader (`shapes.rs`) call these checks.
 
 use crate::error::Failure;

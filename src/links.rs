@@ -4,14 +4,14 @@
 //! compare. Used by `links reconcile`, `links check`, `describe` and the
 //! schema.org JSON-LD export.
 
-use crate::dataset::Dataset;
+use crate::graph::Graph;
 use crate::sparql;
 use crate::vocab::{
     self, MK_IMDB_ID, MK_LINKED_ENTITY, MK_LINK_TARGET, MK_SEEN_IN, MK_SEEN_ON, OWL_SAME_AS,
     SCHEMA_ABOUT,
 };
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef};
 use oxigraph::sparql::QueryResults;
 use std::collections::BTreeMap;
 
@@ -49,7 +49,7 @@ SELECT ?entity ?class ?name ?accepted ?item WHERE {
 }"#;
 
 /// Every entity (not qualified facts), keyed by IRI, in IRI order.
-pub fn subjects(store: &Dataset) -> Result<BTreeMap<NamedNode, Subject>> {
+pub fn subjects(store: &Graph) -> Result<BTreeMap<NamedNode, Subject>> {
     let QueryResults::Solutions(solutions) = sparql::prepare(SUBJECTS, "(linking subjects)")?
         .execute(store, &crate::budget::Budget::default())?
     else {
@@ -103,39 +103,39 @@ pub struct ExternalLink {
 }
 
 /// The verified links of `entity` (Wikidata, Wikipedia, IMDb), sorted by site.
-pub fn external_links(store: &Dataset, entity: NamedNodeRef<'_>) -> Vec<ExternalLink> {
+pub fn external_links(store: &Graph, entity: NamedNodeRef<'_>) -> Result<Vec<ExternalLink>> {
     let default = Some(GraphNameRef::DefaultGraph);
     let named = |iri: &'static str| NamedNodeRef::new_unchecked(iri);
     let mut links = Vec::new();
-    let mut push = |site: String, target: TermRef<'_>, url: String| {
-        let (seen_in, seen_on) = evidence(store, entity, target);
+    let mut push = |site: String, target: TermRef<'_>, url: String| -> Result<()> {
+        let (seen_in, seen_on) = evidence(store, entity, target)?;
         links.push(ExternalLink {
             site,
             url,
             seen_in,
             seen_on,
         });
+        Ok(())
     };
-    for quad in
-        store.quads_for_pattern(Some(entity.into()), Some(named(OWL_SAME_AS)), None, default)
-    {
-        if let TermRef::NamedNode(item) = quad.object {
+    for quad in store.quads(Some(entity.into()), Some(named(OWL_SAME_AS)), None, default) {
+        let quad = quad?;
+        if let Term::NamedNode(item) = &quad.object {
             if let Some(id) = item.as_str().strip_prefix(vocab::WD) {
                 push(
                     "Wikidata".into(),
-                    quad.object,
+                    quad.object.as_ref(),
                     format!("https://www.wikidata.org/wiki/{id}"),
-                );
+                )?;
             }
         }
     }
-    for quad in store.quads_for_pattern(
+    for quad in store.quads(
         None,
         Some(named(SCHEMA_ABOUT)),
         Some(entity.into()),
         default,
     ) {
-        let NamedOrBlankNodeRef::NamedNode(page) = quad.subject else {
+        let NamedOrBlankNode::NamedNode(page) = quad?.subject else {
             continue;
         };
         let Some(lang) = wikipedia_language(page.as_str()) else {
@@ -143,23 +143,22 @@ pub fn external_links(store: &Dataset, entity: NamedNodeRef<'_>) -> Vec<External
         };
         push(
             format!("Wikipedia ({lang})"),
-            page.into(),
+            page.as_ref().into(),
             page.as_str().to_owned(),
-        );
+        )?;
     }
-    for quad in store.quads_for_pattern(Some(entity.into()), Some(named(MK_IMDB_ID)), None, default)
-    {
-        if let TermRef::Literal(id) = quad.object {
+    for quad in store.quads(Some(entity.into()), Some(named(MK_IMDB_ID)), None, default) {
+        if let Term::Literal(id) = quad?.object {
             let url = imdb_url(id.value());
             push(
                 "IMDb".into(),
                 NamedNodeRef::new_unchecked(&url).into(),
                 url.clone(),
-            );
+            )?;
         }
     }
     links.sort();
-    links
+    Ok(links)
 }
 
 /// `https://xx.wikipedia.org/wiki/…` → `xx`.
@@ -181,43 +180,46 @@ pub fn imdb_url(id: &str) -> String {
 
 /// Where and when the link `entity` → `target` was seen, from its evidence.
 fn evidence(
-    store: &Dataset,
+    store: &Graph,
     entity: NamedNodeRef<'_>,
     target: TermRef<'_>,
-) -> (Option<String>, Option<String>) {
+) -> Result<(Option<String>, Option<String>)> {
     let default = Some(GraphNameRef::DefaultGraph);
     let named = |iri: &'static str| NamedNodeRef::new_unchecked(iri);
-    for quad in store.quads_for_pattern(
+    for quad in store.quads(
         None,
         Some(named(MK_LINKED_ENTITY)),
         Some(entity.into()),
         default,
     ) {
-        let record = quad.subject;
+        let record = quad?.subject;
+        let record = record.as_ref();
         let targets = store
-            .quads_for_pattern(
+            .quads(
                 Some(record),
                 Some(named(MK_LINK_TARGET)),
                 Some(target),
                 default,
             )
-            .next();
+            .next()
+            .transpose()?;
         if targets.is_none() {
             continue;
         }
-        let first = |property: &'static str| {
-            store
-                .quads_for_pattern(Some(record), Some(named(property)), None, default)
+        let first = |property: &'static str| -> Result<Option<String>> {
+            let quad = store
+                .quads(Some(record), Some(named(property)), None, default)
                 .next()
-                .map(|quad| match quad.object {
-                    TermRef::NamedNode(node) => node.as_str().to_owned(),
-                    TermRef::Literal(literal) => literal.value().to_owned(),
-                    other => other.to_string(),
-                })
+                .transpose()?;
+            Ok(quad.map(|quad| match quad.object {
+                Term::NamedNode(node) => node.into_string(),
+                Term::Literal(literal) => literal.value().to_owned(),
+                other => other.to_string(),
+            }))
         };
-        return (first(MK_SEEN_IN), first(MK_SEEN_ON));
+        return Ok((first(MK_SEEN_IN)?, first(MK_SEEN_ON)?));
     }
-    (None, None)
+    Ok((None, None))
 }
 
 fn push_new<T: PartialEq>(list: &mut Vec<T>, value: T) {

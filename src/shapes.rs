@@ -3,14 +3,14 @@
 //! `commands::validate` calls [`Shapes::parse`] on `ontology/shapes.ttl` (or
 //! `--shapes`), then [`Shapes::validate`] on the dataset. SHACL sees one
 //! graph, so the engine gets the default graph, which holds every fact once
-//! (store.rs copies each named graph into it); provenance is checked
+//! (loader.rs copies each named graph into it); provenance is checked
 //! elsewhere, by the `*-violation` queries. The shapes are parsed here with
 //! oxigraph's parser (syntax errors then read like the data's) and handed to
 //! rudof as triples; rudof's report is read back as RDF, so every term in a
 //! [`ShapeViolation`] is an oxigraph term.
 
-use crate::dataset::Dataset;
 use crate::error::{one_line, Failure};
+use crate::graph::Graph;
 use crate::labels;
 use anyhow::{anyhow, Result};
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -19,7 +19,7 @@ use rudof_rdf::rdf_impl::OxigraphInMemory;
 use shacl::ir::IRSchema;
 use shacl::rdf::ShaclParser;
 use shacl::validator::processor::{GraphValidation, ShaclProcessor};
-use shacl::validator::store::Graph;
+use shacl::validator::store::Graph as ShaclGraph;
 use shacl::validator::{ShaclConfig, ShaclValidationMode};
 use std::collections::HashMap;
 
@@ -255,7 +255,7 @@ impl Shapes {
     /// `name` is the path shown in errors.
     pub fn parse(name: &str, text: &str) -> Result<Self> {
         let format =
-            crate::store::rdf_format(std::path::Path::new(name)).unwrap_or(RdfFormat::Turtle);
+            crate::loader::rdf_format(std::path::Path::new(name)).unwrap_or(RdfFormat::Turtle);
         let mut graph = OxigraphInMemory::new();
         let mut quads = Vec::new();
         for quad in RdfParser::from_format(format).for_slice(text.as_bytes()) {
@@ -291,23 +291,28 @@ impl Shapes {
         Ok(Self { graph, schema })
     }
 
-    /// Validates the merged view (the default graph) of `dataset`.
+    /// Validates the merged view (the default graph) of `graph`.
     /// The engine cannot be interrupted: the budget is checked before and
     /// after it runs.
     pub fn validate(
         &self,
-        dataset: &Dataset,
+        graph: &Graph,
         budget: &crate::budget::Budget,
     ) -> Result<Vec<ShapeViolation>> {
         budget.check("validation")?;
         let mut data = OxigraphInMemory::new();
-        for quad in dataset.quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph)) {
-            data.add_triple_ref(quad.subject, quad.predicate, quad.object)
-                .map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
+        for quad in graph.quads(None, None, None, Some(GraphNameRef::DefaultGraph)) {
+            let quad = quad?;
+            data.add_triple_ref(
+                quad.subject.as_ref(),
+                quad.predicate.as_ref(),
+                quad.object.as_ref(),
+            )
+            .map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
         }
-        let graph =
-            Graph::try_from(data).map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
-        let report = GraphValidation::new(graph)
+        let data = ShaclGraph::try_from(data)
+            .map_err(|e| anyhow!("cannot prepare the data for SHACL: {e}"))?;
+        let report = GraphValidation::new(data)
             .validate(
                 &self.schema,
                 &ShaclValidationMode::Native,
@@ -471,12 +476,12 @@ mod tests {
     fn reports_focus_path_message_and_the_named_shape() {
         let shapes = Shapes::parse("shapes.ttl", SHAPES).unwrap();
         let rdf_type = NamedNode::new_unchecked(crate::vocab::RDF_TYPE);
-        let dataset = Dataset::from_quads([Quad::new(
+        let dataset = Graph::from_dataset(crate::dataset::Dataset::from_quads([Quad::new(
             n("alice"),
             rdf_type,
             n("Person"),
             oxigraph::model::GraphName::DefaultGraph,
-        )]);
+        )]));
         let violations = shapes
             .validate(&dataset, &crate::budget::Budget::default())
             .unwrap();

@@ -7,10 +7,10 @@
 
 use crate::budget::Budget;
 use crate::catalog::{ParamKind, StoredQuery};
-use crate::dataset::Dataset;
 use crate::entity;
 use crate::error::{one_line, Failure};
 use crate::federation::Federation;
+use crate::graph::Graph;
 use crate::limits::{self, Syntax, MAX_QUERY_DEPTH};
 use crate::vocab;
 use anyhow::{anyhow, Result};
@@ -139,7 +139,7 @@ impl Prepared {
     /// evaluation (also while results are being read) when the time runs
     /// out or the process passes its memory ceiling. SERVICE is refused
     /// unless the budget allows it.
-    pub fn execute<'a>(self, store: &'a Dataset, budget: &Budget) -> Result<QueryResults<'a>> {
+    pub fn execute<'a>(self, graph: &'a Graph, budget: &Budget) -> Result<QueryResults<'a>> {
         if let Some(service) = self.services.first() {
             if !budget.allow_service {
                 return Err(Failure::new(format!(
@@ -157,9 +157,8 @@ impl Prepared {
         if let Ok(mut deadline) = self.federation.deadline.lock() {
             *deadline = budget.timeout.map(|(_, at)| at);
         }
-        self.query
-            .on_queryable_dataset(store)
-            .execute()
+        graph
+            .evaluate(self.query)
             .map_err(|error| match error {
                 // Oxigraph substitutes a bound value into the query, and so
                 // only binds variables the query returns.
@@ -367,25 +366,34 @@ impl Shape {
     }
 }
 
-/// Turns `--param NAME=VALUE` arguments into variable bindings. With a
-/// stored query the header gives each parameter's type; for ad-hoc queries
-/// the value's own syntax decides (`<IRI>`, `prefix:x`, number, string).
+/// Splits a `--param NAME=VALUE` argument.
+pub fn split_param(param: &str) -> Result<(String, String), Failure> {
+    match param.split_once('=') {
+        Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
+        None => Err(Failure::usage(format!(
+            "bad --param '{param}': expected NAME=VALUE"
+        ))),
+    }
+}
+
+/// Turns parameter values, by name, into variable bindings. With a stored
+/// query the header gives each parameter's type; for ad-hoc queries the
+/// value's own syntax decides (`<IRI>`, `prefix:x`, number, string).
+/// `given` says how the user gave them, for messages: `--param` on the
+/// command line, `parameter` over HTTP.
 pub fn bindings(
-    store: &Dataset,
+    graph: &Graph,
     query: Option<&StoredQuery>,
-    params: &[String],
+    params: &[(String, String)],
+    given: &str,
 ) -> Result<Vec<(Variable, Term)>> {
     let mut bindings = Vec::new();
-    for param in params {
-        let Some((name, value)) = param.split_once('=') else {
-            return Err(
-                Failure::usage(format!("bad --param '{param}': expected NAME=VALUE")).into(),
-            );
-        };
+    for (name, value) in params {
         let name = name.trim().trim_start_matches(['?', '$']);
         let variable = Variable::new(name).map_err(|_| {
             Failure::usage(format!(
-                "bad --param '{param}': '{name}' is not a variable name"
+                "bad {given} '{}': not a variable name",
+                one_line(name, 100)
             ))
         })?;
         let term = match query {
@@ -393,7 +401,7 @@ pub fn bindings(
                 let Some(declared) = query.param(name) else {
                     return Err(unknown_param(query, name).into());
                 };
-                typed_value(store, declared.kind, name, value)?
+                typed_value(graph, declared.kind, &format!("{given} {name}"), value)?
             }
             None => untyped_value(value),
         };
@@ -418,11 +426,10 @@ fn unknown_param(query: &StoredQuery, name: &str) -> Failure {
     })
 }
 
-/// Reads a value according to the declared parameter type.
-pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) -> Result<Term> {
-    let bad = |expected: &str| {
-        Failure::usage(format!("bad --param {name}='{value}': expected {expected}"))
-    };
+/// Reads a value according to the declared parameter type; `name` is the
+/// parameter as the user gave it (`--param person`).
+pub fn typed_value(graph: &Graph, kind: ParamKind, name: &str, value: &str) -> Result<Term> {
+    let bad = |expected: &str| Failure::usage(format!("bad {name}='{value}': expected {expected}"));
     Ok(match kind {
         ParamKind::Iri => {
             let iri =
@@ -431,7 +438,7 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
                 .map_err(|_| bad("an IRI: <http://…>, a prefixed name such as mkd:x, or a slug"))?
                 .into()
         }
-        ParamKind::Entity => entity::resolve(store, value)
+        ParamKind::Entity => entity::resolve(graph, value)
             // The value is well formed but names nothing in the data: exit 1.
             .map_err(|e| {
                 // A malformed value is a usage error, one the data lacks is not.
@@ -440,7 +447,7 @@ pub fn typed_value(store: &Dataset, kind: ParamKind, name: &str, value: &str) ->
                     .map_or(crate::error::FAILURE, |f| f.code);
                 Failure {
                     code,
-                    message: format!("bad --param {name}='{value}': {e}"),
+                    message: format!("bad {name}='{value}': {e}"),
                     block: false,
                 }
             })?
@@ -633,6 +640,7 @@ fn syntax_error(text: &str, origin: &str, message: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::Dataset;
 
     #[test]
     fn says_when_a_relative_iri_has_no_base() {
@@ -705,12 +713,12 @@ mod tests {
 
     #[test]
     fn validates_typed_values() {
-        let store = Dataset::default();
-        let slug = typed_value(&store, ParamKind::Iri, "p", "julien-lacombe").unwrap();
+        let store = Graph::from_dataset(Dataset::default());
+        let slug = typed_value(&store, ParamKind::Iri, "--param p", "julien-lacombe").unwrap();
         assert_eq!(slug.to_string(), format!("<{}julien-lacombe>", vocab::MKD));
-        assert!(typed_value(&store, ParamKind::Date, "d", "2020-13-01").is_err());
-        assert!(typed_value(&store, ParamKind::Date, "d", "2020-02-01").is_ok());
-        let error = typed_value(&store, ParamKind::Integer, "n", "ten").unwrap_err();
+        assert!(typed_value(&store, ParamKind::Date, "--param d", "2020-13-01").is_err());
+        assert!(typed_value(&store, ParamKind::Date, "--param d", "2020-02-01").is_ok());
+        let error = typed_value(&store, ParamKind::Integer, "--param n", "ten").unwrap_err();
         assert_eq!(
             error.to_string(),
             "bad --param n='ten': expected an integer such as 42"
@@ -719,7 +727,8 @@ mod tests {
 
     #[test]
     fn binds_only_declared_parameters() {
-        let store = Dataset::default();
+        let store = Graph::from_dataset(Dataset::default());
+        let pair = |name: &str, value: &str| vec![(name.to_owned(), value.to_owned())];
         let query = StoredQuery::parse(
             "q",
             "q.rq",
@@ -727,16 +736,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            bindings(&store, Some(&query), &["n=3".into()])
+            bindings(&store, Some(&query), &pair("n", "3"), "--param")
                 .unwrap()
                 .len(),
             1
         );
-        let error = bindings(&store, Some(&query), &["m=3".into()]).unwrap_err();
+        let error = bindings(&store, Some(&query), &pair("m", "3"), "--param").unwrap_err();
         assert_eq!(
             error.to_string(),
             "unknown parameter 'm' for query 'q'; its parameters are: n"
         );
-        assert!(bindings(&store, None, &["novalue".into()]).is_err());
+        assert!(split_param("novalue").is_err());
+        assert!(bindings(&store, None, &pair("not a name", "1"), "--param").is_err());
     }
 }

@@ -59,7 +59,7 @@ const QT: &str = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#";
 const DAWGT: &str = "http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#";
 const RS: &str = "http://www.w3.org/2001/sw/DataAccess/tests/result-set#";
 
-/// The RDF syntaxes the binary loads, by extension (see `store::rdf_format`).
+/// The RDF syntaxes the binary loads, by extension (see `loader::rdf_format`).
 const DATA_EXTENSIONS: &[&str] = &[
     "ttl", "trig", "nt", "nq", "rdf", "owl", "xml", "jsonld", "n3",
 ];

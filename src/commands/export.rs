@@ -7,14 +7,13 @@
 use crate::cli::ExportArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::dataset::Dataset;
 use crate::error::Failure;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::Graph;
 use crate::labels;
-use crate::store;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, QuadRef};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad};
 
 pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     let payload = if args.graph.as_deref() == Some("all") {
@@ -36,7 +35,7 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
         OutputFormat::Rdf(rdf) if rdf.supports_datasets() => "all",
         _ => "default",
     });
-    let store = store::load_store(config)?;
+    let store = Graph::load(config)?;
     let quads = match graph {
         "all" => dataset_quads(&store)?,
         "default" => graph_quads(&store, GraphNameRef::DefaultGraph)?,
@@ -52,37 +51,40 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     })
 }
 
-fn graph_quads(store: &Dataset, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
-    Ok(store
-        .quads_for_pattern(None, None, None, Some(graph))
-        .map(QuadRef::into_owned)
-        .collect())
+fn graph_quads(store: &Graph, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
+    store.quads(None, None, None, Some(graph)).collect()
 }
 
 /// Named graphs in full, plus default-graph triples no named graph holds.
-fn dataset_quads(store: &Dataset) -> Result<Vec<Quad>> {
+fn dataset_quads(store: &Graph) -> Result<Vec<Quad>> {
     let mut quads = Vec::new();
-    for quad in store.iter() {
+    for quad in store.quads(None, None, None, None) {
+        let quad = quad?;
         if quad.graph_name.is_default_graph() {
-            let in_named_graph = store
-                .quads_for_pattern(
-                    Some(quad.subject),
-                    Some(quad.predicate),
-                    Some(quad.object),
-                    None,
-                )
-                .any(|q| !q.graph_name.is_default_graph());
+            let mut stating = store.quads(
+                Some(quad.subject.as_ref()),
+                Some(quad.predicate.as_ref()),
+                Some(quad.object.as_ref()),
+                None,
+            );
+            let mut in_named_graph = false;
+            for other in &mut stating {
+                if !other?.graph_name.is_default_graph() {
+                    in_named_graph = true;
+                    break;
+                }
+            }
             if in_named_graph {
                 continue;
             }
         }
-        quads.push(quad.into_owned());
+        quads.push(quad);
     }
     Ok(quads)
 }
 
 /// A graph by IRI, prefixed name, or short name (`article-000`, `ontology`).
-fn find_graph(store: &Dataset, name: &str) -> Result<NamedNode> {
+fn find_graph(store: &Graph, name: &str) -> Result<NamedNode> {
     let candidates = [
         vocab::iri_from_text(name),
         // Any other absolute IRI, such as `urn:…`.
@@ -92,16 +94,17 @@ fn find_graph(store: &Dataset, name: &str) -> Result<NamedNode> {
     ];
     for iri in candidates.into_iter().flatten() {
         if let Ok(node) = NamedNode::new(iri) {
-            if store.contains_named_graph(node.as_ref().into()) {
+            if store.contains_named_graph(node.as_ref().into())? {
                 return Ok(node);
             }
         }
     }
     let mut names: Vec<String> = store
-        .named_graphs()
+        .named_graphs()?
+        .into_iter()
         .map(|graph| match graph {
-            NamedOrBlankNodeRef::NamedNode(node) => labels::graph_name(node.as_str()),
-            NamedOrBlankNodeRef::BlankNode(node) => node.to_string(),
+            NamedOrBlankNode::NamedNode(node) => labels::graph_name(node.as_str()),
+            NamedOrBlankNode::BlankNode(node) => node.to_string(),
         })
         .collect();
     names.sort();
@@ -125,7 +128,7 @@ mod tests {
         quads.insert(Quad::new(n("a"), n("p"), n("b"), n("g")));
         quads.insert(Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph));
         quads.merge_named_graphs_into_default();
-        let store = quads.build();
+        let store = Graph::from_dataset(quads.build());
         let mut exported: Vec<String> = dataset_quads(&store)
             .unwrap()
             .iter()

@@ -13,9 +13,9 @@ use crate::commands::write_output;
 use crate::config::Config;
 use crate::entity;
 use crate::format::{self, Payload};
+use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::sparql;
-use crate::store;
 use anyhow::Result;
 use oxigraph::sparql::{QueryResults, QuerySolutionIter, Variable};
 
@@ -34,7 +34,7 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
         Payload::Results,
         config.is_terminal,
     )?;
-    let store = store::load_store(config)?;
+    let store = Graph::load(config)?;
     let name = if args.missing {
         "links-missing"
     } else {

@@ -6,11 +6,11 @@ use crate::commands::write_output;
 use crate::config::Config;
 use crate::error::Failure;
 use crate::format::{self, Payload};
+use crate::graph::Graph;
 use crate::input;
 use crate::iri;
 use crate::labels::LabelCache;
 use crate::sparql;
-use crate::store;
 use anyhow::Result;
 use oxigraph::sparql::QueryResults;
 use std::path::Path;
@@ -30,12 +30,17 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let source = find_query(&args.query, config.max_input)?;
     let base = config.base.as_deref().or(source.base.as_deref());
     let mut prepared = sparql::prepare_with_base(&source.text, &source.origin, base)?;
-    let store = store::load_store_within(config, &budget)?;
-    for (variable, value) in sparql::bindings(&store, source.stored.as_ref(), &args.params)? {
+    let params = args
+        .params
+        .iter()
+        .map(|param| sparql::split_param(param))
+        .collect::<Result<Vec<_>, _>>()?;
+    let graph = Graph::open(config, &budget)?;
+    for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
     let results = prepared
-        .execute(&store, &budget)
+        .execute(&graph, &budget)
         .map_err(|e| crate::budget::explain_stop(e, &budget))?;
     let payload = match results {
         QueryResults::Graph(_) => Payload::Graph,
@@ -51,7 +56,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         format::write_results(
             results,
             format,
-            LabelCache::new(&store, config.lang.as_deref()),
+            LabelCache::new(&graph, config.lang.as_deref()),
             out,
         )
     })

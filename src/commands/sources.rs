@@ -10,12 +10,11 @@ use crate::catalog::Catalog;
 use crate::cli::SourcesArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::dataset::Dataset;
 use crate::error::Failure;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::sparql;
-use crate::store;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef, Variable};
@@ -76,7 +75,7 @@ pub fn run(config: &Config, args: &SourcesArgs) -> Result<()> {
         Payload::Report,
         config.is_terminal,
     )?;
-    let store = store::load_store(config)?;
+    let store = Graph::load(config)?;
     let article = args
         .article
         .as_deref()
@@ -107,8 +106,8 @@ pub fn run(config: &Config, args: &SourcesArgs) -> Result<()> {
 
 /// The article IRI for `article-002`, `002`, `2`, `mks:article-002` or the
 /// IRI itself; an unknown one lists the articles.
-fn find_article(store: &Dataset, text: &str) -> Result<NamedNode> {
-    let articles = articles(store);
+fn find_article(store: &Graph, text: &str) -> Result<NamedNode> {
+    let articles = articles(store)?;
     let iri = match vocab::iri_from_text(text) {
         Some(iri) => iri,
         None => {
@@ -138,24 +137,23 @@ fn find_article(store: &Dataset, text: &str) -> Result<NamedNode> {
         })
 }
 
-fn articles(store: &Dataset) -> Vec<NamedNode> {
+fn articles(store: &Graph) -> Result<Vec<NamedNode>> {
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let article = NamedNode::new_unchecked(format!("{}Article", vocab::MK));
-    let mut articles: Vec<NamedNode> = store
-        .quads_for_pattern(None, Some(rdf_type), Some(article.as_ref().into()), None)
-        .filter_map(|quad| match quad.subject {
-            oxigraph::model::NamedOrBlankNodeRef::NamedNode(node) => Some(node.into_owned()),
-            _ => None,
-        })
-        .collect();
+    let mut articles = Vec::new();
+    for quad in store.quads(None, Some(rdf_type), Some(article.as_ref().into()), None) {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(node) = quad?.subject {
+            articles.push(node);
+        }
+    }
     articles.sort();
     articles.dedup();
-    articles
+    Ok(articles)
 }
 
 /// Runs a section's stored query, with `?article` bound when given.
 fn results<'a>(
-    store: &'a Dataset,
+    store: &'a Graph,
     catalog: &Catalog,
     section: &Section,
     article: Option<&NamedNode>,
@@ -173,7 +171,7 @@ fn results<'a>(
 /// Each section under its title: tables or TSV after a `# title` line, or
 /// one JSON document holding each section's SPARQL JSON results.
 fn write_sections(
-    store: &Dataset,
+    store: &Graph,
     catalog: &Catalog,
     sections: &[Section],
     article: Option<&NamedNode>,
@@ -225,13 +223,13 @@ fn write_sections(
 /// then `property  value`, with how many articles state it when more than
 /// this one.
 fn write_grouped(
-    store: &Dataset,
+    store: &Graph,
     catalog: &Catalog,
     article: &NamedNode,
     mut labels: LabelCache<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
-    let title = labels.display(article.as_ref().into());
+    let title = labels.display(article.as_ref().into())?;
     writeln!(out, "{title}")?;
     let QueryResults::Solutions(solutions) =
         results(store, catalog, &ONE_ARTICLE[0], Some(article))?
@@ -251,7 +249,7 @@ fn write_grouped(
         };
         if current.as_ref() != Some(entity) {
             writeln!(out)?;
-            writeln!(out, "{}", labels.display(entity.as_ref()))?;
+            writeln!(out, "{}", labels.display(entity.as_ref())?)?;
             current = Some(entity.clone());
         }
         let stated_by = match solution.get("statedBy") {
@@ -260,7 +258,7 @@ fn write_grouped(
         };
         let shown = match value.as_ref() {
             TermRef::Literal(_) => format::turtle::term(value.as_ref()),
-            other => labels.display(other),
+            other => labels.display(other)?,
         };
         writeln!(
             out,

@@ -6,14 +6,13 @@
 use crate::cli::StatsArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::dataset::Dataset;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::Graph;
 use crate::labels;
-use crate::store;
 use crate::vocab;
 use anyhow::Result;
 use comfy_table::{presets, Table};
-use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, Term};
 use oxigraph::sparql::results::QueryResultsFormat;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,31 +31,29 @@ pub fn run(config: &Config, args: &StatsArgs) -> Result<()> {
         Payload::Report,
         config.is_terminal,
     )?;
-    let store = store::load_store(config)?;
+    let store = Graph::load(config)?;
     let sections = count(&store)?;
     write_output(None, |out| write_sections(&sections, format, out))
 }
 
-fn count(store: &Dataset) -> Result<Vec<Section>> {
+fn count(store: &Graph) -> Result<Vec<Section>> {
     let mut graphs: BTreeMap<String, usize> = BTreeMap::new();
     let mut default = 0;
-    for quad in store.iter() {
-        match quad.graph_name {
-            GraphNameRef::DefaultGraph => default += 1,
-            GraphNameRef::NamedNode(node) => {
-                *graphs.entry(node.as_str().to_owned()).or_default() += 1
-            }
-            GraphNameRef::BlankNode(node) => *graphs.entry(node.to_string()).or_default() += 1,
+    for quad in store.quads(None, None, None, None) {
+        match quad?.graph_name {
+            GraphName::DefaultGraph => default += 1,
+            GraphName::NamedNode(node) => *graphs.entry(node.into_string()).or_default() += 1,
+            GraphName::BlankNode(node) => *graphs.entry(node.to_string()).or_default() += 1,
         }
     }
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
-    for quad in store.quads_for_pattern(
+    for quad in store.quads(
         None,
         Some(NamedNodeRef::new_unchecked(vocab::RDF_TYPE)),
         None,
         Some(GraphNameRef::DefaultGraph),
     ) {
-        if let TermRef::NamedNode(class) = quad.object {
+        if let Term::NamedNode(class) = quad?.object {
             *classes.entry(labels::compact(class.as_str())).or_default() += 1;
         }
     }

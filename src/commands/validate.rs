@@ -12,14 +12,14 @@ use crate::catalog::Catalog;
 use crate::cli::ValidateArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::dataset::Dataset;
 use crate::embedded;
 use crate::error::Failure;
 use crate::format::{self, turtle, OutputFormat, Payload};
+use crate::graph::Graph;
 use crate::input;
+use crate::loader::{self, SyntaxError};
 use crate::shapes::{ShapeViolation, Shapes};
 use crate::sparql;
-use crate::store::{self, SyntaxError};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::io::RdfFormat;
@@ -63,15 +63,18 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         }
         None => Shapes::parse(embedded::SHAPES.0, embedded::SHAPES.1)?,
     };
-    let loaded = store::load_checked(config, &budget)?;
+    let loaded = loader::load_checked(config, &budget)?;
+    let graph = Graph::from_dataset(loaded.dataset);
+    let mut triples = 0;
+    for quad in graph.quads(None, None, None, Some(GraphNameRef::DefaultGraph)) {
+        quad?;
+        triples += 1;
+    }
     let report = Report {
         files: loaded.files,
-        triples: loaded
-            .dataset
-            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
-            .count(),
-        shapes: shapes.validate(&loaded.dataset, &budget)?,
-        checks: run_checks(&loaded.dataset, &budget)?,
+        triples,
+        shapes: shapes.validate(&graph, &budget)?,
+        checks: run_checks(&graph, &budget)?,
         syntax: loaded.errors,
     };
     write_output(args.output.as_deref(), |out| match format {
@@ -94,13 +97,13 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
     }
 }
 
-/// Runs every stored check on `dataset`.
-fn run_checks(dataset: &Dataset, budget: &crate::budget::Budget) -> Result<Vec<CheckViolation>> {
+/// Runs every stored check on `graph`.
+fn run_checks(graph: &Graph, budget: &crate::budget::Budget) -> Result<Vec<CheckViolation>> {
     let mut violations = Vec::new();
     for check in Catalog::embedded()?.queries.iter().filter(|q| q.is_check()) {
         let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;
         let QueryResults::Solutions(solutions) = prepared
-            .execute(dataset, budget)
+            .execute(graph, budget)
             .map_err(|e| crate::budget::explain_stop(e, budget))?
         else {
             continue;

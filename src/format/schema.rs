@@ -9,14 +9,12 @@
 //! `jsonld-rdf` carry everything). The `@context` is inline, so nothing is
 //! fetched to read it. Called by `format::write_schema_org` for `export`.
 
-use crate::dataset::Dataset;
+use crate::graph::Graph;
 use crate::links;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{
-    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term, TermRef,
-};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -24,7 +22,7 @@ use std::io::Write;
 const SCHEMA: &str = "http://schema.org/";
 
 /// Writes the schema.org view of `quads` (read against `store`'s ontology).
-pub fn write(store: &Dataset, quads: &[Quad], out: &mut impl Write) -> Result<()> {
+pub fn write(store: &Graph, quads: &[Quad], out: &mut impl Write) -> Result<()> {
     let mut mapper = Mapper::new(store);
     let mut nodes: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for quad in quads {
@@ -39,7 +37,7 @@ pub fn write(store: &Dataset, quads: &[Quad], out: &mut impl Write) -> Result<()
         let predicate = quad.predicate.as_str();
         if predicate == vocab::RDF_TYPE {
             if let Term::NamedNode(class) = &quad.object {
-                for name in mapper.schema_classes(class.as_ref()) {
+                for name in mapper.schema_classes(class.as_ref())? {
                     push(node, "@type", Value::String(name));
                 }
             }
@@ -48,14 +46,14 @@ pub fn write(store: &Dataset, quads: &[Quad], out: &mut impl Write) -> Result<()
         let names = if predicate == vocab::RDFS_LABEL {
             vec!["name".to_owned()]
         } else {
-            mapper.schema_properties(quad.predicate.as_ref())
+            mapper.schema_properties(quad.predicate.as_ref())?
         };
         for name in names {
             push(node, &name, value(&quad.object));
         }
     }
     for (id, node) in &mut nodes {
-        for link in links::external_links(store, NamedNodeRef::new_unchecked(id)) {
+        for link in links::external_links(store, NamedNodeRef::new_unchecked(id))? {
             push(node, "sameAs", Value::String(link.url));
         }
     }
@@ -135,13 +133,13 @@ fn value(term: &Term) -> Value {
 
 /// Finds, once per term, the nearest schema.org terms above it.
 struct Mapper<'a> {
-    store: &'a Dataset,
+    store: &'a Graph,
     classes: BTreeMap<String, Vec<String>>,
     properties: BTreeMap<String, Vec<String>>,
 }
 
 impl<'a> Mapper<'a> {
-    fn new(store: &'a Dataset) -> Self {
+    fn new(store: &'a Graph) -> Self {
         Self {
             store,
             classes: BTreeMap::new(),
@@ -149,24 +147,24 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    fn schema_classes(&mut self, class: NamedNodeRef<'_>) -> Vec<String> {
+    fn schema_classes(&mut self, class: NamedNodeRef<'_>) -> Result<Vec<String>> {
         if let Some(found) = self.classes.get(class.as_str()) {
-            return found.clone();
+            return Ok(found.clone());
         }
-        let found = nearest_schema(self.store, class, vocab::RDFS_SUB_CLASS_OF);
+        let found = nearest_schema(self.store, class, vocab::RDFS_SUB_CLASS_OF)?;
         self.classes
             .insert(class.as_str().to_owned(), found.clone());
-        found
+        Ok(found)
     }
 
-    fn schema_properties(&mut self, property: NamedNodeRef<'_>) -> Vec<String> {
+    fn schema_properties(&mut self, property: NamedNodeRef<'_>) -> Result<Vec<String>> {
         if let Some(found) = self.properties.get(property.as_str()) {
-            return found.clone();
+            return Ok(found.clone());
         }
-        let found = nearest_schema(self.store, property, RDFS_SUB_PROPERTY_OF);
+        let found = nearest_schema(self.store, property, RDFS_SUB_PROPERTY_OF)?;
         self.properties
             .insert(property.as_str().to_owned(), found.clone());
-        found
+        Ok(found)
     }
 }
 
@@ -174,7 +172,7 @@ const RDFS_SUB_PROPERTY_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subProp
 
 /// The schema.org terms reached first going up `relation` from `term`
 /// (the term itself if it is one), as local names.
-fn nearest_schema(store: &Dataset, term: NamedNodeRef<'_>, relation: &str) -> Vec<String> {
+fn nearest_schema(store: &Graph, term: NamedNodeRef<'_>, relation: &str) -> Result<Vec<String>> {
     let relation = NamedNodeRef::new_unchecked(relation);
     let mut level: BTreeSet<String> = BTreeSet::from([term.as_str().to_owned()]);
     let mut seen = level.clone();
@@ -184,18 +182,13 @@ fn nearest_schema(store: &Dataset, term: NamedNodeRef<'_>, relation: &str) -> Ve
             .filter_map(|iri| iri.strip_prefix(SCHEMA).map(str::to_owned))
             .collect();
         if !found.is_empty() {
-            return found;
+            return Ok(found);
         }
         let mut next = BTreeSet::new();
         for iri in &level {
             let subject: NamedOrBlankNodeRef<'_> = NamedNodeRef::new_unchecked(iri).into();
-            for quad in store.quads_for_pattern(
-                Some(subject),
-                Some(relation),
-                None,
-                Some(GraphNameRef::DefaultGraph),
-            ) {
-                if let TermRef::NamedNode(parent) = quad.object {
+            for quad in store.default_quads(Some(subject), Some(relation), None)? {
+                if let Term::NamedNode(parent) = quad.object {
                     if seen.insert(parent.as_str().to_owned()) {
                         next.insert(parent.as_str().to_owned());
                     }
@@ -204,5 +197,5 @@ fn nearest_schema(store: &Dataset, term: NamedNodeRef<'_>, relation: &str) -> Ve
         }
         level = next;
     }
-    Vec::new()
+    Ok(Vec::new())
 }

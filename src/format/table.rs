@@ -26,14 +26,15 @@ impl<'a> TableWriter<'a> {
         &mut self,
         row: impl IntoIterator<Item = Option<&'t oxigraph::model::Term>>,
     ) -> Result<()> {
-        let cells: Vec<String> = row
-            .into_iter()
-            .map(|term| {
-                term.map_or_else(String::new, |t| {
-                    crate::error::inert(&self.labels.display(t.as_ref())).into_owned()
-                })
-            })
-            .collect();
+        let mut cells = Vec::new();
+        for term in row {
+            cells.push(match term {
+                None => String::new(),
+                Some(term) => {
+                    crate::error::inert(&self.labels.display(term.as_ref())?).into_owned()
+                }
+            });
+        }
         self.table.add_row(cells);
         Ok(())
     }

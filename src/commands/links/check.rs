@@ -10,14 +10,14 @@
 //! kept as they wrote it, but is not an error.
 
 use crate::cli::CheckArgs;
+use crate::client::SparqlClient;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::endpoint::Endpoint;
 use crate::error::Failure;
 use crate::format::{self, Payload};
+use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::links::{self, Likeness, Subject};
-use crate::store;
 use anyhow::Result;
 use oxigraph::model::{Literal, NamedNode, Term};
 use oxigraph::sparql::{QueryResults, QuerySolutionIter, Variable};
@@ -50,8 +50,8 @@ pub fn run(config: &Config, args: &CheckArgs) -> Result<()> {
         Payload::Results,
         config.is_terminal,
     )?;
-    let endpoint = Endpoint::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
-    let store = store::load_store(config)?;
+    let endpoint = SparqlClient::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
+    let store = Graph::load(config)?;
     let subjects = links::subjects(&store)?;
     let linked: Vec<(&NamedNode, &Subject, &NamedNode)> = subjects
         .iter()
@@ -108,7 +108,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> Result<()> {
 /// Two queries: what each item is called and is, then which accepted types
 /// it belongs to.
 fn ask(
-    endpoint: &Endpoint,
+    endpoint: &SparqlClient,
     linked: &[(&NamedNode, &Subject, &NamedNode)],
 ) -> Result<BTreeMap<NamedNode, Item>> {
     let values: BTreeSet<String> = linked.iter().map(|(_, _, item)| item.to_string()).collect();

@@ -10,13 +10,13 @@
 //! accepted: each proposal carries the lines to move into `data/links.trig`.
 
 use crate::cli::ReconcileArgs;
+use crate::client::SparqlClient;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::endpoint::Endpoint;
 use crate::entity;
+use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::links::{self, Likeness, Subject, FOLDS};
-use crate::store;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{Literal, NamedNode, Term};
@@ -45,8 +45,8 @@ struct Proposal {
 }
 
 pub fn run(config: &Config, args: &ReconcileArgs) -> Result<()> {
-    let endpoint = Endpoint::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
-    let store = store::load_store(config)?;
+    let endpoint = SparqlClient::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
+    let store = Graph::load(config)?;
     let only = match &args.entity {
         Some(text) => Some(entity::resolve(&store, text)?),
         None => None,
@@ -145,7 +145,7 @@ fn fold_expression(variable: &str) -> String {
 }
 
 fn find_candidates(
-    endpoint: &Endpoint,
+    endpoint: &SparqlClient,
     batch: &[(&NamedNode, &Subject)],
     scan: bool,
     found: &mut BTreeMap<(NamedNode, NamedNode), Candidate>,
@@ -218,7 +218,7 @@ fn find_candidates(
 
 /// Which accepted classes each candidate belongs to, through subclasses.
 fn check_types(
-    endpoint: &Endpoint,
+    endpoint: &SparqlClient,
     batch: &[(&NamedNode, &Subject)],
     found: &mut BTreeMap<(NamedNode, NamedNode), Candidate>,
 ) -> Result<()> {
@@ -348,7 +348,7 @@ fn write_proposals(
         let slug = entity.trim_start_matches("mkd:");
         let n = rank.entry(&proposal.entity).or_default();
         *n += 1;
-        let name = labels.display(proposal.entity.as_ref().into());
+        let name = labels.display(proposal.entity.as_ref().into())?;
         writeln!(out)?;
         writeln!(out, "# {name}: candidate {n}, score {:.2}", proposal.score)?;
         writeln!(out, "#   {entity} owl:sameAs {item} .")?;

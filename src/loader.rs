@@ -26,13 +26,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Builds the dataset described by `config`: parse everything, add the
-/// merged view, then index it all at once. The first syntax error stops it.
-pub fn load_store(config: &Config) -> Result<Dataset> {
-    load_store_within(config, &Budget::new(config, None)?)
-}
-
-/// Like [`load_store`], stopping when `budget` runs out of time or memory.
-pub fn load_store_within(config: &Config, budget: &Budget) -> Result<Dataset> {
+/// merged view, then index it all at once. The first syntax error stops
+/// it, and so does `budget` running out of time or memory.
+pub fn load(config: &Config, budget: &Budget) -> Result<Dataset> {
     let mut loader = Loader::new(false, config, budget);
     loader.load(config.embedded, config.embedded, &config.data)?;
     Ok(loader.finish().dataset)
@@ -46,7 +42,7 @@ pub struct Loaded {
     pub errors: Vec<SyntaxError>,
 }
 
-/// Loads like [`load_store`], but goes on after syntax errors (the parsers
+/// Loads like [`load`], but goes on after syntax errors (the parsers
 /// skip to the next statement) and collects them all, for `validate`. The
 /// built-in ontology is always loaded: the shapes and checks are written
 /// against its classes and their subclasses.

@@ -24,7 +24,7 @@ pub const WIKIDATA: &str = "https://query.wikidata.org/sparql";
 const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A SPARQL endpoint and the HTTP client that talks to it.
-pub struct Endpoint {
+pub struct SparqlClient {
     url: String,
     /// The URL without its `user:password@`, for every message and file.
     shown: String,
@@ -32,7 +32,7 @@ pub struct Endpoint {
     agent: ureq::Agent,
 }
 
-impl Endpoint {
+impl SparqlClient {
     /// Checks the URL and the timeout; nothing is sent yet.
     pub fn new(url: &str, timeout_seconds: f64) -> Result<Self> {
         let shown = without_credentials(url);
@@ -225,17 +225,19 @@ mod tests {
 
     #[test]
     fn rejects_bad_urls_and_timeouts() {
-        let error = Endpoint::new("query.wikidata.org", 5.0).err().unwrap();
+        let error = SparqlClient::new("query.wikidata.org", 5.0).err().unwrap();
         assert!(error
             .to_string()
             .contains("give an http:// or https:// URL"));
-        let error = Endpoint::new(WIKIDATA, 0.0).err().unwrap();
+        let error = SparqlClient::new(WIKIDATA, 0.0).err().unwrap();
         assert!(error.to_string().contains("invalid --timeout 0"));
-        assert!(Endpoint::new(WIKIDATA, f64::NAN).is_err());
-        assert!(Endpoint::new(WIKIDATA, 2.5).is_ok());
-        let secret = Endpoint::new("http://me:s3cret@localhost:1/sparql?x=1", 1.0).unwrap();
+        assert!(SparqlClient::new(WIKIDATA, f64::NAN).is_err());
+        assert!(SparqlClient::new(WIKIDATA, 2.5).is_ok());
+        let secret = SparqlClient::new("http://me:s3cret@localhost:1/sparql?x=1", 1.0).unwrap();
         assert_eq!(secret.shown_url(), "http://localhost:1/sparql?x=1");
-        let error = Endpoint::new("ftp://me:s3cret@host/", 1.0).err().unwrap();
+        let error = SparqlClient::new("ftp://me:s3cret@host/", 1.0)
+            .err()
+            .unwrap();
         assert!(!error.to_string().contains("s3cret"), "{error}");
     }
 }

@@ -1,0 +1,113 @@
+//! The knowledge graph, opened once behind one type: every command and the
+//! server read it through [`Graph`], and nothing else names the storage.
+//!
+//! Today the only backend is the in-memory [`Dataset`] the loader builds; a
+//! second one (an on-disk store, a remote engine) becomes one more
+//! [`Backend`] variant, and the commands do not change. That is why every
+//! read can fail (a disk or a network can) and why quads come out owned:
+//! another backend has no terms to lend. A `Graph` is cheap to clone and
+//! safe to share between threads (the server holds one for all requests).
+
+use crate::budget::Budget;
+use crate::config::Config;
+use crate::dataset::Dataset;
+use crate::loader;
+use anyhow::Result;
+use oxigraph::model::{
+    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, TermRef,
+};
+use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults};
+use std::sync::Arc;
+
+/// The graph every command works on.
+#[derive(Clone)]
+pub struct Graph {
+    backend: Arc<Backend>,
+}
+
+/// Where the quads live.
+enum Backend {
+    /// Parsed at start-up and indexed in memory (`dataset.rs`).
+    Memory(Dataset),
+}
+
+/// Quads matching a pattern, each read possibly failing.
+pub type Quads<'a> = Box<dyn Iterator<Item = Result<Quad>> + 'a>;
+
+impl Graph {
+    /// Opens the graph `config` describes (the embedded data and `--data`
+    /// files), within `budget`.
+    pub fn open(config: &Config, budget: &Budget) -> Result<Self> {
+        Ok(Self::from_dataset(loader::load(config, budget)?))
+    }
+
+    /// Opens the graph `config` describes with the memory ceiling alone (the
+    /// commands without `--timeout`).
+    pub fn load(config: &Config) -> Result<Self> {
+        Self::open(config, &Budget::new(config, None)?)
+    }
+
+    /// A graph over quads already in memory (`validate`, the tests).
+    pub fn from_dataset(dataset: Dataset) -> Self {
+        Self {
+            backend: Arc::new(Backend::Memory(dataset)),
+        }
+    }
+
+    /// Quads matching a pattern; `None` matches anything (for the graph:
+    /// every graph, the default one included), as in Oxigraph's `Store`.
+    pub fn quads(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> Quads<'_> {
+        match &*self.backend {
+            Backend::Memory(dataset) => Box::new(
+                dataset
+                    .quads_for_pattern(subject, predicate, object, graph_name)
+                    .map(|quad| Ok(quad.into_owned())),
+            ),
+        }
+    }
+
+    /// Quads of the default graph matching a pattern, collected: for the
+    /// small lookups of one entity.
+    pub fn default_quads(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+    ) -> Result<Vec<Quad>> {
+        self.quads(subject, predicate, object, Some(GraphNameRef::DefaultGraph))
+            .collect()
+    }
+
+    /// The named graphs (those holding at least one quad).
+    pub fn named_graphs(&self) -> Result<Vec<NamedOrBlankNode>> {
+        match &*self.backend {
+            Backend::Memory(dataset) => {
+                Ok(dataset.named_graphs().map(|g| g.into_owned()).collect())
+            }
+        }
+    }
+
+    /// Whether `graph` names a graph holding at least one quad.
+    pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> Result<bool> {
+        match &*self.backend {
+            Backend::Memory(dataset) => Ok(dataset.contains_named_graph(graph)),
+        }
+    }
+
+    /// Evaluates a prepared query on this graph (`sparql.rs` prepares it,
+    /// with its cancellation token and service handler).
+    pub fn evaluate(
+        &self,
+        query: PreparedSparqlQuery,
+    ) -> Result<QueryResults<'_>, QueryEvaluationError> {
+        match &*self.backend {
+            Backend::Memory(dataset) => query.on_queryable_dataset(dataset).execute(),
+        }
+    }
+}
