@@ -1,17 +1,23 @@
-//! What one command may use, and the watchdog that holds it to that: time
-//! (`--timeout`, counted from the command's start), heap memory
-//! (`--memory`), and the network through SERVICE (`--allow-service`).
+//! What one piece of work may use, and the watchdog that holds it to that:
+//! time (`--timeout`, counted from the command's start, or a request's
+//! timeout in the server), heap memory (`--memory`), and the network
+//! through SERVICE (`--allow-service`).
 //!
 //! Commands create one [`Budget`] before they read anything (`query` and
-//! `validate` with their `--timeout`, the others through
-//! `Graph::open`). The loader asks [`Budget::check`] between
-//! statements and `sparql::Prepared::execute` hands the query's
+//! `validate` with their `--timeout`, the others through `Graph::load`);
+//! the server creates one per query. The loader asks [`Budget::check`]
+//! between statements and `sparql::Prepared::execute` hands the query's
 //! cancellation token to the watchdog, so the work stops cooperatively
-//! with a clear error. Work that never looks (a join over data already in
-//! memory, the SHACL engine, a parser on a pathological file) is ended by
-//! the watchdog itself: half a second after the limit, or at once when the
-//! heap passes the ceiling by a quarter, it deletes partial output files,
-//! prints the same one-line error and ends the process.
+//! with a clear error, and nothing ends the process.
+//!
+//! One watchdog thread serves every budget of the process. A command's
+//! budget also has a last resort, for work that never looks at the token
+//! (the SHACL engine, a parser on a pathological file): half a second
+//! after the limit, or at once when the heap passes the ceiling by a
+//! quarter, the watchdog tells `main` (through [`supervise`]), which
+//! deletes partial output files, prints the same one-line error and ends
+//! the process. A server's budgets have no last resort: a request gets its
+//! answer at the deadline, and the server stays up.
 
 use crate::config::Config;
 use crate::error::Failure;
@@ -19,55 +25,91 @@ use crate::limits;
 use crate::memory;
 use anyhow::Result;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError};
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// What one command's work may use.
+/// What one command's (or one request's) work may use.
 #[derive(Clone)]
 pub struct Budget {
-    /// `--timeout`, as given, with the instant it runs out.
+    /// The timeout, as given in seconds, with the instant it runs out.
     pub timeout: Option<(f64, Instant)>,
-    /// The `--memory` ceiling, in bytes.
+    /// The heap ceiling, in bytes (`--memory`): the whole process's heap.
     pub memory: u64,
     /// `--allow-service`.
     pub allow_service: bool,
-    /// The running query's token, for the watchdog to cancel.
-    token: Arc<Mutex<Option<CancellationToken>>>,
+    /// What the watchdog reads and sets for this budget.
+    watch: Arc<Watch>,
 }
 
+/// One budget's state, shared with the watchdog.
+struct Watch {
+    /// The timeout as given, in seconds, and when it runs out.
+    timeout: Option<(f64, Instant)>,
+    memory: u64,
+    /// Whether `main` ends the process when the work does not stop.
+    last_resort: bool,
+    /// The running query's token, for the watchdog to cancel.
+    token: Mutex<Option<CancellationToken>>,
+    /// Why the watchdog stopped the work (0 while it has not).
+    stopped: AtomicU8,
+    /// When it did, for the grace period.
+    stopped_at: OnceLock<Instant>,
+    /// Set once the work has its own error for the stop (or the last
+    /// resort was taken): nothing prints it again.
+    reported: AtomicBool,
+    /// What the work is doing, for the message.
+    phase: Mutex<&'static str>,
+}
+
+const BY_TIMEOUT: u8 = 1;
+const BY_MEMORY: u8 = 2;
+
+/// How long cooperative cancellation gets before a command's last resort.
+const GRACE: Duration = Duration::from_millis(500);
+
 impl Default for Budget {
-    /// No limits and no SERVICE, no watchdog: what unit tests and the
-    /// built-in queries of a command that already has a budget get.
+    /// No limits and no SERVICE: what unit tests and the built-in queries
+    /// of a command that already has a budget get.
     fn default() -> Self {
         Self {
             timeout: None,
             memory: u64::MAX,
             allow_service: false,
-            token: Arc::default(),
+            watch: Arc::new(Watch::new(None, u64::MAX, false)),
         }
     }
 }
 
-/// Why the watchdog stopped the work.
-static STOPPED: AtomicU8 = AtomicU8::new(0);
-const BY_TIMEOUT: u8 = 1;
-const BY_MEMORY: u8 = 2;
-/// Set once the command has its own error for the stop: the watchdog's
-/// last resort must not print it again.
-static REPORTED: AtomicBool = AtomicBool::new(false);
-/// What the command is doing, for the watchdog's message.
-static PHASE: Mutex<&str> = Mutex::new("the command");
+impl Watch {
+    fn new(timeout: Option<(f64, Instant)>, memory: u64, last_resort: bool) -> Self {
+        Self {
+            timeout,
+            memory,
+            last_resort,
+            token: Mutex::new(None),
+            stopped: AtomicU8::new(0),
+            stopped_at: OnceLock::new(),
+            reported: AtomicBool::new(false),
+            phase: Mutex::new("the command"),
+        }
+    }
 
-/// How long cooperative cancellation gets before the watchdog ends the
-/// process.
-const GRACE: Duration = Duration::from_millis(500);
+    /// The one-line message for a stop: what was running, and which limit.
+    fn stop_message(&self) -> String {
+        let phase = self.phase.lock().map_or("the command", |phase| *phase);
+        match (self.stopped.load(Ordering::SeqCst), self.timeout) {
+            (BY_MEMORY, _) | (_, None) => memory::over_ceiling(phase, self.memory).message,
+            (_, Some((seconds, _))) => format!("{phase} timed out after {seconds} s"),
+        }
+    }
+}
 
 impl Budget {
-    /// Starts the clock (and the watchdog) for a command with `--timeout
-    /// seconds`.
+    /// Starts the clock for a command with `--timeout seconds`; the
+    /// command's last resort applies (see the module's comment).
     pub fn new(config: &Config, timeout: Option<f64>) -> Result<Self> {
         let timeout = match timeout {
             None => None,
@@ -79,20 +121,45 @@ impl Budget {
                 ))
             }
         };
-        let budget = Self {
+        Ok(Self::watched(
             timeout,
-            memory: config.memory,
-            allow_service: config.allow_service,
-            token: Arc::default(),
-        };
-        budget.start_watchdog();
-        Ok(budget)
+            config.memory,
+            config.allow_service,
+            true,
+        ))
+    }
+
+    /// Starts the clock for one server request: cancelled at the deadline,
+    /// never ending the process.
+    pub fn for_request(timeout: Duration, memory: u64, allow_service: bool) -> Self {
+        let timeout = Instant::now()
+            .checked_add(timeout)
+            .map(|deadline| (timeout.as_secs_f64(), deadline));
+        Self::watched(timeout, memory, allow_service, false)
+    }
+
+    fn watched(
+        timeout: Option<(f64, Instant)>,
+        memory: u64,
+        allow_service: bool,
+        last_resort: bool,
+    ) -> Self {
+        let watch = Arc::new(Watch::new(timeout, memory, last_resort));
+        if timeout.is_some() || memory != u64::MAX {
+            watchdog::register(&watch);
+        }
+        Self {
+            timeout,
+            memory,
+            allow_service,
+            watch,
+        }
     }
 
     /// Fails when the time or the memory has run out; `what` names the
     /// work in the message ("loading", "validation", "query").
     pub fn check(&self, what: &'static str) -> Result<(), Failure> {
-        set_phase(what);
+        self.set_phase(what);
         let failure = match self.timeout {
             Some((seconds, deadline)) if Instant::now() >= deadline => {
                 Failure::new(format!("{what} timed out after {seconds} s"))
@@ -100,89 +167,169 @@ impl Budget {
             _ if memory::held() > self.memory => memory::over_ceiling(what, self.memory),
             _ => return Ok(()),
         };
-        REPORTED.store(true, Ordering::SeqCst);
+        self.watch.reported.store(true, Ordering::SeqCst);
         Err(failure)
+    }
+
+    /// Whether the watchdog stopped the work for running out of time.
+    pub fn timed_out(&self) -> bool {
+        self.watch.stopped.load(Ordering::SeqCst) == BY_TIMEOUT
+            || self
+                .timeout
+                .is_some_and(|(_, deadline)| Instant::now() >= deadline)
     }
 
     /// Lets the watchdog cancel this query when the budget runs out.
     pub fn watch_query(&self, token: &CancellationToken) {
-        set_phase("query");
-        if let Ok(mut slot) = self.token.lock() {
+        self.set_phase("query");
+        if let Ok(mut slot) = self.watch.token.lock() {
             *slot = Some(token.clone());
         }
+        // Already over: cancel now rather than at the next tick.
+        if self.watch.stopped.load(Ordering::SeqCst) != 0 {
+            token.cancel();
+        }
     }
 
-    fn start_watchdog(&self) {
-        if self.timeout.is_none() && self.memory == u64::MAX {
+    /// Names what the work does now, for the watchdog's message.
+    pub fn set_phase(&self, what: &'static str) {
+        if let Ok(mut phase) = self.watch.phase.lock() {
+            *phase = what;
+        }
+    }
+
+    /// Rewrites a cancelled query's error into the message of what stopped it.
+    pub fn explain_stop(&self, error: anyhow::Error) -> anyhow::Error {
+        let cancelled = error.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<QueryEvaluationError>(),
+                Some(QueryEvaluationError::Cancelled)
+            )
+        });
+        if cancelled {
+            self.watch.reported.store(true, Ordering::SeqCst);
+            Failure::new(self.watch.stop_message()).into()
+        } else {
+            error
+        }
+    }
+}
+
+/// How the work handed to [`supervise`] ended.
+pub enum Ending {
+    /// It returned, with its result.
+    Finished(Result<()>),
+    /// It was given up on: interrupted (Ctrl-C, SIGTERM), or it ran past
+    /// its budget without stopping. `main` prints the message, if any, and
+    /// exits with the code.
+    Abandoned { message: Option<String>, code: u8 },
+}
+
+/// Where the last resort and the interrupt handler report to `main`.
+static ENDINGS: Mutex<Option<Sender<Ending>>> = Mutex::new(None);
+
+/// Runs `work` on a worker thread with a [`limits::STACK_BYTES`] stack and
+/// waits for it to finish, or for the process to give up on it
+/// ([`abandon`]). Called once, by `main`, which alone ends the process.
+pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
+    let (sender, receiver) = mpsc::channel();
+    if let Ok(mut endings) = ENDINGS.lock() {
+        *endings = Some(sender.clone());
+    }
+    let spawned = thread::Builder::new()
+        .name("work".into())
+        .stack_size(limits::STACK_BYTES)
+        .spawn(move || {
+            let result = work();
+            let _ = sender.send(Ending::Finished(result));
+        });
+    if let Err(error) = spawned {
+        return Ending::Finished(Err(anyhow::anyhow!(
+            "cannot start the work thread: {error}"
+        )));
+    }
+    receiver.recv().unwrap_or_else(|_| {
+        // The worker ended without a word: it panicked (the hook printed why).
+        Ending::Abandoned {
+            message: None,
+            code: 101,
+        }
+    })
+}
+
+/// Asks `main` to end the process (see [`supervise`]); without a
+/// supervisor (unit tests) nothing happens.
+pub fn abandon(message: Option<String>, code: u8) {
+    if let Some(sender) = ENDINGS.lock().ok().and_then(|endings| endings.clone()) {
+        let _ = sender.send(Ending::Abandoned { message, code });
+    }
+}
+
+/// The one watchdog thread: it wakes every few milliseconds while budgets
+/// are registered, cancels those that ran out, and takes a command's last
+/// resort when its work does not stop.
+mod watchdog {
+    use super::*;
+
+    static WATCHED: Mutex<Vec<Weak<Watch>>> = Mutex::new(Vec::new());
+
+    /// Watches `watch` for as long as its budget lives.
+    pub(super) fn register(watch: &Arc<Watch>) {
+        static STARTED: OnceLock<()> = OnceLock::new();
+        if let Ok(mut watched) = WATCHED.lock() {
+            watched.push(Arc::downgrade(watch));
+        }
+        STARTED.get_or_init(|| {
+            // Without a watchdog the cooperative checks still hold.
+            let _ = thread::Builder::new().name("watchdog".into()).spawn(run);
+        });
+    }
+
+    fn run() {
+        loop {
+            let watched: Vec<Arc<Watch>> = match WATCHED.lock() {
+                Ok(mut watched) => {
+                    watched.retain(|watch| watch.strong_count() > 0);
+                    watched.iter().filter_map(Weak::upgrade).collect()
+                }
+                Err(_) => return,
+            };
+            let idle = watched.is_empty();
+            for watch in watched {
+                tick(&watch);
+            }
+            thread::sleep(Duration::from_millis(if idle { 100 } else { 10 }));
+        }
+    }
+
+    fn tick(watch: &Watch) {
+        let held = memory::held();
+        if watch.stopped.load(Ordering::SeqCst) == 0 {
+            let reason = match watch.timeout {
+                Some((_, deadline)) if Instant::now() >= deadline => BY_TIMEOUT,
+                _ if held > watch.memory => BY_MEMORY,
+                _ => return,
+            };
+            watch.stopped.store(reason, Ordering::SeqCst);
+            let _ = watch.stopped_at.set(Instant::now());
+            if let Some(token) = watch.token.lock().ok().and_then(|t| t.clone()) {
+                token.cancel();
+            }
             return;
         }
-        let budget = self.clone();
-        let step = Duration::from_millis(10);
-        let spawned = thread::Builder::new()
-            .name("watchdog".into())
-            .spawn(move || {
-                loop {
-                    thread::sleep(step);
-                    let reason = match budget.timeout {
-                        Some((_, deadline)) if Instant::now() >= deadline => BY_TIMEOUT,
-                        _ if memory::held() > budget.memory => BY_MEMORY,
-                        _ => continue,
-                    };
-                    STOPPED.store(reason, Ordering::SeqCst);
-                    if let Some(token) = budget.token.lock().ok().and_then(|t| t.clone()) {
-                        token.cancel();
-                    }
-                    break;
-                }
-                // Memory may keep growing where nothing looks at the token:
-                // the ceiling is a promise, so the grace ends early then.
-                let grace = Instant::now() + GRACE;
-                let hard_ceiling = budget.memory.saturating_add(budget.memory / 4);
-                while Instant::now() < grace && memory::held() <= hard_ceiling {
-                    if REPORTED.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    thread::sleep(step);
-                }
-                if REPORTED.load(Ordering::SeqCst) {
-                    return;
-                }
-                crate::commands::discard_partial_outputs();
-                let _ = writeln!(std::io::stderr(), "error: {}", budget.stop_message());
-                std::process::exit(i32::from(crate::error::FAILURE));
-            });
-        // Without a watchdog the cooperative checks still hold.
-        drop(spawned);
-    }
-
-    fn stop_message(&self) -> String {
-        let phase = PHASE.lock().map_or("the command", |phase| *phase);
-        match (STOPPED.load(Ordering::SeqCst), self.timeout) {
-            (BY_TIMEOUT, Some((seconds, _))) => format!("{phase} timed out after {seconds} s"),
-            _ => memory::over_ceiling(phase, self.memory).message,
+        if !watch.last_resort || watch.reported.load(Ordering::SeqCst) {
+            return;
         }
-    }
-}
-
-/// Names what the command does now, for the watchdog's message.
-pub fn set_phase(what: &'static str) {
-    if let Ok(mut phase) = PHASE.lock() {
-        *phase = what;
-    }
-}
-
-/// Rewrites a cancelled query's error into the message of what stopped it.
-pub fn explain_stop(error: anyhow::Error, budget: &Budget) -> anyhow::Error {
-    let cancelled = error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<QueryEvaluationError>(),
-            Some(QueryEvaluationError::Cancelled)
-        )
-    });
-    if cancelled {
-        REPORTED.store(true, Ordering::SeqCst);
-        Failure::new(budget.stop_message()).into()
-    } else {
-        error
+        // Memory may keep growing where nothing looks at the token: the
+        // ceiling is a promise, so the grace ends early then.
+        let hard_ceiling = watch.memory.saturating_add(watch.memory / 4);
+        let grace_over = watch
+            .stopped_at
+            .get()
+            .is_some_and(|at| at.elapsed() >= GRACE);
+        if grace_over || held > hard_ceiling {
+            watch.reported.store(true, Ordering::SeqCst);
+            abandon(Some(watch.stop_message()), crate::error::FAILURE);
+        }
     }
 }

@@ -90,10 +90,48 @@ pub enum Command {
     /// Check the data: every syntax error, the SHACL shapes, and the
     /// provenance checks; exit 1 if anything is found.
     Validate(ValidateArgs),
+    /// Serve the graph over HTTP: a SPARQL endpoint, linked-data pages and a
+    /// browsable site, read-only.
+    Serve(ServeArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on. The default is loopback only; give
+    /// 0.0.0.0:PORT to serve other machines.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
+    pub bind: String,
+
+    /// The URL people reach the server at, when it differs from the bound
+    /// address (behind a reverse proxy); the graph's IRIs link there.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Stop a query after this many seconds (answered 504).
+    #[arg(long, value_name = "SECONDS", default_value = "10")]
+    pub timeout: f64,
+
+    /// Run at most this many queries at once; more are answered 503 with
+    /// Retry-After.
+    #[arg(long, value_name = "N", default_value = "8")]
+    pub max_queries: usize,
+
+    /// Refuse a request body (a POSTed query) larger than this (413).
+    #[arg(long, value_name = "SIZE", default_value = "1M")]
+    pub max_body: String,
+
+    /// Refuse to send a result larger than this; add LIMIT to the query.
+    #[arg(long, value_name = "SIZE", default_value = "64M")]
+    pub max_result: String,
+
+    /// Serve at most this many connections at once; more wait in the
+    /// system's queue.
+    #[arg(long, value_name = "N", default_value = "256")]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -132,7 +170,8 @@ pub struct QueriesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format: turtle, trig, ntriples, nquads, jsonld, rdfxml.
+    /// Output format: turtle, trig, ntriples, nquads, jsonld, rdfxml, or
+    /// schemaorg (the schema.org view, as JSON-LD).
     ///
     /// Default: from the --output extension, else turtle (trig for --graph all).
     #[arg(long, short, value_name = "FORMAT")]
@@ -141,7 +180,7 @@ pub struct ExportArgs {
     /// What to export: `default` (the merged view), `all` (every graph), or one
     /// graph: an IRI, a prefixed name or a slug like `article-000`.
     ///
-    /// Default: `all` for the dataset formats (trig, nquads, jsonld-rdf), so
+    /// Default: `all` for the dataset formats (trig, nquads, jsonld), so
     /// each article keeps its graph; `default` for the others.
     #[arg(long, short, value_name = "GRAPH")]
     pub graph: Option<String>,

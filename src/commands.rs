@@ -8,6 +8,7 @@ pub mod links;
 pub mod man;
 pub mod queries;
 pub mod query;
+pub mod serve;
 pub mod sources;
 pub mod stats;
 pub mod validate;
@@ -127,13 +128,11 @@ struct Pending(PathBuf);
 impl Pending {
     fn register(path: &Path) -> Self {
         // Interrupted (Ctrl-C, SIGTERM) while a file is being written, the
-        // process deletes it before it ends (exit 130, as shells report).
+        // process deletes it before it ends (exit 130, as shells report):
+        // `main` does both.
         static HANDLER: std::sync::Once = std::sync::Once::new();
         HANDLER.call_once(|| {
-            let _ = ctrlc::set_handler(|| {
-                discard_partial_outputs();
-                std::process::exit(130);
-            });
+            let _ = ctrlc::set_handler(|| crate::budget::abandon(None, 130));
         });
         if let Ok(mut pending) = PENDING.lock() {
             pending.push(path.to_owned());
@@ -150,8 +149,9 @@ impl Drop for Pending {
     }
 }
 
-/// Deletes the temporary outputs still being written: for the query
-/// watchdog's last resort, which ends the process without unwinding.
+/// Deletes the temporary outputs still being written: for `main`, when it
+/// ends the process without waiting for the work (an interrupt, the
+/// budget's last resort).
 pub fn discard_partial_outputs() {
     if let Ok(pending) = PENDING.lock() {
         for path in pending.iter() {

@@ -132,6 +132,42 @@ fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<Na
     Ok(found)
 }
 
+/// The entities whose label contains every word of `text`, ignoring case
+/// and accents (the search box of the server's pages), things before
+/// ontology terms and qualified facts, then by label; at most `limit`.
+pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>> {
+    let wanted: Vec<String> = words(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if wanted.is_empty() || text.chars().count() > MAX_NAME_CHARS {
+        return Ok(Vec::new());
+    }
+    let found = labelled(store, |label| {
+        let label = format!(" {} ", words(label));
+        wanted.iter().all(|word| label.contains(word.as_str()))
+    })?;
+    let mut ranked = Vec::new();
+    for node in found {
+        let rank = if node.as_str().starts_with(vocab::MK) {
+            2
+        } else if is_qualified_fact(store, node.as_ref().into())? {
+            1
+        } else {
+            0
+        };
+        let label = crate::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
+        ranked.push((rank, normalize(&label), node));
+    }
+    ranked.sort();
+    Ok(ranked
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, node)| node)
+        .collect())
+}
+
 /// [`normalize`]d, with punctuation turned into spaces: the words of a label.
 fn words(text: &str) -> String {
     normalize(&text.replace(|c: char| !c.is_alphanumeric(), " "))

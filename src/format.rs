@@ -1,9 +1,15 @@
 //! Output formats: which one to use, and writing results and graphs in it.
 //!
-//! [`resolve`] is the only place a format is chosen: from `--format`, else
-//! from the `--output` extension, else a default for what is being written.
-//! Writers take an `impl Write`; the command decides whether that is stdout
-//! or a file. Graph output is always sorted, so it is deterministic.
+//! Formats are chosen here and nowhere else: [`resolve`] from a name
+//! (`--format`, a `format=` parameter), else a file extension (`--output`,
+//! `/entity/x.ttl`), else a default for what is being written;
+//! [`negotiate`] from an HTTP `Accept` header with q-values. Each name has
+//! one meaning: `jsonld` is JSON-LD for every command, the schema.org view
+//! is `schemaorg`; `json` and `xml` name the JSON or XML syntax of what is
+//! written (SPARQL results for a SELECT, JSON-LD or RDF/XML for a graph).
+//! Writers take an `impl Write`; the caller decides whether that is
+//! stdout, a file or an HTTP body. Graph output is always sorted, so it is
+//! deterministic.
 
 mod schema;
 mod table;
@@ -32,10 +38,12 @@ pub enum OutputFormat {
     Results(QueryResultsFormat),
     /// An RDF syntax.
     Rdf(RdfFormat),
-    /// The schema.org view of a graph as JSON-LD (`export --format jsonld`).
+    /// The schema.org view of a graph as JSON-LD (`export --format schemaorg`).
     SchemaOrg,
     /// Plain lines for people (`validate`'s default).
     Text,
+    /// A web page for people (the server's; never a command's output).
+    Html,
 }
 
 /// What is being written; decides the valid formats and the default.
@@ -53,6 +61,8 @@ pub enum Payload {
     Report,
     /// `validate`'s report: text, json, or a SHACL report in an RDF syntax.
     Validation,
+    /// A page of the server about one thing: HTML, or its triples.
+    Page,
 }
 
 const JSON_LD: RdfFormat = RdfFormat::JsonLd {
@@ -72,10 +82,9 @@ const NAMES: &[(&str, OutputFormat)] = &[
     ("trig", OutputFormat::Rdf(RdfFormat::TriG)),
     ("ntriples", OutputFormat::Rdf(RdfFormat::NTriples)),
     ("nquads", OutputFormat::Rdf(RdfFormat::NQuads)),
-    ("jsonld", OutputFormat::SchemaOrg),
     ("jsonld", OutputFormat::Rdf(JSON_LD)),
-    ("jsonld-rdf", OutputFormat::Rdf(JSON_LD)),
     ("rdfxml", OutputFormat::Rdf(RdfFormat::RdfXml)),
+    ("schemaorg", OutputFormat::SchemaOrg),
 ];
 
 /// Other spellings and file extensions.
@@ -86,6 +95,11 @@ const ALIASES: &[(&str, OutputFormat)] = &[
     ("nt", OutputFormat::Rdf(RdfFormat::NTriples)),
     ("nq", OutputFormat::Rdf(RdfFormat::NQuads)),
     ("json-ld", OutputFormat::Rdf(JSON_LD)),
+    // The name issue 9's `export` used for JSON-LD, when `jsonld` still
+    // meant the schema.org view there.
+    ("jsonld-rdf", OutputFormat::Rdf(JSON_LD)),
+    ("html", OutputFormat::Html),
+    ("htm", OutputFormat::Html),
     ("json", OutputFormat::Rdf(JSON_LD)),
     ("rdf", OutputFormat::Rdf(RdfFormat::RdfXml)),
     ("owl", OutputFormat::Rdf(RdfFormat::RdfXml)),
@@ -98,6 +112,7 @@ impl Payload {
             (Self::Results, OutputFormat::Table | OutputFormat::Results(_)) => true,
             (Self::Graph | Self::Export, OutputFormat::Rdf(_)) => true,
             (Self::Export, OutputFormat::SchemaOrg) => true,
+            (Self::Page, OutputFormat::Html | OutputFormat::Rdf(_)) => true,
             (Self::Dataset, OutputFormat::Rdf(f)) => f.supports_datasets(),
             (Self::Report, OutputFormat::Table) => true,
             (Self::Validation, OutputFormat::Text) => true,
@@ -118,6 +133,7 @@ impl Payload {
             Self::Dataset => "several graphs (--graph all)",
             Self::Report => "this report",
             Self::Validation => "a validation report",
+            Self::Page => "a page",
         }
     }
 
@@ -140,9 +156,165 @@ impl Payload {
             Self::Graph | Self::Export => OutputFormat::Rdf(RdfFormat::Turtle),
             Self::Dataset => OutputFormat::Rdf(RdfFormat::TriG),
             Self::Validation => OutputFormat::Text,
+            Self::Page => OutputFormat::Html,
         }
     }
+
+    /// The formats an HTTP client may ask for, in the order preferred
+    /// when it accepts several equally.
+    pub fn offers(self) -> Vec<OutputFormat> {
+        let mut offers: Vec<OutputFormat> = NAMES
+            .iter()
+            .chain(ALIASES)
+            .map(|(_, format)| *format)
+            .filter(|format| self.accepts(*format) && !media_types(*format).is_empty())
+            .collect();
+        // JSON first for results (what notebooks and SPARQLWrapper ask for),
+        // Turtle first for graphs, HTML first for pages.
+        offers.sort_by_key(|format| match format {
+            OutputFormat::Html => 0,
+            OutputFormat::Results(QueryResultsFormat::Json) => 1,
+            OutputFormat::Rdf(RdfFormat::Turtle) => 1,
+            OutputFormat::Rdf(RdfFormat::TriG) if self == Self::Dataset => 0,
+            _ => 2,
+        });
+        offers.dedup();
+        offers
+    }
 }
+
+/// The media types a format answers to in `Accept`; the first is the one
+/// it is sent as. Empty for formats only a terminal shows.
+pub fn media_types(format: OutputFormat) -> &'static [&'static str] {
+    match format {
+        OutputFormat::Results(QueryResultsFormat::Json) => {
+            &["application/sparql-results+json", "application/json"]
+        }
+        OutputFormat::Results(QueryResultsFormat::Xml) => &[
+            "application/sparql-results+xml",
+            "application/xml",
+            "text/xml",
+        ],
+        OutputFormat::Results(QueryResultsFormat::Csv) => &["text/csv"],
+        OutputFormat::Results(QueryResultsFormat::Tsv) => &["text/tab-separated-values"],
+        OutputFormat::Rdf(RdfFormat::Turtle) => &["text/turtle", "application/x-turtle"],
+        OutputFormat::Rdf(RdfFormat::TriG) => &["application/trig"],
+        OutputFormat::Rdf(RdfFormat::NTriples) => &["application/n-triples", "text/plain"],
+        OutputFormat::Rdf(RdfFormat::NQuads) => &["application/n-quads"],
+        OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => &["application/ld+json", "application/json"],
+        OutputFormat::Rdf(RdfFormat::RdfXml) => {
+            &["application/rdf+xml", "application/xml", "text/xml"]
+        }
+        OutputFormat::Html => &["text/html", "application/xhtml+xml"],
+        _ => &[],
+    }
+}
+
+/// The `Content-Type` a format is sent with.
+pub fn content_type(format: OutputFormat) -> String {
+    let media_type = media_types(format).first().copied().unwrap_or("text/plain");
+    // Every text format here is UTF-8; JSON types are UTF-8 by definition.
+    if media_type.starts_with("text/") {
+        format!("{media_type}; charset=utf-8")
+    } else {
+        media_type.to_owned()
+    }
+}
+
+/// The file extension of a format, for downloads.
+pub fn extension(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Results(format) => format.file_extension(),
+        OutputFormat::Rdf(format) => format.file_extension(),
+        OutputFormat::Html => "html",
+        OutputFormat::SchemaOrg => "jsonld",
+        OutputFormat::Table | OutputFormat::Text => "txt",
+    }
+}
+
+/// Chooses among `offers` (preferred first) from an HTTP `Accept` header:
+/// each offer gets the q-value of the most specific media range matching
+/// it (`text/turtle` over `text/*` over `*/*`), and the highest q wins, the
+/// earlier offer on a tie. No header, or an empty one, takes the first
+/// offer. Nothing acceptable is an error listing what is offered (the
+/// server answers 406 with it).
+pub fn negotiate(accept: Option<&str>, offers: &[OutputFormat]) -> Result<OutputFormat, Failure> {
+    let accept = accept.map(str::trim).filter(|accept| !accept.is_empty());
+    let Some(accept) = accept else {
+        return offers
+            .first()
+            .copied()
+            .ok_or_else(|| Failure::usage("nothing to offer"));
+    };
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .take(MAX_MEDIA_RANGES)
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            if !media.contains('/') {
+                return None;
+            }
+            let mut q = 1.0;
+            for parameter in parts {
+                if let Some((name, value)) = parameter.split_once('=') {
+                    if name.trim().eq_ignore_ascii_case("q") {
+                        q = value
+                            .trim()
+                            .parse::<f32>()
+                            .ok()
+                            .filter(|q| (0.0..=1.0).contains(q))?;
+                    }
+                }
+            }
+            Some((media, q))
+        })
+        .collect();
+    let quality = |media: &str| -> Option<(u8, f32)> {
+        let (kind, _) = media.split_once('/')?;
+        ranges
+            .iter()
+            .filter_map(|(range, q)| {
+                let specificity = if range == media {
+                    2
+                } else if range.strip_suffix("/*") == Some(kind) {
+                    1
+                } else if range == "*/*" {
+                    0
+                } else {
+                    return None;
+                };
+                Some((specificity, *q))
+            })
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+    };
+    let mut best: Option<(f32, OutputFormat)> = None;
+    for offer in offers {
+        // A format answering to several types takes the best of them.
+        let q = media_types(*offer)
+            .iter()
+            .filter_map(|media| quality(media))
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+            .map_or(0.0, |(_, q)| q);
+        if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
+            best = Some((q, *offer));
+        }
+    }
+    best.map(|(_, format)| format).ok_or_else(|| {
+        let offered: Vec<&str> = offers
+            .iter()
+            .filter_map(|offer| media_types(*offer).first().copied())
+            .collect();
+        Failure::usage(format!(
+            "no acceptable format in Accept: {}; available: {}",
+            crate::error::one_line(accept, 200),
+            offered.join(", ")
+        ))
+    })
+}
+
+/// How many media ranges of one `Accept` header are read.
+const MAX_MEDIA_RANGES: usize = 64;
 
 /// Chooses the output format: `--format` name, else the extension of
 /// `--output`, else the default for `payload` (a table only when writing to
@@ -240,7 +412,7 @@ pub fn write_results(
                 .collect::<Result<Vec<_>, _>>()?;
             write_quads(quads, format, out)
         }
-        _ => unreachable!("resolve() only returns formats valid for the payload"),
+        _ => unreachable!("resolve() and negotiate() only return formats valid for the payload"),
     }
 }
 
@@ -474,5 +646,95 @@ mod tests {
             error.message
         );
         assert!(resolve(Some("csv"), None, Payload::Report, true).is_err());
+    }
+
+    #[test]
+    fn negotiates_by_q_values_and_specificity() {
+        let results = Payload::Results.offers();
+        let json = OutputFormat::Results(QueryResultsFormat::Json);
+        let xml = OutputFormat::Results(QueryResultsFormat::Xml);
+        let csv = OutputFormat::Results(QueryResultsFormat::Csv);
+        assert_eq!(negotiate(None, &results).unwrap(), json);
+        assert_eq!(negotiate(Some(""), &results).unwrap(), json);
+        assert_eq!(negotiate(Some("*/*"), &results).unwrap(), json);
+        assert_eq!(
+            negotiate(Some("application/sparql-results+xml"), &results).unwrap(),
+            xml
+        );
+        // SPARQLWrapper's XML request, with a lower q for anything else.
+        assert_eq!(
+            negotiate(Some("application/sparql-results+xml, */*;q=0.1"), &results).unwrap(),
+            xml
+        );
+        assert_eq!(
+            negotiate(
+                Some("text/csv;q=0.9, application/sparql-results+json;q=0.5"),
+                &results
+            )
+            .unwrap(),
+            csv
+        );
+        // The most specific range sets the q-value: text/csv is refused
+        // even though text/* is welcome.
+        assert_eq!(
+            negotiate(Some("text/*, text/csv;q=0"), &results).unwrap(),
+            OutputFormat::Results(QueryResultsFormat::Tsv)
+        );
+        let error = negotiate(Some("image/png"), &results).unwrap_err();
+        assert!(
+            error.message.contains("application/sparql-results+json"),
+            "{}",
+            error.message
+        );
+        // A malformed q drops its range, not the header.
+        assert_eq!(
+            negotiate(Some("text/csv;q=high, text/tab-separated-values"), &results).unwrap(),
+            OutputFormat::Results(QueryResultsFormat::Tsv)
+        );
+        let page = Payload::Page.offers();
+        assert_eq!(page[0], OutputFormat::Html);
+        assert_eq!(
+            negotiate(Some("text/html,application/xhtml+xml,*/*;q=0.8"), &page).unwrap(),
+            OutputFormat::Html
+        );
+        assert_eq!(
+            negotiate(Some("text/turtle"), &page).unwrap(),
+            OutputFormat::Rdf(RdfFormat::Turtle)
+        );
+        assert_eq!(
+            negotiate(Some("application/ld+json"), &page).unwrap(),
+            OutputFormat::Rdf(JSON_LD)
+        );
+        assert!(!Payload::Graph.offers().contains(&OutputFormat::Html));
+        assert_eq!(
+            Payload::Graph.offers()[0],
+            OutputFormat::Rdf(RdfFormat::Turtle)
+        );
+        assert_eq!(
+            Payload::Dataset.offers()[0],
+            OutputFormat::Rdf(RdfFormat::TriG)
+        );
+    }
+
+    #[test]
+    fn every_name_has_one_meaning() {
+        assert_eq!(
+            resolve(Some("jsonld"), None, Payload::Export, false).unwrap(),
+            OutputFormat::Rdf(JSON_LD)
+        );
+        assert_eq!(
+            resolve(Some("schemaorg"), None, Payload::Export, false).unwrap(),
+            OutputFormat::SchemaOrg
+        );
+        let mut names: Vec<&str> = NAMES.iter().map(|(name, _)| *name).collect();
+        names.dedup();
+        // `json` and `xml` are listed once per payload kind; every other
+        // name is listed once.
+        let twice: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| NAMES.iter().filter(|(n, _)| n == name).count() > 1)
+            .collect();
+        assert!(twice.is_empty(), "{twice:?}");
     }
 }

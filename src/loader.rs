@@ -147,7 +147,7 @@ impl Loader {
 
     fn finish(mut self) -> Loaded {
         // What runs next is no longer loading, whatever the watchdog may say.
-        crate::budget::set_phase("the command");
+        self.budget.set_phase("the command");
         self.quads.merge_named_graphs_into_default();
         Loaded {
             dataset: self.quads.build(),

@@ -24,6 +24,7 @@ mod limits;
 mod links;
 mod loader;
 mod memory;
+mod server;
 mod shapes;
 mod sparql;
 mod view;
@@ -40,9 +41,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return error::clap_exit(&error),
     };
-    // The work runs on a large stack (see `limits.rs`), so
-    // deeply nested input ends in an error line, not a stack overflow.
-    let result = limits::on_large_stack(move || run(cli));
+    if !matches!(cli.command, Command::Serve(_)) {
+        memory::one_arena();
+    }
+    // The work runs on a large stack (see `limits.rs`), so deeply nested
+    // input ends in an error line, not a stack overflow; and on its own
+    // thread, so this one can end the process when the work will not stop.
+    let result = match budget::supervise(move || run(cli)) {
+        budget::Ending::Finished(result) => result,
+        budget::Ending::Abandoned { message, code } => {
+            commands::discard_partial_outputs();
+            if let Some(message) = message {
+                let _ = writeln!(std::io::stderr(), "error: {message}");
+            }
+            return ExitCode::from(code);
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
@@ -67,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => commands::validate::run(&config, &args),
         Command::Sources(args) => commands::sources::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Serve(args) => commands::serve::run(&config, &args),
         Command::Man => commands::man::run(),
     }
 }

@@ -36,7 +36,21 @@ pub struct Prepared {
     /// the tests check that no stored query loses it.
     #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
     optimized: bool,
+    /// SELECT, ASK, CONSTRUCT or DESCRIBE.
+    form: Form,
 }
+
+/// The query forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Select,
+    Ask,
+    Construct,
+    Describe,
+}
+
+/// What the error for an update says: the server answers it 403.
+pub const UPDATE_REFUSED: &str = "updates are not supported: the graph is read-only";
 
 /// Past this depth, a query is evaluated without the optimizer. A basic
 /// graph pattern counts its triples toward the depth, so a long sequence
@@ -81,10 +95,9 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
         // Told apart with a base IRI, so an update with relative IRIs is
         // still recognised as one.
         Err(_) if is_update(&parser, text) => {
-            return Err(Failure::new(format!(
-                "cannot run the query {origin}: updates are not supported: the graph is read-only"
-            ))
-            .into())
+            return Err(
+                Failure::new(format!("cannot run the query {origin}: {UPDATE_REFUSED}")).into(),
+            )
         }
         // The parser only says "IRI parsing failed": if any base makes the
         // query parse, a relative IRI was the cause.
@@ -102,6 +115,12 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
         ))
         .into());
     }
+    let form = match &query {
+        spargebra::Query::Select { .. } => Form::Select,
+        spargebra::Query::Ask { .. } => Form::Ask,
+        spargebra::Query::Construct { .. } => Form::Construct,
+        spargebra::Query::Describe { .. } => Form::Describe,
+    };
     let token = CancellationToken::new();
     let federation = Federation::default();
     let mut evaluator = SparqlEvaluator::new();
@@ -122,10 +141,31 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
         services: shape.services,
         federation,
         optimized,
+        form,
     })
 }
 
 impl Prepared {
+    /// Whether the query returns a graph (CONSTRUCT, DESCRIBE), known before
+    /// it runs: the server picks the format first.
+    pub fn returns_graph(&self) -> bool {
+        matches!(self.form, Form::Construct | Form::Describe)
+    }
+
+    /// The query's form.
+    pub fn form(&self) -> Form {
+        self.form
+    }
+
+    /// Replaces the query's dataset (its FROM and FROM NAMED), as the
+    /// protocol's `default-graph-uri` and `named-graph-uri` do. Either list
+    /// may be empty: no default graph, or no named graphs.
+    pub fn set_dataset(&mut self, default: Vec<NamedNode>, named: Vec<NamedNode>) {
+        let dataset = self.query.dataset_mut();
+        dataset.set_default_graph(default.into_iter().map(Into::into).collect());
+        dataset.set_available_named_graphs(named.into_iter().map(Into::into).collect());
+    }
+
     /// Binds one variable to a value.
     #[must_use]
     pub fn bind(self, variable: Variable, value: Term) -> Self {

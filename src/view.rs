@@ -37,7 +37,6 @@ pub struct EntityView {
 /// One fact: a property, a value, and the graphs that state it. For an
 /// incoming fact the value is the subject pointing at the entity.
 pub struct Fact {
-    #[expect(dead_code, reason = "read by the entity page, next")]
     pub property: NamedNode,
     /// The property's label, or its compact IRI.
     pub property_name: String,
@@ -50,12 +49,9 @@ pub struct Fact {
     pub nested: Vec<Fact>,
 }
 
-/// A value as shown: the term, its label, and the text people read.
+/// A value as shown: the term and the text people read.
 pub struct Value {
-    #[expect(dead_code, reason = "read by the entity page, next")]
     pub term: Term,
-    #[expect(dead_code, reason = "read by the entity page, next")]
-    pub label: Option<String>,
     /// `Label (prefix:x)` for a labelled node, the compact IRI otherwise, a
     /// literal's lexical value with ` @lang` for a language-tagged text.
     pub text: String,
@@ -227,24 +223,16 @@ fn property_name(property: NamedNodeRef<'_>, labels: &mut LabelCache<'_>) -> Res
         .map_or_else(|| labels::compact(property.as_str()), str::to_owned))
 }
 
-/// A term with its label and display text.
+/// A term with its display text.
 fn value(term: Term, labels: &mut LabelCache<'_>) -> Result<Value> {
-    let (label, text) = match &term {
+    let text = match &term {
         Term::Literal(literal) => match literal.language() {
-            Some(language) => (None, format!("{} @{language}", literal.value())),
-            None => (None, literal.value().to_owned()),
+            Some(language) => format!("{} @{language}", literal.value()),
+            None => literal.value().to_owned(),
         },
-        Term::NamedNode(node) => (
-            labels.get(node.as_ref().into())?.map(str::to_owned),
-            labels.display(term.as_ref())?,
-        ),
-        Term::BlankNode(node) => (
-            labels.get(node.as_ref().into())?.map(str::to_owned),
-            labels.display(term.as_ref())?,
-        ),
-        other => (None, labels.display(other.as_ref())?),
+        other => labels.display(other.as_ref())?,
     };
-    Ok(Value { term, label, text })
+    Ok(Value { term, text })
 }
 
 /// The named graphs stating this triple, sorted by short name.

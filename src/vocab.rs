@@ -14,6 +14,9 @@ macro_rules! base {
     };
 }
 
+/// The project's namespace, the root of every IRI it mints: the server
+/// maps it to its own URLs (`server/site.rs`).
+pub const BASE: &str = base!();
 /// Ontology terms (`mk:`).
 pub const MK: &str = concat!(base!(), "ontology#");
 /// Entities (`mkd:`), named by slug.

@@ -244,7 +244,7 @@ fn sample(format: &str) -> Vec<u8> {
         "ttl" => ("default", "turtle"),
         "nt" => ("default", "ntriples"),
         "rdf" => ("default", "rdfxml"),
-        _ => ("default", "jsonld-rdf"),
+        _ => ("default", "jsonld"),
     };
     let name = if name == "nq" { "nquads" } else { name };
     let output = run(&["--data", KG, "export", "--graph", graph, "--format", name]);

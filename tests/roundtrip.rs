@@ -84,7 +84,7 @@ fn graph_round_trip(data: Option<&str>) {
         ("trig", "trig"),
         ("ntriples", "nt"),
         ("nquads", "nq"),
-        ("jsonld-rdf", "jsonld"),
+        ("jsonld", "jsonld"),
         ("rdfxml", "rdf"),
     ] {
         let file = dir.path().join(format!("export.{extension}"));
@@ -101,12 +101,12 @@ fn export_is_deterministic() {
     assert_eq!(first, second);
 }
 
-/// `export --format jsonld` is the schema.org view: JSON-LD whose context is
+/// `export --format schemaorg` is the schema.org view: JSON-LD whose context is
 /// inline (the parser is never allowed to fetch one), with the entities'
 /// schema.org types, names and verified external links as `sameAs`.
 #[test]
 fn schema_org_jsonld_parses_offline_and_carries_same_as() {
-    let text = run(&["export", "--format", "jsonld"]);
+    let text = run(&["export", "--format", "schemaorg"]);
     let document: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(document["@context"].is_object(), "the context is inline");
     let triples: Vec<String> =

@@ -1,8 +1,9 @@
 //! `missions-kg export`: write the merged view, one graph, or the dataset.
 //!
-//! `--graph all` (the default for trig, nquads and jsonld-rdf) writes every named graph plus the default-graph triples
-//! that are in no named graph, so loading the export again (which
-//! materializes the merged view) rebuilds the same dataset.
+//! `--graph all` (the default for trig, nquads and jsonld) writes every
+//! named graph plus the default-graph triples that are in no named graph,
+//! so loading the export again (which materializes the merged view)
+//! rebuilds the same dataset. `schemaorg` writes the schema.org view.
 
 use crate::cli::ExportArgs;
 use crate::commands::write_output;

@@ -41,7 +41,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     }
     let results = prepared
         .execute(&graph, &budget)
-        .map_err(|e| crate::budget::explain_stop(e, &budget))?;
+        .map_err(|e| budget.explain_stop(e))?;
     let payload = match results {
         QueryResults::Graph(_) => Payload::Graph,
         QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
@@ -60,7 +60,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             out,
         )
     })
-    .map_err(|e| crate::budget::explain_stop(e, &budget))
+    .map_err(|e| budget.explain_stop(e))
 }
 
 /// Resolves QUERY: a stored query name, `-` (stdin), an existing file (or

@@ -104,7 +104,7 @@ fn run_checks(graph: &Graph, budget: &crate::budget::Budget) -> Result<Vec<Check
         let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;
         let QueryResults::Solutions(solutions) = prepared
             .execute(graph, budget)
-            .map_err(|e| crate::budget::explain_stop(e, budget))?
+            .map_err(|e| budget.explain_stop(e))?
         else {
             continue;
         };

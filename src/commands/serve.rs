@@ -1,0 +1,66 @@
+//! `missions-kg serve`: resolves the server's options, opens the graph once
+//! and hands both to `server::run`, which serves until Ctrl-C.
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use crate::error::Failure;
+use crate::graph::Graph;
+use crate::input;
+use crate::server::{self, Settings};
+use anyhow::Result;
+use std::net::ToSocketAddrs;
+
+pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
+    let bind = args
+        .bind
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "invalid --bind '{}': give ADDRESS:PORT, such as 127.0.0.1:7878",
+                crate::error::one_line(&args.bind, 100)
+            ))
+        })?;
+    let size = |flag: &str, text: &str| -> Result<usize, Failure> {
+        input::parse_size(text)
+            .and_then(|size| usize::try_from(size).ok())
+            .filter(|size| *size > 0)
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "invalid {flag} '{}': give a size such as 512K or 64M",
+                    crate::error::one_line(text, 40)
+                ))
+            })
+    };
+    if let Some(url) = &args.public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Failure::usage(format!(
+                "invalid --public-url '{}': give an http:// or https:// URL",
+                crate::error::one_line(url, 100)
+            ))
+            .into());
+        }
+    }
+    let positive = |flag: &str, n: usize| {
+        if n == 0 {
+            Err(Failure::usage(format!("invalid {flag} 0: give at least 1")))
+        } else {
+            Ok(n)
+        }
+    };
+    let settings = Settings {
+        bind,
+        public_url: args.public_url.clone(),
+        timeout: crate::limits::timeout(args.timeout)?,
+        max_queries: positive("--max-queries", args.max_queries)?,
+        max_body: size("--max-body", &args.max_body)?,
+        max_result: size("--max-result", &args.max_result)?,
+        max_connections: positive("--max-connections", args.max_connections)?,
+        memory: config.memory,
+        allow_service: config.allow_service,
+        base: config.base.clone(),
+    };
+    let graph = Graph::load(config)?;
+    server::run(settings, graph)
+}

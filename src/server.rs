@@ -1,0 +1,430 @@
+//! `missions-kg serve`: the graph on the web. One more caller of the same
+//! library as the commands: the [`Graph`] opened once, the stored queries,
+//! `sparql.rs` to prepare and run, `format.rs` to choose and write formats,
+//! `view.rs` for what a page shows.
+//!
+//! Routes (all read-only):
+//! - `/sparql` (and `/query`, `/sparql/`): the SPARQL 1.1 Protocol, and the
+//!   service description without a query (`protocol.rs`);
+//! - `/queries/NAME?param=…`: a stored query; `/store`: the Graph Store
+//!   Protocol, read-only (`protocol.rs`);
+//! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
+//!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
+//!   (`site.rs` maps IRIs to URLs, `pages.rs` renders);
+//! - `/`, `/search`, `/timeline`, `/ui/query`: pages (`pages.rs`);
+//! - `/health`, `/metrics` (`metrics.rs`).
+//!
+//! Queries run on tokio's blocking threads, each with its own [`Budget`]
+//! whose cancellation token the shared watchdog cancels at the timeout;
+//! the request is answered then (504) even if the work takes a moment to
+//! notice. At most `--max-queries` run at once (more: 503 with
+//! `Retry-After`), a slot being freed only when the work has really ended.
+//! Connections are served by hyper directly, for its header read timeout
+//! (a slow client cannot hold a connection), with at most
+//! `--max-connections` at once.
+
+mod metrics;
+mod pages;
+mod protocol;
+mod site;
+
+use crate::budget::Budget;
+use crate::catalog::Catalog;
+use crate::error::Failure;
+use crate::graph::Graph;
+use anyhow::Result;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+
+pub use site::Site;
+
+/// What `serve` was asked for, resolved (`commands/serve.rs`).
+pub struct Settings {
+    pub bind: SocketAddr,
+    /// `--public-url`, when the server is reached at another address.
+    pub public_url: Option<String>,
+    /// A query's timeout.
+    pub timeout: Duration,
+    pub max_queries: usize,
+    pub max_body: usize,
+    pub max_result: usize,
+    pub max_connections: usize,
+    /// The process's heap ceiling (`--memory`).
+    pub memory: u64,
+    pub allow_service: bool,
+    /// `--base`, for relative IRIs in queries; else the endpoint's URL.
+    pub base: Option<String>,
+}
+
+/// The longest query text accepted, in bytes (GET or POST); a longer one
+/// is answered 414 (in the URL) or 413 (in a body).
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+/// The longest request target (path and query string): 414 past it.
+pub const MAX_URI_BYTES: usize = 384 * 1024;
+/// How long a client may take to send a request's headers, and its body.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a query's work gets after its timeout to notice the
+/// cancellation before the request is answered without it.
+const GRACE: Duration = Duration::from_millis(250);
+
+/// What every request handler reads.
+pub struct AppState {
+    pub graph: Graph,
+    pub catalog: Catalog,
+    pub settings: Settings,
+    pub site: Site,
+    pub metrics: metrics::Metrics,
+    /// One permit per query allowed to run at once.
+    slots: Arc<Semaphore>,
+}
+
+pub type Shared = Arc<AppState>;
+
+/// An error answer: a status and one readable line (plain text).
+#[derive(Debug)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub message: String,
+    /// `Retry-After` seconds, for 503.
+    pub retry_after: Option<u32>,
+    /// `Allow`, for 405.
+    pub allow: Option<&'static str>,
+}
+
+impl HttpError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("method not allowed here; use {allow} (the graph is read-only)"),
+            )
+        }
+    }
+
+    /// A request the client can fix: the error's own line, as a command
+    /// would print it.
+    pub fn from_failure(status: StatusCode, error: &anyhow::Error) -> Self {
+        Self::new(status, crate::error::show(error))
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n", self.message),
+        )
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM; returns then (exit 0).
+pub fn run(settings: Settings, graph: Graph) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("serve")
+        // Queries run here; a few more than may run at once, since a
+        // cancelled query holds its thread until it notices.
+        .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
+        .build()?;
+    runtime.block_on(serve(settings, graph))
+}
+
+async fn serve(settings: Settings, graph: Graph) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|error| {
+            Failure::new(format!(
+                "cannot listen on {}: {}",
+                settings.bind,
+                crate::input::io_reason(&error)
+            ))
+        })?;
+    let bound = listener.local_addr()?;
+    let public = match &settings.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned() + "/",
+        None => format!("http://{bound}/"),
+    };
+    let state = Arc::new(AppState {
+        graph,
+        catalog: Catalog::embedded()?,
+        site: Site::new(&public),
+        metrics: metrics::Metrics::default(),
+        slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
+        settings,
+    });
+    println!("Serving the Missions knowledge graph at {public} (SPARQL endpoint: {public}sparql); Ctrl-C stops it");
+    let connections = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
+    let app = router(state);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = connections.clone().acquire_owned() => permit?,
+        };
+        let (stream, _) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, a reset before accept: keep serving.
+                Err(_) => continue,
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_URI_BYTES + 64 * 1024)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    println!("Stopped.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// Every route, and the layers every answer goes through.
+pub fn router(state: Shared) -> Router {
+    let security = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    let mut router = Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/timeline", get(pages::timeline))
+        .route("/ui/query", get(pages::query_page))
+        .route("/assets/{name}", get(pages::asset))
+        .route("/health", get(metrics::health))
+        .route("/metrics", get(metrics::metrics))
+        .route("/queries", get(protocol::stored_list))
+        .route("/queries/{name}", get(protocol::stored_query))
+        .route(
+            "/store",
+            get(protocol::graph_store).head(protocol::graph_store),
+        );
+    for path in ["/sparql", "/sparql/", "/query"] {
+        router = router.route(path, get(protocol::sparql_get).post(protocol::sparql_post));
+    }
+    for prefix in site::DEREFERENCED {
+        router = router.route(&format!("/{prefix}{{*rest}}"), get(pages::resource));
+    }
+    router = router.route("/ontology", get(pages::ontology));
+    let mut router = router
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone());
+    for (name, value) in security {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+        .layer(CompressionLayer::new())
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::ACCEPT]),
+        )
+        .layer(RequestBodyLimitLayer::new(state.settings.max_body))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        .layer(middleware::from_fn_with_state(state, guard))
+}
+
+/// Counts every answer for `/metrics`, and refuses a request target too
+/// long to be a query (414) before any handler reads it.
+async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = metrics::route_of(request.uri().path());
+    let too_long = request
+        .uri()
+        .path_and_query()
+        .is_some_and(|target| target.as_str().len() > MAX_URI_BYTES);
+    let response = if too_long {
+        HttpError::new(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "the request target is longer than {} bytes; POST a long query instead",
+                MAX_URI_BYTES
+            ),
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
+    state
+        .metrics
+        .record(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn fallback() -> HttpError {
+    HttpError::not_found("nothing here; the pages start at /, the SPARQL endpoint is /sparql")
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError::method_not_allowed("GET, HEAD, POST")
+}
+
+/// A query's outcome, computed on a blocking thread: the body and its
+/// `Content-Type`.
+pub struct Answer {
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// Runs `work` (which prepares, runs and writes one query within the
+/// budget it is given) off the async threads, in a slot, answering 503
+/// when none is free and 504 at the timeout.
+pub async fn run_query(
+    state: &Shared,
+    work: impl FnOnce(&Graph, &Budget) -> Result<Answer, HttpError> + Send + 'static,
+) -> Result<Answer, HttpError> {
+    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
+        state.metrics.busy();
+        return Err(HttpError {
+            retry_after: Some(1),
+            ..HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is busy: {} queries are running; try again in a moment",
+                    state.settings.max_queries
+                ),
+            )
+        });
+    };
+    let settings = &state.settings;
+    let budget = Budget::for_request(settings.timeout, settings.memory, settings.allow_service);
+    let graph = state.graph.clone();
+    let running = state.metrics.running();
+    let watched = budget.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let answer = crate::limits::on_large_stack(|| work(&graph, &budget));
+        drop(running);
+        drop(permit);
+        answer
+    });
+    match tokio::time::timeout(settings.timeout + GRACE, task).await {
+        Ok(Ok(answer)) => {
+            if matches!(&answer, Err(error) if error.status == StatusCode::GATEWAY_TIMEOUT) {
+                state.metrics.timeout();
+            }
+            answer
+        }
+        Ok(Err(_)) => Err(HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the query failed unexpectedly (a bug: please report it with the query)",
+        )),
+        Err(_) => {
+            state.metrics.timeout();
+            drop(watched);
+            Err(timed_out(settings.timeout))
+        }
+    }
+}
+
+/// The 504 answer.
+pub fn timed_out(timeout: Duration) -> HttpError {
+    HttpError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "the query timed out after {} s (the server's --timeout); narrow it or add LIMIT",
+            timeout.as_secs_f64()
+        ),
+    )
+}
+
+/// An answer with its type, plus `Vary: Accept` (the same URL answers in
+/// several formats).
+pub fn respond(answer: Answer) -> Response {
+    let mut response = Response::new(Body::from(answer.body));
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The value of `Accept`, if any and readable.
+pub fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+}

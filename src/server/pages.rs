@@ -1,0 +1,961 @@
+//! The human side of the server: pages rendered on the server (maud, which
+//! escapes every value), readable without JavaScript, in English or French
+//! (`?lang=`, else `Accept-Language`), and the linked-data answers of the
+//! project's IRIs (HTML for browsers, RDF by `Accept` or extension).
+//!
+//! Each page is computed on a query thread (`super::run_query`: a slot, a
+//! budget, the timeout) from the same views and stored queries as the
+//! commands, then rendered here.
+
+use super::protocol::pairs;
+use super::{accept, respond, run_query, Answer, HttpError, Shared};
+use crate::budget::Budget;
+use crate::catalog::StoredQuery;
+use crate::entity;
+use crate::format::{self, OutputFormat, Payload};
+use crate::graph::Graph;
+use crate::labels::{self, LabelCache};
+use crate::sparql;
+use crate::view::{EntityView, Fact, Value};
+use crate::vocab;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, Term, Variable};
+use oxigraph::sparql::QueryResults;
+
+/// The languages of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+        }
+    }
+
+    fn other(self) -> Self {
+        match self {
+            Self::En => Self::Fr,
+            Self::Fr => Self::En,
+        }
+    }
+
+    /// `?lang=` first, then the first of English or French the browser
+    /// accepts (by q-value), else English.
+    pub fn of(params: &[(String, String)], headers: &HeaderMap) -> Self {
+        if let Some((_, value)) = params.iter().find(|(name, _)| name == "lang") {
+            return if value == "fr" { Self::Fr } else { Self::En };
+        }
+        let accepted = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        let mut best: Option<(f32, Self)> = None;
+        for range in accepted.split(',').take(32) {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "fr" || tag.starts_with("fr-") {
+                Self::Fr
+            } else if tag == "en" || tag.starts_with("en-") {
+                Self::En
+            } else {
+                continue;
+            };
+            if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Self::En, |(_, lang)| lang)
+    }
+
+    /// The text in this language.
+    fn t(self, en: &'static str, fr: &'static str) -> &'static str {
+        match self {
+            Self::En => en,
+            Self::Fr => fr,
+        }
+    }
+}
+
+/// The frame of every page: header with the search box and the language
+/// switch, the body, a footer.
+fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
+    let switch = format!("{path}?lang={}", lang.other().code());
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Missions KG" }
+                link rel="stylesheet" href="/assets/site.css";
+            }
+            body {
+                header {
+                    nav {
+                        a.brand href={"/?lang=" (lang.code())} { "Missions KG" }
+                        a href={"/timeline?lang=" (lang.code())} { (lang.t("Timeline", "Chronologie")) }
+                        a href={"/ui/query?lang=" (lang.code())} { (lang.t("Query", "Requête")) }
+                        a href=(switch) hreflang=(lang.other().code()) { (lang.t("Français", "English")) }
+                    }
+                    form.search action="/search" method="get" role="search" {
+                        input type="hidden" name="lang" value=(lang.code());
+                        input type="search" name="q" placeholder=(lang.t("Search people, places, things…", "Chercher personnes, lieux, choses…")) aria-label=(lang.t("Search", "Chercher"));
+                        button type="submit" { (lang.t("Search", "Chercher")) }
+                    }
+                }
+                main { (body) }
+                footer {
+                    p {
+                        (lang.t("Every fact comes from one of four French press articles about the series; labels and descriptions are our own words. ",
+                                "Chaque fait vient de l'un des quatre articles de presse français sur la série ; libellés et descriptions sont de notre plume. "))
+                        a href="/sparql" { "SPARQL" } " · "
+                        a href="/queries" { (lang.t("stored queries (JSON)", "requêtes enregistrées (JSON)")) } " · "
+                        a href="/store" { (lang.t("the whole dataset", "tout le jeu de données")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn page(markup: Markup) -> Answer {
+    Answer {
+        content_type: format::content_type(OutputFormat::Html),
+        body: markup.into_string().into_bytes(),
+    }
+}
+
+/// A failure inside page work: 500, with the error's line.
+fn internal(error: &anyhow::Error) -> HttpError {
+    HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, error)
+}
+
+/// Runs a stored query by name with bindings, for a page.
+fn stored<'a>(
+    graph: &'a Graph,
+    budget: &Budget,
+    name: &str,
+    bindings: &[(&str, Term)],
+) -> Result<QueryResults<'a>, HttpError> {
+    let catalog = crate::catalog::Catalog::embedded().map_err(|e| internal(&e))?;
+    let query = catalog
+        .get(name)
+        .ok_or_else(|| internal(&catalog.unknown(name)))?;
+    let mut prepared =
+        sparql::prepare(&query.sparql, &format!("'{name}'")).map_err(|e| internal(&e))?;
+    for (variable, value) in bindings {
+        prepared = prepared.bind(Variable::new_unchecked(*variable), value.clone());
+    }
+    prepared
+        .execute(graph, budget)
+        .map_err(|error| super::protocol::stopped(error, budget))
+}
+
+/// A term in a table cell: a link with its label for an IRI, the text of a
+/// literal (with its language), a blank node's label.
+fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup {
+    match term {
+        Term::NamedNode(node) => {
+            let label = labels
+                .get(node.as_ref().into())
+                .ok()
+                .flatten()
+                .map(str::to_owned);
+            let text = label.unwrap_or_else(|| labels::compact(node.as_str()));
+            html! { a href=(site.href(node.as_str())) title=(node.as_str()) { (text) } }
+        }
+        Term::Literal(literal) => match literal.language() {
+            Some(tag) => {
+                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
+            }
+            None => html! { (literal.value()) },
+        },
+        other => html! { (other.to_string()) },
+    }
+}
+
+/// Query results as a table with labels and links.
+pub fn results_table(
+    results: QueryResults<'_>,
+    graph: &Graph,
+    site: &super::Site,
+    lang: Lang,
+    max_rows: usize,
+) -> anyhow::Result<Markup> {
+    let mut labels = LabelCache::new(graph, Some(lang.code()));
+    Ok(match results {
+        QueryResults::Boolean(value) => html! { p.boolean { (value) } },
+        QueryResults::Solutions(solutions) => {
+            let variables: Vec<String> = solutions
+                .variables()
+                .iter()
+                .map(|v| v.as_str().to_owned())
+                .collect();
+            let mut rows = Vec::new();
+            let mut more = false;
+            for solution in solutions {
+                let solution = solution?;
+                if rows.len() == max_rows {
+                    more = true;
+                    break;
+                }
+                let cells: Vec<Markup> = solution
+                    .values()
+                    .iter()
+                    .map(|value| {
+                        value
+                            .as_ref()
+                            .map_or_else(|| html! {}, |t| cell(t, &mut labels, site))
+                    })
+                    .collect();
+                rows.push(cells);
+            }
+            html! {
+                div.scroll {
+                    table.results {
+                        thead { tr { @for variable in &variables { th { (variable) } } } }
+                        tbody {
+                            @for row in &rows { tr { @for value in row { td { (value) } } } }
+                        }
+                    }
+                }
+                p.count {
+                    (rows.len()) " " (lang.t("rows", "lignes"))
+                    @if more { " " (lang.t("(more not shown; download for all)", "(la suite n'est pas affichée ; téléchargez pour tout voir)")) }
+                }
+            }
+        }
+        QueryResults::Graph(triples) => {
+            let mut rows = Vec::new();
+            for triple in triples.take(max_rows) {
+                let triple = triple?;
+                rows.push([
+                    cell(&triple.subject.into(), &mut labels, site),
+                    cell(&triple.predicate.into(), &mut labels, site),
+                    cell(&triple.object, &mut labels, site),
+                ]);
+            }
+            html! {
+                div.scroll { table.results {
+                    thead { tr { th { "subject" } th { "predicate" } th { "object" } } }
+                    tbody { @for row in &rows { tr { @for value in row { td { (value) } } } } }
+                } }
+            }
+        }
+    })
+}
+
+/// Download links for a query URL in every format of its payload.
+fn downloads(base: &str, returns_graph: bool) -> Markup {
+    let payload = if returns_graph {
+        Payload::Graph
+    } else {
+        Payload::Results
+    };
+    let separator = if base.contains('?') { '&' } else { '?' };
+    html! {
+        p.downloads {
+            "⬇ "
+            @for format in payload.offers() {
+                @let name = format::extension(format);
+                a href={(base) (separator) "format=" (format_name(format))} download { (name) } " "
+            }
+        }
+    }
+}
+
+/// The `format=` name of a format (the first name `resolve` knows it by).
+fn format_name(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Results(f) => f.file_extension(),
+        OutputFormat::Rdf(oxigraph::io::RdfFormat::Turtle) => "turtle",
+        OutputFormat::Rdf(oxigraph::io::RdfFormat::TriG) => "trig",
+        OutputFormat::Rdf(oxigraph::io::RdfFormat::NTriples) => "ntriples",
+        OutputFormat::Rdf(oxigraph::io::RdfFormat::NQuads) => "nquads",
+        OutputFormat::Rdf(oxigraph::io::RdfFormat::RdfXml) => "rdfxml",
+        OutputFormat::Rdf(_) => "jsonld",
+        _ => "html",
+    }
+}
+
+/// A query as its results page shows it: title, text, its own URL (the
+/// permalink) and whether it returns a graph (for the downloads).
+pub struct Shown<'a> {
+    pub title: &'a str,
+    pub text: &'a str,
+    pub url: &'a str,
+    pub returns_graph: bool,
+}
+
+/// The results page of a query: the query, its results, downloads and a
+/// permalink.
+pub fn results_page(
+    results: QueryResults<'_>,
+    graph: &Graph,
+    site: &super::Site,
+    lang: Lang,
+    query: &Shown<'_>,
+) -> anyhow::Result<Answer> {
+    let table = results_table(results, graph, site, lang, 1000)?;
+    let edit = format!(
+        "/ui/query?lang={}&query={}",
+        lang.code(),
+        encode(query.text)
+    );
+    Ok(page(layout(
+        lang,
+        query.title,
+        "/ui/query",
+        html! {
+            h1 { (query.title) }
+            (table)
+            (downloads(query.url, query.returns_graph))
+            p { a href=(query.url) { (lang.t("Permalink", "Lien permanent")) } " · " a href=(edit) { (lang.t("Edit this query", "Modifier cette requête")) } }
+            details { summary { "SPARQL" } pre { code { (query.text) } } }
+        },
+    )))
+}
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// `GET /`: what the graph is, the search box, the articles, the stored
+/// queries with their parameters as form fields.
+pub async fn home(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let shared = state.clone();
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let articles = stored(graph, budget, "articles", &[])?;
+        let articles =
+            results_table(articles, graph, &shared.site, lang, 20).map_err(|e| internal(&e))?;
+        let queries: Vec<&StoredQuery> = shared
+            .catalog
+            .queries
+            .iter()
+            .filter(|q| !q.is_check())
+            .collect();
+        Ok(page(layout(
+            lang,
+            lang.t("Home", "Accueil"),
+            "/",
+            html! {
+                h1 { (lang.t("Missions, the series, as a knowledge graph", "Missions, la série, en graphe de connaissances")) }
+                p.lead { (lang.t(
+                    "Missions is a French science-fiction series (2017, OCS). This graph holds every fact four French press articles state about it, each fact with the articles that state it; where they differ, both versions stay, side by side.",
+                    "Missions est une série française de science-fiction (2017, OCS). Ce graphe contient chaque fait qu'énoncent quatre articles de presse français à son sujet, chacun avec les articles qui l'énoncent ; là où ils divergent, les deux versions restent, côte à côte.")) }
+                form.search.big action="/search" method="get" {
+                    input type="hidden" name="lang" value=(lang.code());
+                    input type="search" name="q" placeholder=(lang.t("Search: Lacombe, Mars, Ulysse…", "Chercher : Lacombe, Mars, Ulysse…")) aria-label=(lang.t("Search", "Chercher"));
+                    button type="submit" { (lang.t("Search", "Chercher")) }
+                }
+                h2 { (lang.t("The articles", "Les articles")) }
+                (articles)
+                h2 { (lang.t("Stored queries", "Requêtes enregistrées")) }
+                ul.queries {
+                    @for query in &queries {
+                        li {
+                            form action={"/queries/" (query.name)} method="get" {
+                                strong { (query.title) } " "
+                                @for param in &query.params {
+                                    label { (param.name) " " input name=(param.name) required placeholder=(param.description) title=(param.description); }
+                                    " "
+                                }
+                                button type="submit" { (lang.t("Run", "Lancer")) }
+                                p.description { (query.description) }
+                            }
+                        }
+                    }
+                }
+            },
+        )))
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /search?q=`: entities whose label holds every word typed, accents
+/// and case ignored.
+pub async fn search(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let text = params
+        .iter()
+        .find(|(name, _)| name == "q")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    let shared = state.clone();
+    let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
+        let found = entity::search(graph, &text, 100).map_err(|e| internal(&e))?;
+        let mut labels = LabelCache::new(graph, Some(lang.code()));
+        let mut rows = Vec::new();
+        for node in &found {
+            let term = Term::from(node.clone());
+            let classes = graph
+                .default_quads(
+                    Some(node.as_ref().into()),
+                    Some(NamedNodeRef::new_unchecked(vocab::RDF_TYPE)),
+                    None,
+                )
+                .map_err(|e| internal(&e))?;
+            let classes: Vec<Markup> = classes
+                .iter()
+                .map(|q| cell(&q.object, &mut labels, &shared.site))
+                .collect();
+            rows.push((cell(&term, &mut labels, &shared.site), classes));
+        }
+        Ok(page(layout(
+            lang,
+            lang.t("Search", "Recherche"),
+            "/search",
+            html! {
+                h1 { (lang.t("Search", "Recherche")) }
+                form.search.big action="/search" method="get" {
+                    input type="hidden" name="lang" value=(lang.code());
+                    input type="search" name="q" value=(text) aria-label=(lang.t("Search", "Chercher"));
+                    button type="submit" { (lang.t("Search", "Chercher")) }
+                }
+                @if text.trim().is_empty() {
+                    p { (lang.t("Type a name, in French or English; accents are optional.", "Tapez un nom, en français ou en anglais ; les accents sont facultatifs.")) }
+                } @else if rows.is_empty() {
+                    p.none { (lang.t("Nothing matches.", "Aucun résultat.")) }
+                } @else {
+                    ul.found {
+                        @for (link, classes) in &rows {
+                            li { (link) @for class in classes { " " small.class { (class) } } }
+                        }
+                    }
+                }
+            },
+        )))
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /timeline`: dated events, in date order, each with its article.
+pub async fn timeline(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let shared = state.clone();
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let QueryResults::Solutions(solutions) = stored(graph, budget, "timeline", &[])? else {
+            return Err(HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the timeline query is not a SELECT",
+            ));
+        };
+        let mut labels = LabelCache::new(graph, Some(lang.code()));
+        let mut events = Vec::new();
+        for solution in solutions {
+            let solution = solution.map_err(|e| internal(&e.into()))?;
+            let get = |name: &str| solution.get(name).cloned();
+            let (Some(date), Some(kind), Some(event)) = (get("date"), get("kind"), get("event"))
+            else {
+                continue;
+            };
+            let date = match &date {
+                Term::Literal(literal) => literal.value().to_owned(),
+                other => other.to_string(),
+            };
+            let kind = match &kind {
+                Term::Literal(literal) => literal.value().to_owned(),
+                other => other.to_string(),
+            };
+            let source = get("source").map(|s| cell(&s, &mut labels, &shared.site));
+            events.push((date, kind, cell(&event, &mut labels, &shared.site), source));
+        }
+        Ok(page(layout(
+            lang,
+            lang.t("Timeline", "Chronologie"),
+            "/timeline",
+            html! {
+                h1 { (lang.t("Timeline", "Chronologie")) }
+                p { (lang.t("Broadcasts, rights launches, prizes and filming, each date as precise as the article that gives it.",
+                            "Diffusions, lancements de droits, prix et tournage, chaque date aussi précise que l'article qui la donne.")) }
+                ol.timeline {
+                    @for (date, kind, event, source) in &events {
+                        li class={"kind-" (kind.replace(' ', "-"))} {
+                            time { (date) } " "
+                            span.kind { (kind) } " "
+                            (event)
+                            @if let Some(source) = source { " " small.source { (source) } }
+                        }
+                    }
+                }
+            },
+        )))
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /ui/query`: an editor (a plain textarea: it works without
+/// scripts), and with `?query=` the results below it.
+pub async fn query_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let text = params
+        .iter()
+        .find(|(name, _)| name == "query")
+        .map(|(_, value)| value.clone());
+    let shared = state.clone();
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let default = "SELECT ?person ?character WHERE {\n  ?role a mk:Role ; mk:castMember ?person ; mk:character ?character .\n}\nORDER BY ?person";
+        let shown = text.clone().unwrap_or_else(|| default.to_owned());
+        let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
+            let prepared =
+                sparql::prepare_with_base(text, "in the editor", Some(&shared.site.url("/sparql")))
+                    .map_err(|e| crate::error::show(&e))?;
+            let returns_graph = prepared.returns_graph();
+            let results = prepared
+                .execute(graph, budget)
+                .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
+            let table = results_table(results, graph, &shared.site, lang, 1000)
+                .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
+            Ok((table, returns_graph))
+        });
+        let prefixes: String = vocab::PREFIXES
+            .iter()
+            .map(|(name, iri)| format!("{name}: <{iri}>"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(page(layout(
+            lang,
+            lang.t("Query", "Requête"),
+            "/ui/query",
+            html! {
+                h1 { (lang.t("Query the graph", "Interroger le graphe")) }
+                form.editor action="/ui/query" method="get" {
+                    input type="hidden" name="lang" value=(lang.code());
+                    textarea name="query" rows="12" spellcheck="false" aria-label="SPARQL" { (shown) }
+                    button type="submit" { (lang.t("Run", "Lancer")) }
+                }
+                details { summary { (lang.t("Predeclared prefixes", "Préfixes prédéclarés")) } pre { (prefixes) } }
+                @if let Some(outcome) = &outcome {
+                    @match outcome {
+                        Ok((table, returns_graph)) => {
+                            (table)
+                            @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
+                            (downloads(&url, *returns_graph))
+                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or("")))} { (lang.t("Permalink", "Lien permanent")) } }
+                        }
+                        Err(message) => { p.error role="alert" { (message) } }
+                    }
+                }
+            },
+        )))
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+const SITE_CSS: &str = include_str!("site.css");
+const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
+
+/// `GET /assets/NAME`: the style sheet.
+pub async fn asset(Path(name): Path<String>) -> Response {
+    match name.as_str() {
+        "site.css" => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            SITE_CSS,
+        )
+            .into_response(),
+        _ => HttpError::not_found("no such asset").into_response(),
+    }
+}
+
+/// `GET /ontology`: the ontology's classes and properties, each with an
+/// anchor, so `mk:Person` (`/ontology#Person`) lands on its entry.
+pub async fn ontology(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
+        let mut labels = LabelCache::new(graph, Some(lang.code()));
+        let mut terms = std::collections::BTreeMap::new();
+        for quad in graph.quads(
+            None,
+            None,
+            None,
+            Some(vocab::graph("ontology").as_ref().into()),
+        ) {
+            let quad = quad.map_err(|e| internal(&e))?;
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(term) = quad.subject {
+                if let Some(local) = term.as_str().strip_prefix(vocab::MK) {
+                    terms.entry(local.to_owned()).or_insert(term);
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        for (local, term) in &terms {
+            let label = labels
+                .get(term.as_ref().into())
+                .map_err(|e| internal(&e))?
+                .map(str::to_owned);
+            let comment = graph
+                .default_quads(
+                    Some(term.as_ref().into()),
+                    Some(NamedNodeRef::new_unchecked(RDFS_COMMENT)),
+                    None,
+                )
+                .map_err(|e| internal(&e))?
+                .into_iter()
+                .find_map(|q| match q.object {
+                    Term::Literal(l)
+                        if l.language() == Some(lang.code()) || l.language().is_none() =>
+                    {
+                        Some(l.value().to_owned())
+                    }
+                    _ => None,
+                });
+            rows.push((local.clone(), label, comment));
+        }
+        Ok(page(layout(
+            lang,
+            lang.t("Ontology", "Ontologie"),
+            "/ontology",
+            html! {
+                h1 { (lang.t("The ontology", "L'ontologie")) }
+                dl.terms {
+                    @for (local, label, comment) in &rows {
+                        dt id=(local) { code { "mk:" (local) } @if let Some(label) = label { " — " (label) } }
+                        @if let Some(comment) = comment { dd { (comment) } }
+                    }
+                }
+            },
+        )))
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /id/…`, `/source/…`, `/graph/…`, `/link/…`, `/query/…`: the
+/// resource the path names, as a page or as RDF (by `Accept`, or an
+/// extension: `/id/x.ttl`, `.jsonld`, `.nt`, `.rdf`, `.trig`, `.nq`,
+/// `.html`).
+pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    let params = pairs(uri.query().map(str::as_bytes));
+    let lang = Lang::of(&params, &headers);
+    let path = uri.path().to_owned();
+    let accept = accept(&headers).map(str::to_owned);
+    let shared = state.clone();
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let (iri, explicit) = find_resource(graph, &shared.site, &path)?;
+        let format = match explicit {
+            Some(format) => format,
+            None => format::negotiate(accept.as_deref(), &Payload::Page.offers())
+                .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message))?,
+        };
+        match format {
+            OutputFormat::Rdf(rdf) => {
+                let quads = resource_quads(graph, iri.as_ref()).map_err(|e| internal(&e))?;
+                let mut body = Vec::new();
+                format::write_quads(quads, rdf, &mut body).map_err(|e| internal(&e))?;
+                Ok(Answer {
+                    content_type: format::content_type(format),
+                    body,
+                })
+            }
+            _ => entity_page(graph, budget, &shared.site, lang, iri.as_ref(), &path),
+        }
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The IRI a path names, and the format its extension asks for, if any.
+fn find_resource(
+    graph: &Graph,
+    site: &super::Site,
+    path: &str,
+) -> Result<(NamedNode, Option<OutputFormat>), HttpError> {
+    let known = |iri: &str| -> Result<Option<NamedNode>, HttpError> {
+        let Ok(node) = NamedNode::new(iri) else {
+            return Ok(None);
+        };
+        let used = graph
+            .quads(Some(node.as_ref().into()), None, None, None)
+            .next()
+            .transpose()
+            .map_err(|e| internal(&e))?
+            .is_some()
+            || graph
+                .quads(None, None, Some(node.as_ref().into()), None)
+                .next()
+                .transpose()
+                .map_err(|e| internal(&e))?
+                .is_some()
+            || graph
+                .contains_named_graph(node.as_ref().into())
+                .map_err(|e| internal(&e))?;
+        Ok(used.then_some(node))
+    };
+    if let Some(node) = known(&site.iri(path))? {
+        return Ok((node, None));
+    }
+    if let Some((stem, extension)) = path.rsplit_once('.') {
+        if let Ok(format) = format::resolve(
+            None,
+            Some(std::path::Path::new(&format!("x.{extension}"))),
+            Payload::Page,
+            false,
+        ) {
+            if let Some(node) = known(&site.iri(stem))? {
+                return Ok((node, Some(format)));
+            }
+        }
+    }
+    Err(HttpError::not_found(format!(
+        "nothing in the graph is named <{}>",
+        crate::error::one_line(&site.iri(path), 200)
+    )))
+}
+
+/// What a resource's RDF holds: every quad, in every graph, about it and
+/// about the qualified facts it points to (a role, a broadcast), so the
+/// TriG or N-Quads shows which article states what.
+fn resource_quads(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<Vec<Quad>> {
+    let mut quads: Vec<Quad> = graph
+        .quads(Some(iri.into()), None, None, None)
+        .collect::<anyhow::Result<_>>()?;
+    let mut nested = Vec::new();
+    for quad in &quads {
+        // Only qualified facts are unfolded, as `describe` does; the data
+        // names them with IRIs.
+        if let Term::NamedNode(object) = &quad.object {
+            if quad.graph_name == GraphName::DefaultGraph
+                && entity::is_qualified_fact(graph, object.as_ref().into())?
+            {
+                nested.push(object.clone());
+            }
+        }
+    }
+    for node in nested {
+        quads.extend(
+            graph
+                .quads(Some(node.as_ref().into()), None, None, None)
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
+    }
+    Ok(quads)
+}
+
+/// A fact's value, linked, with its sources as links to their articles.
+fn fact_value(value: &Value, site: &super::Site) -> Markup {
+    match &value.term {
+        Term::NamedNode(node) => {
+            html! { a href=(site.href(node.as_str())) title=(node.as_str()) { (value.text) } }
+        }
+        Term::Literal(literal) => match literal.language() {
+            Some(tag) => {
+                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
+            }
+            None => html! { (literal.value()) },
+        },
+        _ => html! { (value.text) },
+    }
+}
+
+fn sources(fact: &Fact, site: &super::Site) -> Markup {
+    html! {
+        @for source in &fact.sources {
+            @let href = match &source.graph { oxigraph::model::NamedOrBlankNode::NamedNode(n) => site.href(n.as_str()), _ => String::new() };
+            a.source href=(href) { (source.name) } " "
+        }
+    }
+}
+
+/// Facts grouped by property: one row per property, its values side by
+/// side, each with the articles that state it.
+fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
+    let mut groups: Vec<(&Fact, Vec<&Fact>)> = Vec::new();
+    for fact in facts {
+        match groups.last_mut() {
+            Some((first, group)) if first.property == fact.property => group.push(fact),
+            _ => groups.push((fact, vec![fact])),
+        }
+    }
+    html! {
+        @for (first, group) in &groups {
+            @let differ = group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
+            tr class=[differ.then_some("differ")] {
+                th scope="row" { @if inverse { "^" } a href=(site.href(first.property.as_str())) title=(first.property.as_str()) { (first.property_name) } }
+                td {
+                    ul.values {
+                        @for fact in group {
+                            li {
+                                (fact_value(&fact.value, site)) " " (sources(fact, site))
+                                @if !fact.nested.is_empty() {
+                                    ul.nested {
+                                        @for nested in &fact.nested {
+                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The page of an entity (or an article, a graph): labels, classes, facts
+/// grouped with their sources, where the articles differ, what links to
+/// it, external links, downloads.
+fn entity_page(
+    graph: &Graph,
+    budget: &Budget,
+    site: &super::Site,
+    lang: Lang,
+    iri: NamedNodeRef<'_>,
+    path: &str,
+) -> Result<Answer, HttpError> {
+    let view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
+    let title = view
+        .label
+        .clone()
+        .unwrap_or_else(|| labels::compact(iri.as_str()));
+    let differences = stored(
+        graph,
+        budget,
+        "disagreements",
+        &[("subject", iri.into_owned().into())],
+    )?;
+    let differences = match differences {
+        QueryResults::Solutions(solutions) => {
+            let mut labels = LabelCache::new(graph, Some(lang.code()));
+            let mut rows = Vec::new();
+            for solution in solutions {
+                let solution = solution.map_err(|e| internal(&e.into()))?;
+                let get = |name: &str| solution.get(name).cloned();
+                if let (Some(property), Some(v1), Some(s1), Some(v2), Some(s2)) = (
+                    get("property"),
+                    get("value1"),
+                    get("source1"),
+                    get("value2"),
+                    get("source2"),
+                ) {
+                    rows.push([
+                        cell(&property, &mut labels, site),
+                        cell(&v1, &mut labels, site),
+                        cell(&s1, &mut labels, site),
+                        cell(&v2, &mut labels, site),
+                        cell(&s2, &mut labels, site),
+                    ]);
+                }
+            }
+            rows
+        }
+        _ => Vec::new(),
+    };
+    let is_article = view.classes.iter().any(|class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)));
+    let stated = if is_article {
+        let results = stored(
+            graph,
+            budget,
+            "source-facts",
+            &[("article", iri.into_owned().into())],
+        )?;
+        Some(results_table(results, graph, site, lang, 2000).map_err(|e| internal(&e))?)
+    } else {
+        None
+    };
+    let base = path.to_owned();
+    Ok(page(layout(
+        lang,
+        &title,
+        path,
+        html! {
+            article.entity {
+                h1 { (title) }
+                p.iri { code { (iri.as_str()) } }
+                @if !view.classes.is_empty() {
+                    p.classes { @for class in &view.classes { (fact_value(class, site)) " " } }
+                }
+                @if !view.facts.is_empty() {
+                    h2 { (lang.t("Facts", "Faits")) }
+                    table.facts { (fact_rows(&view.facts, site, false)) }
+                }
+                @if !differences.is_empty() {
+                    h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
+                    div.scroll { table.differ {
+                        thead { tr { th { (lang.t("property", "propriété")) } th { (lang.t("one says", "l'un dit")) } th { (lang.t("source", "source")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) } } }
+                        tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
+                    } }
+                }
+                @if let Some(stated) = &stated {
+                    h2 { (lang.t("What this article states", "Ce que dit cet article")) }
+                    (stated)
+                }
+                @if !view.incoming.is_empty() {
+                    h2 { (lang.t("What links here", "Ce qui pointe ici")) }
+                    table.facts { (fact_rows(&view.incoming, site, true)) }
+                }
+                @if !view.external.is_empty() {
+                    h2 { (lang.t("Elsewhere (graph links, not from the articles)", "Ailleurs (liens du graphe, pas des articles)")) }
+                    ul.external {
+                        @for link in &view.external {
+                            li { a href=(link.url) rel="external" { (link.site) } @if let Some(day) = &link.seen_on { " " small { (lang.t("seen on ", "vu le ")) (day) } } }
+                        }
+                    }
+                }
+                p.downloads {
+                    "⬇ "
+                    @for (extension, name) in [("ttl", "Turtle"), ("trig", "TriG"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")] {
+                        a href={(base) "." (extension)} { (name) } " "
+                    }
+                }
+            }
+        },
+    )))
+}

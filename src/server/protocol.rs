@@ -1,0 +1,771 @@
+//! The machine side of the server: the SPARQL 1.1 Protocol on `/sparql`,
+//! stored queries on `/queries/NAME`, the Graph Store Protocol (read-only)
+//! on `/store`, and the service description.
+//!
+//! Every query goes through [`super::run_query`] (a slot, a budget, the
+//! timeout) and `sparql.rs` (parsing, limits, binding, SERVICE refused
+//! unless allowed), exactly as on the command line. The format is chosen
+//! before the query runs, from a `format` (or `output`) parameter or the
+//! `Accept` header (`format::negotiate`), so a 406 costs nothing.
+
+use super::pages::{self, Lang};
+use super::{accept, respond, run_query, timed_out, Answer, HttpError, Shared};
+use crate::budget::Budget;
+use crate::format::{self, OutputFormat, Payload};
+use crate::graph::Graph;
+use crate::labels::LabelCache;
+use crate::sparql::{self, Prepared};
+use crate::vocab;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
+use oxigraph::sparql::QueryEvaluationError;
+use std::io::{self, Write};
+
+/// The `key=value` pairs of a query string or a form body, decoded.
+pub fn pairs(text: Option<&[u8]>) -> Vec<(String, String)> {
+    text.map(|text| {
+        form_urlencoded::parse(text)
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// What a protocol request asks for, gathered from the URL and the body.
+#[derive(Default)]
+struct Operation {
+    queries: Vec<String>,
+    updates: usize,
+    default_graphs: Vec<String>,
+    named_graphs: Vec<String>,
+    /// A `format` or `output` parameter (a format name, as on the command line).
+    format: Option<String>,
+}
+
+impl Operation {
+    fn read(&mut self, pairs: Vec<(String, String)>) {
+        for (name, value) in pairs {
+            match name.as_str() {
+                "query" => self.queries.push(value),
+                "update" => self.updates += 1,
+                "default-graph-uri" => self.default_graphs.push(value),
+                "named-graph-uri" => self.named_graphs.push(value),
+                "format" | "output" => self.format = Some(value),
+                // Other parameters (a client's own, `timeout`…) are ignored,
+                // as other endpoints do.
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `GET /sparql`: a query in the URL, or the service description.
+pub async fn sparql_get(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let mut operation = Operation::default();
+    operation.read(pairs(raw.as_deref().map(str::as_bytes)));
+    if operation.updates > 0 {
+        return read_only().into_response();
+    }
+    if operation.queries.is_empty() {
+        if raw.as_deref().is_none_or(str::is_empty) {
+            return service_description(&state, &headers).into_response();
+        }
+        return HttpError::bad_request("no query: give it as ?query=… (SPARQL 1.1 Protocol)")
+            .into_response();
+    }
+    answer(state, &headers, operation, StatusCode::URI_TOO_LONG).await
+}
+
+/// `POST /sparql`: a form (`query=…`) or the query itself
+/// (`application/sparql-query`); updates are refused.
+pub async fn sparql_post(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut operation = Operation::default();
+    operation.read(pairs(raw.as_deref().map(str::as_bytes)));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let (media_type, parameters) = content_type.split_once(';').unwrap_or((content_type, ""));
+    let charset_ok = parameters
+        .split(';')
+        .all(|parameter| match parameter.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                let value = value.trim().trim_matches('"');
+                value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8")
+            }
+            _ => true,
+        });
+    if !charset_ok {
+        return unsupported(content_type, "only UTF-8 is read").into_response();
+    }
+    match media_type.trim().to_ascii_lowercase().as_str() {
+        "application/x-www-form-urlencoded" => operation.read(pairs(Some(&body))),
+        "application/sparql-query" => {
+            if !operation.queries.is_empty() {
+                return HttpError::bad_request(
+                    "the query is both in the URL and in the body; give it once",
+                )
+                .into_response();
+            }
+            match String::from_utf8(body.to_vec()) {
+                Ok(text) => operation.queries.push(text),
+                Err(_) => {
+                    return unsupported(content_type, "the body is not UTF-8 text").into_response()
+                }
+            }
+        }
+        "application/sparql-update" => return read_only().into_response(),
+        "" => {
+            return unsupported(
+                "none",
+                "send application/sparql-query or application/x-www-form-urlencoded",
+            )
+            .into_response()
+        }
+        _ => {
+            return unsupported(
+                content_type,
+                "send application/sparql-query or application/x-www-form-urlencoded",
+            )
+            .into_response()
+        }
+    }
+    if operation.updates > 0 {
+        return read_only().into_response();
+    }
+    if operation.queries.is_empty() {
+        return HttpError::bad_request(
+            "no query: give it as query=… in the form (SPARQL 1.1 Protocol)",
+        )
+        .into_response();
+    }
+    answer(state, &headers, operation, StatusCode::PAYLOAD_TOO_LARGE).await
+}
+
+fn read_only() -> HttpError {
+    HttpError::new(
+        StatusCode::FORBIDDEN,
+        "updates are not supported: the graph is read-only",
+    )
+}
+
+fn unsupported(content_type: &str, hint: &str) -> HttpError {
+    HttpError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "cannot read a body of type {}: {hint}",
+            crate::error::one_line(content_type, 100)
+        ),
+    )
+}
+
+/// Runs the one query of `operation` (`too_long` is the status for a
+/// query past [`super::MAX_QUERY_BYTES`]: 414 in a URL, 413 in a body).
+async fn answer(
+    state: Shared,
+    headers: &HeaderMap,
+    mut operation: Operation,
+    too_long: StatusCode,
+) -> Response {
+    if operation.queries.len() > 1 {
+        return HttpError::bad_request(format!(
+            "{} queries given; the protocol takes exactly one",
+            operation.queries.len()
+        ))
+        .into_response();
+    }
+    let text = operation.queries.remove(0);
+    if text.len() > super::MAX_QUERY_BYTES {
+        return HttpError::new(
+            too_long,
+            format!("the query is longer than {} bytes", super::MAX_QUERY_BYTES),
+        )
+        .into_response();
+    }
+    let dataset = match dataset(&operation) {
+        Ok(dataset) => dataset,
+        Err(error) => return error.into_response(),
+    };
+    let request = QueryRequest {
+        text: text.clone(),
+        origin: "in the request".to_owned(),
+        stored: None,
+        params: Vec::new(),
+        dataset,
+        format: operation.format,
+        accept: accept(headers).map(str::to_owned),
+        base: state
+            .settings
+            .base
+            .clone()
+            .unwrap_or_else(|| state.site.url("/sparql")),
+        max_result: state.settings.max_result,
+        lang: Lang::of(&[], headers),
+        title: "SPARQL".to_owned(),
+        url: format!(
+            "/sparql?query={}",
+            form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+        ),
+        state: state.clone(),
+    };
+    match run_query(&state, move |graph, budget| request.run(graph, budget)).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `default-graph-uri` and `named-graph-uri`, as IRIs.
+#[allow(clippy::type_complexity)]
+fn dataset(operation: &Operation) -> Result<Option<(Vec<NamedNode>, Vec<NamedNode>)>, HttpError> {
+    if operation.default_graphs.is_empty() && operation.named_graphs.is_empty() {
+        return Ok(None);
+    }
+    let iri = |text: &String| {
+        NamedNode::new(text.as_str()).map_err(|error| {
+            HttpError::bad_request(format!(
+                "invalid graph IRI '{}': {error}",
+                crate::error::one_line(text, 200)
+            ))
+        })
+    };
+    Ok(Some((
+        operation
+            .default_graphs
+            .iter()
+            .map(iri)
+            .collect::<Result<_, _>>()?,
+        operation
+            .named_graphs
+            .iter()
+            .map(iri)
+            .collect::<Result<_, _>>()?,
+    )))
+}
+
+/// One query to run, with everything it needs off the async threads.
+struct QueryRequest {
+    text: String,
+    /// How messages name it.
+    origin: String,
+    stored: Option<crate::catalog::StoredQuery>,
+    /// Parameter values for a stored query, by name.
+    params: Vec<(String, String)>,
+    #[allow(clippy::type_complexity)]
+    dataset: Option<(Vec<NamedNode>, Vec<NamedNode>)>,
+    format: Option<String>,
+    accept: Option<String>,
+    base: String,
+    max_result: usize,
+    /// For an HTML answer: the server, the page's language, its title and
+    /// the query's own URL (the permalink).
+    state: Shared,
+    lang: Lang,
+    title: String,
+    url: String,
+}
+
+impl QueryRequest {
+    fn run(self, graph: &Graph, budget: &Budget) -> Result<Answer, HttpError> {
+        let mut prepared = sparql::prepare_with_base(&self.text, &self.origin, Some(&self.base))
+            .map_err(|error| {
+                let status = if crate::error::show(&error).contains(sparql::UPDATE_REFUSED) {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                HttpError::from_failure(status, &error)
+            })?;
+        let payload = if prepared.returns_graph() {
+            Payload::Graph
+        } else {
+            Payload::Results
+        };
+        let format = choose(
+            self.format.as_deref(),
+            self.accept.as_deref(),
+            payload,
+            true,
+        )?;
+        if let Some((default, named)) = self.dataset {
+            prepared.set_dataset(default, named);
+        }
+        if self.stored.is_some() || !self.params.is_empty() {
+            let bindings = sparql::bindings(graph, self.stored.as_ref(), &self.params, "parameter")
+                .map_err(|error| {
+                    let missing = error
+                        .downcast_ref::<crate::error::Failure>()
+                        .is_some_and(|failure| failure.code == crate::error::FAILURE);
+                    let status = if missing {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    };
+                    HttpError::from_failure(status, &error)
+                })?;
+            for (variable, value) in bindings {
+                prepared = prepared.bind(variable, value);
+            }
+        }
+        if format == OutputFormat::Html {
+            let returns_graph = prepared.returns_graph();
+            let results = prepared
+                .execute(graph, budget)
+                .map_err(|error| stopped(error, budget))?;
+            let shown = pages::Shown {
+                title: &self.title,
+                text: &self.text,
+                url: &self.url,
+                returns_graph,
+            };
+            return pages::results_page(results, graph, &self.state.site, self.lang, &shown)
+                .map_err(|error| stopped(error, budget));
+        }
+        execute(prepared, graph, budget, format, self.max_result)
+    }
+}
+
+/// Runs a prepared query and writes it in `format`, at most `max_result`
+/// bytes.
+fn execute(
+    prepared: Prepared,
+    graph: &Graph,
+    budget: &Budget,
+    format: OutputFormat,
+    max_result: usize,
+) -> Result<Answer, HttpError> {
+    let results = prepared
+        .execute(graph, budget)
+        .map_err(|error| stopped(error, budget))?;
+    let mut body = Capped::new(max_result);
+    format::write_results(results, format, LabelCache::new(graph, None), &mut body)
+        .map_err(|error| stopped(error, budget))?;
+    body.finish(max_result).map(|body| Answer {
+        content_type: format::content_type(format),
+        body,
+    })
+}
+
+/// The answer for a query that failed while running: 504 at the timeout,
+/// 503 past the memory ceiling, 400 for a result too large or a query
+/// the engine refuses.
+pub fn stopped(error: anyhow::Error, budget: &Budget) -> HttpError {
+    let cancelled = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<QueryEvaluationError>(),
+            Some(QueryEvaluationError::Cancelled)
+        )
+    });
+    if cancelled || budget.timed_out() {
+        if budget.timed_out() {
+            return timed_out(std::time::Duration::from_secs_f64(
+                budget.timeout.map_or(0.0, |(seconds, _)| seconds),
+            ));
+        }
+        return HttpError {
+            retry_after: Some(5),
+            ..HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                crate::error::show(&budget.explain_stop(error)),
+            )
+        };
+    }
+    if error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::FileTooLarge)
+    }) {
+        return HttpError::bad_request(
+            "the result is larger than the server's --max-result; add LIMIT or narrow the query",
+        );
+    }
+    HttpError::from_failure(StatusCode::BAD_REQUEST, &error)
+}
+
+/// Picks the format: a `format` parameter (a name, as `--format` takes)
+/// wins over `Accept`.
+/// With `html`, a browser asking for HTML first gets a page with the
+/// results as a table (other clients, `*/*` included, get data).
+pub fn choose(
+    name: Option<&str>,
+    accept: Option<&str>,
+    payload: Payload,
+    html: bool,
+) -> Result<OutputFormat, HttpError> {
+    let mut offers = payload.offers();
+    if html && !offers.contains(&OutputFormat::Html) {
+        offers.push(OutputFormat::Html);
+    }
+    match name {
+        Some(name) if html && name.eq_ignore_ascii_case("html") => Ok(OutputFormat::Html),
+        Some(name) => format::resolve(Some(name), None, payload, false)
+            .map_err(|failure| HttpError::bad_request(failure.message)),
+        None => format::negotiate(accept, &offers)
+            .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message)),
+    }
+}
+
+/// A body that refuses to grow past its cap (an `io::Error` of kind
+/// `FileTooLarge`, told apart by [`stopped`]).
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl Capped {
+    fn new(max: usize) -> Self {
+        Self {
+            bytes: Vec::new(),
+            max,
+        }
+    }
+
+    fn finish(self, max: usize) -> Result<Vec<u8>, HttpError> {
+        if self.bytes.len() > max {
+            return Err(HttpError::bad_request(
+                "the result is larger than the server's --max-result; add LIMIT or narrow the query",
+            ));
+        }
+        Ok(self.bytes)
+    }
+}
+
+impl Write for Capped {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.bytes.len() + data.len() > self.max {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "the result is too large",
+            ));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `GET /queries`: the stored queries, as JSON (the home page lists them
+/// for people).
+pub async fn stored_list(State(state): State<Shared>) -> Response {
+    let queries: Vec<serde_json::Value> = state
+        .catalog
+        .queries
+        .iter()
+        .filter(|query| !query.is_check())
+        .map(|query| {
+            serde_json::json!({
+                "name": query.name,
+                "title": query.title,
+                "description": query.description,
+                "url": state.site.url(&format!("/queries/{}", query.name)),
+                "params": query.params.iter().map(|param| serde_json::json!({
+                    "name": param.name,
+                    "type": param.kind.to_string(),
+                    "description": param.description,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string_pretty(&queries).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+/// `GET /queries/NAME?param=…`: a stored query, its parameters bound as
+/// `--param` binds them.
+pub async fn stored_query(
+    State(state): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(stored) = state.catalog.get(&name).cloned() else {
+        return HttpError::new(
+            StatusCode::NOT_FOUND,
+            crate::error::show(&state.catalog.unknown(&crate::error::one_line(&name, 80))),
+        )
+        .into_response();
+    };
+    let mut format = None;
+    let mut params = Vec::new();
+    let mut lang = Vec::new();
+    for (name, value) in pairs(raw.as_deref().map(str::as_bytes)) {
+        match name.as_str() {
+            "format" | "output" => format = Some(value),
+            // The page's language, not a parameter of the query.
+            "lang" => lang.push((name, value)),
+            _ => params.push((name, value)),
+        }
+    }
+    let permalink = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let title = stored.title.clone();
+    let url = if permalink.is_empty() {
+        format!("/queries/{}", stored.name)
+    } else {
+        format!("/queries/{}?{permalink}", stored.name)
+    };
+    let request = QueryRequest {
+        text: stored.sparql.clone(),
+        origin: format!("'{}'", stored.name),
+        stored: Some(stored),
+        params,
+        dataset: None,
+        format,
+        accept: accept(&headers).map(str::to_owned),
+        base: state.site.url("/sparql"),
+        max_result: state.settings.max_result,
+        lang: Lang::of(&lang, &headers),
+        title,
+        url,
+        state: state.clone(),
+    };
+    match run_query(&state, move |graph, budget| request.run(graph, budget)).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET`/`HEAD /store?graph=IRI`, `?default`, or neither (the whole
+/// dataset): the SPARQL 1.1 Graph Store Protocol, read-only.
+pub async fn graph_store(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let mut graphs = Vec::new();
+    let mut default = false;
+    let mut format = None;
+    for (name, value) in pairs(raw.as_deref().map(str::as_bytes)) {
+        match name.as_str() {
+            "graph" => graphs.push(value),
+            "default" => default = true,
+            "format" | "output" => format = Some(value),
+            _ => {}
+        }
+    }
+    let target = match (default, graphs.as_slice()) {
+        (true, []) => Some(GraphName::DefaultGraph),
+        (false, []) => None,
+        (false, [iri]) => match NamedNode::new(iri.as_str()) {
+            Ok(node) => Some(node.into()),
+            Err(error) => {
+                return HttpError::bad_request(format!(
+                    "invalid graph IRI '{}': {error}",
+                    crate::error::one_line(iri, 200)
+                ))
+                .into_response()
+            }
+        },
+        _ => {
+            return HttpError::bad_request(
+                "give one graph: ?graph=IRI or ?default (or neither, for the whole dataset)",
+            )
+            .into_response()
+        }
+    };
+    let payload = if target.is_some() {
+        Payload::Graph
+    } else {
+        Payload::Dataset
+    };
+    let format = match choose(format.as_deref(), accept(&headers), payload, false) {
+        Ok(format) => format,
+        Err(error) => return error.into_response(),
+    };
+    let max_result = state.settings.max_result;
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        budget
+            .check("the request")
+            .map_err(|failure| HttpError::new(StatusCode::GATEWAY_TIMEOUT, failure.message))?;
+        let quads = match &target {
+            Some(name) => {
+                if let GraphName::NamedNode(node) = name {
+                    let exists = graph
+                        .contains_named_graph(node.as_ref().into())
+                        .map_err(|e| {
+                            HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &e)
+                        })?;
+                    if !exists {
+                        return Err(HttpError::not_found(format!(
+                            "no graph <{}> in the dataset",
+                            node.as_str()
+                        )));
+                    }
+                }
+                graph
+                    .quads(None, None, None, Some(name.as_ref()))
+                    .map(|quad| {
+                        quad.map(|quad| {
+                            Quad::new(
+                                quad.subject,
+                                quad.predicate,
+                                quad.object,
+                                GraphName::DefaultGraph,
+                            )
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            }
+            None => graph.quads(None, None, None, None).collect(),
+        }
+        .map_err(|e| HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+        let OutputFormat::Rdf(rdf) = format else {
+            unreachable!("graph payloads resolve to RDF formats");
+        };
+        let mut body = Capped::new(max_result);
+        format::write_quads(quads, rdf, &mut body).map_err(|error| stopped(error, budget))?;
+        body.finish(max_result).map(|body| Answer {
+            content_type: format::content_type(format),
+            body,
+        })
+    };
+    match run_query(&state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
+const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
+const FORMATS: &str = "http://www.w3.org/ns/formats/";
+
+/// The service description (SPARQL 1.1 Service Description): the
+/// endpoint, its language, result formats, dataset, and the stored
+/// queries as SHACL SPARQL executables.
+fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
+    let format = match format::negotiate(accept(headers), &Payload::Graph.offers()) {
+        Ok(format) => format,
+        Err(failure) => {
+            return HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message).into_response()
+        }
+    };
+    let OutputFormat::Rdf(rdf) = format else {
+        unreachable!("graph payloads resolve to RDF formats");
+    };
+    let n = |iri: String| NamedNode::new_unchecked(iri);
+    let endpoint = n(state.site.url("/sparql"));
+    let mut quads = Vec::new();
+    let mut add = |subject: &NamedNode, predicate: String, object: Term| {
+        quads.push(Quad::new(
+            subject.clone(),
+            n(predicate),
+            object,
+            GraphName::DefaultGraph,
+        ));
+    };
+    add(
+        &endpoint,
+        vocab::RDF_TYPE.to_owned(),
+        n(format!("{SD}Service")).into(),
+    );
+    add(&endpoint, format!("{SD}endpoint"), endpoint.clone().into());
+    add(
+        &endpoint,
+        format!("{SD}supportedLanguage"),
+        n(format!("{SD}SPARQL11Query")).into(),
+    );
+    add(
+        &endpoint,
+        format!("{SD}feature"),
+        n(format!("{SD}UnionDefaultGraph")).into(),
+    );
+    if state.settings.allow_service {
+        add(
+            &endpoint,
+            format!("{SD}feature"),
+            n(format!("{SD}BasicFederatedQuery")).into(),
+        );
+    }
+    for name in [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "TriG",
+        "N-Triples",
+        "N-Quads",
+        "JSON-LD",
+        "RDF_XML",
+    ] {
+        add(
+            &endpoint,
+            format!("{SD}resultFormat"),
+            n(format!("{FORMATS}{name}")).into(),
+        );
+    }
+    let description = Literal::new_language_tagged_literal_unchecked(
+        "A sourced knowledge graph of the French TV series Missions (2017): every fact in the \
+         named graph of the article that states it; the default graph is their merge.",
+        "en",
+    );
+    add(
+        &endpoint,
+        format!("{}comment", vocab::RDFS),
+        description.into(),
+    );
+    let sh = vocab::SH;
+    for query in state.catalog.queries.iter() {
+        let url = n(state.site.url(&format!("/queries/{}", query.name)));
+        add(
+            &endpoint,
+            format!("{}seeAlso", vocab::RDFS),
+            url.clone().into(),
+        );
+        let form = sparql::prepare(&query.sparql, &query.name).map(|prepared| prepared.form());
+        let (class, property) = match form {
+            Ok(sparql::Form::Construct | sparql::Form::Describe) => {
+                ("SPARQLConstructExecutable", "construct")
+            }
+            Ok(sparql::Form::Ask) => ("SPARQLAskExecutable", "ask"),
+            _ => ("SPARQLSelectExecutable", "select"),
+        };
+        add(
+            &url,
+            vocab::RDF_TYPE.to_owned(),
+            n(format!("{sh}{class}")).into(),
+        );
+        add(
+            &url,
+            format!("{}label", vocab::RDFS),
+            Literal::new_simple_literal(&query.title).into(),
+        );
+        add(
+            &url,
+            format!("{}comment", vocab::RDFS),
+            Literal::new_simple_literal(&query.description).into(),
+        );
+        add(
+            &url,
+            format!("{sh}{property}"),
+            Literal::new_simple_literal(&query.sparql).into(),
+        );
+    }
+    let mut body = Vec::new();
+    match format::write_quads(quads, rdf, &mut body) {
+        Ok(()) => respond(Answer {
+            content_type: format::content_type(format),
+            body,
+        }),
+        Err(error) => {
+            HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &error).into_response()
+        }
+    }
+}
