@@ -132,6 +132,11 @@ pub struct ServeArgs {
     /// system's queue.
     #[arg(long, value_name = "N", default_value = "256")]
     pub max_connections: usize,
+
+    /// Close a connection whose request headers take longer than this to
+    /// arrive (a slow client cannot hold a connection).
+    #[arg(long, value_name = "SECONDS", default_value = "10", hide = true)]
+    pub header_timeout: f64,
 }
 
 #[derive(Debug, Args)]

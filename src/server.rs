@@ -38,7 +38,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +63,8 @@ pub struct Settings {
     pub max_body: usize,
     pub max_result: usize,
     pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
     /// The process's heap ceiling (`--memory`).
     pub memory: u64,
     pub allow_service: bool,
@@ -75,8 +77,8 @@ pub struct Settings {
 pub const MAX_QUERY_BYTES: usize = 256 * 1024;
 /// The longest request target (path and query string): 414 past it.
 pub const MAX_URI_BYTES: usize = 384 * 1024;
-/// How long a client may take to send a request's headers, and its body.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's body (its headers:
+/// `--header-timeout`).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a query's work gets after its timeout to notice the
 /// cancellation before the request is answered without it.
@@ -200,6 +202,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
     });
     println!("Serving the Missions knowledge graph at {public} (SPARQL endpoint: {public}sparql); Ctrl-C stops it");
     let connections = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
+    let header_timeout = state.settings.header_timeout;
     let app = router(state);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -220,7 +223,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .max_buf_size(MAX_URI_BYTES + 64 * 1024)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             let _ = connection.await;
@@ -263,31 +266,33 @@ pub fn router(state: Shared) -> Router {
         ),
         (header::REFERRER_POLICY, "no-referrer"),
     ];
+    // GET routes answer HEAD too (axum's `get` does); any other method is
+    // 405 with the methods the route has.
+    let read = |handler: MethodRouter<Shared>| handler.fallback(only_get);
     let mut router = Router::new()
-        .route("/", get(pages::home))
-        .route("/search", get(pages::search))
-        .route("/timeline", get(pages::timeline))
-        .route("/ui/query", get(pages::query_page))
-        .route("/assets/{name}", get(pages::asset))
-        .route("/health", get(metrics::health))
-        .route("/metrics", get(metrics::metrics))
-        .route("/queries", get(protocol::stored_list))
-        .route("/queries/{name}", get(protocol::stored_query))
-        .route(
-            "/store",
-            get(protocol::graph_store).head(protocol::graph_store),
-        );
+        .route("/", read(get(pages::home)))
+        .route("/search", read(get(pages::search)))
+        .route("/timeline", read(get(pages::timeline)))
+        .route("/ui/query", read(get(pages::query_page)))
+        .route("/assets/{name}", read(get(pages::asset)))
+        .route("/health", read(get(metrics::health)))
+        .route("/metrics", read(get(metrics::metrics)))
+        .route("/queries", read(get(protocol::stored_list)))
+        .route("/queries/{name}", read(get(protocol::stored_query)))
+        .route("/store", read(get(protocol::graph_store)))
+        .route("/ontology", read(get(pages::ontology)));
     for path in ["/sparql", "/sparql/", "/query"] {
-        router = router.route(path, get(protocol::sparql_get).post(protocol::sparql_post));
+        router = router.route(
+            path,
+            get(protocol::sparql_get)
+                .post(protocol::sparql_post)
+                .fallback(only_get_post),
+        );
     }
     for prefix in site::DEREFERENCED {
-        router = router.route(&format!("/{prefix}{{*rest}}"), get(pages::resource));
+        router = router.route(&format!("/{prefix}{{*rest}}"), read(get(pages::resource)));
     }
-    router = router.route("/ontology", get(pages::ontology));
-    let mut router = router
-        .fallback(fallback)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state.clone());
+    let mut router = router.fallback(fallback).with_state(state.clone());
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -338,7 +343,11 @@ async fn fallback() -> HttpError {
     HttpError::not_found("nothing here; the pages start at /, the SPARQL endpoint is /sparql")
 }
 
-async fn method_not_allowed() -> HttpError {
+async fn only_get() -> HttpError {
+    HttpError::method_not_allowed("GET, HEAD")
+}
+
+async fn only_get_post() -> HttpError {
     HttpError::method_not_allowed("GET, HEAD, POST")
 }
 

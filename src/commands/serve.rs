@@ -57,6 +57,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         max_body: size("--max-body", &args.max_body)?,
         max_result: size("--max-result", &args.max_result)?,
         max_connections: positive("--max-connections", args.max_connections)?,
+        header_timeout: crate::limits::timeout(args.header_timeout)?,
         memory: config.memory,
         allow_service: config.allow_service,
         base: config.base.clone(),
