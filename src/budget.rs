@@ -215,6 +215,74 @@ impl Budget {
     }
 }
 
+/// The panic payload of a cancelled evaluation (see [`notice_cancellation`]).
+struct Cancelled;
+
+thread_local! {
+    /// The token of the query this thread evaluates, and a countdown to
+    /// the next look at it.
+    static EVALUATING: std::cell::RefCell<Option<CancellationToken>> =
+        const { std::cell::RefCell::new(None) };
+    static COUNTDOWN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many term clones pass between two looks at the token.
+const LOOK_EVERY: u32 = 4096;
+
+/// Names the token of the query this thread is about to evaluate.
+pub fn evaluating(token: &CancellationToken) {
+    EVALUATING.with_borrow_mut(|slot| *slot = Some(token.clone()));
+}
+
+/// Called by the evaluator's hot loops (through `dataset::EvalTerm`'s
+/// clone): unwinds out of the evaluation when its token was cancelled.
+/// spareval looks at the token only when it reads the dataset; a join of
+/// sides already in memory (feeding COUNT, ORDER BY, DISTINCT) can run for
+/// minutes without reading it, and a thread cannot be stopped from
+/// outside. The unwinding is caught by [`catch_cancellation`], which every
+/// caller that evaluates wraps around the work, and turned into the
+/// ordinary cancellation error.
+#[inline]
+pub fn notice_cancellation() {
+    let left = COUNTDOWN.get();
+    if left > 0 {
+        COUNTDOWN.set(left - 1);
+        return;
+    }
+    COUNTDOWN.set(LOOK_EVERY);
+    let cancelled =
+        EVALUATING.with_borrow(|token| token.as_ref().is_some_and(CancellationToken::is_cancelled));
+    if cancelled {
+        std::panic::panic_any(Cancelled);
+    }
+}
+
+/// Runs `work`, turning a cancellation noticed deep in the evaluator into
+/// [`QueryEvaluationError::Cancelled`]; any other panic goes on unwinding.
+pub fn catch_cancellation<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) if payload.is::<Cancelled>() => Err(QueryEvaluationError::Cancelled.into()),
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Whether a caught panic is a cancellation's unwinding.
+pub fn is_cancellation(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<Cancelled>()
+}
+
+/// Keeps the default panic message for real panics only: a cancellation's
+/// unwinding is not one (called once, by `main`).
+pub fn quiet_cancellations() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.payload().is::<Cancelled>() {
+            default(info);
+        }
+    }));
+}
+
 /// How the work handed to [`supervise`] ended.
 pub enum Ending {
     /// It returned, with its result.

@@ -303,10 +303,25 @@ fn subject_term(subject: NamedOrBlankNodeRef<'_>) -> TermRef<'_> {
 /// dataset, or a term computed by the query (`BIND`, `CONCAT`…) that the
 /// dataset does not hold. A term the dataset holds is always `Known`, so
 /// equal terms always compare equal.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub enum EvalTerm {
     Known(u32),
     Other(Term),
+}
+
+impl Clone for EvalTerm {
+    /// Every joined row clones its terms, so a clone is where a query that
+    /// never reads the dataset any more (a join of materialized sides
+    /// feeding COUNT or ORDER BY) can still notice it was cancelled; see
+    /// `budget::catch_cancellation`.
+    #[inline]
+    fn clone(&self) -> Self {
+        crate::budget::notice_cancellation();
+        match self {
+            Self::Known(id) => Self::Known(*id),
+            Self::Other(term) => Self::Other(term.clone()),
+        }
+    }
 }
 
 impl<'a> QueryableDataset<'a> for &'a Dataset {

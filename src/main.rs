@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return error::clap_exit(&error),
     };
+    budget::quiet_cancellations();
     if !matches!(cli.command, Command::Serve(_)) {
         memory::one_arena();
     }

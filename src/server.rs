@@ -40,6 +40,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
+use oxigraph::sparql::QueryEvaluationError;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -75,8 +76,12 @@ pub struct Settings {
 /// The longest query text accepted, in bytes (GET or POST); a longer one
 /// is answered 414 (in the URL) or 413 (in a body).
 pub const MAX_QUERY_BYTES: usize = 256 * 1024;
-/// The longest request target (path and query string): 414 past it.
-pub const MAX_URI_BYTES: usize = 384 * 1024;
+/// The longest request target (path and query string): 414 past it, with
+/// a message. hyper itself answers a bare 414 past 64 KiB (the `http`
+/// crate's limit on a URI) and 431 past [`MAX_HEAD_BYTES`].
+pub const MAX_URI_BYTES: usize = 32 * 1024;
+/// The most a request's line and headers may take (hyper's read buffer).
+pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 /// How long a client may take to send a request's body (its headers:
 /// `--header-timeout`).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -224,7 +229,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .max_buf_size(MAX_URI_BYTES + 64 * 1024)
+                .max_buf_size(MAX_HEAD_BYTES)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             let _ = connection.await;
             drop(permit);
@@ -384,7 +389,16 @@ pub async fn run_query(
     let running = state.metrics.running();
     let watched = budget.clone();
     let task = tokio::task::spawn_blocking(move || {
-        let answer = crate::limits::on_large_stack(|| work(&graph, &budget));
+        let answer = crate::limits::on_large_stack(|| {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&graph, &budget))) {
+                Ok(answer) => answer,
+                // Cancelled deep in the evaluator (`budget::notice_cancellation`).
+                Err(payload) if crate::budget::is_cancellation(payload.as_ref()) => Err(
+                    protocol::stopped(QueryEvaluationError::Cancelled.into(), &budget),
+                ),
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        });
         drop(running);
         drop(permit);
         answer

@@ -191,6 +191,7 @@ impl Prepared {
         }
         budget.check("query")?;
         budget.watch_query(&self.token);
+        crate::budget::evaluating(&self.token);
         self.federation
             .allowed
             .store(budget.allow_service, Ordering::SeqCst);

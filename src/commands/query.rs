@@ -39,26 +39,26 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
-    let results = prepared
-        .execute(&graph, &budget)
-        .map_err(|e| budget.explain_stop(e))?;
-    let payload = match results {
-        QueryResults::Graph(_) => Payload::Graph,
-        QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
-    };
-    let format = format::resolve(
-        args.format.as_deref(),
-        args.output.as_deref(),
-        payload,
-        config.is_terminal,
-    )?;
-    write_output(args.output.as_deref(), |out| {
-        format::write_results(
-            results,
-            format,
-            LabelCache::new(&graph, config.lang.as_deref()),
-            out,
-        )
+    crate::budget::catch_cancellation(|| {
+        let results = prepared.execute(&graph, &budget)?;
+        let payload = match results {
+            QueryResults::Graph(_) => Payload::Graph,
+            QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
+        };
+        let format = format::resolve(
+            args.format.as_deref(),
+            args.output.as_deref(),
+            payload,
+            config.is_terminal,
+        )?;
+        write_output(args.output.as_deref(), |out| {
+            format::write_results(
+                results,
+                format,
+                LabelCache::new(&graph, config.lang.as_deref()),
+                out,
+            )
+        })
     })
     .map_err(|e| budget.explain_stop(e))
 }

@@ -74,7 +74,8 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         files: loaded.files,
         triples,
         shapes: shapes.validate(&graph, &budget)?,
-        checks: run_checks(&graph, &budget)?,
+        checks: crate::budget::catch_cancellation(|| run_checks(&graph, &budget))
+            .map_err(|e| budget.explain_stop(e))?,
         syntax: loaded.errors,
     };
     write_output(args.output.as_deref(), |out| match format {
