@@ -92,6 +92,8 @@ const ALIASES: &[(&str, OutputFormat)] = &[
     ("srj", OutputFormat::Results(QueryResultsFormat::Json)),
     ("srx", OutputFormat::Results(QueryResultsFormat::Xml)),
     ("ttl", OutputFormat::Rdf(RdfFormat::Turtle)),
+    // Turtle is N3 without N3's extensions: an N3 reader reads it.
+    ("n3", OutputFormat::Rdf(RdfFormat::Turtle)),
     ("nt", OutputFormat::Rdf(RdfFormat::NTriples)),
     ("nq", OutputFormat::Rdf(RdfFormat::NQuads)),
     ("json-ld", OutputFormat::Rdf(JSON_LD)),
@@ -197,7 +199,7 @@ pub fn media_types(format: OutputFormat) -> &'static [&'static str] {
         ],
         OutputFormat::Results(QueryResultsFormat::Csv) => &["text/csv"],
         OutputFormat::Results(QueryResultsFormat::Tsv) => &["text/tab-separated-values"],
-        OutputFormat::Rdf(RdfFormat::Turtle) => &["text/turtle", "application/x-turtle"],
+        OutputFormat::Rdf(RdfFormat::Turtle) => &["text/turtle", "application/x-turtle", "text/n3"],
         OutputFormat::Rdf(RdfFormat::TriG) => &["application/trig"],
         OutputFormat::Rdf(RdfFormat::NTriples) => &["application/n-triples", "text/plain"],
         OutputFormat::Rdf(RdfFormat::NQuads) => &["application/n-quads"],

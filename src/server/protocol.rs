@@ -393,8 +393,8 @@ pub fn stopped(error: anyhow::Error, budget: &Budget) -> HttpError {
     HttpError::from_failure(StatusCode::BAD_REQUEST, &error)
 }
 
-/// Picks the format: a `format` parameter (a name, as `--format` takes)
-/// wins over `Accept`.
+/// Picks the format: a `format` (or `output`) parameter, a name as
+/// `--format` takes or a media type, wins over `Accept`.
 /// With `html`, a browser asking for HTML first gets a page with the
 /// results as a table (other clients, `*/*` included, get data).
 pub fn choose(
@@ -409,6 +409,12 @@ pub fn choose(
     }
     match name {
         Some(name) if html && name.eq_ignore_ascii_case("html") => Ok(OutputFormat::Html),
+        // SPARQLWrapper and others send a media type there
+        // (`format=text/tab-separated-values`).
+        Some(media_type) if media_type.contains('/') => {
+            format::negotiate(Some(media_type), &offers)
+                .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message))
+        }
         Some(name) => format::resolve(Some(name), None, payload, false)
             .map_err(|failure| HttpError::bad_request(failure.message)),
         None => format::negotiate(accept, &offers)
