@@ -248,7 +248,10 @@ fn pages_show_what_a_person_looks_for() {
     let (_dir, served) = embedded();
     let html = "text/html";
     let home = served.get("/", html).text();
-    assert!(home.contains("article-000"), "the articles are listed");
+    assert!(
+        home.contains("href=\"/source/article-000\""),
+        "the articles are listed"
+    );
     assert!(
         home.contains("action=\"/queries/cast\""),
         "stored queries are runnable"

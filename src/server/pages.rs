@@ -100,6 +100,7 @@ fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Missions KG" }
                 link rel="stylesheet" href="/assets/site.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
             }
             body {
                 header {
@@ -181,6 +182,16 @@ fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup 
                 html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
             }
             None => html! { (literal.value()) },
+        },
+        other => html! { (other.to_string()) },
+    }
+}
+
+/// A graph (an article) as a short badge linking to its page.
+fn badge(term: &Term, site: &super::Site) -> Markup {
+    match term {
+        Term::NamedNode(node) => html! {
+            a.source href=(site.href(node.as_str())) title=(node.as_str()) { (labels::graph_name(node.as_str())) }
         },
         other => html! { (other.to_string()) },
     }
@@ -343,9 +354,25 @@ pub async fn home(
     let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        let articles = stored(graph, budget, "articles", &[])?;
-        let articles =
-            results_table(articles, graph, &shared.site, lang, 20).map_err(|e| internal(&e))?;
+        let mut labels = LabelCache::new(graph, Some(lang.code()));
+        let mut articles = Vec::new();
+        if let QueryResults::Solutions(solutions) = stored(graph, budget, "articles", &[])? {
+            for solution in solutions {
+                let solution = solution.map_err(|e| internal(&e.into()))?;
+                let text = |name: &str| match solution.get(name) {
+                    Some(Term::Literal(literal)) => literal.value().to_owned(),
+                    _ => String::new(),
+                };
+                let Some(article) = solution.get("article") else {
+                    continue;
+                };
+                let date = [text("probable"), text("earliest"), text("latest")]
+                    .into_iter()
+                    .find(|date| !date.is_empty())
+                    .unwrap_or_default();
+                articles.push((cell(article, &mut labels, &shared.site), text("kind"), date));
+            }
+        }
         let queries: Vec<&StoredQuery> = shared
             .catalog
             .queries
@@ -367,7 +394,11 @@ pub async fn home(
                     button type="submit" { (lang.t("Search", "Chercher")) }
                 }
                 h2 { (lang.t("The articles", "Les articles")) }
-                (articles)
+                ul.articles {
+                    @for (link, kind, date) in &articles {
+                        li { (link) " " small { (kind) @if !date.is_empty() { " · " (date) } } }
+                    }
+                }
                 h2 { (lang.t("Stored queries", "Requêtes enregistrées")) }
                 ul.queries {
                     @for query in &queries {
@@ -491,7 +522,8 @@ pub async fn timeline(
                 Term::Literal(literal) => literal.value().to_owned(),
                 other => other.to_string(),
             };
-            let source = get("source").map(|s| cell(&s, &mut labels, &shared.site));
+            let source = get("source").map(|s| badge(&s, &shared.site));
+            let date = human_date(&date, lang);
             events.push((date, kind, cell(&event, &mut labels, &shared.site), source));
         }
         Ok(page(layout(
@@ -518,6 +550,60 @@ pub async fn timeline(
     match run_query(&state, work).await {
         Ok(answer) => respond(answer),
         Err(error) => error.into_response(),
+    }
+}
+
+/// A date with no year (`--06-01`, `--06`, as an article words "1 June"
+/// or "last June") in words; other dates as they are (ISO 8601).
+fn human_date(date: &str, lang: Lang) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let Some(rest) = date.strip_prefix("--") else {
+        return date.to_owned();
+    };
+    let mut parts = rest.split('-');
+    let month = parts
+        .next()
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| (1..=12).contains(m));
+    let day = parts.next().and_then(|d| d.parse::<u32>().ok());
+    let Some(month) = month else {
+        return date.to_owned();
+    };
+    let name = match lang {
+        Lang::En => EN[month - 1],
+        Lang::Fr => FR[month - 1],
+    };
+    let no_year = lang.t("year not given", "année non précisée");
+    match day {
+        Some(day) => format!("{day} {name} ({no_year})"),
+        None => format!("{name} ({no_year})"),
     }
 }
 
@@ -588,9 +674,11 @@ pub async fn query_page(
 }
 
 const SITE_CSS: &str = include_str!("site.css");
+/// A planet and its orbit: the series is about a mission to Mars.
+const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><circle cx=\"16\" cy=\"16\" r=\"9\" fill=\"#c1440e\"/><ellipse cx=\"16\" cy=\"16\" rx=\"15\" ry=\"5\" fill=\"none\" stroke=\"#2455a4\" stroke-width=\"2\"/></svg>";
 const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 
-/// `GET /assets/NAME`: the style sheet.
+/// `GET /assets/NAME`: the style sheet and the icon.
 pub async fn asset(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "site.css" => (
@@ -599,6 +687,14 @@ pub async fn asset(Path(name): Path<String>) -> Response {
                 (header::CACHE_CONTROL, "public, max-age=3600"),
             ],
             SITE_CSS,
+        )
+            .into_response(),
+        "icon.svg" => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            ICON_SVG,
         )
             .into_response(),
         _ => HttpError::not_found("no such asset").into_response(),
@@ -825,7 +921,7 @@ fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
     }
     html! {
         @for (first, group) in &groups {
-            @let differ = group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
+            @let differ = !inverse && group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
             tr class=[differ.then_some("differ")] {
                 th scope="row" { @if inverse { "^" } a href=(site.href(first.property.as_str())) title=(first.property.as_str()) { (first.property_name) } }
                 td {
@@ -888,9 +984,9 @@ fn entity_page(
                     rows.push([
                         cell(&property, &mut labels, site),
                         cell(&v1, &mut labels, site),
-                        cell(&s1, &mut labels, site),
+                        badge(&s1, site),
                         cell(&v2, &mut labels, site),
-                        cell(&s2, &mut labels, site),
+                        badge(&s2, site),
                     ]);
                 }
             }
@@ -898,15 +994,11 @@ fn entity_page(
         }
         _ => Vec::new(),
     };
-    let is_article = view.classes.iter().any(|class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)));
-    let stated = if is_article {
-        let results = stored(
-            graph,
-            budget,
-            "source-facts",
-            &[("article", iri.into_owned().into())],
-        )?;
-        Some(results_table(results, graph, site, lang, 2000).map_err(|e| internal(&e))?)
+    let is_article = view.classes.iter().any(
+        |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
+    );
+    let article = if is_article {
+        Some(article_sections(graph, budget, site, lang, iri)?)
     } else {
         None
     };
@@ -933,10 +1025,7 @@ fn entity_page(
                         tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
                     } }
                 }
-                @if let Some(stated) = &stated {
-                    h2 { (lang.t("What this article states", "Ce que dit cet article")) }
-                    (stated)
-                }
+                @if let Some(article) = &article { (article) }
                 @if !view.incoming.is_empty() {
                     h2 { (lang.t("What links here", "Ce qui pointe ici")) }
                     table.facts { (fact_rows(&view.incoming, site, true)) }
@@ -958,4 +1047,135 @@ fn entity_page(
             }
         },
     )))
+}
+
+/// An article's own sections: what it states, grouped by entity (with how
+/// many articles state each fact), and where it differs from the others.
+fn article_sections(
+    graph: &Graph,
+    budget: &Budget,
+    site: &super::Site,
+    lang: Lang,
+    article: NamedNodeRef<'_>,
+) -> Result<Markup, HttpError> {
+    let mut labels = LabelCache::new(graph, Some(lang.code()));
+    let mut groups: Vec<(Term, Markup, Vec<(Markup, Markup, String)>)> = Vec::new();
+    if let QueryResults::Solutions(solutions) = stored(
+        graph,
+        budget,
+        "source-facts",
+        &[("article", article.into_owned().into())],
+    )? {
+        for solution in solutions {
+            let solution = solution.map_err(|e| internal(&e.into()))?;
+            let (Some(entity), Some(property), Some(value)) = (
+                solution.get("entity"),
+                solution.get("property"),
+                solution.get("value"),
+            ) else {
+                continue;
+            };
+            let stated_by = match solution.get("statedBy") {
+                Some(Term::Literal(n)) if n.value() != "1" => n.value().to_owned(),
+                _ => String::new(),
+            };
+            let row = (
+                cell(property, &mut labels, site),
+                cell(value, &mut labels, site),
+                stated_by,
+            );
+            match groups.last_mut() {
+                Some((current, _, rows)) if current == entity => rows.push(row),
+                _ => groups.push((entity.clone(), cell(entity, &mut labels, site), vec![row])),
+            }
+        }
+    }
+    let mut differences = Vec::new();
+    if let QueryResults::Solutions(solutions) = stored(graph, budget, "disagreements", &[])? {
+        let this = Term::from(article.into_owned());
+        for solution in solutions {
+            let solution = solution.map_err(|e| internal(&e.into()))?;
+            let get = |name: &str| solution.get(name).cloned();
+            let (Some(subject), Some(property), Some(v1), Some(s1), Some(v2), Some(s2)) = (
+                get("subject"),
+                get("property"),
+                get("value1"),
+                get("source1"),
+                get("value2"),
+                get("source2"),
+            ) else {
+                continue;
+            };
+            let (ours, theirs, other) = if s1 == this {
+                (v1, v2, s2)
+            } else if s2 == this {
+                (v2, v1, s1)
+            } else {
+                continue;
+            };
+            differences.push([
+                cell(&subject, &mut labels, site),
+                cell(&property, &mut labels, site),
+                cell(&ours, &mut labels, site),
+                cell(&theirs, &mut labels, site),
+                badge(&other, site),
+            ]);
+        }
+    }
+    let facts: usize = groups.iter().map(|(_, _, rows)| rows.len()).sum();
+    Ok(html! {
+        h2 { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
+        @for (_, entity, rows) in &groups {
+            h3 { (entity) }
+            table.facts {
+                @for (property, value, stated_by) in rows {
+                    tr {
+                        th scope="row" { (property) }
+                        td { (value) @if !stated_by.is_empty() { " " small.source { "(" (stated_by) " " (lang.t("articles", "articles")) ")" } } }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
+        @if differences.is_empty() {
+            p { (lang.t("Nowhere.", "Nulle part.")) }
+        } @else {
+            div.scroll { table.differ {
+                thead { tr {
+                    th { (lang.t("about", "sujet")) } th { (lang.t("property", "propriété")) }
+                    th { (lang.t("this article", "cet article")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) }
+                } }
+                tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
+            } }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_without_a_year_are_spelled_out() {
+        assert_eq!(human_date("2017-06-01", Lang::En), "2017-06-01");
+        assert_eq!(human_date("--06-01", Lang::En), "1 June (year not given)");
+        assert_eq!(
+            human_date("--09", Lang::Fr),
+            "septembre (année non précisée)"
+        );
+        assert_eq!(human_date("--13", Lang::En), "--13");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_switch_then_the_browser() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            "de-DE, fr;q=0.8, en;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Lang::of(&[], &headers), Lang::Fr);
+        let switch = [("lang".to_owned(), "en".to_owned())];
+        assert_eq!(Lang::of(&switch, &headers), Lang::En);
+        assert_eq!(Lang::of(&[], &HeaderMap::new()), Lang::En);
+    }
 }
