@@ -1059,7 +1059,10 @@ fn article_sections(
     article: NamedNodeRef<'_>,
 ) -> Result<Markup, HttpError> {
     let mut labels = LabelCache::new(graph, Some(lang.code()));
-    let mut groups: Vec<(Term, Markup, Vec<(Markup, Markup, String)>)> = Vec::new();
+    // Per entity: the entity, its link, and its (property, value, how many
+    // articles state it) rows.
+    type Rows = Vec<(Markup, Markup, String)>;
+    let mut groups: Vec<(Term, Markup, Rows)> = Vec::new();
     if let QueryResults::Solutions(solutions) = stored(
         graph,
         budget,
