@@ -526,13 +526,13 @@ fn a_slow_query_times_out_with_504_and_excess_queries_get_503() {
         first.text()
     );
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
     // The work really stopped: the slot is free again at once.
     let mut answered = false;
-    for _ in 0..20 {
+    for _ in 0..50 {
         let reply = served.get(&format!("/sparql?query={}", encode("ASK {}")), "*/*");
         if reply.status == 200 {
             answered = true;
@@ -540,7 +540,7 @@ fn a_slow_query_times_out_with_504_and_excess_queries_get_503() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(answered, "the slot was not freed within 2 s");
+    assert!(answered, "the slot was not freed within 5 s");
     let metrics = served.get("/metrics", "*/*").text();
     assert!(
         metrics.contains("missions_kg_query_timeouts_total 1"),
@@ -574,7 +574,7 @@ fn slow_clients_cannot_hold_the_server() {
         .collect();
     let started = Instant::now();
     let mut closed = 0;
-    while started.elapsed() < Duration::from_secs(4) && closed < slow.len() {
+    while started.elapsed() < Duration::from_secs(8) && closed < slow.len() {
         // Meanwhile a normal client is served at once.
         let reply = served.get("/health", "*/*");
         assert_eq!(reply.status, 200);
