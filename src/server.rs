@@ -23,6 +23,7 @@
 //! (a slow client cannot hold a connection), with at most
 //! `--max-connections` at once.
 
+mod cache;
 mod metrics;
 mod pages;
 mod protocol;
@@ -85,6 +86,8 @@ pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 /// How long a client may take to send a request's body (its headers:
 /// `--header-timeout`).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request waits for a free query slot before its 503.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(1);
 /// How long a query's work gets after its timeout to notice the
 /// cancellation before the request is answered without it.
 const GRACE: Duration = Duration::from_millis(250);
@@ -96,6 +99,8 @@ pub struct AppState {
     pub settings: Settings,
     pub site: Site,
     pub metrics: metrics::Metrics,
+    /// Answers kept for identical requests (`cache.rs`).
+    pub answers: cache::Answers,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
 }
@@ -202,6 +207,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         catalog: Catalog::embedded()?,
         site: Site::new(&public),
         metrics: metrics::Metrics::default(),
+        answers: cache::new(),
         slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
         settings,
     });
@@ -297,7 +303,10 @@ pub fn router(state: Shared) -> Router {
     for prefix in site::DEREFERENCED {
         router = router.route(&format!("/{prefix}{{*rest}}"), read(get(pages::resource)));
     }
-    let mut router = router.fallback(fallback).with_state(state.clone());
+    let mut router = router
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), cache::layer))
+        .with_state(state.clone());
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -370,7 +379,10 @@ pub async fn run_query(
     state: &Shared,
     work: impl FnOnce(&Graph, &Budget) -> Result<Answer, HttpError> + Send + 'static,
 ) -> Result<Answer, HttpError> {
-    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
+    // A query waits a moment for a slot (a burst is queued, not refused),
+    // then gets 503.
+    let permit = tokio::time::timeout(QUEUE_WAIT, state.slots.clone().acquire_owned()).await;
+    let Ok(Ok(permit)) = permit else {
         state.metrics.busy();
         return Err(HttpError {
             retry_after: Some(1),
@@ -433,15 +445,18 @@ pub fn timed_out(timeout: Duration) -> HttpError {
     )
 }
 
-/// An answer with its type, plus `Vary: Accept` (the same URL answers in
-/// several formats).
+/// An answer with its type, plus `Vary` (the same URL answers in several
+/// formats and languages).
 pub fn respond(answer: Answer) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
     response
 }
 

@@ -509,19 +509,26 @@ const SLOW: &str = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
 #[test]
 fn a_slow_query_times_out_with_504_and_excess_queries_get_503() {
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &[], &["--timeout", "1", "--max-queries", "1"]);
+    let served = Served::start(dir.path(), &[], &["--timeout", "2", "--max-queries", "1"]);
     let port = served.port;
     let slow = format!("/sparql?query={}", encode(SLOW));
     let started = Instant::now();
     let first = std::thread::spawn(move || http_request(port, "GET", &slow, &[], b""));
     std::thread::sleep(Duration::from_millis(300));
+    // It waits a second for the slot, then is refused.
+    let asked = Instant::now();
     let busy = served.get(&format!("/sparql?query={}", encode("ASK {}")), "*/*");
     assert_eq!(busy.status, 503, "{}", busy.text());
+    assert!(
+        asked.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        asked.elapsed()
+    );
     assert_eq!(busy.header("retry-after"), Some("1"));
     let first = first.join().unwrap();
     assert_eq!(first.status, 504, "{}", first.text());
     assert!(
-        first.text().contains("timed out after 1 s"),
+        first.text().contains("timed out after 2 s"),
         "{}",
         first.text()
     );
@@ -599,6 +606,32 @@ fn slow_clients_cannot_hold_the_server() {
         .write_all(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")
         .unwrap();
     assert_eq!(served.get("/health", "*/*").status, 200);
+}
+
+#[test]
+fn identical_requests_are_answered_from_the_cache_with_an_etag() {
+    let (_dir, served) = embedded();
+    let first = served.get("/queries/cast?format=csv", "*/*");
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    let second = served.get("/queries/cast?format=csv", "*/*");
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.header("etag"), Some(etag.as_str()));
+    let revalidated = served.request(
+        "GET",
+        "/queries/cast?format=csv",
+        &[("Accept", "*/*"), ("If-None-Match", &etag)],
+        b"",
+    );
+    assert_eq!(revalidated.status, 304);
+    assert!(revalidated.body.is_empty());
+    // Another Accept or language is another answer.
+    let json = served.get("/queries/cast", "application/sparql-results+json");
+    assert_ne!(json.body, first.body);
+    let metrics = served.get("/metrics", "*/*").text();
+    assert!(
+        metrics.contains("missions_kg_cache_hits_total 2"),
+        "{metrics}"
+    );
 }
 
 #[test]

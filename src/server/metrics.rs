@@ -29,6 +29,7 @@ pub struct Metrics {
     running: Arc<AtomicI64>,
     timeouts: AtomicU64,
     busy: AtomicU64,
+    cache_hits: AtomicU64,
 }
 
 /// Holds one "query running" until dropped.
@@ -63,6 +64,10 @@ impl Metrics {
 
     pub fn timeout(&self) {
         self.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn busy(&self) {
@@ -125,6 +130,12 @@ impl Metrics {
                 "counter",
                 "Queries stopped at the timeout.",
                 i64::try_from(self.timeouts.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
+            ),
+            (
+                "cache_hits_total",
+                "counter",
+                "Answers served from the cache of identical requests.",
+                i64::try_from(self.cache_hits.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
             ),
             (
                 "queries_refused_busy_total",

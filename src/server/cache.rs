@@ -1,0 +1,148 @@
+//! Answers kept for the next identical request, with their ETag.
+//!
+//! The graph, the stored queries and the server's settings never change
+//! while the server runs, so an answer is a function of the request alone:
+//! its path and query string, and the `Accept` and `Accept-Language`
+//! headers that chose its format and language. That is the key; nothing
+//! can make a kept answer stale, so entries are only evicted for room
+//! (quick_cache's S3-FIFO, bounded by bytes). Only 200 answers of GET and
+//! HEAD are kept, and not `/health` or `/metrics`, which change. Every
+//! kept answer carries a strong ETag, and `If-None-Match` gets 304.
+
+use super::Shared;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::hash::{Hash, Hasher};
+
+/// All kept answers together stay under this many bytes.
+pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// A larger answer is not kept.
+const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A kept answer.
+#[derive(Clone)]
+pub struct Kept {
+    content_type: Option<HeaderValue>,
+    etag: HeaderValue,
+    body: Bytes,
+}
+
+/// Weighs an entry by its bytes.
+#[derive(Clone)]
+pub struct ByBytes;
+
+impl quick_cache::Weighter<String, Kept> for ByBytes {
+    fn weight(&self, key: &String, value: &Kept) -> u64 {
+        (key.len() + value.body.len() + 128) as u64
+    }
+}
+
+pub type Answers = quick_cache::sync::Cache<String, Kept, ByBytes>;
+
+pub fn new() -> Answers {
+    Answers::with_weighter(4096, CACHE_BYTES, ByBytes)
+}
+
+/// The middleware: a kept answer (or 304) when there is one, else the
+/// handler's, kept when it is a 200.
+pub async fn layer(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    // Computed in a block: a borrow of the request (whose body is not
+    // Sync) must not live across an await.
+    let (key, if_none_match) = {
+        let path = request.uri().path();
+        let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
+            && path != "/health"
+            && path != "/metrics";
+        if !cacheable {
+            (None, None)
+        } else {
+            let header_text = |name: header::HeaderName| {
+                request
+                    .headers()
+                    .get(name)
+                    .map_or("", |value| value.to_str().unwrap_or("?"))
+                    .to_owned()
+            };
+            let key = format!(
+                "{}\n{}\n{}",
+                request.uri(),
+                header_text(header::ACCEPT),
+                header_text(header::ACCEPT_LANGUAGE)
+            );
+            (
+                Some(key),
+                request.headers().get(header::IF_NONE_MATCH).cloned(),
+            )
+        }
+    };
+    let Some(key) = key else {
+        return next.run(request).await;
+    };
+    if let Some(kept) = state.answers.get(&key) {
+        state.metrics.cache_hit();
+        return answer(&kept, if_none_match.as_ref());
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, MAX_ENTRY_BYTES).await else {
+        // Larger than an entry may be: every handler's body is already in
+        // memory, so this does not happen; answer without keeping it.
+        return Response::from_parts(parts, Body::empty());
+    };
+    let mut hasher = rustc_hash::FxHasher::default();
+    body.hash(&mut hasher);
+    let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+    let kept = Kept {
+        content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
+        body,
+    };
+    state.answers.insert(key, kept.clone());
+    let mut response = Response::from_parts(parts, Body::from(kept.body.clone()));
+    response
+        .headers_mut()
+        .insert(header::ETAG, kept.etag.clone());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if if_none_match.as_ref() == Some(&kept.etag) {
+        return answer(&kept, if_none_match.as_ref());
+    }
+    response
+}
+
+/// A kept answer, or 304 when the client holds it already.
+fn answer(kept: &Kept, if_none_match: Option<&HeaderValue>) -> Response {
+    let not_modified = if_none_match.is_some_and(|tags| {
+        tags.to_str().is_ok_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == "*" || tag.trim() == kept.etag.to_str().unwrap_or(""))
+        })
+    });
+    let mut response = if not_modified {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        Response::new(Body::from(kept.body.clone()))
+    };
+    let headers = response.headers_mut();
+    if let (Some(content_type), false) = (&kept.content_type, not_modified) {
+        headers.insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    headers.insert(header::ETAG, kept.etag.clone());
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
+    // Cached answers are the same for everyone; the client revalidates
+    // (cheaply, with If-None-Match).
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
