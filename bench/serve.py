@@ -4,13 +4,16 @@ Usage: python3 bench/serve.py [--seconds S] [--connections C] [--binary PATH]   
 see README "Serving the graph on the web")
 Builds the release binary (unless --binary), exports the dataset as N-Quads, loads it into an Oxigraph store
 (`oxigraph load`, PyPI `oxigraph`), then for each workload runs `wrk` (Debian package `wrk`) for S seconds with C
-connections against each server in turn, on loopback: our server, then `oxigraph serve-read-only
+connections against each server in turn, on loopback: our server, our server with `--cache 0` (every request
+evaluated), then `oxigraph serve-read-only
 --union-default-graph` (so plain queries see the merged view, as ours do). Workloads: a stored query (ours by
-name, Oxigraph with the same SPARQL text), an ad-hoc query, an entity (our HTML page, Oxigraph's DESCRIBE of the
-same IRI: the nearest thing it serves), and a Graph Store GET of one article's graph. Before measuring, each pair
-of answers is checked to hold the same rows or triples. Reports requests per second, p50 and p99 latency (wrk's
---latency), non-2xx answers and socket errors, and the server's resident memory at start, after the first
-workload and at the end, plus its peak (VmHWM), so growth over the run shows.
+name, Oxigraph with the same SPARQL text) and an ad-hoc query in SPARQL JSON; an entity as Turtle (ours: its IRI
+dereferenced; Oxigraph: DESCRIBE of the same IRI, the nearest thing it serves); our entity page in HTML (against
+the same DESCRIBE); and a Graph Store GET of one article's graph in Turtle. Before measuring, each pair of query
+and graph answers is checked to hold the same rows or triples. Reports requests per second, p50 and p99 latency
+(wrk's --latency), non-2xx answers and socket errors, and each server's resident memory at start, after the first
+workload, and after the first workload is run again at the end (growth shows as a difference), plus its peak
+(VmHWM).
 """
 import argparse
 import json
@@ -57,10 +60,10 @@ def memory(pid):
     return to_mib(fields["VmRSS"]), to_mib(fields["VmHWM"])
 
 
-def wrk(url, seconds, connections):
+def wrk(url, accept, seconds, connections):
     """Runs wrk; returns (requests/s, p50 ms, p99 ms, non-2xx, socket errors)."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Accept: application/sparql-results+json, text/turtle;q=0.9, text/html;q=0.8", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Accept: {accept}", url],
         capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -124,52 +127,66 @@ def main():
     ours_port, theirs_port = free_port(), free_port()
     ours = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{ours_port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The same, keeping no answers: every request evaluated, as Oxigraph does.
+    cold_port = free_port()
+    cold = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{cold_port}", "--cache", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     theirs = subprocess.Popen(["oxigraph", "serve-read-only", "--location", store, "--bind",
                                f"127.0.0.1:{theirs_port}", "--union-default-graph"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(ours_port)
-        wait_for(theirs_port)
-        a, b = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{theirs_port}"
+        for port in (ours_port, cold_port, theirs_port):
+            wait_for(port)
+        a, c, b = (f"http://127.0.0.1:{port}" for port in (ours_port, cold_port, theirs_port))
+        json_type, turtle, html = "application/sparql-results+json", "text/turtle", "text/html"
+        describe = f"/query?query={q(f'DESCRIBE <{entity}>')}"
+        # (name, our path, Oxigraph's path, Accept, what to compare)
         workloads = [
-            ("stored query (cast)", f"{a}/queries/cast", f"{b}/query?query={q(cast)}", "results"),
-            ("ad-hoc query", f"{a}/sparql?query={q(adhoc)}", f"{b}/query?query={q(adhoc)}", "results"),
-            ("entity (ours: HTML page; Oxigraph: DESCRIBE)", f"{a}/id/julien-lacombe",
-             f"{b}/query?query={q(f'DESCRIBE <{entity}>')}", None),
-            ("Graph Store GET, one article", f"{a}/store?graph={q(graph)}", f"{b}/store?graph={q(graph)}", "graph"),
+            ("stored query (cast), JSON", "/queries/cast", f"/query?query={q(cast)}", json_type, "results"),
+            ("ad-hoc query, JSON", f"/sparql?query={q(adhoc)}", f"/query?query={q(adhoc)}", json_type, "results"),
+            ("entity as Turtle (Oxigraph: DESCRIBE)", "/id/julien-lacombe", describe, turtle, None),
+            ("entity page, HTML (Oxigraph: DESCRIBE, Turtle)", "/id/julien-lacombe", describe, html, None),
+            ("Graph Store GET, one article, Turtle", f"/store?graph={q(graph)}", f"/store?graph={q(graph)}",
+             turtle, "graph"),
         ]
-        for name, mine, other, kind in workloads:
+        for name, mine, other, _, kind in workloads:
             if kind == "results":
                 json_type = "application/sparql-results+json"
-                assert rows(fetch(mine, json_type)) == rows(fetch(other, json_type)), f"{name}: answers differ"
+                assert rows(fetch(a + mine, json_type)) == rows(fetch(b + other, json_type)), f"{name}: answers differ"
             elif kind == "graph":
-                assert triples(fetch(mine, "application/n-triples")) == triples(fetch(other, "application/n-triples")), \
-                    f"{name}: graphs differ"
+                nt = "application/n-triples"
+                assert triples(fetch(a + mine, nt)) == triples(fetch(b + other, nt)), f"{name}: graphs differ"
+        servers = [("missions-kg", a, ours.pid, 0), ("missions-kg --cache 0", c, cold.pid, 0),
+                   ("oxigraph serve-read-only", b, theirs.pid, 1)]
         print(f"wrk -t2 -c{args.connections} -d{args.seconds}s per row, on loopback, servers measured in turn\n")
         print("| workload | server | requests/s | p50 | p99 | errors | throughput vs Oxigraph |")
         print("|---|---|---|---|---|---|---|")
-        start_memory = {"missions-kg": memory(ours.pid)[0], "oxigraph": memory(theirs.pid)[0]}
+        start_memory = {name: memory(pid)[0] for name, _, pid, _ in servers}
         after_first = {}
-        for index, (name, mine, other, _) in enumerate(workloads):
+        for index, workload in enumerate(workloads):
             results = {}
-            for server, url, pid in (("missions-kg", mine, ours.pid), ("oxigraph", other, theirs.pid)):
-                results[server] = wrk(url, args.seconds, args.connections)
+            for server, base, pid, which in servers:
+                accept = workload[3] if which == 0 else (turtle if workload[3] == html else workload[3])
+                results[server] = wrk(base + workload[1 + which], accept, args.seconds, args.connections)
                 if index == 0:
                     after_first[server] = memory(pid)[0]
+            theirs_rate = results["oxigraph serve-read-only"][0]
             for server, (rate, p50, p99, non_2xx, errors) in results.items():
-                ratio = rate / results["oxigraph"][0]
-                print(f"| {name} | {server} | {rate:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {non_2xx + errors} | {ratio:.2f}× |")
-        print("\n| server | resident at start | after the first workload | at the end | peak |")
+                print(f"| {workload[0]} | {server} | {rate:,.0f} | {p50:.2f} ms | {p99:.2f} ms | "
+                      f"{non_2xx + errors} | {rate / theirs_rate:.2f}× |")
+        # The first workload again: memory after it, against after its first run, shows growth.
+        for server, base, pid, which in servers:
+            wrk(base + workloads[0][1 + which], workloads[0][3], args.seconds, args.connections)
+        print("\n| server | resident at start | after the first workload | after it again, at the end | peak |")
         print("|---|---|---|---|---|")
-        for server, pid in (("missions-kg", ours.pid), ("oxigraph", theirs.pid)):
+        for server, _, pid, _ in servers:
             resident, peak = memory(pid)
             print(f"| {server} | {start_memory[server]:.1f} MiB | {after_first[server]:.1f} MiB | "
                   f"{resident:.1f} MiB | {peak:.1f} MiB |")
     finally:
-        ours.terminate()
-        theirs.terminate()
-        ours.wait()
-        theirs.wait()
+        for process in (ours, cold, theirs):
+            process.terminate()
+            process.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

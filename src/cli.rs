@@ -128,6 +128,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SIZE", default_value = "64M")]
     pub max_result: String,
 
+    /// Keep answers to identical requests, up to this many bytes in all
+    /// (the graph is read-only, so a kept answer never goes stale); 0 keeps
+    /// none.
+    #[arg(long, value_name = "SIZE", default_value = "64M")]
+    pub cache: String,
+
     /// Serve at most this many connections at once; more wait in the
     /// system's queue.
     #[arg(long, value_name = "N", default_value = "256")]

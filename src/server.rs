@@ -48,7 +48,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -65,6 +64,8 @@ pub struct Settings {
     pub max_body: usize,
     pub max_result: usize,
     pub max_connections: usize,
+    /// The most bytes of kept answers (`--cache`); 0 keeps none.
+    pub cache_bytes: u64,
     /// How long a client may take to send a request's headers.
     pub header_timeout: Duration,
     /// The process's heap ceiling (`--memory`).
@@ -207,7 +208,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         catalog: Catalog::embedded()?,
         site: Site::new(&public),
         metrics: metrics::Metrics::default(),
-        answers: cache::new(),
+        answers: cache::new(settings.cache_bytes),
         slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
         settings,
     });
@@ -321,7 +322,6 @@ pub fn router(state: Shared) -> Router {
                 .allow_methods([Method::GET, Method::HEAD, Method::POST])
                 .allow_headers([header::CONTENT_TYPE, header::ACCEPT]),
         )
-        .layer(RequestBodyLimitLayer::new(state.settings.max_body))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(middleware::from_fn_with_state(state, guard))
 }

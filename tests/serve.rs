@@ -467,6 +467,7 @@ fn malformed_and_hostile_requests_get_the_right_status() {
         &big,
     );
     assert_eq!(too_big.status, 413, "{}", too_big.text());
+    assert!(too_big.text().contains("--max-body"), "{}", too_big.text());
     let long = format!("/sparql?query={}", "x".repeat(40 * 1024));
     check(served.get(&long, "*/*"), 414, "POST a long query");
     // Longer than a URI can be (hyper answers), or than the headers may
@@ -675,6 +676,10 @@ fn health_metrics_cors_and_compression() {
         .unwrap();
     assert!(text.contains("Clément Aubert"));
     // The service description lists the endpoint and the stored queries.
+    // A browser opening the endpoint lands on the editor.
+    let browser = served.get("/sparql", "text/html,application/xhtml+xml,*/*;q=0.8");
+    assert_eq!(browser.status, 303);
+    assert_eq!(browser.header("location"), Some("/ui/query"));
     let description = served.get("/sparql", "text/turtle").text();
     assert!(
         description.contains("sd:Service")

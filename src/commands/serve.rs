@@ -57,6 +57,18 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         max_body: size("--max-body", &args.max_body)?,
         max_result: size("--max-result", &args.max_result)?,
         max_connections: positive("--max-connections", args.max_connections)?,
+        // parse_size refuses 0 (no useful --max-input is 0); here it means "off".
+        cache_bytes: if args.cache.trim() == "0" {
+            Some(0)
+        } else {
+            input::parse_size(&args.cache)
+        }
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "invalid --cache '{}': give a size such as 64M, or 0 to keep no answers",
+                crate::error::one_line(&args.cache, 40)
+            ))
+        })?,
         header_timeout: crate::limits::timeout(args.header_timeout)?,
         memory: config.memory,
         allow_service: config.allow_service,

@@ -5,7 +5,7 @@
 //! its path and query string, and the `Accept` and `Accept-Language`
 //! headers that chose its format and language. That is the key; nothing
 //! can make a kept answer stale, so entries are only evicted for room
-//! (quick_cache's S3-FIFO, bounded by bytes). Only 200 answers of GET and
+//! (quick_cache's S3-FIFO, bounded by `--cache` bytes, 64 MiB by default). Only 200 answers of GET and
 //! HEAD are kept, and not `/health` or `/metrics`, which change. Every
 //! kept answer carries a strong ETag, and `If-None-Match` gets 304.
 
@@ -17,8 +17,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::hash::{Hash, Hasher};
 
-/// All kept answers together stay under this many bytes.
-pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// A larger answer is not kept.
 const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -42,8 +40,9 @@ impl quick_cache::Weighter<String, Kept> for ByBytes {
 
 pub type Answers = quick_cache::sync::Cache<String, Kept, ByBytes>;
 
-pub fn new() -> Answers {
-    Answers::with_weighter(4096, CACHE_BYTES, ByBytes)
+/// A cache of at most `bytes` (`--cache`); with 0 nothing is kept.
+pub fn new(bytes: u64) -> Answers {
+    Answers::with_weighter(4096, bytes.max(1), ByBytes)
 }
 
 /// The middleware: a kept answer (or 304) when there is one, else the
@@ -53,7 +52,8 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     // Sync) must not live across an await.
     let (key, if_none_match) = {
         let path = request.uri().path();
-        let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
+        let cacheable = state.settings.cache_bytes > 0
+            && matches!(*request.method(), Method::GET | Method::HEAD)
             && path != "/health"
             && path != "/metrics";
         if !cacheable {

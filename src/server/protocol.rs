@@ -89,8 +89,12 @@ pub async fn sparql_post(
     State(state): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    let body = match read_body(body, &headers, state.settings.max_body).await {
+        Ok(body) => body,
+        Err(error) => return error.into_response(),
+    };
     let mut operation = Operation::default();
     operation.read(pairs(raw.as_deref().map(str::as_bytes)));
     let content_type = headers
@@ -152,6 +156,51 @@ pub async fn sparql_post(
         .into_response();
     }
     answer(state, &headers, operation, StatusCode::PAYLOAD_TOO_LARGE).await
+}
+
+/// Reads a request body of at most `max` bytes (`--max-body`): 413 past it
+/// (at once when `Content-Length` says so), 408 when it does not arrive
+/// within `super::BODY_TIMEOUT`, 400 when the connection breaks.
+async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    max: usize,
+) -> Result<Bytes, HttpError> {
+    let too_large = || {
+        HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is larger than {} (the server's --max-body)",
+                crate::input::show_size(max as u64)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, max).await.map_err(|error| {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(current) = cause {
+            if current.is::<tower_http::timeout::TimeoutError>() {
+                return HttpError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body did not arrive within {} s",
+                        super::BODY_TIMEOUT.as_secs()
+                    ),
+                );
+            }
+            if current.to_string().contains("length limit exceeded") {
+                return too_large();
+            }
+            cause = current.source();
+        }
+        HttpError::bad_request(format!("cannot read the request body: {error}"))
+    })
 }
 
 fn read_only() -> HttpError {
@@ -656,6 +705,12 @@ const FORMATS: &str = "http://www.w3.org/ns/formats/";
 /// endpoint, its language, result formats, dataset, and the stored
 /// queries as SHACL SPARQL executables.
 fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
+    // A person opening the endpoint in a browser wants the query editor.
+    let mut offers = Payload::Graph.offers();
+    offers.push(OutputFormat::Html);
+    if format::negotiate(accept(headers), &offers).is_ok_and(|f| f == OutputFormat::Html) {
+        return axum::response::Redirect::to("/ui/query").into_response();
+    }
     let format = match format::negotiate(accept(headers), &Payload::Graph.offers()) {
         Ok(format) => format,
         Err(failure) => {
