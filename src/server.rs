@@ -434,6 +434,17 @@ pub async fn run_query(
     }
 }
 
+/// [`run_query`], then the answer or the error as the response.
+pub async fn answer(
+    state: &Shared,
+    work: impl FnOnce(&Graph, &Budget) -> Result<Answer, HttpError> + Send + 'static,
+) -> Response {
+    match run_query(state, work).await {
+        Ok(answer) => respond(answer),
+        Err(error) => error.into_response(),
+    }
+}
+
 /// The 504 answer.
 pub fn timed_out(timeout: Duration) -> HttpError {
     HttpError::new(

@@ -8,7 +8,7 @@
 //! commands, then rendered here.
 
 use super::protocol::pairs;
-use super::{accept, respond, run_query, Answer, HttpError, Shared};
+use super::{accept, Answer, HttpError, Shared};
 use crate::budget::Budget;
 use crate::catalog::StoredQuery;
 use crate::entity;
@@ -418,10 +418,7 @@ pub async fn home(
             },
         )))
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 /// `GET /search?q=`: entities whose label holds every word typed, accents
@@ -483,10 +480,7 @@ pub async fn search(
             },
         )))
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 /// `GET /timeline`: dated events, in date order, each with its article.
@@ -547,10 +541,7 @@ pub async fn timeline(
             },
         )))
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 /// A date with no year (`--06-01`, `--06`, as an article words "1 June"
@@ -667,10 +658,7 @@ pub async fn query_page(
             },
         )))
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 const SITE_CSS: &str = include_str!("site.css");
@@ -765,10 +753,7 @@ pub async fn ontology(
             },
         )))
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 /// `GET /id/…`, `/source/…`, `/graph/…`, `/link/…`, `/query/…`: the
@@ -801,10 +786,7 @@ pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap)
             _ => entity_page(graph, budget, &shared.site, lang, iri.as_ref(), &path),
         }
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 /// The IRI a path names, and the format its extension asks for, if any.

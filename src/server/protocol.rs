@@ -9,7 +9,7 @@
 //! `Accept` header (`format::negotiate`), so a 406 costs nothing.
 
 use super::pages::{self, Lang};
-use super::{accept, respond, run_query, timed_out, Answer, HttpError, Shared};
+use super::{accept, respond, timed_out, Answer, HttpError, Shared};
 use crate::budget::Budget;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::Graph;
@@ -269,10 +269,7 @@ async fn answer(
         ),
         state: state.clone(),
     };
-    match run_query(&state, move |graph, budget| request.run(graph, budget)).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, move |graph, budget| request.run(graph, budget)).await
 }
 
 /// `default-graph-uri` and `named-graph-uri`, as IRIs.
@@ -592,10 +589,7 @@ pub async fn stored_query(
         url,
         state: state.clone(),
     };
-    match run_query(&state, move |graph, budget| request.run(graph, budget)).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, move |graph, budget| request.run(graph, budget)).await
 }
 
 /// `GET`/`HEAD /store?graph=IRI`, `?default`, or neither (the whole
@@ -692,10 +686,7 @@ pub async fn graph_store(
             body,
         })
     };
-    match run_query(&state, work).await {
-        Ok(answer) => respond(answer),
-        Err(error) => error.into_response(),
-    }
+    super::answer(&state, work).await
 }
 
 const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
