@@ -472,10 +472,13 @@ fn malformed_and_hostile_requests_get_the_right_status() {
     check(served.get(&long, "*/*"), 414, "POST a long query");
     // Longer than a URI can be (hyper answers), or than the headers may
     // be: still an answer, not a dropped connection.
-    let longer = format!("/sparql?query={}", "x".repeat(400 * 1024));
+    let longer = format!("/sparql?query={}", "x".repeat(100 * 1024));
     assert_eq!(served.get(&longer, "*/*").status, 414);
+    // Past hyper's read buffer, 414 or 431 depending on where the reads
+    // split the line: an answer either way.
     let huge = format!("/sparql?query={}", "x".repeat(2 * 1024 * 1024));
-    assert_eq!(served.get(&huge, "*/*").status, 431);
+    let status = served.get(&huge, "*/*").status;
+    assert!(status == 414 || status == 431, "{status}");
     // A request line that is not HTTP.
     let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
     stream
