@@ -62,6 +62,8 @@ struct Watch {
     reported: AtomicBool,
     /// What the work is doing, for the message.
     phase: Mutex<&'static str>,
+    /// Set by [`Budget::cancel`]: nobody waits for the work any more.
+    abandoned: AtomicBool,
 }
 
 const BY_TIMEOUT: u8 = 1;
@@ -94,6 +96,7 @@ impl Watch {
             stopped_at: OnceLock::new(),
             reported: AtomicBool::new(false),
             phase: Mutex::new("the command"),
+            abandoned: AtomicBool::new(false),
         }
     }
 
@@ -186,7 +189,18 @@ impl Budget {
             *slot = Some(token.clone());
         }
         // Already over: cancel now rather than at the next tick.
-        if self.watch.stopped.load(Ordering::SeqCst) != 0 {
+        if self.watch.stopped.load(Ordering::SeqCst) != 0
+            || self.watch.abandoned.load(Ordering::SeqCst)
+        {
+            token.cancel();
+        }
+    }
+
+    /// Stops the work under this budget now, as a timeout would: the server
+    /// calls it when the client went away before its answer.
+    pub fn cancel(&self) {
+        self.watch.abandoned.store(true, Ordering::SeqCst);
+        if let Some(token) = self.watch.token.lock().ok().and_then(|t| t.clone()) {
             token.cancel();
         }
     }

@@ -16,7 +16,6 @@ use oxigraph::model::{
 };
 use rustc_hash::FxHashMap;
 use spareval::{InternalQuad, QueryableDataset};
-use std::convert::Infallible;
 
 /// The id of the default graph in the graph position.
 const DEFAULT_GRAPH: u32 = u32::MAX;
@@ -324,9 +323,47 @@ impl Clone for EvalTerm {
     }
 }
 
+/// The largest term a query may compute (`CONCAT`, `REPLACE`,
+/// `GROUP_CONCAT`…), in bytes of text. Each step of such a computation
+/// is bounded by it, so the evaluator looks at its cancellation token
+/// between bounded steps; without it, `CONCAT` doubling a string sixteen
+/// times built gigabytes inside one row, past any timeout or ceiling.
+pub const MAX_COMPUTED_TERM_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why the dataset refused a term a query computed.
+#[derive(Debug)]
+pub struct TermTooLarge(usize);
+
+impl std::fmt::Display for TermTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the query computes a value of {} bytes; computed values are limited to {} MiB",
+            self.0,
+            MAX_COMPUTED_TERM_BYTES / (1024 * 1024)
+        )
+    }
+}
+
+impl std::error::Error for TermTooLarge {}
+
+/// The bytes of text a term holds.
+fn term_bytes(term: &Term) -> usize {
+    match term {
+        Term::NamedNode(node) => node.as_str().len(),
+        Term::BlankNode(node) => node.as_str().len(),
+        Term::Literal(literal) => literal.value().len(),
+        Term::Triple(triple) => {
+            triple.subject.to_string().len()
+                + triple.predicate.as_str().len()
+                + term_bytes(&triple.object)
+        }
+    }
+}
+
 impl<'a> QueryableDataset<'a> for &'a Dataset {
     type InternalTerm = EvalTerm;
-    type Error = Infallible;
+    type Error = TermTooLarge;
 
     fn internal_quads_for_pattern(
         &self,
@@ -334,7 +371,7 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
         predicate: Option<&EvalTerm>,
         object: Option<&EvalTerm>,
         graph_name: Option<Option<&EvalTerm>>,
-    ) -> impl Iterator<Item = Result<InternalQuad<EvalTerm>, Infallible>> + use<'a> {
+    ) -> impl Iterator<Item = Result<InternalQuad<EvalTerm>, TermTooLarge>> + use<'a> {
         let dataset: &'a Dataset = self;
         // `None` for a term outside the dataset, which matches nothing.
         let known = |term: Option<&EvalTerm>| match term {
@@ -369,19 +406,25 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
 
     fn internal_named_graphs(
         &self,
-    ) -> impl Iterator<Item = Result<EvalTerm, Infallible>> + use<'a> {
+    ) -> impl Iterator<Item = Result<EvalTerm, TermTooLarge>> + use<'a> {
         let dataset: &'a Dataset = self;
         dataset.named_graph_ids().map(|g| Ok(EvalTerm::Known(g)))
     }
 
-    fn internalize_term(&self, term: Term) -> Result<EvalTerm, Infallible> {
+    fn internalize_term(&self, term: Term) -> Result<EvalTerm, TermTooLarge> {
         Ok(match self.ids.get(&term) {
             Some(&id) => EvalTerm::Known(id),
-            None => EvalTerm::Other(term),
+            None => {
+                let bytes = term_bytes(&term);
+                if bytes > MAX_COMPUTED_TERM_BYTES {
+                    return Err(TermTooLarge(bytes));
+                }
+                EvalTerm::Other(term)
+            }
         })
     }
 
-    fn externalize_term(&self, term: EvalTerm) -> Result<Term, Infallible> {
+    fn externalize_term(&self, term: EvalTerm) -> Result<Term, TermTooLarge> {
         Ok(match term {
             EvalTerm::Known(id) => self.terms[id as usize].clone(),
             EvalTerm::Other(term) => term,

@@ -180,7 +180,13 @@ impl Payload {
             OutputFormat::Rdf(RdfFormat::TriG) if self == Self::Dataset => 0,
             _ => 2,
         });
-        offers.dedup();
+        // One entry per format, in that order (aliases name formats again).
+        let mut seen = Vec::new();
+        offers.retain(|format| {
+            let new = !seen.contains(format);
+            seen.push(*format);
+            new
+        });
         offers
     }
 }
@@ -317,6 +323,18 @@ pub fn negotiate(accept: Option<&str>, offers: &[OutputFormat]) -> Result<Output
 
 /// How many media ranges of one `Accept` header are read.
 const MAX_MEDIA_RANGES: usize = 64;
+
+/// The format a file extension names for `payload` (`ttl`, `jsonld`,
+/// `html`…), if it names one that can hold it.
+pub fn by_extension(extension: &str, payload: Payload) -> Option<OutputFormat> {
+    let extension = extension.to_ascii_lowercase();
+    NAMES
+        .iter()
+        .chain(ALIASES)
+        .filter(|(name, _)| *name == extension)
+        .map(|(_, format)| *format)
+        .find(|format| payload.accepts(*format))
+}
 
 /// Chooses the output format: `--format` name, else the extension of
 /// `--output`, else the default for `payload` (a table only when writing to

@@ -120,10 +120,14 @@ pub struct HttpError {
 }
 
 impl HttpError {
+    /// An answer with one line: control characters in it (which may come
+    /// from the request: a format name, a graph IRI) are escaped, line
+    /// breaks included, and it is cut to 1,000 characters.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        let message = message.into().replace('\n', "\\n");
         Self {
             status,
-            message: message.into(),
+            message: crate::error::safe_line(&message, 1000),
             retry_after: None,
             allow: None,
         }
@@ -150,7 +154,14 @@ impl HttpError {
     /// A request the client can fix: the error's own line, as a command
     /// would print it.
     pub fn from_failure(status: StatusCode, error: &anyhow::Error) -> Self {
-        Self::new(status, crate::error::show(error))
+        // Already escaped and cut by `show`; a syntax error keeps its
+        // caret under the spot, on the lines below the message.
+        Self {
+            status,
+            message: crate::error::show(error),
+            retry_after: None,
+            allow: None,
+        }
     }
 }
 
@@ -304,17 +315,11 @@ pub fn router(state: Shared) -> Router {
     for prefix in site::DEREFERENCED {
         router = router.route(&format!("/{prefix}{{*rest}}"), read(get(pages::resource)));
     }
-    let mut router = router
+    let router = router
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), cache::layer))
         .with_state(state.clone());
-    for (name, value) in security {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ));
-    }
-    router
+    let mut router = router
         .layer(CompressionLayer::new())
         .layer(
             CorsLayer::new()
@@ -323,7 +328,15 @@ pub fn router(state: Shared) -> Router {
                 .allow_headers([header::CONTENT_TYPE, header::ACCEPT]),
         )
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
-        .layer(middleware::from_fn_with_state(state, guard))
+        .layer(middleware::from_fn_with_state(state, guard));
+    // Outermost, so that every answer carries them, the guard's 414 too.
+    for (name, value) in security {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
 }
 
 /// Counts every answer for `/metrics`, and refuses a request target too
@@ -370,6 +383,9 @@ async fn only_get_post() -> HttpError {
 pub struct Answer {
     pub content_type: String,
     pub body: Vec<u8>,
+    /// Whether the same request may get another answer (the query calls
+    /// RAND, NOW, UUID…): sent `Cache-Control: no-store`, never kept.
+    pub volatile: bool,
 }
 
 /// Runs `work` (which prepares, runs and writes one query within the
@@ -399,7 +415,9 @@ pub async fn run_query(
     let budget = Budget::for_request(settings.timeout, settings.memory, settings.allow_service);
     let graph = state.graph.clone();
     let running = state.metrics.running();
-    let watched = budget.clone();
+    // Dropped with this future when the client goes away first: the work
+    // is cancelled then, and its slot freed, instead of running for nobody.
+    let mut abandon = CancelOnDrop(Some(budget.clone()));
     let task = tokio::task::spawn_blocking(move || {
         let answer = crate::limits::on_large_stack(|| {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&graph, &budget))) {
@@ -415,7 +433,7 @@ pub async fn run_query(
         drop(permit);
         answer
     });
-    match tokio::time::timeout(settings.timeout + GRACE, task).await {
+    let outcome = match tokio::time::timeout(settings.timeout + GRACE, task).await {
         Ok(Ok(answer)) => {
             if matches!(&answer, Err(error) if error.status == StatusCode::GATEWAY_TIMEOUT) {
                 state.metrics.timeout();
@@ -428,8 +446,20 @@ pub async fn run_query(
         )),
         Err(_) => {
             state.metrics.timeout();
-            drop(watched);
             Err(timed_out(settings.timeout))
+        }
+    };
+    abandon.0 = None;
+    outcome
+}
+
+/// Cancels a query's budget when dropped armed.
+struct CancelOnDrop(Option<Budget>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(budget) = self.0.take() {
+            budget.cancel();
         }
     }
 }
@@ -468,6 +498,9 @@ pub fn respond(answer: Answer) -> Response {
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language"),
     );
+    if answer.volatile {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

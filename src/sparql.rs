@@ -19,7 +19,9 @@ use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use oxigraph::sparql::{
     CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
 };
-use spargebra::algebra::{Expression, GraphPattern, OrderExpression, PropertyPathExpression};
+use spargebra::algebra::{
+    Expression, Function, GraphPattern, OrderExpression, PropertyPathExpression,
+};
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
 use spargebra::SparqlParser;
 use std::sync::atomic::Ordering;
@@ -38,6 +40,9 @@ pub struct Prepared {
     optimized: bool,
     /// SELECT, ASK, CONSTRUCT or DESCRIBE.
     form: Form,
+    /// Whether two runs may answer differently (RAND, NOW, UUID…): the
+    /// server does not keep such answers.
+    volatile: bool,
 }
 
 /// The query forms.
@@ -142,6 +147,7 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
         federation,
         optimized,
         form,
+        volatile: shape.volatile,
     })
 }
 
@@ -155,6 +161,11 @@ impl Prepared {
     /// The query's form.
     pub fn form(&self) -> Form {
         self.form
+    }
+
+    /// Whether two runs on the same graph may answer differently.
+    pub fn is_volatile(&self) -> bool {
+        self.volatile
     }
 
     /// Replaces the query's dataset (its FROM and FROM NAMED), as the
@@ -224,6 +235,9 @@ struct Shape {
     max_depth: usize,
     too_deep: bool,
     services: Vec<String>,
+    /// Whether it calls a function whose value changes between runs
+    /// (RAND, NOW, UUID, STRUUID, BNODE).
+    volatile: bool,
 }
 
 impl Shape {
@@ -397,6 +411,16 @@ impl Shape {
                 shape.expression(c);
             }
             Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
+                if let Expression::FunctionCall(function, _) = expression {
+                    shape.volatile |= matches!(
+                        function,
+                        Function::Rand
+                            | Function::Now
+                            | Function::Uuid
+                            | Function::StrUuid
+                            | Function::BNode
+                    );
+                }
                 list.iter().for_each(|e| shape.expression(e));
             }
             Expression::NamedNode(_)

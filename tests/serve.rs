@@ -691,3 +691,166 @@ fn health_metrics_cors_and_compression() {
     );
     assert!(description.contains("/queries/cast>"), "{description}");
 }
+
+#[test]
+fn work_inside_one_row_is_bounded_and_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &["--timeout", "3"]);
+    // CONCAT doubling a string: each step is bounded, so the query ends
+    // with a clear 400 long before it could hold gigabytes.
+    let mut query = String::from("SELECT (STRLEN(?v16) AS ?n) WHERE { BIND(\"xxxx\" AS ?v0) ");
+    for i in 1..=16 {
+        let p = i - 1;
+        query.push_str(&format!("BIND(CONCAT(?v{p},?v{p},?v{p},?v{p}) AS ?v{i}) "));
+    }
+    query.push('}');
+    let started = Instant::now();
+    let reply = served.request(
+        "POST",
+        "/sparql",
+        &[("Content-Type", "application/sparql-query")],
+        query.as_bytes(),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(
+        reply.text().contains("limited to 16 MiB"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let metrics = served.get("/metrics", "*/*").text();
+    assert!(
+        metrics.contains("missions_kg_queries_running 0"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_client_that_leaves_frees_its_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &["--timeout", "30", "--max-queries", "1"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    let target = format!("/sparql?query={}", encode(SLOW));
+    stream
+        .write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(stream);
+    let started = Instant::now();
+    let mut answered = false;
+    while started.elapsed() < Duration::from_secs(5) {
+        if served
+            .get(&format!("/sparql?query={}", encode("ASK {}")), "*/*")
+            .status
+            == 200
+        {
+            answered = true;
+            break;
+        }
+    }
+    assert!(
+        answered,
+        "the slot of a client that left was still taken after 5 s"
+    );
+}
+
+#[test]
+fn large_answers_volatile_queries_and_odd_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("evil.ttl"),
+        "<https://w3id.org/missions-kg/id/evil> <http://www.w3.org/2002/07/owl#sameAs> <javascript:alert(1)> ;\n\
+         <http://www.w3.org/2000/01/rdf-schema#label> \"evil\" .\n",
+    )
+    .unwrap();
+    let served = Served::start(dir.path(), &["--data", "evil.ttl", "--with-embedded"], &[]);
+    // An answer larger than a cache entry is sent whole, not emptied.
+    let big = format!(
+        "/sparql?query={}",
+        encode("SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 12000")
+    );
+    let reply = served.get(&big, "application/sparql-results+json");
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.body.len() > 4 * 1024 * 1024,
+        "{} bytes",
+        reply.body.len()
+    );
+    assert_eq!(
+        reply.header("content-length"),
+        Some(reply.body.len().to_string().as_str())
+    );
+    // RAND and NOW change between runs: never kept.
+    let volatile = format!(
+        "/sparql?query={}&format=csv",
+        encode("SELECT (RAND() AS ?r) (NOW() AS ?n) {}")
+    );
+    let first = served.get(&volatile, "*/*");
+    std::thread::sleep(Duration::from_millis(20));
+    let second = served.get(&volatile, "*/*");
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    assert_ne!(first.body, second.body);
+    // Only web addresses are links: a javascript: IRI in the data is text.
+    let page = served.get("/id/evil", "text/html").text();
+    assert!(page.contains("javascript:alert(1)"), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+    let reflected = served
+        .get(
+            &format!(
+                "/ui/query?query={}",
+                encode("SELECT ?y { BIND(<javascript:alert(2)> AS ?y) }")
+            ),
+            "text/html",
+        )
+        .text();
+    assert!(!reflected.contains("href=\"javascript:"), "{reflected}");
+    // Bytes that are not UTF-8 once decoded: 400, not a query with U+FFFD.
+    let bad = served.get(
+        "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%22%FF%22%7D",
+        "*/*",
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert!(bad.text().contains("UTF-8"));
+    // What the request said is echoed on one line, controls escaped.
+    let echoed = served.get(
+        "/sparql?query=ASK%7B%7D&format=a%0D%0AX-Injected:%201%1B",
+        "*/*",
+    );
+    assert_eq!(echoed.status, 400);
+    assert_eq!(echoed.text().lines().count(), 1, "{:?}", echoed.text());
+    assert!(!echoed.text().contains('\u{1b}'));
+    // A weak comparison, as If-None-Match asks.
+    let cast = served.get("/queries/cast?format=csv", "*/*");
+    let etag = cast.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("W/"), "{etag}");
+    let strong = etag.trim_start_matches("W/");
+    let again = served.request(
+        "GET",
+        "/queries/cast?format=csv",
+        &[("If-None-Match", strong)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    // A graph that is nothing else dereferences to its statements.
+    let ontology = served.get("/graph/ontology.nt", "*/*");
+    assert!(
+        RdfParser::from_format(RdfFormat::NTriples)
+            .for_slice(&ontology.body)
+            .count()
+            > 1000
+    );
+    assert!(served
+        .get("/graph/ontology", "text/html")
+        .text()
+        .contains("A named graph of"));
+    // An extension that names no format is not the page.
+    assert_eq!(served.get("/id/julien-lacombe.exe", "*/*").status, 404);
+    // The guard's own answers carry the security headers too.
+    let long = served.get(&format!("/sparql?query={}", "x".repeat(40 * 1024)), "*/*");
+    assert_eq!(long.status, 414);
+    assert_eq!(long.header("x-content-type-options"), Some("nosniff"));
+}

@@ -7,7 +7,7 @@
 //! can make a kept answer stale, so entries are only evicted for room
 //! (quick_cache's S3-FIFO, bounded by `--cache` bytes, 64 MiB by default). Only 200 answers of GET and
 //! HEAD are kept, and not `/health` or `/metrics`, which change. Every
-//! kept answer carries a strong ETag, and `If-None-Match` gets 304.
+//! kept answer carries a (weak) ETag, and `If-None-Match` gets 304.
 
 use super::Shared;
 use axum::body::{to_bytes, Body, Bytes};
@@ -86,18 +86,30 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         return answer(&kept, if_none_match.as_ref());
     }
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
+    // Only a 200 whose size is known and small enough is kept, and not an
+    // answer its handler marked as changing between runs (`no-store`: a
+    // query calling RAND, NOW, UUID…).
+    let size = http_body::Body::size_hint(response.body()).exact();
+    let no_store = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|value| value.as_bytes().starts_with(b"no-store"));
+    if response.status() != StatusCode::OK
+        || no_store
+        || size.is_none_or(|size| size > MAX_ENTRY_BYTES as u64)
+    {
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(body) = to_bytes(body, MAX_ENTRY_BYTES).await else {
-        // Larger than an entry may be: every handler's body is already in
-        // memory, so this does not happen; answer without keeping it.
+        // The size was exact and below the cap, so this cannot happen.
         return Response::from_parts(parts, Body::empty());
     };
     let mut hasher = rustc_hash::FxHasher::default();
     body.hash(&mut hasher);
-    let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+    // Weak: gzip (added outside this layer) changes the bytes, not the
+    // answer.
+    let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), body.len());
     let kept = Kept {
         content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
@@ -111,20 +123,28 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if if_none_match.as_ref() == Some(&kept.etag) {
+    if matches_etag(if_none_match.as_ref(), &kept.etag) {
         return answer(&kept, if_none_match.as_ref());
     }
     response
 }
 
+/// Whether `If-None-Match` names `etag` (or `*`), compared weakly as
+/// RFC 9110 asks for this header.
+fn matches_etag(if_none_match: Option<&HeaderValue>, etag: &HeaderValue) -> bool {
+    let weak = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = weak(etag.to_str().unwrap_or(""));
+    if_none_match
+        .and_then(|tags| tags.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == "*" || weak(tag) == ours)
+        })
+}
+
 /// A kept answer, or 304 when the client holds it already.
 fn answer(kept: &Kept, if_none_match: Option<&HeaderValue>) -> Response {
-    let not_modified = if_none_match.is_some_and(|tags| {
-        tags.to_str().is_ok_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim() == "*" || tag.trim() == kept.etag.to_str().unwrap_or(""))
-        })
-    });
+    let not_modified = matches_etag(if_none_match, &kept.etag);
     let mut response = if not_modified {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;

@@ -133,6 +133,7 @@ fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
 
 fn page(markup: Markup) -> Answer {
     Answer {
+        volatile: false,
         content_type: format::content_type(OutputFormat::Html),
         body: markup.into_string().into_bytes(),
     }
@@ -175,7 +176,7 @@ fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup 
                 .flatten()
                 .map(str::to_owned);
             let text = label.unwrap_or_else(|| labels::compact(node.as_str()));
-            html! { a href=(site.href(node.as_str())) title=(node.as_str()) { (text) } }
+            link(site, node.as_str(), "", html! { (text) })
         }
         Term::Literal(literal) => match literal.language() {
             Some(tag) => {
@@ -187,12 +188,25 @@ fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup 
     }
 }
 
+/// `text` linked to where `iri` leads ([`super::Site::href`]), or plain
+/// when it leads nowhere a browser should go (`javascript:`, `data:`…).
+fn link(site: &super::Site, iri: &str, class: &str, text: Markup) -> Markup {
+    let class = (!class.is_empty()).then_some(class);
+    match site.href(iri) {
+        Some(href) => html! { a class=[class] href=(href) title=(iri) { (text) } },
+        None => html! { span class=[class] title=(iri) { (text) } },
+    }
+}
+
 /// A graph (an article) as a short badge linking to its page.
 fn badge(term: &Term, site: &super::Site) -> Markup {
     match term {
-        Term::NamedNode(node) => html! {
-            a.source href=(site.href(node.as_str())) title=(node.as_str()) { (labels::graph_name(node.as_str())) }
-        },
+        Term::NamedNode(node) => link(
+            site,
+            node.as_str(),
+            "source",
+            html! { (labels::graph_name(node.as_str())) },
+        ),
         other => html! { (other.to_string()) },
     }
 }
@@ -350,7 +364,10 @@ pub async fn home(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
@@ -428,7 +445,10 @@ pub async fn search(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let text = params
         .iter()
@@ -489,7 +509,10 @@ pub async fn timeline(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
@@ -605,7 +628,10 @@ pub async fn query_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let text = params
         .iter()
@@ -615,10 +641,12 @@ pub async fn query_page(
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let default = "SELECT ?person ?character WHERE {\n  ?role a mk:Role ; mk:castMember ?person ; mk:character ?character .\n}\nORDER BY ?person";
         let shown = text.clone().unwrap_or_else(|| default.to_owned());
+        let mut volatile = false;
         let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
             let prepared =
                 sparql::prepare_with_base(text, "in the editor", Some(&shared.site.url("/sparql")))
                     .map_err(|e| crate::error::show(&e))?;
+            volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
             let results = prepared
                 .execute(graph, budget)
@@ -632,7 +660,10 @@ pub async fn query_page(
             .map(|(name, iri)| format!("{name}: <{iri}>"))
             .collect::<Vec<_>>()
             .join("\n");
-        Ok(page(layout(
+        // A failed run (a timeout, the memory ceiling) may succeed later:
+        // its page is not kept either.
+        let volatile = volatile || matches!(outcome, Some(Err(_)));
+        let answer = page(layout(
             lang,
             lang.t("Query", "Requête"),
             "/ui/query",
@@ -656,7 +687,8 @@ pub async fn query_page(
                     }
                 }
             },
-        )))
+        ));
+        Ok(Answer { volatile, ..answer })
     };
     super::answer(&state, work).await
 }
@@ -696,7 +728,10 @@ pub async fn ontology(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let params = pairs(raw.as_deref().map(str::as_bytes));
+    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
         let mut labels = LabelCache::new(graph, Some(lang.code()));
@@ -761,7 +796,10 @@ pub async fn ontology(
 /// extension: `/id/x.ttl`, `.jsonld`, `.nt`, `.rdf`, `.trig`, `.nq`,
 /// `.html`).
 pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
-    let params = pairs(uri.query().map(str::as_bytes));
+    let params = match pairs(uri.query().map(str::as_bytes)) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let lang = Lang::of(&params, &headers);
     let path = uri.path().to_owned();
     let accept = accept(&headers).map(str::to_owned);
@@ -779,9 +817,13 @@ pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap)
                 let mut body = Vec::new();
                 format::write_quads(quads, rdf, &mut body).map_err(|e| internal(&e))?;
                 Ok(Answer {
+                    volatile: false,
                     content_type: format::content_type(format),
                     body,
                 })
+            }
+            _ if is_only_a_graph(graph, iri.as_ref()).map_err(|e| internal(&e))? => {
+                graph_page(graph, lang, iri.as_ref(), &path)
             }
             _ => entity_page(graph, budget, &shared.site, lang, iri.as_ref(), &path),
         }
@@ -820,12 +862,7 @@ fn find_resource(
         return Ok((node, None));
     }
     if let Some((stem, extension)) = path.rsplit_once('.') {
-        if let Ok(format) = format::resolve(
-            None,
-            Some(std::path::Path::new(&format!("x.{extension}"))),
-            Payload::Page,
-            false,
-        ) {
+        if let Some(format) = format::by_extension(extension, Payload::Page) {
             if let Some(node) = known(&site.iri(stem))? {
                 return Ok((node, Some(format)));
             }
@@ -840,10 +877,20 @@ fn find_resource(
 /// What a resource's RDF holds: every quad, in every graph, about it and
 /// about the qualified facts it points to (a role, a broadcast), so the
 /// TriG or N-Quads shows which article states what.
+/// A named graph that is nothing else (`mkg:ontology`, `mkg:links`) gives
+/// its own statements, as the Graph Store would.
 fn resource_quads(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<Vec<Quad>> {
     let mut quads: Vec<Quad> = graph
         .quads(Some(iri.into()), None, None, None)
         .collect::<anyhow::Result<_>>()?;
+    if quads.is_empty() && graph.contains_named_graph(iri.into())? {
+        return graph
+            .quads(None, None, None, Some(iri.into()))
+            .map(|quad| {
+                quad.map(|q| Quad::new(q.subject, q.predicate, q.object, GraphName::DefaultGraph))
+            })
+            .collect();
+    }
     let mut nested = Vec::new();
     for quad in &quads {
         // Only qualified facts are unfolded, as `describe` does; the data
@@ -866,12 +913,53 @@ fn resource_quads(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<Vec<Qu
     Ok(quads)
 }
 
+/// Whether `iri` names a graph and is the subject of nothing.
+fn is_only_a_graph(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<bool> {
+    Ok(graph.contains_named_graph(iri.into())?
+        && graph
+            .quads(Some(iri.into()), None, None, None)
+            .next()
+            .transpose()?
+            .is_none())
+}
+
+/// The page of a named graph that is nothing else: its size and where to
+/// get it.
+fn graph_page(
+    graph: &Graph,
+    lang: Lang,
+    iri: NamedNodeRef<'_>,
+    path: &str,
+) -> Result<Answer, HttpError> {
+    let mut count = 0;
+    for quad in graph.quads(None, None, None, Some(iri.into())) {
+        quad.map_err(|e| internal(&e))?;
+        count += 1;
+    }
+    let name = labels::graph_name(iri.as_str());
+    let store = format!("/store?graph={}", encode(iri.as_str()));
+    Ok(page(layout(
+        lang,
+        &name,
+        path,
+        html! {
+            h1 { (name) }
+            p.iri { code { (iri.as_str()) } }
+            p { (lang.t("A named graph of ", "Un graphe nommé de ")) (count) (lang.t(" statements.", " énoncés.")) }
+            p.downloads {
+                "⬇ "
+                @for (format, label) in [("turtle", "Turtle"), ("ntriples", "N-Triples"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML")] {
+                    a href={(store) "&format=" (format)} { (label) } " "
+                }
+            }
+        },
+    )))
+}
+
 /// A fact's value, linked, with its sources as links to their articles.
 fn fact_value(value: &Value, site: &super::Site) -> Markup {
     match &value.term {
-        Term::NamedNode(node) => {
-            html! { a href=(site.href(node.as_str())) title=(node.as_str()) { (value.text) } }
-        }
+        Term::NamedNode(node) => link(site, node.as_str(), "", html! { (value.text) }),
         Term::Literal(literal) => match literal.language() {
             Some(tag) => {
                 html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
@@ -885,8 +973,10 @@ fn fact_value(value: &Value, site: &super::Site) -> Markup {
 fn sources(fact: &Fact, site: &super::Site) -> Markup {
     html! {
         @for source in &fact.sources {
-            @let href = match &source.graph { oxigraph::model::NamedOrBlankNode::NamedNode(n) => site.href(n.as_str()), _ => String::new() };
-            a.source href=(href) { (source.name) } " "
+            @match &source.graph {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => { (link(site, n.as_str(), "source", html! { (source.name) })) " " }
+                _ => { span.source { (source.name) } " " }
+            }
         }
     }
 }
@@ -905,7 +995,7 @@ fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
         @for (first, group) in &groups {
             @let differ = !inverse && group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
             tr class=[differ.then_some("differ")] {
-                th scope="row" { @if inverse { "^" } a href=(site.href(first.property.as_str())) title=(first.property.as_str()) { (first.property_name) } }
+                th scope="row" { @if inverse { "^" } (link(site, first.property.as_str(), "", html! { (first.property_name) })) }
                 td {
                     ul.values {
                         @for fact in group {

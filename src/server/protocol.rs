@@ -24,14 +24,36 @@ use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use oxigraph::sparql::QueryEvaluationError;
 use std::io::{self, Write};
 
-/// The `key=value` pairs of a query string or a form body, decoded.
-pub fn pairs(text: Option<&[u8]>) -> Vec<(String, String)> {
-    text.map(|text| {
-        form_urlencoded::parse(text)
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect()
-    })
-    .unwrap_or_default()
+/// The `key=value` pairs of a query string or a form body, decoded
+/// (`+` is a space, `%XX` a byte). Bytes that do not decode to UTF-8 are
+/// a 400: replacing them would run a query the client did not write.
+pub fn pairs(text: Option<&[u8]>) -> Result<Vec<(String, String)>, HttpError> {
+    let decode = |bytes: &[u8]| -> Result<String, HttpError> {
+        let spaced: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_encoding::percent_decode(&spaced)
+            .decode_utf8()
+            .map(std::borrow::Cow::into_owned)
+            .map_err(|_| {
+                HttpError::bad_request(
+                    "the query string or form holds bytes that are not UTF-8 once decoded",
+                )
+            })
+    };
+    let mut pairs = Vec::new();
+    for part in text.unwrap_or_default().split(|&b| b == b'&') {
+        if part.is_empty() {
+            continue;
+        }
+        let (name, value) = match part.iter().position(|&b| b == b'=') {
+            Some(at) => (&part[..at], &part[at + 1..]),
+            None => (part, &b""[..]),
+        };
+        pairs.push((decode(name)?, decode(value)?));
+    }
+    Ok(pairs)
 }
 
 /// What a protocol request asks for, gathered from the URL and the body.
@@ -69,7 +91,10 @@ pub async fn sparql_get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let mut operation = Operation::default();
-    operation.read(pairs(raw.as_deref().map(str::as_bytes)));
+    match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(pairs) => operation.read(pairs),
+        Err(error) => return error.into_response(),
+    }
     if operation.updates > 0 {
         return read_only().into_response();
     }
@@ -96,7 +121,10 @@ pub async fn sparql_post(
         Err(error) => return error.into_response(),
     };
     let mut operation = Operation::default();
-    operation.read(pairs(raw.as_deref().map(str::as_bytes)));
+    match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(pairs) => operation.read(pairs),
+        Err(error) => return error.into_response(),
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -115,7 +143,10 @@ pub async fn sparql_post(
         return unsupported(content_type, "only UTF-8 is read").into_response();
     }
     match media_type.trim().to_ascii_lowercase().as_str() {
-        "application/x-www-form-urlencoded" => operation.read(pairs(Some(&body))),
+        "application/x-www-form-urlencoded" => match pairs(Some(&body)) {
+            Ok(pairs) => operation.read(pairs),
+            Err(error) => return error.into_response(),
+        },
         "application/sparql-query" => {
             if !operation.queries.is_empty() {
                 return HttpError::bad_request(
@@ -366,6 +397,7 @@ impl QueryRequest {
         }
         if format == OutputFormat::Html {
             let returns_graph = prepared.returns_graph();
+            let volatile = prepared.is_volatile();
             let results = prepared
                 .execute(graph, budget)
                 .map_err(|error| stopped(error, budget))?;
@@ -376,6 +408,7 @@ impl QueryRequest {
                 returns_graph,
             };
             return pages::results_page(results, graph, &self.state.site, self.lang, &shown)
+                .map(|answer| Answer { volatile, ..answer })
                 .map_err(|error| stopped(error, budget));
         }
         execute(prepared, graph, budget, format, self.max_result)
@@ -391,6 +424,7 @@ fn execute(
     format: OutputFormat,
     max_result: usize,
 ) -> Result<Answer, HttpError> {
+    let volatile = prepared.is_volatile();
     let results = prepared
         .execute(graph, budget)
         .map_err(|error| stopped(error, budget))?;
@@ -400,6 +434,7 @@ fn execute(
     body.finish(max_result).map(|body| Answer {
         content_type: format::content_type(format),
         body,
+        volatile,
     })
 }
 
@@ -557,7 +592,11 @@ pub async fn stored_query(
     let mut format = None;
     let mut params = Vec::new();
     let mut lang = Vec::new();
-    for (name, value) in pairs(raw.as_deref().map(str::as_bytes)) {
+    let given = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(given) => given,
+        Err(error) => return error.into_response(),
+    };
+    for (name, value) in given {
         match name.as_str() {
             "format" | "output" => format = Some(value),
             // The page's language, not a parameter of the query.
@@ -602,7 +641,11 @@ pub async fn graph_store(
     let mut graphs = Vec::new();
     let mut default = false;
     let mut format = None;
-    for (name, value) in pairs(raw.as_deref().map(str::as_bytes)) {
+    let given = match pairs(raw.as_deref().map(str::as_bytes)) {
+        Ok(given) => given,
+        Err(error) => return error.into_response(),
+    };
+    for (name, value) in given {
         match name.as_str() {
             "graph" => graphs.push(value),
             "default" => default = true,
@@ -684,6 +727,7 @@ pub async fn graph_store(
         body.finish(max_result).map(|body| Answer {
             content_type: format::content_type(format),
             body,
+            volatile: false,
         })
     };
     super::answer(&state, work).await
@@ -815,6 +859,7 @@ fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
         Ok(()) => respond(Answer {
             content_type: format::content_type(format),
             body,
+            volatile: false,
         }),
         Err(error) => {
             HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &error).into_response()

@@ -31,13 +31,18 @@ impl Site {
     }
 
     /// Where to follow `iri`: this server's page for an IRI of the
-    /// namespace (an ontology term's fragment kept), the IRI itself
-    /// otherwise (a Wikidata item, a web page).
-    pub fn href(&self, iri: &str) -> String {
-        match iri.strip_prefix(vocab::BASE) {
-            Some(rest) => format!("/{rest}"),
-            None => iri.to_owned(),
+    /// namespace (an ontology term's fragment kept), the IRI itself for a
+    /// web address (a Wikidata item, a web page), and nothing for any
+    /// other scheme: data may hold `javascript:` or `data:` IRIs, which a
+    /// page must never make clickable.
+    pub fn href(&self, iri: &str) -> Option<String> {
+        if let Some(rest) = iri.strip_prefix(vocab::BASE) {
+            return Some(format!("/{rest}"));
         }
+        let scheme = iri
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        matches!(scheme.as_deref(), Some("http" | "https")).then(|| iri.to_owned())
     }
 
     /// The IRI a request path stands for (`/id/x` → `mkd:x`).
@@ -54,16 +59,20 @@ mod tests {
     fn maps_the_namespace_both_ways() {
         let site = Site::new("http://127.0.0.1:7878/");
         let entity = format!("{}julien-lacombe", vocab::MKD);
-        assert_eq!(site.href(&entity), "/id/julien-lacombe");
+        assert_eq!(site.href(&entity).unwrap(), "/id/julien-lacombe");
         assert_eq!(site.iri("/id/julien-lacombe"), entity);
         assert_eq!(
-            site.href("http://www.wikidata.org/entity/Q1"),
+            site.href("http://www.wikidata.org/entity/Q1").unwrap(),
             "http://www.wikidata.org/entity/Q1"
         );
         assert_eq!(
-            site.href(&format!("{}Person", vocab::MK)),
+            site.href(&format!("{}Person", vocab::MK)).unwrap(),
             "/ontology#Person"
         );
+        assert_eq!(site.href("javascript:alert(1)"), None);
+        assert_eq!(site.href("JavaScript:alert(1)"), None);
+        assert_eq!(site.href("data:text/html;base64,PHNjcmlwdD4="), None);
+        assert_eq!(site.href("urn:isbn:1"), None);
         assert_eq!(site.url("/sparql"), "http://127.0.0.1:7878/sparql");
     }
 }
