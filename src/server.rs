@@ -104,6 +104,8 @@ pub struct AppState {
     pub answers: cache::Answers,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
+    /// Where the articles differ, computed once (`pages.rs`).
+    pub differences: std::sync::OnceLock<Vec<pages::Difference>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -220,6 +222,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         site: Site::new(&public),
         metrics: metrics::Metrics::default(),
         answers: cache::new(settings.cache_bytes),
+        differences: std::sync::OnceLock::new(),
         slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
         settings,
     });

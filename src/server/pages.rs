@@ -825,7 +825,7 @@ pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap)
             _ if is_only_a_graph(graph, iri.as_ref()).map_err(|e| internal(&e))? => {
                 graph_page(graph, lang, iri.as_ref(), &path)
             }
-            _ => entity_page(graph, budget, &shared.site, lang, iri.as_ref(), &path),
+            _ => entity_page(&shared, graph, budget, lang, iri.as_ref(), &path),
         }
     };
     super::answer(&state, work).await
@@ -1021,56 +1021,39 @@ fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
 /// grouped with their sources, where the articles differ, what links to
 /// it, external links, downloads.
 fn entity_page(
+    state: &super::AppState,
     graph: &Graph,
     budget: &Budget,
-    site: &super::Site,
     lang: Lang,
     iri: NamedNodeRef<'_>,
     path: &str,
 ) -> Result<Answer, HttpError> {
+    let site = &state.site;
     let view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
     let title = view
         .label
         .clone()
         .unwrap_or_else(|| labels::compact(iri.as_str()));
-    let differences = stored(
-        graph,
-        budget,
-        "disagreements",
-        &[("subject", iri.into_owned().into())],
-    )?;
-    let differences = match differences {
-        QueryResults::Solutions(solutions) => {
-            let mut labels = LabelCache::new(graph, Some(lang.code()));
-            let mut rows = Vec::new();
-            for solution in solutions {
-                let solution = solution.map_err(|e| internal(&e.into()))?;
-                let get = |name: &str| solution.get(name).cloned();
-                if let (Some(property), Some(v1), Some(s1), Some(v2), Some(s2)) = (
-                    get("property"),
-                    get("value1"),
-                    get("source1"),
-                    get("value2"),
-                    get("source2"),
-                ) {
-                    rows.push([
-                        cell(&property, &mut labels, site),
-                        cell(&v1, &mut labels, site),
-                        badge(&s1, site),
-                        cell(&v2, &mut labels, site),
-                        badge(&s2, site),
-                    ]);
-                }
-            }
-            rows
-        }
-        _ => Vec::new(),
-    };
+    let subject = Term::from(iri.into_owned());
+    let mut labels = LabelCache::new(graph, Some(lang.code()));
+    let differences: Vec<[Markup; 5]> = differences(state, graph, budget)?
+        .iter()
+        .filter(|difference| difference.subject == subject)
+        .map(|d| {
+            [
+                cell(&d.property, &mut labels, site),
+                cell(&d.value1, &mut labels, site),
+                badge(&d.source1, site),
+                cell(&d.value2, &mut labels, site),
+                badge(&d.source2, site),
+            ]
+        })
+        .collect();
     let is_article = view.classes.iter().any(
         |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
     );
     let article = if is_article {
-        Some(article_sections(graph, budget, site, lang, iri)?)
+        Some(article_sections(state, graph, budget, lang, iri)?)
     } else {
         None
     };
@@ -1121,15 +1104,74 @@ fn entity_page(
     )))
 }
 
+/// One row of the stored query `disagreements`: two articles giving two
+/// values for one subject and property.
+pub struct Difference {
+    subject: Term,
+    property: Term,
+    value1: Term,
+    source1: Term,
+    value2: Term,
+    source2: Term,
+}
+
+/// Every difference between the articles, computed once (by the first page
+/// that needs it, within its budget) and kept: the graph is read-only, so
+/// they cannot change. Entity and article pages filter it.
+fn differences<'s>(
+    state: &'s super::AppState,
+    graph: &Graph,
+    budget: &Budget,
+) -> Result<&'s [Difference], HttpError> {
+    if let Some(kept) = state.differences.get() {
+        return Ok(kept);
+    }
+    let mut rows = Vec::new();
+    if let QueryResults::Solutions(solutions) = stored(graph, budget, "disagreements", &[])? {
+        for solution in solutions {
+            let solution = solution.map_err(|e| super::protocol::stopped(e.into(), budget))?;
+            let get = |name: &str| solution.get(name).cloned();
+            if let (
+                Some(subject),
+                Some(property),
+                Some(value1),
+                Some(source1),
+                Some(value2),
+                Some(source2),
+            ) = (
+                get("subject"),
+                get("property"),
+                get("value1"),
+                get("source1"),
+                get("value2"),
+                get("source2"),
+            ) {
+                rows.push(Difference {
+                    subject,
+                    property,
+                    value1,
+                    source1,
+                    value2,
+                    source2,
+                });
+            }
+        }
+    }
+    // Another thread may have computed them meanwhile: either is right.
+    let _ = state.differences.set(rows);
+    Ok(state.differences.get().map_or(&[], Vec::as_slice))
+}
+
 /// An article's own sections: what it states, grouped by entity (with how
 /// many articles state each fact), and where it differs from the others.
 fn article_sections(
+    state: &super::AppState,
     graph: &Graph,
     budget: &Budget,
-    site: &super::Site,
     lang: Lang,
     article: NamedNodeRef<'_>,
 ) -> Result<Markup, HttpError> {
+    let site = &state.site;
     let mut labels = LabelCache::new(graph, Some(lang.code()));
     // Per entity: the entity, its link, and its (property, value, how many
     // articles state it) rows.
@@ -1165,37 +1207,23 @@ fn article_sections(
             }
         }
     }
-    let mut differences = Vec::new();
-    if let QueryResults::Solutions(solutions) = stored(graph, budget, "disagreements", &[])? {
-        let this = Term::from(article.into_owned());
-        for solution in solutions {
-            let solution = solution.map_err(|e| internal(&e.into()))?;
-            let get = |name: &str| solution.get(name).cloned();
-            let (Some(subject), Some(property), Some(v1), Some(s1), Some(v2), Some(s2)) = (
-                get("subject"),
-                get("property"),
-                get("value1"),
-                get("source1"),
-                get("value2"),
-                get("source2"),
-            ) else {
-                continue;
-            };
-            let (ours, theirs, other) = if s1 == this {
-                (v1, v2, s2)
-            } else if s2 == this {
-                (v2, v1, s1)
-            } else {
-                continue;
-            };
-            differences.push([
-                cell(&subject, &mut labels, site),
-                cell(&property, &mut labels, site),
-                cell(&ours, &mut labels, site),
-                cell(&theirs, &mut labels, site),
-                badge(&other, site),
-            ]);
-        }
+    let mut differs = Vec::new();
+    let this = Term::from(article.into_owned());
+    for d in differences(state, graph, budget)? {
+        let (ours, theirs, other) = if d.source1 == this {
+            (&d.value1, &d.value2, &d.source2)
+        } else if d.source2 == this {
+            (&d.value2, &d.value1, &d.source1)
+        } else {
+            continue;
+        };
+        differs.push([
+            cell(&d.subject, &mut labels, site),
+            cell(&d.property, &mut labels, site),
+            cell(ours, &mut labels, site),
+            cell(theirs, &mut labels, site),
+            badge(other, site),
+        ]);
     }
     let facts: usize = groups.iter().map(|(_, _, rows)| rows.len()).sum();
     Ok(html! {
@@ -1212,7 +1240,7 @@ fn article_sections(
             }
         }
         h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
-        @if differences.is_empty() {
+        @if differs.is_empty() {
             p { (lang.t("Nowhere.", "Nulle part.")) }
         } @else {
             div.scroll { table.differ {
@@ -1220,7 +1248,7 @@ fn article_sections(
                     th { (lang.t("about", "sujet")) } th { (lang.t("property", "propriété")) }
                     th { (lang.t("this article", "cet article")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) }
                 } }
-                tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
+                tbody { @for row in &differs { tr { @for value in row { td { (value) } } } } }
             } }
         }
     })
