@@ -508,8 +508,12 @@ pub fn respond(answer: Answer) -> Response {
 }
 
 /// The value of `Accept`, if any and readable.
-pub fn accept(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
+/// Several `Accept` headers are one list (RFC 9110), joined here.
+pub fn accept(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
 }

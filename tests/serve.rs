@@ -849,6 +849,23 @@ fn large_answers_volatile_queries_and_odd_requests() {
         .contains("A named graph of"));
     // An extension that names no format is not the page.
     assert_eq!(served.get("/id/julien-lacombe.exe", "*/*").status, 404);
+    // Two Accept headers are one list.
+    let two = served.request(
+        "GET",
+        &format!("/sparql?query={}", encode("ASK {}")),
+        &[("Accept", "image/png"), ("Accept", "text/csv")],
+        b"",
+    );
+    assert_eq!(two.status, 200, "{}", two.text());
+    assert!(two.header("content-type").unwrap().starts_with("text/csv"));
+    // A byte order mark before a posted query is not part of it.
+    let bom = served.request(
+        "POST",
+        "/sparql",
+        &[("Content-Type", "application/sparql-query")],
+        "\u{feff}ASK {}".as_bytes(),
+    );
+    assert_eq!(bom.status, 200, "{}", bom.text());
     // The guard's own answers carry the security headers too.
     let long = served.get(&format!("/sparql?query={}", "x".repeat(40 * 1024)), "*/*");
     assert_eq!(long.status, 414);

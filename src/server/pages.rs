@@ -61,10 +61,15 @@ impl Lang {
         for range in accepted.split(',').take(32) {
             let mut parts = range.split(';');
             let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            // A q-value that is not a number from 0 to 1 drops the range,
+            // as in `Accept` (format::negotiate).
+            let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+                None => 1.0,
+                Some(q) => match q.trim().parse::<f32>() {
+                    Ok(q) if (0.0..=1.0).contains(&q) => q,
+                    _ => continue,
+                },
+            };
             let lang = if tag == "fr" || tag.starts_with("fr-") {
                 Self::Fr
             } else if tag == "en" || tag.starts_with("en-") {
@@ -802,7 +807,7 @@ pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap)
     };
     let lang = Lang::of(&params, &headers);
     let path = uri.path().to_owned();
-    let accept = accept(&headers).map(str::to_owned);
+    let accept = accept(&headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let (iri, explicit) = find_resource(graph, &shared.site, &path)?;
@@ -1280,5 +1285,12 @@ mod tests {
         let switch = [("lang".to_owned(), "en".to_owned())];
         assert_eq!(Lang::of(&switch, &headers), Lang::En);
         assert_eq!(Lang::of(&[], &HeaderMap::new()), Lang::En);
+        // A q-value that is not a number drops its range.
+        let mut odd = HeaderMap::new();
+        odd.insert(
+            header::ACCEPT_LANGUAGE,
+            "fr;q=abc, en;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Lang::of(&[], &odd), Lang::En);
     }
 }

@@ -154,6 +154,8 @@ pub async fn sparql_post(
                 )
                 .into_response();
             }
+            // A byte order mark is not part of the query.
+            let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&body);
             match String::from_utf8(body.to_vec()) {
                 Ok(text) => operation.queries.push(text),
                 Err(_) => {
@@ -285,7 +287,7 @@ async fn answer(
         params: Vec::new(),
         dataset,
         format: operation.format,
-        accept: accept(headers).map(str::to_owned),
+        accept: accept(headers),
         base: state
             .settings
             .base
@@ -620,7 +622,7 @@ pub async fn stored_query(
         params,
         dataset: None,
         format,
-        accept: accept(&headers).map(str::to_owned),
+        accept: accept(&headers),
         base: state.site.url("/sparql"),
         max_result: state.settings.max_result,
         lang: Lang::of(&lang, &headers),
@@ -678,7 +680,12 @@ pub async fn graph_store(
     } else {
         Payload::Dataset
     };
-    let format = match choose(format.as_deref(), accept(&headers), payload, false) {
+    let format = match choose(
+        format.as_deref(),
+        accept(&headers).as_deref(),
+        payload,
+        false,
+    ) {
         Ok(format) => format,
         Err(error) => return error.into_response(),
     };
@@ -743,10 +750,11 @@ fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
     // A person opening the endpoint in a browser wants the query editor.
     let mut offers = Payload::Graph.offers();
     offers.push(OutputFormat::Html);
-    if format::negotiate(accept(headers), &offers).is_ok_and(|f| f == OutputFormat::Html) {
+    let accepted = accept(headers);
+    if format::negotiate(accepted.as_deref(), &offers).is_ok_and(|f| f == OutputFormat::Html) {
         return axum::response::Redirect::to("/ui/query").into_response();
     }
-    let format = match format::negotiate(accept(headers), &Payload::Graph.offers()) {
+    let format = match format::negotiate(accepted.as_deref(), &Payload::Graph.offers()) {
         Ok(format) => format,
         Err(failure) => {
             return HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message).into_response()
