@@ -115,8 +115,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value = "10")]
     pub timeout: f64,
 
-    /// Run at most this many queries at once; more are answered 503 with
-    /// Retry-After.
+    /// Run at most this many queries at once; more wait up to a second for
+    /// a slot, then are answered 503 with Retry-After.
     #[arg(long, value_name = "N", default_value = "8")]
     pub max_queries: usize,
 
