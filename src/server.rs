@@ -198,7 +198,11 @@ pub fn run(settings: Settings, graph: Graph) -> Result<()> {
         // cancelled query holds its thread until it notices.
         .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
         .build()?;
-    runtime.block_on(serve(settings, graph))
+    let result = runtime.block_on(serve(settings, graph));
+    // A query still running is not waited for past a second: the process
+    // is ending, and its work would be cancelled at its deadline anyway.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 async fn serve(settings: Settings, graph: Graph) -> Result<()> {
