@@ -2,8 +2,9 @@
 //! eating the machine's memory or running forever, and the cheap checks that
 //! enforce them before a parser or the evaluator sees the input.
 //!
-//! Two defences work together against deep nesting. Every command runs on a
-//! large stack ([`on_large_stack`], called by `main`), so
+//! Two defences work together against deep nesting. Every command, and
+//! every query of the server, runs on a thread with a [`STACK_BYTES`]
+//! stack (`budget::supervise`, `server::run`), so
 //! the recursive parsers and the evaluator have room far beyond what a person
 //! writes; and the input is measured first ([`check_nesting`],
 //! [`check_xml`]), so nothing deeper than [`MAX_NESTING`] reaches them. The
@@ -64,15 +65,6 @@ pub fn timeout_too_large(seconds: f64) -> Failure {
 
 /// The longest `--timeout`: about 31 years, far inside what a clock can add.
 pub const MAX_TIMEOUT_SECONDS: f64 = 1e9;
-
-/// Runs `work` on a [`STACK_BYTES`] stack, on this same thread: `stacker`
-/// (the crate rustc grows its own stack with) maps the stack and switches
-/// to it. A worker thread would do too, but glibc gives each new thread its
-/// own allocator arena, which cost 15% of a whole `query cast` (measured,
-/// bench/defences.py).
-pub fn on_large_stack<T>(work: impl FnOnce() -> T) -> T {
-    stacker::grow(STACK_BYTES, work)
-}
 
 /// The bracket syntaxes [`check_nesting`] knows how to skip strings,
 /// comments and IRIs in.

@@ -194,6 +194,11 @@ pub fn run(settings: Settings, graph: Graph) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("serve")
+        // Every thread, the blocking ones that run queries included, gets
+        // the commands' large stack once (only touched pages are backed by
+        // memory): switching to a fresh mapped stack per query (stacker)
+        // cost an mmap, an munmap and a TLB shootdown on every request.
+        .thread_stack_size(crate::limits::STACK_BYTES)
         // Queries run here; a few more than may run at once, since a
         // cancelled query holds its thread until it notices.
         .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
@@ -426,16 +431,16 @@ pub async fn run_query(
     // is cancelled then, and its slot freed, instead of running for nobody.
     let mut abandon = CancelOnDrop(Some(budget.clone()));
     let task = tokio::task::spawn_blocking(move || {
-        let answer = crate::limits::on_large_stack(|| {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&graph, &budget))) {
-                Ok(answer) => answer,
-                // Cancelled deep in the evaluator (`budget::notice_cancellation`).
-                Err(payload) if crate::budget::is_cancellation(payload.as_ref()) => Err(
-                    protocol::stopped(QueryEvaluationError::Cancelled.into(), &budget),
-                ),
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        });
+        let answer = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            work(&graph, &budget)
+        })) {
+            Ok(answer) => answer,
+            // Cancelled deep in the evaluator (`budget::notice_cancellation`).
+            Err(payload) if crate::budget::is_cancellation(payload.as_ref()) => Err(
+                protocol::stopped(QueryEvaluationError::Cancelled.into(), &budget),
+            ),
+            Err(payload) => std::panic::resume_unwind(payload),
+        };
         drop(running);
         drop(permit);
         answer

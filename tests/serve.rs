@@ -871,3 +871,23 @@ fn large_answers_volatile_queries_and_odd_requests() {
     assert_eq!(long.status, 414);
     assert_eq!(long.header("x-content-type-options"), Some("nosniff"));
 }
+
+#[test]
+fn deep_queries_run_on_the_query_threads_large_stack() {
+    let (_dir, served) = embedded();
+    // 2,000 chained UNIONs: far deeper than a default 2 MiB thread stack
+    // allows the evaluator, well within the limits.
+    let branches = vec!["{ BIND(1 AS ?x) }"; 2000].join(" UNION ");
+    let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ {branches} }}");
+    let reply = served.request(
+        "POST",
+        "/sparql",
+        &[
+            ("Content-Type", "application/sparql-query"),
+            ("Accept", "text/csv"),
+        ],
+        query.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().contains("2000"), "{}", reply.text());
+}
