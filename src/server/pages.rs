@@ -149,14 +149,15 @@ fn internal(error: &anyhow::Error) -> HttpError {
     HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, error)
 }
 
-/// Runs a stored query by name with bindings, for a page.
+/// Runs a stored query by name with bindings, for a page; `catalog` is
+/// the server's, read once at start.
 fn stored<'a>(
+    catalog: &crate::catalog::Catalog,
     graph: &'a Graph,
     budget: &Budget,
     name: &str,
     bindings: &[(&str, Term)],
 ) -> Result<QueryResults<'a>, HttpError> {
-    let catalog = crate::catalog::Catalog::embedded().map_err(|e| internal(&e))?;
     let query = catalog
         .get(name)
         .ok_or_else(|| internal(&catalog.unknown(name)))?;
@@ -378,7 +379,9 @@ pub async fn home(
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let mut labels = LabelCache::new(graph, Some(lang.code()));
         let mut articles = Vec::new();
-        if let QueryResults::Solutions(solutions) = stored(graph, budget, "articles", &[])? {
+        if let QueryResults::Solutions(solutions) =
+            stored(&shared.catalog, graph, budget, "articles", &[])?
+        {
             for solution in solutions {
                 let solution = solution.map_err(|e| internal(&e.into()))?;
                 let text = |name: &str| match solution.get(name) {
@@ -521,7 +524,9 @@ pub async fn timeline(
     let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        let QueryResults::Solutions(solutions) = stored(graph, budget, "timeline", &[])? else {
+        let QueryResults::Solutions(solutions) =
+            stored(&shared.catalog, graph, budget, "timeline", &[])?
+        else {
             return Err(HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the timeline query is not a SELECT",
@@ -1132,7 +1137,9 @@ fn differences<'s>(
         return Ok(kept);
     }
     let mut rows = Vec::new();
-    if let QueryResults::Solutions(solutions) = stored(graph, budget, "disagreements", &[])? {
+    if let QueryResults::Solutions(solutions) =
+        stored(&state.catalog, graph, budget, "disagreements", &[])?
+    {
         for solution in solutions {
             let solution = solution.map_err(|e| super::protocol::stopped(e.into(), budget))?;
             let get = |name: &str| solution.get(name).cloned();
@@ -1183,6 +1190,7 @@ fn article_sections(
     type Rows = Vec<(Markup, Markup, String)>;
     let mut groups: Vec<(Term, Markup, Rows)> = Vec::new();
     if let QueryResults::Solutions(solutions) = stored(
+        &state.catalog,
         graph,
         budget,
         "source-facts",
