@@ -106,6 +106,9 @@ pub struct AppState {
     slots: Arc<Semaphore>,
     /// Where the articles differ, computed once (`pages.rs`).
     pub differences: std::sync::OnceLock<Vec<pages::Difference>>,
+    /// The editor's completions (prefixes, properties, classes), as
+    /// JSON, computed once (`pages.rs`).
+    pub editor_terms: std::sync::OnceLock<String>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -232,6 +235,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         metrics: metrics::Metrics::default(),
         answers: cache::new(settings.cache_bytes),
         differences: std::sync::OnceLock::new(),
+        editor_terms: std::sync::OnceLock::new(),
         slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
         settings,
     });

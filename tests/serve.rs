@@ -891,3 +891,55 @@ fn deep_queries_run_on_the_query_threads_large_stack() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(reply.text().contains("2000"), "{}", reply.text());
 }
+
+#[test]
+fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
+    let (_dir, served) = embedded();
+    let page = served.get("/ui/query", "text/html").text();
+    assert!(
+        page.contains("<script src=\"/assets/yasqe-4.6.2.min.js\" defer>"),
+        "{page}"
+    );
+    assert!(page.contains("<script src=\"/assets/editor.js\" defer>"));
+    // What the editor completes comes with the page: no script asks the
+    // network.
+    assert!(
+        page.contains("data-terms=\"{&quot;classes&quot;:["),
+        "{page}"
+    );
+    assert!(page.contains("https://w3id.org/missions-kg/ontology#creator"));
+    // Only the query page carries the editor.
+    assert!(!served.get("/", "text/html").text().contains("yasqe"));
+    let script = "/assets/yasqe-4.6.2.min.js";
+    // Twice each way: the second answers would come from the cache if the
+    // cache kept them, and a gzipped answer must never reach a client that
+    // did not ask for gzip.
+    for _ in 0..2 {
+        let gzip = served.request("GET", script, &[("Accept-Encoding", "gzip, br")], b"");
+        assert_eq!(gzip.status, 200);
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+        assert_eq!(
+            gzip.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.body[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        let raw = served.request("GET", script, &[], b"");
+        assert_eq!(raw.header("content-encoding"), None);
+        assert_eq!(raw.body, text);
+        assert!(raw.body.len() > 500_000 && gzip.body.len() < 150_000);
+        assert!(raw
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript"));
+    }
+    // Refused gzip (q=0) is honoured.
+    let refused = served.request("GET", script, &[("Accept-Encoding", "gzip;q=0")], b"");
+    assert_eq!(refused.header("content-encoding"), None);
+    let css = served.get("/assets/yasqe-4.6.2.min.css", "text/css");
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert_eq!(served.get("/assets/yasqe-0.0.0.min.js", "*/*").status, 404);
+}

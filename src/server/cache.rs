@@ -24,6 +24,8 @@ const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Kept {
     content_type: Option<HeaderValue>,
+    /// The handler's own (an asset's `max-age`), else `no-cache`.
+    cache_control: HeaderValue,
     etag: HeaderValue,
     body: Bytes,
 }
@@ -94,8 +96,12 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .headers()
         .get(header::CACHE_CONTROL)
         .is_some_and(|value| value.as_bytes().starts_with(b"no-store"));
+    // An answer its handler encoded (the editor's script, gzipped once)
+    // depends on Accept-Encoding, which is not in the key.
+    let encoded = response.headers().contains_key(header::CONTENT_ENCODING);
     if response.status() != StatusCode::OK
         || no_store
+        || encoded
         || size.is_none_or(|size| size > MAX_ENTRY_BYTES as u64)
     {
         return response;
@@ -112,6 +118,11 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), body.len());
     let kept = Kept {
         content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        cache_control: parts
+            .headers
+            .get(header::CACHE_CONTROL)
+            .cloned()
+            .unwrap_or(HeaderValue::from_static("no-cache")),
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
         body,
     };
@@ -122,7 +133,7 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .insert(header::ETAG, kept.etag.clone());
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        .insert(header::CACHE_CONTROL, kept.cache_control.clone());
     if matches_etag(if_none_match.as_ref(), &kept.etag) {
         return answer(&kept, if_none_match.as_ref());
     }
@@ -161,8 +172,9 @@ fn answer(kept: &Kept, if_none_match: Option<&HeaderValue>) -> Response {
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language"),
     );
-    // Cached answers are the same for everyone; the client revalidates
-    // (cheaply, with If-None-Match).
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Cached answers are the same for everyone; unless the handler said
+    // otherwise (assets), the client revalidates (cheaply, with
+    // If-None-Match).
+    headers.insert(header::CACHE_CONTROL, kept.cache_control.clone());
     response
 }

@@ -96,6 +96,11 @@ impl Lang {
 /// The frame of every page: header with the search box and the language
 /// switch, the body, a footer.
 fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
+    frame(lang, title, path, html! {}, body)
+}
+
+/// [`layout`] with more in the head: the query page's editor.
+fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Markup) -> Markup {
     let switch = format!("{path}?lang={}", lang.other().code());
     html! {
         (DOCTYPE)
@@ -106,6 +111,7 @@ fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
                 title { (title) " · Missions KG" }
                 link rel="stylesheet" href="/assets/site.css";
                 link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
+                (head)
             }
             body {
                 header {
@@ -673,15 +679,27 @@ pub async fn query_page(
         // A failed run (a timeout, the memory ceiling) may succeed later:
         // its page is not kept either.
         let volatile = volatile || matches!(outcome, Some(Err(_)));
-        let answer = page(layout(
+        let terms = match shared.editor_terms.get() {
+            Some(terms) => terms,
+            None => {
+                let terms = editor_terms(graph)?;
+                shared.editor_terms.get_or_init(|| terms)
+            }
+        };
+        let answer = page(frame(
             lang,
             lang.t("Query", "Requête"),
             "/ui/query",
             html! {
+                link rel="stylesheet" href={"/assets/yasqe-" (YASQE_VERSION) ".min.css"};
+                script src={"/assets/yasqe-" (YASQE_VERSION) ".min.js"} defer {}
+                script src="/assets/editor.js" defer {}
+            },
+            html! {
                 h1 { (lang.t("Query the graph", "Interroger le graphe")) }
                 form.editor action="/ui/query" method="get" {
                     input type="hidden" name="lang" value=(lang.code());
-                    textarea name="query" rows="12" spellcheck="false" aria-label="SPARQL" { (shown) }
+                    textarea #query-text name="query" rows="12" spellcheck="false" aria-label="SPARQL" data-terms=(terms) { (shown) }
                     button type="submit" { (lang.t("Run", "Lancer")) }
                 }
                 details { summary { (lang.t("Predeclared prefixes", "Préfixes prédéclarés")) } pre { (prefixes) } }
@@ -704,13 +722,52 @@ pub async fn query_page(
 }
 
 const SITE_CSS: &str = include_str!("site.css");
+/// The vendored editor (see `vendor/README.md`); its version is in its
+/// URLs, so browsers may keep it for a year.
+const YASQE_VERSION: &str = "4.6.2";
+const YASQE_JS: &[u8] = include_bytes!("vendor/yasqe-4.6.2.min.js");
+const YASQE_CSS: &[u8] = include_bytes!("vendor/yasqe-4.6.2.min.css");
+const EDITOR_JS: &str = include_str!("editor.js");
+/// The editor's script compressed once, when first asked for: 536 KB
+/// raw, 136 KB gzipped. Compressing it per request would cost more than
+/// any query.
+static YASQE_JS_GZIP: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
 /// A planet and its orbit: the series is about a mission to Mars.
 const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><circle cx=\"16\" cy=\"16\" r=\"9\" fill=\"#c1440e\"/><ellipse cx=\"16\" cy=\"16\" rx=\"15\" ry=\"5\" fill=\"none\" stroke=\"#2455a4\" stroke-width=\"2\"/></svg>";
 const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 
-/// `GET /assets/NAME`: the style sheet and the icon.
-pub async fn asset(Path(name): Path<String>) -> Response {
+/// `GET /assets/NAME`: the style sheet, the icon, and the query page's
+/// editor.
+pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    const YEAR: &str = "public, max-age=31536000, immutable";
     match name.as_str() {
+        _ if name == format!("yasqe-{YASQE_VERSION}.min.js") => {
+            let kind = (header::CONTENT_TYPE, "text/javascript; charset=utf-8");
+            let vary = (header::VARY, "Accept-Encoding");
+            if accepts_gzip(&headers) {
+                let body = YASQE_JS_GZIP.get_or_init(|| gzip(YASQE_JS)).clone();
+                let encoding = (header::CONTENT_ENCODING, "gzip");
+                ([kind, (header::CACHE_CONTROL, YEAR), vary, encoding], body).into_response()
+            } else {
+                ([kind, (header::CACHE_CONTROL, YEAR), vary], YASQE_JS).into_response()
+            }
+        }
+        _ if name == format!("yasqe-{YASQE_VERSION}.min.css") => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, YEAR),
+            ],
+            YASQE_CSS,
+        )
+            .into_response(),
+        "editor.js" => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            EDITOR_JS,
+        )
+            .into_response(),
         "site.css" => (
             [
                 (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -1265,6 +1322,61 @@ fn article_sections(
             } }
         }
     })
+}
+
+/// What the editor completes, as JSON: the predeclared prefixes, and
+/// every property and class the graph uses (full IRIs; the editor shows
+/// them prefixed once the query declares the prefix, which it adds
+/// itself). The editor's own completers would ask a web service (LOV).
+fn editor_terms(graph: &Graph) -> Result<String, HttpError> {
+    let mut properties = std::collections::BTreeSet::new();
+    let mut classes = std::collections::BTreeSet::new();
+    for quad in graph.quads(None, None, None, None) {
+        let quad = quad.map_err(|e| internal(&e))?;
+        if quad.predicate.as_str() == vocab::RDF_TYPE {
+            if let Term::NamedNode(class) = quad.object {
+                classes.insert(class.into_string());
+            }
+        }
+        properties.insert(quad.predicate.into_string());
+    }
+    let prefixes: serde_json::Map<String, serde_json::Value> = vocab::PREFIXES
+        .iter()
+        .map(|(name, iri)| ((*name).to_owned(), (*iri).into()))
+        .collect();
+    Ok(serde_json::json!({
+        "prefixes": prefixes,
+        "properties": properties,
+        "classes": classes,
+    })
+    .to_string())
+}
+
+/// Whether `Accept-Encoding` allows gzip (by name or `*`, with a q-value
+/// above zero).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| {
+            let mut parts = range.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
+        })
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
 }
 
 #[cfg(test)]

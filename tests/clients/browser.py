@@ -32,6 +32,12 @@ with sync_playwright() as p:
     page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="en-GB")
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Nothing a page loads may leave the server (the editor's completers
+    # would ask LOV and prefix.cc).
+    page.on(
+        "request",
+        lambda request: request.url.startswith(base) or errors.append("request to " + request.url),
+    )
 
     # Home: what the graph is, the articles, the stored queries.
     page.goto(base + "/")
@@ -81,15 +87,48 @@ with sync_playwright() as p:
     page.screenshot(path=f"{shots}/article.png", full_page=False)
     print("ok article")
 
-    # The query editor: write, run, read the table, find the downloads.
+    # The query editor (YASQE, vendored): highlighting, completion of the
+    # graph's prefixes and properties without any network, Ctrl-Enter runs.
     page.goto(base + "/ui/query")
-    page.fill("textarea[name=query]", "SELECT ?who WHERE { mkd:missions mk:creator ?who }")
-    page.locator("form.editor button").click()
+    expect(page.locator(".CodeMirror")).to_be_visible()
+    expect(page.locator("textarea[name=query]")).to_be_hidden()
+    expect(page.locator(".cm-keyword", has_text="SELECT").first).to_be_visible()
+    print("ok editor highlighting")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type("PREFIX mk")
+    page.keyboard.press("Control+Space")
+    hints = page.locator(".CodeMirror-hints li")
+    expect(hints.first).to_have_text("mk: <https://w3id.org/missions-kg/ontology#>")
+    print("ok editor prefix completion")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    # Typing `mkd:` and `mk:` adds their PREFIX lines, as YASGUI does.
+    page.keyboard.type("SELECT ?who WHERE { mkd:missions mk:cre")
+    page.keyboard.press("Control+Space")
+    expect(hints.filter(has_text="mk:creator")).to_have_count(1)
+    print("ok editor property completion")
+    page.keyboard.press("Escape")
+    page.keyboard.type("ator ?who }")
+    page.keyboard.press("Control+Enter")
     page.wait_for_url("**/ui/query?**")
     expect(page.locator("table.results")).to_contain_text("Julien Lacombe")
     expect(page.locator("p.downloads a", has_text="csv")).to_be_visible()
+    expect(page.locator(".CodeMirror")).to_contain_text("PREFIX mkd:")
     page.screenshot(path=f"{shots}/query.png", full_page=False)
     print("ok query")
+
+    # Without scripts the same page is a textarea and a form.
+    plain = browser.new_page(java_script_enabled=False)
+    plain.goto(base + "/ui/query")
+    plain.fill("textarea[name=query]", "SELECT ?who WHERE { mkd:missions mk:creator ?who }")
+    plain.locator("form.editor button").click()
+    plain.wait_for_url("**/ui/query?**")
+    expect(plain.locator("table.results")).to_contain_text("Julien Lacombe")
+    plain.close()
+    print("ok query without scripts")
 
     # The timeline.
     page.goto(base + "/timeline")

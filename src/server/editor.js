@@ -1,0 +1,78 @@
+// missions-kg: enhances the query page's textarea with YASQE (vendored, see
+// vendor/README.md). Without this script, or if YASQE fails to load, the
+// plain textarea and its form keep working: the server runs the query and
+// renders the results. The editor only writes the query back into the
+// textarea before the form is sent, so the server sees exactly what a
+// script-less browser would send.
+(function () {
+  "use strict";
+  var area = document.getElementById("query-text");
+  var lib = window.Yasqe;
+  if (!area || !lib) return;
+  var Yasqe = lib.default || lib.Yasqe || lib;
+  if (typeof Yasqe !== "function" || !Yasqe.Autocompleters) return;
+
+  // What the server says the graph has: its predeclared prefixes, and
+  // every property and class it uses (full IRIs).
+  var terms = { prefixes: {}, properties: [], classes: [] };
+  try {
+    terms = JSON.parse(area.getAttribute("data-terms") || "{}");
+  } catch (e) {}
+  var ours = [];
+  for (var name in terms.prefixes || {}) ours.push(name + ": <" + terms.prefixes[name] + ">");
+
+  // YASQE's own completers ask the network (LOV for properties and
+  // classes); these complete from the graph instead, and the prefixes from
+  // the graph's own first, then YASQE's bundled list. Nothing is fetched
+  // and nothing is kept in local storage.
+  var completers = [];
+  var fork = function (from, name, changes) {
+    if (!Yasqe.Autocompleters[from]) return;
+    changes.name = name;
+    changes.persistenceId = null;
+    Yasqe.forkAutocompleter(from, changes, false);
+    completers.push(name);
+  };
+  var bundled = Yasqe.Autocompleters.prefixes;
+  fork("prefixes", "graph-prefixes", {
+    get: function (yasqe) {
+      return Promise.resolve(bundled.get(yasqe)).then(function (list) {
+        return ours.concat(list.filter(function (p) { return ours.indexOf(p) < 0; }));
+      });
+    },
+  });
+  fork("property", "graph-properties", { bulk: true, get: terms.properties || [] });
+  fork("class", "graph-classes", { bulk: true, get: terms.classes || [] });
+  if (Yasqe.Autocompleters.variables) completers.push("variables");
+  // Set on the defaults, not passed in the options: YASQE merges arrays
+  // of options index by index, which would keep the network completers.
+  Yasqe.defaults.autocompleters = completers;
+
+  var form = area.form;
+  var holder = document.createElement("div");
+  holder.className = "editor-enhanced";
+  area.parentNode.insertBefore(holder, area);
+  var yasqe;
+  var submit = function () {
+    area.value = yasqe.getValue();
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  };
+  yasqe = new Yasqe(holder, {
+    value: area.value,
+    // No local storage, no share links (the page has its permalink): the
+    // form runs the query and the server answers.
+    persistenceId: null,
+    consumeShareLink: null,
+    createShareableLink: null,
+    showQueryButton: false,
+    prefixCcApi: null,
+    editorHeight: "18em",
+    resizeable: true,
+    extraKeys: { "Ctrl-Enter": submit, "Cmd-Enter": submit },
+  });
+  area.hidden = true;
+  form.addEventListener("submit", function () {
+    area.value = yasqe.getValue();
+  });
+})();
