@@ -10,12 +10,13 @@
 //! evaluator; `describe`, `stats`, `export` and the label lookups read it
 //! through [`Dataset::quads_for_pattern`].
 
+use hashbrown::HashTable;
 use oxigraph::model::{
     BlankNodeRef, GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
     TermRef,
 };
-use rustc_hash::FxHashMap;
 use spareval::{InternalQuad, QueryableDataset};
+use std::hash::{BuildHasher, Hash};
 
 /// The id of the default graph in the graph position.
 const DEFAULT_GRAPH: u32 = u32::MAX;
@@ -25,8 +26,9 @@ const DEFAULT_GRAPH: u32 = u32::MAX;
 pub struct Dataset {
     /// Id → term. Graph names are terms too (IRIs or blank nodes).
     terms: Vec<Term>,
-    /// Term → id.
-    ids: FxHashMap<Term, u32>,
+    /// Term → id: ids hashed by their term, so a lookup by a borrowed
+    /// term neither allocates nor keeps each term twice.
+    ids: HashTable<u32>,
     /// Quads as `[s, p, o, g]`, sorted and without duplicates.
     spog: Vec<[u32; 4]>,
     /// The same quads as `[p, o, s, g]`, sorted.
@@ -82,8 +84,19 @@ struct Pattern {
 #[derive(Default)]
 pub struct DatasetBuilder {
     terms: Vec<Term>,
-    ids: FxHashMap<Term, u32>,
+    ids: HashTable<u32>,
     rows: Vec<[u32; 4]>,
+}
+
+/// The hash of a term in the id table.
+fn term_hash(term: TermRef<'_>) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(term)
+}
+
+/// The id of `term` among `terms`, through `ids`.
+fn find_id(terms: &[Term], ids: &HashTable<u32>, term: TermRef<'_>) -> Option<u32> {
+    ids.find(term_hash(term), |&id| terms[id as usize].as_ref() == term)
+        .copied()
 }
 
 impl DatasetBuilder {
@@ -115,14 +128,17 @@ impl DatasetBuilder {
     }
 
     fn intern(&mut self, term: Term) -> u32 {
-        if let Some(&id) = self.ids.get(&term) {
+        if let Some(id) = find_id(&self.terms, &self.ids, term.as_ref()) {
             return id;
         }
         // Fewer than u32::MAX terms: the data is a few thousand quads, and
         // `--data` files that large would not fit in memory as terms anyway.
         let id = u32::try_from(self.terms.len()).unwrap_or(DEFAULT_GRAPH - 1);
-        self.terms.push(term.clone());
-        self.ids.insert(term, id);
+        let terms = &self.terms;
+        self.ids.insert_unique(term_hash(term.as_ref()), id, |&id| {
+            term_hash(terms[id as usize].as_ref())
+        });
+        self.terms.push(term);
         id
     }
 
@@ -159,7 +175,7 @@ impl Dataset {
 
     /// The id of a term, if the dataset holds it.
     fn id(&self, term: TermRef<'_>) -> Option<u32> {
-        self.ids.get(&term.into_owned()).copied()
+        find_id(&self.terms, &self.ids, term)
     }
 
     /// Number of quads, default graph included.
@@ -412,8 +428,8 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
     }
 
     fn internalize_term(&self, term: Term) -> Result<EvalTerm, TermTooLarge> {
-        Ok(match self.ids.get(&term) {
-            Some(&id) => EvalTerm::Known(id),
+        Ok(match find_id(&self.terms, &self.ids, term.as_ref()) {
+            Some(id) => EvalTerm::Known(id),
             None => {
                 let bytes = term_bytes(&term);
                 if bytes > MAX_COMPUTED_TERM_BYTES {

@@ -109,6 +109,20 @@ pub struct AppState {
     /// The editor's completions (prefixes, properties, classes), as
     /// JSON, computed once (`pages.rs`).
     pub editor_terms: std::sync::OnceLock<String>,
+    /// Parsed queries, by text (`cache.rs`).
+    pub plans: cache::Plans,
+}
+
+impl AppState {
+    /// `text` ready to run, parsed once for all requests that send it.
+    pub fn prepare(
+        &self,
+        text: &str,
+        origin: &str,
+        base: &str,
+    ) -> anyhow::Result<crate::sparql::Prepared> {
+        cache::prepare(&self.plans, text, origin, base)
+    }
 }
 
 pub type Shared = Arc<AppState>;
@@ -236,6 +250,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
         answers: cache::new(settings.cache_bytes),
         differences: std::sync::OnceLock::new(),
         editor_terms: std::sync::OnceLock::new(),
+        plans: cache::plans(),
         slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
         settings,
     });

@@ -73,6 +73,48 @@ pub fn prepare(text: &str, origin: &str) -> Result<Prepared> {
 
 /// Like [`prepare`], with relative IRIs resolved against `base`.
 pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result<Prepared> {
+    Ok(parse(text, origin, base)?.prepare())
+}
+
+/// A query parsed and checked, not yet tied to a run: the server keeps
+/// these (the stored queries, and recent query texts) and makes a
+/// [`Prepared`] with its own cancellation token for each request.
+#[derive(Clone)]
+pub struct Parsed {
+    query: spargebra::Query,
+    services: Vec<String>,
+    optimized: bool,
+    form: Form,
+    volatile: bool,
+}
+
+impl Parsed {
+    /// A run of this query, with a cancellation token of its own.
+    pub fn prepare(&self) -> Prepared {
+        let token = CancellationToken::new();
+        let federation = Federation::default();
+        let mut evaluator = SparqlEvaluator::new();
+        if !self.optimized {
+            evaluator = evaluator.without_optimizations();
+        }
+        let query = evaluator
+            .with_cancellation_token(token.clone())
+            .with_default_service_handler(federation.clone())
+            .for_query(self.query.clone());
+        Prepared {
+            query,
+            token,
+            services: self.services.clone(),
+            federation,
+            optimized: self.optimized,
+            form: self.form,
+            volatile: self.volatile,
+        }
+    }
+}
+
+/// Parses and checks `text` as [`prepare_with_base`] does.
+pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
     if text.lines().all(|line| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#')
@@ -126,25 +168,13 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
         spargebra::Query::Construct { .. } => Form::Construct,
         spargebra::Query::Describe { .. } => Form::Describe,
     };
-    let token = CancellationToken::new();
-    let federation = Federation::default();
-    let mut evaluator = SparqlEvaluator::new();
     // The optimizer's cost grows faster than the query (measured: a
     // sequence path of 400 steps took 30 s to plan, 0.1 s to run as
     // written); a query this large was generated, and is run as written.
     let optimized = shape.max_depth <= OPTIMIZER_MAX_DEPTH;
-    if !optimized {
-        evaluator = evaluator.without_optimizations();
-    }
-    let query = evaluator
-        .with_cancellation_token(token.clone())
-        .with_default_service_handler(federation.clone())
-        .for_query(query);
-    Ok(Prepared {
+    Ok(Parsed {
         query,
-        token,
         services: shape.services,
-        federation,
         optimized,
         form,
         volatile: shape.volatile,
@@ -774,6 +804,32 @@ mod tests {
             untyped_value("\"a b\""),
             Term::from(Literal::new_simple_literal("a b"))
         );
+    }
+
+    #[test]
+    fn each_run_of_a_kept_parse_has_its_own_cancellation() {
+        let mut builder = crate::dataset::DatasetBuilder::default();
+        let node = NamedNode::new_unchecked("http://example.org/a");
+        builder.insert(oxigraph::model::Quad::new(
+            node.clone(),
+            node.clone(),
+            node,
+            oxigraph::model::GraphName::DefaultGraph,
+        ));
+        let store = Graph::from_dataset(builder.build());
+        let parsed = parse("ASK { ?s ?p ?o }", "'q'", None).unwrap();
+        let first = parsed.prepare();
+        let second = parsed.prepare();
+        // Cancelling one run (its client left) must not stop the next
+        // request that sends the same text.
+        first.token.cancel();
+        let budget = Budget::for_request(std::time::Duration::from_secs(10), u64::MAX, false);
+        let Ok(QueryResults::Boolean(answer)) = second.execute(&store, &budget) else {
+            panic!("the second run should answer");
+        };
+        assert!(answer);
+        // The cancelled one does stop (so the check above means something).
+        assert!(first.execute(&store, &budget).is_err());
     }
 
     #[test]

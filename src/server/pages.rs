@@ -15,7 +15,6 @@ use crate::entity;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
-use crate::sparql;
 use crate::view::{EntityView, Fact, Value};
 use crate::vocab;
 use axum::extract::{Path, RawQuery, State};
@@ -158,17 +157,23 @@ fn internal(error: &anyhow::Error) -> HttpError {
 /// Runs a stored query by name with bindings, for a page; `catalog` is
 /// the server's, read once at start.
 fn stored<'a>(
-    catalog: &crate::catalog::Catalog,
+    state: &super::AppState,
     graph: &'a Graph,
     budget: &Budget,
     name: &str,
     bindings: &[(&str, Term)],
 ) -> Result<QueryResults<'a>, HttpError> {
-    let query = catalog
+    let query = state
+        .catalog
         .get(name)
-        .ok_or_else(|| internal(&catalog.unknown(name)))?;
-    let mut prepared =
-        sparql::prepare(&query.sparql, &format!("'{name}'")).map_err(|e| internal(&e))?;
+        .ok_or_else(|| internal(&state.catalog.unknown(name)))?;
+    let mut prepared = state
+        .prepare(
+            &query.sparql,
+            &format!("'{name}'"),
+            &state.site.url("/sparql"),
+        )
+        .map_err(|e| internal(&e))?;
     for (variable, value) in bindings {
         prepared = prepared.bind(Variable::new_unchecked(*variable), value.clone());
     }
@@ -385,8 +390,7 @@ pub async fn home(
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let mut labels = LabelCache::new(graph, Some(lang.code()));
         let mut articles = Vec::new();
-        if let QueryResults::Solutions(solutions) =
-            stored(&shared.catalog, graph, budget, "articles", &[])?
+        if let QueryResults::Solutions(solutions) = stored(&shared, graph, budget, "articles", &[])?
         {
             for solution in solutions {
                 let solution = solution.map_err(|e| internal(&e.into()))?;
@@ -530,8 +534,7 @@ pub async fn timeline(
     let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        let QueryResults::Solutions(solutions) =
-            stored(&shared.catalog, graph, budget, "timeline", &[])?
+        let QueryResults::Solutions(solutions) = stored(&shared, graph, budget, "timeline", &[])?
         else {
             return Err(HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -659,9 +662,9 @@ pub async fn query_page(
         let shown = text.clone().unwrap_or_else(|| default.to_owned());
         let mut volatile = false;
         let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
-            let prepared =
-                sparql::prepare_with_base(text, "in the editor", Some(&shared.site.url("/sparql")))
-                    .map_err(|e| crate::error::show(&e))?;
+            let prepared = shared
+                .prepare(text, "in the editor", &shared.site.url("/sparql"))
+                .map_err(|e| crate::error::show(&e))?;
             volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
             let results = prepared
@@ -1194,8 +1197,7 @@ fn differences<'s>(
         return Ok(kept);
     }
     let mut rows = Vec::new();
-    if let QueryResults::Solutions(solutions) =
-        stored(&state.catalog, graph, budget, "disagreements", &[])?
+    if let QueryResults::Solutions(solutions) = stored(state, graph, budget, "disagreements", &[])?
     {
         for solution in solutions {
             let solution = solution.map_err(|e| super::protocol::stopped(e.into(), budget))?;
@@ -1247,7 +1249,7 @@ fn article_sections(
     type Rows = Vec<(Markup, Markup, String)>;
     let mut groups: Vec<(Term, Markup, Rows)> = Vec::new();
     if let QueryResults::Solutions(solutions) = stored(
-        &state.catalog,
+        state,
         graph,
         budget,
         "source-facts",

@@ -357,7 +357,9 @@ struct QueryRequest {
 
 impl QueryRequest {
     fn run(self, graph: &Graph, budget: &Budget) -> Result<Answer, HttpError> {
-        let mut prepared = sparql::prepare_with_base(&self.text, &self.origin, Some(&self.base))
+        let mut prepared = self
+            .state
+            .prepare(&self.text, &self.origin, &self.base)
             .map_err(|error| {
                 let status = if crate::error::show(&error).contains(sparql::UPDATE_REFUSED) {
                     StatusCode::FORBIDDEN
