@@ -179,9 +179,7 @@ pub fn is_qualified_fact(store: &Graph, node: NamedOrBlankNodeRef<'_>) -> Result
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let sub_class_of = NamedNodeRef::new_unchecked(vocab::RDFS_SUB_CLASS_OF);
     let target = TermRef::from(NamedNodeRef::new_unchecked(vocab::MK_QUALIFIED_FACT));
-    let objects = |quads: Vec<oxigraph::model::Quad>| quads.into_iter().map(|quad| quad.object);
-    let mut pending: Vec<Term> =
-        objects(store.default_quads(Some(node), Some(rdf_type), None)?).collect();
+    let mut pending: Vec<Term> = store.objects(node, rdf_type)?;
     let mut seen = BTreeSet::new();
     while let Some(class) = pending.pop() {
         if class.as_ref() == target {
@@ -191,9 +189,7 @@ pub fn is_qualified_fact(store: &Graph, node: NamedOrBlankNodeRef<'_>) -> Result
             continue;
         };
         if seen.insert(class.clone()) {
-            let superclasses =
-                store.default_quads(Some(class.as_ref().into()), Some(sub_class_of), None)?;
-            pending.extend(objects(superclasses));
+            pending.extend(store.objects(class.as_ref().into(), sub_class_of)?);
         }
     }
     Ok(false)

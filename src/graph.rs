@@ -14,7 +14,7 @@ use crate::dataset::Dataset;
 use crate::loader;
 use anyhow::Result;
 use oxigraph::model::{
-    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, TermRef,
+    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term, TermRef,
 };
 use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults};
 use std::sync::Arc;
@@ -82,6 +82,46 @@ impl Graph {
     ) -> Result<Vec<Quad>> {
         self.quads(subject, predicate, object, Some(GraphNameRef::DefaultGraph))
             .collect()
+    }
+
+    /// The objects of `subject`'s `predicate` in the default graph: what
+    /// labels and class lookups need, without copying the rest of each
+    /// quad.
+    pub fn objects(
+        &self,
+        subject: NamedOrBlankNodeRef<'_>,
+        predicate: NamedNodeRef<'_>,
+    ) -> Result<Vec<Term>> {
+        match &*self.backend {
+            Backend::Memory(dataset) => Ok(dataset
+                .quads_for_pattern(
+                    Some(subject),
+                    Some(predicate),
+                    None,
+                    Some(GraphNameRef::DefaultGraph),
+                )
+                .map(|quad| quad.object.into_owned())
+                .collect()),
+        }
+    }
+
+    /// The named graphs stating a triple (its sources).
+    pub fn graphs_stating(
+        &self,
+        subject: NamedOrBlankNodeRef<'_>,
+        predicate: NamedNodeRef<'_>,
+        object: TermRef<'_>,
+    ) -> Result<Vec<NamedOrBlankNode>> {
+        match &*self.backend {
+            Backend::Memory(dataset) => Ok(dataset
+                .quads_for_pattern(Some(subject), Some(predicate), Some(object), None)
+                .filter_map(|quad| match quad.graph_name {
+                    GraphNameRef::NamedNode(node) => Some(node.into_owned().into()),
+                    GraphNameRef::BlankNode(node) => Some(node.into_owned().into()),
+                    GraphNameRef::DefaultGraph => None,
+                })
+                .collect()),
+        }
     }
 
     /// The named graphs (those holding at least one quad).

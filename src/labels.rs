@@ -10,7 +10,7 @@
 use crate::graph::Graph;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::collections::HashMap;
 
 /// The label of `subject`, if it has one, preferring `lang`.
@@ -25,14 +25,8 @@ pub fn label(
         .enumerate()
     {
         let predicate = NamedNodeRef::new_unchecked(predicate);
-        for quad in graph.quads(
-            Some(subject),
-            Some(predicate),
-            None,
-            Some(GraphNameRef::DefaultGraph),
-        ) {
-            let quad = quad?;
-            let TermRef::Literal(literal) = quad.object.as_ref() else {
+        for object in graph.objects(subject, predicate)? {
+            let TermRef::Literal(literal) = object.as_ref() else {
                 continue;
             };
             let language = match literal.language() {
@@ -110,13 +104,20 @@ impl<'a> LabelCache<'a> {
 
     /// The label of `subject`, looked up once.
     pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Result<Option<&str>> {
-        let key = subject.to_string();
-        let label = match self.cache.entry(key) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(label(self.graph, subject, self.lang)?)
+        // Keyed by the IRI itself (a blank node by its N-Triples form, which
+        // no IRI can equal), so a hit allocates nothing.
+        let blank;
+        let key = match subject {
+            NamedOrBlankNodeRef::NamedNode(node) => node.as_str(),
+            NamedOrBlankNodeRef::BlankNode(node) => {
+                blank = node.to_string();
+                blank.as_str()
             }
         };
-        Ok(label.as_deref())
+        if !self.cache.contains_key(key) {
+            let found = label(self.graph, subject, self.lang)?;
+            self.cache.insert(key.to_owned(), found);
+        }
+        Ok(self.cache.get(key).and_then(Option::as_deref))
     }
 }

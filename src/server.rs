@@ -28,6 +28,7 @@ mod metrics;
 mod pages;
 mod protocol;
 mod site;
+mod timeline;
 
 use crate::budget::Budget;
 use crate::catalog::Catalog;
@@ -326,7 +327,7 @@ pub fn router(state: Shared) -> Router {
     let mut router = Router::new()
         .route("/", read(get(pages::home)))
         .route("/search", read(get(pages::search)))
-        .route("/timeline", read(get(pages::timeline)))
+        .route("/timeline", read(get(timeline::timeline)))
         .route("/ui/query", read(get(pages::query_page)))
         .route("/assets/{name}", read(get(pages::asset)))
         .route("/health", read(get(metrics::health)))

@@ -14,8 +14,7 @@ use crate::links::{self, ExternalLink};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{
-    GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, Term,
-    TermRef,
+    NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, Term, TermRef,
 };
 
 /// One entity, as `describe` and the entity page show it.
@@ -238,16 +237,14 @@ fn value(term: Term, labels: &mut LabelCache<'_>) -> Result<Value> {
 /// The named graphs stating this triple, sorted by short name.
 fn sources(graph: &Graph, quad: &Quad) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
-    for stated in graph.quads(
-        Some(quad.subject.as_ref()),
-        Some(quad.predicate.as_ref()),
-        Some(quad.object.as_ref()),
-        None,
-    ) {
-        let (name, graph) = match stated?.graph_name {
-            GraphName::NamedNode(node) => (labels::graph_name(node.as_str()), node.into()),
-            GraphName::BlankNode(node) => (node.to_string(), node.into()),
-            GraphName::DefaultGraph => continue,
+    for stated in graph.graphs_stating(
+        quad.subject.as_ref(),
+        quad.predicate.as_ref(),
+        quad.object.as_ref(),
+    )? {
+        let (name, graph) = match stated {
+            NamedOrBlankNode::NamedNode(node) => (labels::graph_name(node.as_str()), node.into()),
+            NamedOrBlankNode::BlankNode(node) => (node.to_string(), node.into()),
         };
         sources.push(Source { name, graph });
     }

@@ -279,7 +279,26 @@ fn pages_show_what_a_person_looks_for() {
     let article = served.get("/source/article-000", html).text();
     assert!(article.contains("What this article states"), "{article}");
     let timeline = served.get("/timeline", html).text();
-    assert!(timeline.contains("<time>2017"), "{timeline}");
+    assert!(
+        timeline.contains("<time datetime=\"2017\">2017</time>"),
+        "{timeline}"
+    );
+    // Drawn: a year given alone is a band, a full date a dot, each a link
+    // to its event; an event two articles date alike is one entry with
+    // both sources.
+    assert!(timeline.contains("<svg class=\"chart\""), "{timeline}");
+    assert!(timeline.contains("<rect class=\"band\""), "{timeline}");
+    assert!(timeline.contains("<circle class=\"mark\""), "{timeline}");
+    assert!(timeline.contains("<a href=\"/id/rights-deal-amc-shudder\">"));
+    let mip = timeline
+        .split("<li ")
+        .find(|item| item.contains("MIP 2017"))
+        .expect("the MIP prize is listed");
+    assert!(
+        mip.contains("article-000") && mip.contains("article-001"),
+        "{mip}"
+    );
+    assert_eq!(timeline.matches("MIP 2017</a>").count(), 1, "{timeline}");
     // French by the switch and by Accept-Language.
     assert!(served
         .get("/timeline?lang=fr", html)

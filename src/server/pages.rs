@@ -32,7 +32,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    fn code(self) -> &'static str {
+    pub(super) fn code(self) -> &'static str {
         match self {
             Self::En => "en",
             Self::Fr => "fr",
@@ -84,7 +84,7 @@ impl Lang {
     }
 
     /// The text in this language.
-    fn t(self, en: &'static str, fr: &'static str) -> &'static str {
+    pub(super) fn t(self, en: &'static str, fr: &'static str) -> &'static str {
         match self {
             Self::En => en,
             Self::Fr => fr,
@@ -94,7 +94,7 @@ impl Lang {
 
 /// The frame of every page: header with the search box and the language
 /// switch, the body, a footer.
-fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
+pub(super) fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
     frame(lang, title, path, html! {}, body)
 }
 
@@ -141,7 +141,7 @@ fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Markup) -> Mar
     }
 }
 
-fn page(markup: Markup) -> Answer {
+pub(super) fn page(markup: Markup) -> Answer {
     Answer {
         volatile: false,
         content_type: format::content_type(OutputFormat::Html),
@@ -150,13 +150,13 @@ fn page(markup: Markup) -> Answer {
 }
 
 /// A failure inside page work: 500, with the error's line.
-fn internal(error: &anyhow::Error) -> HttpError {
+pub(super) fn internal(error: &anyhow::Error) -> HttpError {
     HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, error)
 }
 
 /// Runs a stored query by name with bindings, for a page; `catalog` is
 /// the server's, read once at start.
-fn stored<'a>(
+pub(super) fn stored<'a>(
     state: &super::AppState,
     graph: &'a Graph,
     budget: &Budget,
@@ -207,7 +207,7 @@ fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup 
 
 /// `text` linked to where `iri` leads ([`super::Site::href`]), or plain
 /// when it leads nowhere a browser should go (`javascript:`, `data:`…).
-fn link(site: &super::Site, iri: &str, class: &str, text: Markup) -> Markup {
+pub(super) fn link(site: &super::Site, iri: &str, class: &str, text: Markup) -> Markup {
     let class = (!class.is_empty()).then_some(class);
     match site.href(iri) {
         Some(href) => html! { a class=[class] href=(href) title=(iri) { (text) } },
@@ -216,7 +216,7 @@ fn link(site: &super::Site, iri: &str, class: &str, text: Markup) -> Markup {
 }
 
 /// A graph (an article) as a short badge linking to its page.
-fn badge(term: &Term, site: &super::Site) -> Markup {
+pub(super) fn badge(term: &Term, site: &super::Site) -> Markup {
     match term {
         Term::NamedNode(node) => link(
             site,
@@ -521,74 +521,9 @@ pub async fn search(
     super::answer(&state, work).await
 }
 
-/// `GET /timeline`: dated events, in date order, each with its article.
-pub async fn timeline(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
-    let shared = state.clone();
-    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        let QueryResults::Solutions(solutions) = stored(&shared, graph, budget, "timeline", &[])?
-        else {
-            return Err(HttpError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the timeline query is not a SELECT",
-            ));
-        };
-        let mut labels = LabelCache::new(graph, Some(lang.code()));
-        let mut events = Vec::new();
-        for solution in solutions {
-            let solution = solution.map_err(|e| internal(&e.into()))?;
-            let get = |name: &str| solution.get(name).cloned();
-            let (Some(date), Some(kind), Some(event)) = (get("date"), get("kind"), get("event"))
-            else {
-                continue;
-            };
-            let date = match &date {
-                Term::Literal(literal) => literal.value().to_owned(),
-                other => other.to_string(),
-            };
-            let kind = match &kind {
-                Term::Literal(literal) => literal.value().to_owned(),
-                other => other.to_string(),
-            };
-            let source = get("source").map(|s| badge(&s, &shared.site));
-            let date = human_date(&date, lang);
-            events.push((date, kind, cell(&event, &mut labels, &shared.site), source));
-        }
-        Ok(page(layout(
-            lang,
-            lang.t("Timeline", "Chronologie"),
-            "/timeline",
-            html! {
-                h1 { (lang.t("Timeline", "Chronologie")) }
-                p { (lang.t("Broadcasts, rights launches, prizes and filming, each date as precise as the article that gives it.",
-                            "Diffusions, lancements de droits, prix et tournage, chaque date aussi précise que l'article qui la donne.")) }
-                ol.timeline {
-                    @for (date, kind, event, source) in &events {
-                        li class={"kind-" (kind.replace(' ', "-"))} {
-                            time { (date) } " "
-                            span.kind { (kind) } " "
-                            (event)
-                            @if let Some(source) = source { " " small.source { (source) } }
-                        }
-                    }
-                }
-            },
-        )))
-    };
-    super::answer(&state, work).await
-}
-
 /// A date with no year (`--06-01`, `--06`, as an article words "1 June"
 /// or "last June") in words; other dates as they are (ISO 8601).
-fn human_date(date: &str, lang: Lang) -> String {
+pub(super) fn human_date(date: &str, lang: Lang) -> String {
     const EN: [&str; 12] = [
         "January",
         "February",

@@ -133,6 +133,18 @@ with sync_playwright() as p:
     # The timeline.
     page.goto(base + "/timeline")
     expect(page.locator("ol.timeline li").first).to_be_visible()
+    # Drawn: lanes of bands and dots, each a link; the last date's label
+    # stays inside the drawing.
+    expect(page.locator("svg.chart rect.band").first).to_be_visible()
+    expect(page.locator("svg.chart circle.mark").first).to_be_visible()
+    chart = page.locator("svg.chart").first.bounding_box()
+    for label in page.locator("svg.chart text.label").all():
+        box = label.bounding_box()
+        assert box["x"] >= chart["x"] - 1 and box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, (
+            label.text_content(), box, chart)
+    page.locator("svg.chart a", has_text="Missions rights for Shudder").click()
+    page.wait_for_url("**/id/rights-deal-amc-shudder")
+    page.go_back()
     page.screenshot(path=f"{shots}/timeline.png", full_page=False)
     print("ok timeline")
 
