@@ -43,23 +43,33 @@ pub const MAX_XML_EXPANDED_BYTES: usize = 1024 * 1024;
 
 /// Reads a `--timeout` in seconds: a positive, finite number.
 pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
+    duration("--timeout", seconds)
+}
+
+/// Reads the duration option `flag` in seconds: a positive, finite
+/// number; errors name the flag.
+pub fn duration(flag: &str, seconds: f64) -> Result<std::time::Duration, Failure> {
     if seconds > MAX_TIMEOUT_SECONDS {
-        return Err(timeout_too_large(seconds));
+        return Err(too_large(flag, seconds));
     }
     std::time::Duration::try_from_secs_f64(seconds)
         .ok()
         .filter(|d| !d.is_zero())
         .ok_or_else(|| {
             Failure::usage(format!(
-                "invalid --timeout {seconds}: give a positive number of seconds, such as 5 or 0.5"
+                "invalid {flag} {seconds}: give a positive number of seconds, such as 5 or 0.5"
             ))
         })
 }
 
 /// The error for a `--timeout` too large to count down.
 pub fn timeout_too_large(seconds: f64) -> Failure {
+    too_large("--timeout", seconds)
+}
+
+fn too_large(flag: &str, seconds: f64) -> Failure {
     Failure::usage(format!(
-        "invalid --timeout {seconds}: too large; give at most {MAX_TIMEOUT_SECONDS} seconds"
+        "invalid {flag} {seconds}: too large; give at most {MAX_TIMEOUT_SECONDS} seconds"
     ))
 }
 

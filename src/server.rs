@@ -74,6 +74,8 @@ pub struct Settings {
     pub allow_service: bool,
     /// `--base`, for relative IRIs in queries; else the endpoint's URL.
     pub base: Option<String>,
+    /// `--lang`: the pages' language when the request names none.
+    pub lang: Option<String>,
 }
 
 /// The longest query text accepted, in bytes (GET or POST); a longer one

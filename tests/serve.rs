@@ -478,6 +478,19 @@ fn malformed_and_hostile_requests_get_the_right_status() {
         415,
         "none",
     );
+    check(
+        served.request(
+            "POST",
+            "/sparql",
+            &[
+                ("Content-Type", "application/sparql-query"),
+                ("Content-Type", "text/plain"),
+            ],
+            b"ASK {}",
+        ),
+        400,
+        "more than one Content-Type",
+    );
     let big = vec![b'#'; 8 * 1024];
     let too_big = served.request(
         "POST",
@@ -961,4 +974,25 @@ fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert_eq!(served.get("/assets/yasqe-0.0.0.min.js", "*/*").status, 404);
+}
+
+#[test]
+fn the_servers_lang_is_the_pages_default_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &["--lang", "fr"], &[]);
+    let html = "text/html";
+    assert!(served.get("/", html).text().contains("Chercher"));
+    // The request still wins: by the switch, and by Accept-Language.
+    assert!(served.get("/?lang=en", html).text().contains(">Search<"));
+    let english = served.request(
+        "GET",
+        "/timeline",
+        &[("Accept", html), ("Accept-Language", "en-GB")],
+        b"",
+    );
+    assert!(
+        english.text().contains("<h1>Timeline</h1>"),
+        "{}",
+        english.text()
+    );
 }

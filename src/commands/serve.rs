@@ -69,10 +69,11 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
                 crate::error::one_line(&args.cache, 40)
             ))
         })?,
-        header_timeout: crate::limits::timeout(args.header_timeout)?,
+        header_timeout: crate::limits::duration("--header-timeout", args.header_timeout)?,
         memory: config.memory,
         allow_service: config.allow_service,
         base: config.base.clone(),
+        lang: config.lang.clone(),
     };
     let graph = Graph::load(config)?;
     server::run(settings, graph)

@@ -17,7 +17,7 @@ use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::view::{EntityView, Fact, Value};
 use crate::vocab;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
@@ -46,9 +46,17 @@ impl Lang {
         }
     }
 
+    /// The server's `--lang` (English when not given).
+    pub fn default_of(state: &super::AppState) -> Self {
+        match state.settings.lang.as_deref() {
+            Some("fr") => Self::Fr,
+            _ => Self::En,
+        }
+    }
+
     /// `?lang=` first, then the first of English or French the browser
-    /// accepts (by q-value), else English.
-    pub fn of(params: &[(String, String)], headers: &HeaderMap) -> Self {
+    /// accepts (by q-value), else `fallback` (the server's `--lang`).
+    pub fn of(params: &[(String, String)], headers: &HeaderMap, fallback: Self) -> Self {
         if let Some((_, value)) = params.iter().find(|(name, _)| name == "lang") {
             return if value == "fr" { Self::Fr } else { Self::En };
         }
@@ -80,7 +88,7 @@ impl Lang {
                 best = Some((q, lang));
             }
         }
-        best.map_or(Self::En, |(_, lang)| lang)
+        best.map_or(fallback, |(_, lang)| lang)
     }
 
     /// The text in this language.
@@ -89,6 +97,36 @@ impl Lang {
             Self::En => en,
             Self::Fr => fr,
         }
+    }
+}
+
+/// What every page reads from its request: the query string's pairs
+/// (strict UTF-8, else 400) and the page's language.
+pub struct PageRequest {
+    pub params: Vec<(String, String)>,
+    pub lang: Lang,
+}
+
+impl PageRequest {
+    /// The value of the parameter `name`, if given.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(given, _)| given == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl axum::extract::FromRequestParts<Shared> for PageRequest {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Shared,
+    ) -> Result<Self, HttpError> {
+        let params = pairs(parts.uri.query().map(str::as_bytes))?;
+        let lang = Lang::of(&params, &parts.headers, Lang::default_of(state));
+        Ok(Self { params, lang })
     }
 }
 
@@ -376,16 +414,7 @@ fn encode(text: &str) -> String {
 
 /// `GET /`: what the graph is, the search box, the articles, the stored
 /// queries with their parameters as form fields.
-pub async fn home(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
+pub async fn home(State(state): State<Shared>, PageRequest { lang, .. }: PageRequest) -> Response {
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let mut labels = LabelCache::new(graph, Some(lang.code()));
@@ -458,21 +487,9 @@ pub async fn home(
 
 /// `GET /search?q=`: entities whose label holds every word typed, accents
 /// and case ignored.
-pub async fn search(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
-    let text = params
-        .iter()
-        .find(|(name, _)| name == "q")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default();
+pub async fn search(State(state): State<Shared>, request: PageRequest) -> Response {
+    let text = request.param("q").unwrap_or_default().to_owned();
+    let lang = request.lang;
     let shared = state.clone();
     let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
         let found = entity::search(graph, &text, 100).map_err(|e| internal(&e))?;
@@ -577,20 +594,9 @@ pub(super) fn human_date(date: &str, lang: Lang) -> String {
 
 /// `GET /ui/query`: an editor (a plain textarea: it works without
 /// scripts), and with `?query=` the results below it.
-pub async fn query_page(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
-    let text = params
-        .iter()
-        .find(|(name, _)| name == "query")
-        .map(|(_, value)| value.clone());
+pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Response {
+    let text = request.param("query").map(str::to_owned);
+    let lang = request.lang;
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let default = "SELECT ?person ?character WHERE {\n  ?role a mk:Role ; mk:castMember ?person ; mk:character ?character .\n}\nORDER BY ?person";
@@ -730,14 +736,8 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
 /// anchor, so `mk:Person` (`/ontology#Person`) lands on its entry.
 pub async fn ontology(
     State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    PageRequest { lang, .. }: PageRequest,
 ) -> Response {
-    let params = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
     let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
         let mut labels = LabelCache::new(graph, Some(lang.code()));
         let mut terms = std::collections::BTreeMap::new();
@@ -800,12 +800,12 @@ pub async fn ontology(
 /// resource the path names, as a page or as RDF (by `Accept`, or an
 /// extension: `/id/x.ttl`, `.jsonld`, `.nt`, `.rdf`, `.trig`, `.nq`,
 /// `.html`).
-pub async fn resource(State(state): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
-    let params = match pairs(uri.query().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
+pub async fn resource(
+    State(state): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    PageRequest { lang, .. }: PageRequest,
+) -> Response {
     let path = uri.path().to_owned();
     let accept = accept(&headers);
     let shared = state.clone();
@@ -1338,16 +1338,17 @@ mod tests {
             header::ACCEPT_LANGUAGE,
             "de-DE, fr;q=0.8, en;q=0.5".parse().unwrap(),
         );
-        assert_eq!(Lang::of(&[], &headers), Lang::Fr);
+        assert_eq!(Lang::of(&[], &headers, Lang::En), Lang::Fr);
         let switch = [("lang".to_owned(), "en".to_owned())];
-        assert_eq!(Lang::of(&switch, &headers), Lang::En);
-        assert_eq!(Lang::of(&[], &HeaderMap::new()), Lang::En);
+        assert_eq!(Lang::of(&switch, &headers, Lang::En), Lang::En);
+        assert_eq!(Lang::of(&[], &HeaderMap::new(), Lang::En), Lang::En);
+        assert_eq!(Lang::of(&[], &HeaderMap::new(), Lang::Fr), Lang::Fr);
         // A q-value that is not a number drops its range.
         let mut odd = HeaderMap::new();
         odd.insert(
             header::ACCEPT_LANGUAGE,
             "fr;q=abc, en;q=0.5".parse().unwrap(),
         );
-        assert_eq!(Lang::of(&[], &odd), Lang::En);
+        assert_eq!(Lang::of(&[], &odd, Lang::En), Lang::En);
     }
 }

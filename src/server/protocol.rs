@@ -125,6 +125,16 @@ pub async fn sparql_post(
         Ok(pairs) => operation.read(pairs),
         Err(error) => return error.into_response(),
     }
+    // Two Content-Type headers contradict each other (RFC 9110 allows one).
+    if headers
+        .get_all(header::CONTENT_TYPE)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return HttpError::bad_request("the request has more than one Content-Type header")
+            .into_response();
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -294,7 +304,7 @@ async fn answer(
             .clone()
             .unwrap_or_else(|| state.site.url("/sparql")),
         max_result: state.settings.max_result,
-        lang: Lang::of(&[], headers),
+        lang: Lang::of(&[], headers, Lang::default_of(&state)),
         title: "SPARQL".to_owned(),
         url: format!(
             "/sparql?query={}",
@@ -627,7 +637,7 @@ pub async fn stored_query(
         accept: accept(&headers),
         base: state.site.url("/sparql"),
         max_result: state.settings.max_result,
-        lang: Lang::of(&lang, &headers),
+        lang: Lang::of(&lang, &headers, Lang::default_of(&state)),
         title,
         url,
         state: state.clone(),

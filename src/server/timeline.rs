@@ -11,14 +11,14 @@
 //! its colours come from the style sheet (the CSP allows no inline style),
 //! and each mark is a link with a title.
 
-use super::pages::{badge, internal, layout, link, page, stored, Lang};
+use super::pages::{badge, internal, layout, link, page, stored, Lang, PageRequest};
 use super::{Answer, HttpError, Shared};
 use crate::budget::Budget;
 use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html, Markup};
 use oxigraph::model::Term;
 use oxigraph::sparql::QueryResults;
@@ -95,7 +95,9 @@ impl When {
         let Self::Dated { year, month, day } = self else {
             return None;
         };
-        let start = f64::from(year - first);
+        // In f64: years far apart (data can say year 1 and year 9999)
+        // must not overflow.
+        let start = f64::from(year) - f64::from(first);
         Some(match (month, day) {
             (None, _) => (start, start + 1.0),
             (Some(month), None) => {
@@ -183,14 +185,8 @@ pub fn events(
 /// `GET /timeline`.
 pub async fn timeline(
     State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    PageRequest { lang, .. }: PageRequest,
 ) -> Response {
-    let params = match super::protocol::pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
-    let lang = Lang::of(&params, &headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
         let events = events(&shared, graph, budget, lang)?;
@@ -329,7 +325,17 @@ pub fn chart(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
     let (Some(&first), Some(&last)) = (years.iter().min(), years.iter().max()) else {
         return html! {};
     };
-    let span_years = f64::from(last - first + 1);
+    let span_years = f64::from(last) - f64::from(first) + 1.0;
+    // At most about a dozen year lines whatever the data spans (year 1 to
+    // 9999 must not draw ten thousand), and quarters only over a few years.
+    let step = (span_years / 12.0).ceil().max(1.0);
+    let years_drawn: Vec<i32> = (0..)
+        .map(|i| f64::from(first) + f64::from(i) * step)
+        .take_while(|&year| year <= f64::from(last))
+        .take(13)
+        .map(|year| year as i32)
+        .collect();
+    let quarters = span_years <= 4.0;
     let scale = (WIDTH - LEFT - RIGHT) / span_years;
     let x = |years_in: f64| LEFT + years_in * scale;
     let mut kinds: Vec<&str> = Vec::new();
@@ -362,12 +368,12 @@ pub fn chart(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
             svg.chart viewBox={"0 0 " (WIDTH) " " (height)} role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
                 title { (title) }
                 // Years, with a tick every quarter.
-                @for year in first..=last {
-                    @let x0 = x(f64::from(year - first));
+                @for &year in &years_drawn {
+                    @let x0 = x(f64::from(year) - f64::from(first));
                     line.year x1=(x0) x2=(x0) y1="18" y2=(height) {}
                     text.year x=(x0 + 4.0) y="14" { (year) }
-                    @for quarter in 1..4 {
-                        @let xq = x(f64::from(year - first) + f64::from(quarter) / 4.0);
+                    @for quarter in (1..4).filter(|_| quarters) {
+                        @let xq = x(f64::from(year) - f64::from(first) + f64::from(quarter) / 4.0);
                         line.quarter x1=(xq) x2=(xq) y1="24" y2=(height) {}
                     }
                 }
@@ -483,6 +489,23 @@ fn months_strip(events: &[&Event], site: &super::Site, lang: Lang) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeline_spanning_millennia_draws_a_bounded_axis() {
+        let event = |date: &str| Event {
+            date: date.to_owned(),
+            when: When::parse(date),
+            kind: "broadcast".to_owned(),
+            event: Term::from(oxigraph::model::Literal::new_simple_literal("x")),
+            label: "x".to_owned(),
+            sources: Vec::new(),
+        };
+        let events = vec![event("1"), event("2147483647"), event("2017-06-01")];
+        let site = super::super::Site::new("http://127.0.0.1:1/");
+        let drawn = chart(&events, &site, Lang::En).into_string();
+        assert!(drawn.matches("<line").count() < 40, "{}", drawn.len());
+        assert!(!drawn.contains("NaN") && !drawn.contains("inf"), "{drawn}");
+    }
 
     #[test]
     fn dates_are_placed_as_precisely_as_given() {
