@@ -188,6 +188,21 @@ impl Dataset {
         self.spog.iter().map(|&row| self.quad(row))
     }
 
+    /// Every predicate, each once: a jump per predicate through the POSG
+    /// index, not a scan of every quad.
+    pub fn predicates(&self) -> impl Iterator<Item = NamedNodeRef<'_>> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let p = self.posg.get(at)?[0];
+            at += self.posg[at..].partition_point(|row| row[0] == p);
+            match self.terms[p as usize].as_ref() {
+                TermRef::NamedNode(node) => Some(node),
+                // Predicates are IRIs; nothing else is interned there.
+                _ => None,
+            }
+        })
+    }
+
     /// The named graphs (those holding at least one quad).
     pub fn named_graphs(&self) -> impl Iterator<Item = NamedOrBlankNodeRef<'_>> {
         self.named_graph_ids().map(|g| self.subject(g))

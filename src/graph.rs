@@ -14,7 +14,8 @@ use crate::dataset::Dataset;
 use crate::loader;
 use anyhow::Result;
 use oxigraph::model::{
-    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term, TermRef,
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term,
+    TermRef,
 };
 use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults};
 use std::sync::Arc;
@@ -121,6 +122,15 @@ impl Graph {
                     GraphNameRef::DefaultGraph => None,
                 })
                 .collect()),
+        }
+    }
+
+    /// Every property used, each once.
+    pub fn predicates(&self) -> Result<Vec<NamedNode>> {
+        match &*self.backend {
+            Backend::Memory(dataset) => {
+                Ok(dataset.predicates().map(NamedNodeRef::into_owned).collect())
+            }
         }
     }
 

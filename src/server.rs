@@ -130,6 +130,28 @@ impl AppState {
 
 pub type Shared = Arc<AppState>;
 
+/// The one variable segment of a route (`/assets/{name}`,
+/// `/queries/{name}`), decoded; a segment that is not UTF-8 once
+/// percent-decoded is a 400 in the server's words, not the framework's.
+pub struct Segment(pub String);
+
+impl axum::extract::FromRequestParts<Shared> for Segment {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Shared,
+    ) -> Result<Self, HttpError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(segment)) => Ok(Self(segment)),
+            Err(_) => Err(HttpError::bad_request(format!(
+                "the path {} is not valid UTF-8 once percent-decoded",
+                crate::error::one_line(parts.uri.path(), 200)
+            ))),
+        }
+    }
+}
+
 /// An error answer: a status and one readable line (plain text).
 #[derive(Debug)]
 pub struct HttpError {

@@ -344,7 +344,8 @@ fn data_shown_in_pages_is_escaped() {
     std::fs::write(
         dir.path().join("evil.ttl"),
         "<https://w3id.org/missions-kg/id/evil> <http://www.w3.org/2000/01/rdf-schema#label> \"<script>alert(1)</script>\" ;\n\
-         <https://w3id.org/missions-kg/ontology#note> \"\\\"><img src=x onerror=alert(2)>\" .\n",
+         <https://w3id.org/missions-kg/ontology#note> \"\\\"><img src=x onerror=alert(2)>\" .\n\
+         <https://w3id.org/missions-kg/id/nul> <http://www.w3.org/2000/01/rdf-schema#label> \"a\\u0000b\\u001Bc\" .\n",
     )
     .unwrap();
     let served = Served::start(dir.path(), &["--data", "evil.ttl"], &[]);
@@ -361,6 +362,11 @@ fn data_shown_in_pages_is_escaped() {
             "{target}: {page}"
         );
     }
+    // Control characters from the data never reach a page (they make the
+    // HTML invalid); they show as U+FFFD.
+    let page = served.get("/id/nul", "text/html").text();
+    assert!(page.contains("a\u{fffd}b\u{fffd}c"), "{page}");
+    assert!(!page.contains('\u{0}') && !page.contains('\u{1b}'));
 }
 
 #[test]
@@ -478,6 +484,14 @@ fn malformed_and_hostile_requests_get_the_right_status() {
         415,
         "none",
     );
+    // An empty query is said in the server's words (not the CLI's files
+    // and stdin).
+    check(
+        served.get("/sparql?query=%20%0A", "*/*"),
+        400,
+        "the query in the request is empty",
+    );
+    check(served.get("/queries/%FF", "*/*"), 400, "not valid UTF-8");
     check(
         served.request(
             "POST",
@@ -943,10 +957,15 @@ fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
     // Only the query page carries the editor.
     assert!(!served.get("/", "text/html").text().contains("yasqe"));
     let script = "/assets/yasqe-4.6.2.min.js";
-    // Twice each way: the second answers would come from the cache if the
-    // cache kept them, and a gzipped answer must never reach a client that
-    // did not ask for gzip.
+    // Twice each way, plain first: the second answers would come from the
+    // cache if the cache kept them; a gzipped answer must never reach a
+    // client that did not ask for gzip, and gzip clients always get the
+    // copy compressed once (with its length), never a kept plain copy
+    // compressed again.
+    let mut gzipped: Option<Vec<u8>> = None;
     for _ in 0..2 {
+        let raw = served.request("GET", script, &[], b"");
+        assert_eq!(raw.header("content-encoding"), None);
         let gzip = served.request("GET", script, &[("Accept-Encoding", "gzip, br")], b"");
         assert_eq!(gzip.status, 200);
         assert_eq!(gzip.header("content-encoding"), Some("gzip"));
@@ -954,12 +973,15 @@ fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
             gzip.header("cache-control"),
             Some("public, max-age=31536000, immutable")
         );
+        assert_eq!(
+            gzip.header("content-length"),
+            Some(gzip.body.len().to_string().as_str())
+        );
+        assert_eq!(gzipped.get_or_insert_with(|| gzip.body.clone()), &gzip.body);
         let mut text = Vec::new();
         flate2::read::GzDecoder::new(&gzip.body[..])
             .read_to_end(&mut text)
             .unwrap();
-        let raw = served.request("GET", script, &[], b"");
-        assert_eq!(raw.header("content-encoding"), None);
         assert_eq!(raw.body, text);
         assert!(raw.body.len() > 500_000 && gzip.body.len() < 150_000);
         assert!(raw
@@ -967,9 +989,27 @@ fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
             .unwrap()
             .starts_with("text/javascript"));
     }
-    // Refused gzip (q=0) is honoured.
-    let refused = served.request("GET", script, &[("Accept-Encoding", "gzip;q=0")], b"");
-    assert_eq!(refused.header("content-encoding"), None);
+    // Refused gzip (q=0, in any case, even with `*` beside it) is
+    // honoured; `*` alone and GZIP in capitals allow it.
+    for (asked, gzip) in [
+        ("gzip;q=0", false),
+        ("gzip;Q=0", false),
+        ("gzip;q=0, *", false),
+        ("br", false),
+        ("*", true),
+        ("GZIP", true),
+        ("br;q=1, gzip;q=0.5", true),
+    ] {
+        let answer = served.request("GET", script, &[("Accept-Encoding", asked)], b"");
+        assert_eq!(
+            answer.header("content-encoding") == Some("gzip"),
+            gzip,
+            "{asked}"
+        );
+    }
+    let bad = served.get("/assets/%FF", "*/*");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("not valid UTF-8"), "{}", bad.text());
     let css = served.get("/assets/yasqe-4.6.2.min.css", "text/css");
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));

@@ -101,9 +101,17 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .headers()
         .get(header::CACHE_CONTROL)
         .is_some_and(|value| value.as_bytes().starts_with(b"no-store"));
-    // An answer its handler encoded (the editor's script, gzipped once)
-    // depends on Accept-Encoding, which is not in the key.
-    let encoded = response.headers().contains_key(header::CONTENT_ENCODING);
+    // An answer its handler encodes itself (the editor's script, gzipped
+    // once) depends on Accept-Encoding, which is not in the key: neither
+    // the gzipped nor the plain copy is kept, or a kept plain copy would
+    // be compressed again for every gzip client.
+    let encoded = response.headers().contains_key(header::CONTENT_ENCODING)
+        || response
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .any(|value| value.to_ascii_lowercase().contains("accept-encoding"));
     if response.status() != StatusCode::OK
         || no_store
         || encoded
@@ -217,6 +225,11 @@ pub fn prepare(
     origin: &str,
     base: &str,
 ) -> anyhow::Result<crate::sparql::Prepared> {
+    // Said in the server's words: the command line's message for an empty
+    // query speaks of files and stdin.
+    if text.trim().is_empty() {
+        return Err(crate::error::Failure::new(format!("the query {origin} is empty")).into());
+    }
     if text.len() > MAX_PLAN_TEXT_BYTES {
         return crate::sparql::prepare_with_base(text, origin, Some(base));
     }

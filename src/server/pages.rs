@@ -17,7 +17,7 @@ use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::view::{EntityView, Fact, Value};
 use crate::vocab;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
@@ -57,8 +57,24 @@ impl Lang {
     /// `?lang=` first, then the first of English or French the browser
     /// accepts (by q-value), else `fallback` (the server's `--lang`).
     pub fn of(params: &[(String, String)], headers: &HeaderMap, fallback: Self) -> Self {
-        if let Some((_, value)) = params.iter().find(|(name, _)| name == "lang") {
-            return if value == "fr" { Self::Fr } else { Self::En };
+        // The switch names fr or en (any case, any region); another value
+        // is no choice, and the next rule decides.
+        let named = |tag: &str| {
+            let tag = tag.trim().to_ascii_lowercase();
+            if tag == "fr" || tag.starts_with("fr-") {
+                Some(Self::Fr)
+            } else if tag == "en" || tag.starts_with("en-") {
+                Some(Self::En)
+            } else {
+                None
+            }
+        };
+        if let Some(lang) = params
+            .iter()
+            .filter(|(name, _)| name == "lang")
+            .find_map(|(_, value)| named(value))
+        {
+            return lang;
         }
         let accepted = headers
             .get(header::ACCEPT_LANGUAGE)
@@ -77,11 +93,7 @@ impl Lang {
                     _ => continue,
                 },
             };
-            let lang = if tag == "fr" || tag.starts_with("fr-") {
-                Self::Fr
-            } else if tag == "en" || tag.starts_with("en-") {
-                Self::En
-            } else {
+            let Some(lang) = named(&tag) else {
                 continue;
             };
             if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
@@ -183,8 +195,22 @@ pub(super) fn page(markup: Markup) -> Answer {
     Answer {
         volatile: false,
         content_type: format::content_type(OutputFormat::Html),
-        body: markup.into_string().into_bytes(),
+        body: without_controls(markup.into_string()).into_bytes(),
     }
+}
+
+/// The page with control characters from the data (NUL, ESC…) replaced
+/// by U+FFFD: the template escapes markup, not these, and they make the
+/// HTML (and its inline SVG) invalid. Tab, line feed and carriage return
+/// stay; the templates themselves hold no other.
+fn without_controls(html: String) -> String {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !html.contains(is_control) {
+        return html;
+    }
+    html.chars()
+        .map(|c| if is_control(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// A failure inside page work: 500, with the error's line.
@@ -540,6 +566,15 @@ pub async fn search(State(state): State<Shared>, request: PageRequest) -> Respon
 
 /// A date with no year (`--06-01`, `--06`, as an article words "1 June"
 /// or "last June") in words; other dates as they are (ISO 8601).
+/// The last day a month can have in some year (29 for February).
+pub(super) fn max_day(month: u32) -> u32 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 pub(super) fn human_date(date: &str, lang: Lang) -> String {
     const EN: [&str; 12] = [
         "January",
@@ -577,9 +612,15 @@ pub(super) fn human_date(date: &str, lang: Lang) -> String {
         .next()
         .and_then(|m| m.parse::<usize>().ok())
         .filter(|m| (1..=12).contains(m));
-    let day = parts.next().and_then(|d| d.parse::<u32>().ok());
+    let day = parts.next().map(|d| d.parse::<u32>().ok());
     let Some(month) = month else {
         return date.to_owned();
+    };
+    // An impossible day (`--02-30`) is shown as the data gives it.
+    let day = match day {
+        None => None,
+        Some(Some(day)) if (1..=max_day(month as u32)).contains(&day) => Some(day),
+        Some(_) => return date.to_owned(),
     };
     let name = match lang {
         Lang::En => EN[month - 1],
@@ -626,7 +667,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         let terms = match shared.editor_terms.get() {
             Some(terms) => terms,
             None => {
-                let terms = editor_terms(graph)?;
+                let terms = editor_terms(graph, budget)?;
                 shared.editor_terms.get_or_init(|| terms)
             }
         };
@@ -682,7 +723,7 @@ const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 
 /// `GET /assets/NAME`: the style sheet, the icon, and the query page's
 /// editor.
-pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+pub async fn asset(super::Segment(name): super::Segment, headers: HeaderMap) -> Response {
     const YEAR: &str = "public, max-age=31536000, immutable";
     match name.as_str() {
         _ if name == format!("yasqe-{YASQE_VERSION}.min.js") => {
@@ -1265,17 +1306,24 @@ fn article_sections(
 /// every property and class the graph uses (full IRIs; the editor shows
 /// them prefixed once the query declares the prefix, which it adds
 /// itself). The editor's own completers would ask a web service (LOV).
-fn editor_terms(graph: &Graph) -> Result<String, HttpError> {
-    let mut properties = std::collections::BTreeSet::new();
+fn editor_terms(graph: &Graph, budget: &Budget) -> Result<String, HttpError> {
+    let stopped = |e: crate::error::Failure| super::protocol::stopped(e.into(), budget);
+    let properties: std::collections::BTreeSet<String> = graph
+        .predicates()
+        .map_err(|e| internal(&e))?
+        .into_iter()
+        .map(NamedNode::into_string)
+        .collect();
     let mut classes = std::collections::BTreeSet::new();
-    for quad in graph.quads(None, None, None, None) {
-        let quad = quad.map_err(|e| internal(&e))?;
-        if quad.predicate.as_str() == vocab::RDF_TYPE {
-            if let Term::NamedNode(class) = quad.object {
-                classes.insert(class.into_string());
-            }
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    // One quad per typed node: within the request's time and memory.
+    for (seen, quad) in graph.quads(None, Some(rdf_type), None, None).enumerate() {
+        if seen % 4096 == 0 {
+            budget.check("listing the classes").map_err(stopped)?;
         }
-        properties.insert(quad.predicate.into_string());
+        if let Term::NamedNode(class) = quad.map_err(|e| internal(&e))?.object {
+            classes.insert(class.into_string());
+        }
     }
     let prefixes: serde_json::Map<String, serde_json::Value> = vocab::PREFIXES
         .iter()
@@ -1289,23 +1337,32 @@ fn editor_terms(graph: &Graph) -> Result<String, HttpError> {
     .to_string())
 }
 
-/// Whether `Accept-Encoding` allows gzip (by name or `*`, with a q-value
-/// above zero).
+/// Whether `Accept-Encoding` allows gzip (RFC 9110 §12.5.3): its own
+/// entry decides when there is one, else `*`; q=0 refuses; names and the
+/// `q` parameter in any case.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for range in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|range| {
-            let mut parts = range.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
-        })
+    {
+        let mut parts = range.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1.0), |(_, q)| q.trim().parse::<f32>().ok());
+        let allowed = q.is_some_and(|q| q > 0.0);
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(gzip.unwrap_or(true) && allowed);
+        } else if coding == "*" {
+            any = Some(any.unwrap_or(true) && allowed);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -1343,6 +1400,13 @@ mod tests {
         assert_eq!(Lang::of(&switch, &headers, Lang::En), Lang::En);
         assert_eq!(Lang::of(&[], &HeaderMap::new(), Lang::En), Lang::En);
         assert_eq!(Lang::of(&[], &HeaderMap::new(), Lang::Fr), Lang::Fr);
+        // An unknown switch value is no choice: the browser's language
+        // decides, then the server's.
+        let unknown = vec![("lang".to_owned(), "xx".to_owned())];
+        assert_eq!(Lang::of(&unknown, &headers, Lang::En), Lang::Fr);
+        assert_eq!(Lang::of(&unknown, &HeaderMap::new(), Lang::Fr), Lang::Fr);
+        let upper = vec![("lang".to_owned(), "FR-ca".to_owned())];
+        assert_eq!(Lang::of(&upper, &HeaderMap::new(), Lang::En), Lang::Fr);
         // A q-value that is not a number drops its range.
         let mut odd = HeaderMap::new();
         odd.insert(

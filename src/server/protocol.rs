@@ -17,7 +17,7 @@ use crate::labels::LabelCache;
 use crate::sparql::{self, Prepared};
 use crate::vocab;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
@@ -592,7 +592,7 @@ pub async fn stored_list(State(state): State<Shared>) -> Response {
 /// `--param` binds them.
 pub async fn stored_query(
     State(state): State<Shared>,
-    Path(name): Path<String>,
+    super::Segment(name): super::Segment,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {

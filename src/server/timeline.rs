@@ -11,7 +11,7 @@
 //! its colours come from the style sheet (the CSP allows no inline style),
 //! and each mark is a link with a title.
 
-use super::pages::{badge, internal, layout, link, page, stored, Lang, PageRequest};
+use super::pages::{badge, internal, layout, link, max_day, page, stored, Lang, PageRequest};
 use super::{Answer, HttpError, Shared};
 use crate::budget::Budget;
 use crate::graph::Graph;
@@ -58,10 +58,12 @@ impl When {
             let mut parts = rest.split('-');
             return match (parts.next().and_then(number), parts.next().map(number)) {
                 (Some(month @ 1..=12), None) => Self::NoYear { month, day: None },
-                (Some(month @ 1..=12), Some(Some(day @ 1..=31))) => Self::NoYear {
-                    month,
-                    day: Some(day),
-                },
+                (Some(month @ 1..=12), Some(Some(day))) if (1..=max_day(month)).contains(&day) => {
+                    Self::NoYear {
+                        month,
+                        day: Some(day),
+                    }
+                }
                 _ => Self::Other,
             };
         }
@@ -80,11 +82,15 @@ impl When {
                 month: Some(month),
                 day: None,
             },
-            (Some(year), Some(Some(month @ 1..=12)), Some(Some(day @ 1..=31))) => Self::Dated {
-                year,
-                month: Some(month),
-                day: Some(day),
-            },
+            (Some(year), Some(Some(month @ 1..=12)), Some(Some(day)))
+                if (1..=max_day(month)).contains(&day) =>
+            {
+                Self::Dated {
+                    year,
+                    month: Some(month),
+                    day: Some(day),
+                }
+            }
             _ => Self::Other,
         }
     }
@@ -239,7 +245,9 @@ pub fn list(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
         ol.timeline {
             @for event in events {
                 li class=(kind_class(&event.kind)) {
-                    time datetime=(event.date) { (super::pages::human_date(&event.date, lang)) } " "
+                    // `datetime` only holds what HTML accepts there: a
+                    // year, a date, a month-day.
+                    time datetime=[(event.when != When::Other).then_some(&event.date)] { (super::pages::human_date(&event.date, lang)) } " "
                     span.kind { (kind_name(&event.kind, lang)) } " "
                     @match &event.event {
                         Term::NamedNode(node) => (link(site, node.as_str(), "", html! { (event.label) })),
@@ -322,8 +330,13 @@ pub fn chart(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
         .iter()
         .filter(|e| e.when.in_year().is_some())
         .collect();
+    let strip = html! {
+        @if !no_year.is_empty() {
+            (months_strip(&no_year, site, lang))
+        }
+    };
     let (Some(&first), Some(&last)) = (years.iter().min(), years.iter().max()) else {
-        return html! {};
+        return strip;
     };
     let span_years = f64::from(last) - f64::from(first) + 1.0;
     // At most about a dozen year lines whatever the data spans (year 1 to
@@ -391,9 +404,7 @@ pub fn chart(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
                 }
             }
         }
-        @if !no_year.is_empty() {
-            (months_strip(&no_year, site, lang))
-        }
+        (strip)
     }
 }
 
@@ -508,6 +519,21 @@ mod tests {
     }
 
     #[test]
+    fn dates_without_a_year_are_drawn_even_alone() {
+        let event = Event {
+            date: "--06-01".to_owned(),
+            when: When::parse("--06-01"),
+            kind: "broadcast".to_owned(),
+            event: Term::from(oxigraph::model::Literal::new_simple_literal("x")),
+            label: "x".to_owned(),
+            sources: Vec::new(),
+        };
+        let site = super::super::Site::new("http://127.0.0.1:1/");
+        let drawn = chart(&[event], &site, Lang::En).into_string();
+        assert!(drawn.contains("<circle class=\"mark\""), "{drawn}");
+    }
+
+    #[test]
     fn dates_are_placed_as_precisely_as_given() {
         assert_eq!(
             When::parse("2017"),
@@ -530,6 +556,9 @@ mod tests {
         );
         assert_eq!(When::parse("--06").in_year(), Some((5.0, 6.0)));
         assert_eq!(When::parse("--13"), When::Other);
+        assert_eq!(When::parse("--02-30"), When::Other);
+        assert_eq!(When::parse("2017-04-31"), When::Other);
+        assert!(matches!(When::parse("--02-29"), When::NoYear { .. }));
         assert_eq!(When::parse("2017-13-01"), When::Other);
         assert_eq!(When::parse("sometime"), When::Other);
         assert_eq!(When::parse("2017-06").span(2017), Some((5.0 / 12.0, 0.5)));
