@@ -93,6 +93,9 @@ pub enum Command {
     /// Serve the graph over HTTP: a SPARQL endpoint, linked-data pages and a
     /// browsable site, read-only.
     Serve(ServeArgs),
+    /// Upload the dataset to a SPARQL server (each article a named graph,
+    /// the merged view the default graph), then verify it by counting.
+    Push(PushArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -170,6 +173,41 @@ pub struct QueryArgs {
     /// Stop after this many seconds, loading the data included.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The server's SPARQL query endpoint: the upload is verified there, by
+    /// counting each graph's triples.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub endpoint: String,
+
+    /// Its SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph: /store).
+    /// Without it, SPARQL Update is used (see --update).
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub graph_store: Option<String>,
+
+    /// Its SPARQL Update endpoint, for uploads without --graph-store.
+    /// Default: --endpoint (Virtuoso and Fuseki take both on one URL).
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub update: Option<String>,
+
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub timeout: f64,
+}
+
+/// Where the graph lives when it is not loaded here.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Run against this SPARQL 1.1 endpoint instead of the local graph
+    /// (its default graph the merged view, each article a named graph: what
+    /// `push` uploads). Same stored queries, same output.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub endpoint: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +244,9 @@ pub struct DescribeArgs {
     /// A label (accents and case ignored), a slug, a prefixed name or an IRI.
     #[arg(value_name = "ENTITY")]
     pub entity: String,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +254,9 @@ pub struct StatsArgs {
     /// Output format: table, tsv or json. Default: table on a terminal, else tsv.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +386,9 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
     /// Show this article's facts, grouped by entity: article-002, 002, 2,
     /// mks:article-002 or its IRI.
     #[arg(value_name = "ARTICLE", conflicts_with = "agreement")]

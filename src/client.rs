@@ -1,6 +1,7 @@
 //! A client for a remote SPARQL endpoint (the Wikidata query service, or any
 //! endpoint that speaks the SPARQL 1.1 protocol), used by `links reconcile`
-//! and `links check`.
+//! and `links check`, and by [`crate::graph::Graph`] when the graph lives in
+//! a remote engine (`--endpoint` on `query`, `describe`, `sources`, `stats`).
 //!
 //! Queries go out as an HTML form POST (the protocol's "query via URL-encoded
 //! POST", which has no length limit) asking for JSON or XML results; answers
@@ -10,10 +11,14 @@
 
 use crate::error::{one_line, Failure};
 use anyhow::Result;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::Triple;
 use oxigraph::sparql::results::{
     QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
 };
-use oxigraph::sparql::{QuerySolution, Variable};
+use oxigraph::sparql::{
+    QueryEvaluationError, QueryResults, QuerySolution, QuerySolutionIter, QueryTripleIter, Variable,
+};
 use std::io::Read;
 use std::time::Duration;
 
@@ -66,6 +71,42 @@ impl SparqlClient {
         })
     }
 
+    /// Sends `body` (of `content_type`) to `url` with `method` (PUT or
+    /// POST): a Graph Store upload, or a SPARQL Update form when
+    /// `content_type` is the form type. Any answer but 2xx is an error
+    /// naming `url` and quoting the answer's first line.
+    pub fn send(&self, method: &str, url: &str, content_type: &str, body: &[u8]) -> Result<()> {
+        let shown = without_credentials(url);
+        let fail = |what: String| Failure::new(format!("{shown}: {what}"));
+        let request = match method {
+            "PUT" => self.agent.put(url),
+            _ => self.agent.post(url),
+        };
+        let mut response = request
+            .header("Content-Type", content_type)
+            .send(body)
+            .map_err(|error| fail(self.explain(&error)))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let mut text = Vec::new();
+        let _ = response
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .reader()
+            .take(4096)
+            .read_to_end(&mut text);
+        let detail = one_line(&String::from_utf8_lossy(&text), 200);
+        Err(fail(format!(
+            "answered HTTP {}{}{detail}",
+            status.as_u16(),
+            if detail.is_empty() { "" } else { ": " }
+        ))
+        .into())
+    }
+
     /// The URL as shown to people: without credentials.
     pub fn shown_url(&self) -> &str {
         &self.shown
@@ -83,13 +124,70 @@ impl SparqlClient {
         query: &str,
     ) -> Result<(Vec<Variable>, Vec<QuerySolution>)> {
         let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
+        let (content_type, body) = self.post(query, RESULTS_ACCEPT)?;
+        let parsed = self.results_parser(&content_type, body)?;
+        let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
+            return Err(fail("answered a yes/no result to a SELECT query".to_owned()).into());
+        };
+        let variables = solutions.variables().to_vec();
+        let solutions = solutions
+            .map(|solution| solution.map_err(|e| self.malformed(&e).into()))
+            .collect::<Result<_>>()?;
+        Ok((variables, solutions))
+    }
+
+    /// Runs any query (the form decides what is asked for) and returns
+    /// its answer as the local engine would: solutions, a boolean or
+    /// triples. The answer is read whole (at most 64 MiB) before it is
+    /// parsed, so a stalled server cannot hold the results open.
+    pub fn query(&self, query: &str, returns_graph: bool) -> Result<QueryResults<'static>> {
+        if !returns_graph {
+            let (content_type, body) = self.post(query, RESULTS_ACCEPT)?;
+            return Ok(match self.results_parser(&content_type, body)? {
+                ReaderQueryResultsParserOutput::Solutions(solutions) => {
+                    let shown = self.shown.clone();
+                    let variables: std::sync::Arc<[Variable]> = solutions.variables().into();
+                    QueryResults::Solutions(QuerySolutionIter::new(
+                        variables,
+                        solutions.map(move |solution| {
+                            solution.map_err(|e| unexpected(&shown, &e.to_string()))
+                        }),
+                    ))
+                }
+                ReaderQueryResultsParserOutput::Boolean(value) => QueryResults::Boolean(value),
+            });
+        }
+        let (content_type, body) = self.post(
+            query,
+            "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8",
+        )?;
+        let format = RdfFormat::from_media_type(&content_type)
+            .filter(|format| !format.supports_datasets())
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "endpoint {}: answered a graph query with '{}', not an RDF graph format",
+                    self.shown,
+                    one_line(&content_type, 80)
+                ))
+            })?;
+        let shown = self.shown.clone();
+        let triples = RdfParser::from_format(format)
+            .for_reader(std::io::Cursor::new(body))
+            .map(move |quad| {
+                quad.map(Triple::from)
+                    .map_err(|e| unexpected(&shown, &e.to_string()))
+            });
+        Ok(QueryResults::Graph(QueryTripleIter::new(triples)))
+    }
+
+    /// Sends `query` as a form POST asking for `accept`; returns the
+    /// answer's media type and body, or one line saying what went wrong.
+    fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>)> {
+        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
         let mut response = self
             .agent
             .post(&self.url)
-            .header(
-                "Accept",
-                "application/sparql-results+json, application/sparql-results+xml;q=0.9",
-            )
+            .header("Accept", accept)
             .send_form([("query", query)])
             .map_err(|error| fail(self.explain(&error)))?;
         let status = response.status();
@@ -130,10 +228,32 @@ impl SparqlClient {
             ))
             .into());
         }
+        Ok((content_type, body))
+    }
+
+    fn malformed(&self, error: &dyn std::fmt::Display) -> Failure {
+        Failure::new(format!(
+            "endpoint {}: sent a malformed answer: {}",
+            self.shown,
+            one_line(&error.to_string(), 200)
+        ))
+    }
+
+    /// A parser for SPARQL results in the answer's media type.
+    fn results_parser(
+        &self,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<ReaderQueryResultsParserOutput<std::io::Cursor<Vec<u8>>>> {
+        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
         let format = if content_type.contains("xml") {
             QueryResultsFormat::Xml
         } else if content_type.contains("json") {
             QueryResultsFormat::Json
+        } else if content_type.contains("tab-separated") {
+            QueryResultsFormat::Tsv
+        } else if content_type.contains("csv") {
+            QueryResultsFormat::Csv
         } else {
             return Err(fail(format!(
                 "answered with '{}', not SPARQL results (is this a SPARQL endpoint URL?)",
@@ -145,23 +265,9 @@ impl SparqlClient {
             ))
             .into());
         };
-        let malformed = |error: &dyn std::fmt::Display| {
-            fail(format!(
-                "sent a malformed answer: {}",
-                one_line(&error.to_string(), 200)
-            ))
-        };
-        let parsed = QueryResultsParser::from_format(format)
-            .for_reader(body.as_slice())
-            .map_err(|e| malformed(&e))?;
-        let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
-            return Err(fail("answered a yes/no result to a SELECT query".to_owned()).into());
-        };
-        let variables = solutions.variables().to_vec();
-        let solutions = solutions
-            .map(|solution| solution.map_err(|e| malformed(&e).into()))
-            .collect::<Result<_>>()?;
-        Ok((variables, solutions))
+        Ok(QueryResultsParser::from_format(format)
+            .for_reader(std::io::Cursor::new(body))
+            .map_err(|e| self.malformed(&e))?)
     }
 
     /// One line for an HTTP-level error.
@@ -189,6 +295,40 @@ impl SparqlClient {
             other => one_line(&other.to_string(), 200),
         }
     }
+}
+
+/// What every results query asks for.
+const RESULTS_ACCEPT: &str =
+    "application/sparql-results+json, application/sparql-results+xml;q=0.9";
+
+/// A malformed answer met while its rows are read.
+fn unexpected(shown: &str, error: &str) -> QueryEvaluationError {
+    QueryEvaluationError::Unexpected(
+        format!(
+            "endpoint {shown}: sent a malformed answer: {}",
+            one_line(error, 200)
+        )
+        .into(),
+    )
+}
+
+/// `url` with `user:password@` in its authority (percent-encoded), which
+/// the HTTP client sends as Basic authentication. Credentials come from the
+/// environment, never the command line (`push`).
+pub fn with_credentials(url: &str, user: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let encode = |text: &str| {
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    format!("{scheme}://{}:{}@{rest}", encode(user), encode(password))
+}
+
+/// Whether `url` carries `user:password@` (refused where credentials
+/// must not be on the command line).
+pub fn has_credentials(url: &str) -> bool {
+    without_credentials(url) != url
 }
 
 /// `url` without the `user:password@` of its authority.

@@ -6,6 +6,7 @@ pub mod describe;
 pub mod export;
 pub mod links;
 pub mod man;
+pub mod push;
 pub mod queries;
 pub mod query;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! The resolved global options: the one place that turns `cli` types into
 //! plain values, so nothing after it needs clap to understand them.
 
-use crate::cli::GlobalArgs;
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Failure;
 use crate::input;
 use oxigraph::model::NamedNode;
@@ -28,12 +28,39 @@ pub struct Config {
     /// The base IRI for relative IRIs (`--base`), already checked to be
     /// absolute; when `None`, each file is its own base.
     pub base: Option<String>,
+    /// The remote SPARQL endpoint holding the graph (`--endpoint` on
+    /// `query`, `describe`, `sources`, `stats`), instead of loading it.
+    pub endpoint: Option<String>,
+    /// How long one request to that endpoint may take (`query --timeout`,
+    /// else a minute).
+    pub endpoint_timeout: f64,
 }
 
 impl Config {
     /// Resolves the global options once, at start-up; a bad size or a
     /// `--base` that is not an absolute IRI is a usage error.
-    pub fn from_cli(global: &GlobalArgs) -> Result<Self, Failure> {
+    pub fn from_cli(cli: &Cli) -> Result<Self, Failure> {
+        let global = &cli.global;
+        let (endpoint, timeout) = match &cli.command {
+            Command::Query(args) => (args.remote.endpoint.clone(), args.timeout),
+            Command::Describe(args) => (args.remote.endpoint.clone(), None),
+            Command::Stats(args) => (args.remote.endpoint.clone(), None),
+            Command::Sources(args) => (args.remote.endpoint.clone(), None),
+            _ => (None, None),
+        };
+        if endpoint.is_some() && !global.data.is_empty() {
+            return Err(Failure::usage(
+                "--endpoint and --data: with --endpoint the graph is the endpoint's; load files into it with `push`",
+            ));
+        }
+        let mut config = Self::from_global(global)?;
+        config.endpoint = endpoint;
+        config.endpoint_timeout = timeout.unwrap_or(60.0);
+        Ok(config)
+    }
+
+    /// The global options alone (no remote endpoint).
+    pub fn from_global(global: &GlobalArgs) -> Result<Self, Failure> {
         let size = |flag: &str, text: &str| {
             input::parse_size(text).ok_or_else(|| {
                 Failure::usage(format!(
@@ -59,6 +86,8 @@ impl Config {
             memory: size("--memory", &global.memory)?,
             allow_service: global.allow_service,
             base: global.base.clone(),
+            endpoint: None,
+            endpoint_timeout: 60.0,
         })
     }
 }

@@ -9,16 +9,19 @@
 //! safe to share between threads (the server holds one for all requests).
 
 use crate::budget::Budget;
+use crate::client::SparqlClient;
 use crate::config::Config;
 use crate::dataset::Dataset;
 use crate::loader;
 use anyhow::Result;
 use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term,
-    TermRef,
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
+    Term, TermRef,
 };
 use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults};
 use std::sync::Arc;
+
+mod remote;
 
 /// The graph every command works on.
 #[derive(Clone)]
@@ -30,6 +33,8 @@ pub struct Graph {
 enum Backend {
     /// Parsed at start-up and indexed in memory (`dataset.rs`).
     Memory(Dataset),
+    /// In a remote SPARQL engine (`--endpoint`): every read is a query.
+    Remote(SparqlClient),
 }
 
 /// Quads matching a pattern, each read possibly failing.
@@ -39,6 +44,12 @@ impl Graph {
     /// Opens the graph `config` describes (the embedded data and `--data`
     /// files), within `budget`.
     pub fn open(config: &Config, budget: &Budget) -> Result<Self> {
+        if let Some(url) = &config.endpoint {
+            return Ok(Self::remote(SparqlClient::new(
+                url,
+                config.endpoint_timeout,
+            )?));
+        }
         Ok(Self::from_dataset(loader::load(config, budget)?))
     }
 
@@ -52,6 +63,24 @@ impl Graph {
     pub fn from_dataset(dataset: Dataset) -> Self {
         Self {
             backend: Arc::new(Backend::Memory(dataset)),
+        }
+    }
+
+    /// The graph held by a remote SPARQL engine, read through its
+    /// endpoint; nothing is loaded. Its default graph must be the merged
+    /// view and each article a named graph (what `push` uploads).
+    pub fn remote(client: SparqlClient) -> Self {
+        Self {
+            backend: Arc::new(Backend::Remote(client)),
+        }
+    }
+
+    /// The remote engine's client, when the graph lives in one: queries
+    /// are sent to it as text.
+    pub fn client(&self) -> Option<&SparqlClient> {
+        match &*self.backend {
+            Backend::Remote(client) => Some(client),
+            Backend::Memory(_) => None,
         }
     }
 
@@ -70,6 +99,12 @@ impl Graph {
                     .quads_for_pattern(subject, predicate, object, graph_name)
                     .map(|quad| Ok(quad.into_owned())),
             ),
+            Backend::Remote(client) => {
+                match remote::quads(client, subject, predicate, object, graph_name) {
+                    Ok(quads) => Box::new(quads.into_iter().map(Ok)),
+                    Err(error) => Box::new(std::iter::once(Err(error))),
+                }
+            }
         }
     }
 
@@ -103,6 +138,11 @@ impl Graph {
                 )
                 .map(|quad| quad.object.into_owned())
                 .collect()),
+            Backend::Remote(_) => Ok(self
+                .default_quads(Some(subject), Some(predicate), None)?
+                .into_iter()
+                .map(|quad| quad.object)
+                .collect()),
         }
     }
 
@@ -122,6 +162,17 @@ impl Graph {
                     GraphNameRef::DefaultGraph => None,
                 })
                 .collect()),
+            Backend::Remote(_) => self
+                .quads(Some(subject), Some(predicate), Some(object), None)
+                .filter_map(|quad| match quad {
+                    Ok(quad) => match quad.graph_name {
+                        GraphName::NamedNode(node) => Some(Ok(node.into())),
+                        GraphName::BlankNode(node) => Some(Ok(node.into())),
+                        GraphName::DefaultGraph => None,
+                    },
+                    Err(error) => Some(Err(error)),
+                })
+                .collect(),
         }
     }
 
@@ -131,6 +182,7 @@ impl Graph {
             Backend::Memory(dataset) => {
                 Ok(dataset.predicates().map(NamedNodeRef::into_owned).collect())
             }
+            Backend::Remote(client) => remote::predicates(client),
         }
     }
 
@@ -140,6 +192,7 @@ impl Graph {
             Backend::Memory(dataset) => {
                 Ok(dataset.named_graphs().map(|g| g.into_owned()).collect())
             }
+            Backend::Remote(client) => remote::named_graphs(client),
         }
     }
 
@@ -147,6 +200,7 @@ impl Graph {
     pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> Result<bool> {
         match &*self.backend {
             Backend::Memory(dataset) => Ok(dataset.contains_named_graph(graph)),
+            Backend::Remote(client) => remote::contains_named_graph(client, graph),
         }
     }
 
@@ -158,6 +212,14 @@ impl Graph {
     ) -> Result<QueryResults<'_>, QueryEvaluationError> {
         match &*self.backend {
             Backend::Memory(dataset) => query.on_queryable_dataset(dataset).execute(),
+            // `sparql::Prepared::execute` sends the text instead.
+            Backend::Remote(client) => Err(QueryEvaluationError::Unexpected(
+                format!(
+                    "a parsed query cannot be sent to {}; send its text",
+                    client.shown_url()
+                )
+                .into(),
+            )),
         }
     }
 }

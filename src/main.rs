@@ -71,7 +71,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::from_cli(&cli.global)?;
+    let config = Config::from_cli(&cli)?;
     match cli.command {
         Command::Query(args) => commands::query::run(&config, &args),
         Command::Queries(args) => commands::queries::run(&config, &args),
@@ -83,6 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources(args) => commands::sources::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Serve(args) => commands::serve::run(&config, &args),
+        Command::Push(args) => commands::push::run(&config, &args),
         Command::Man => commands::man::run(),
     }
 }

@@ -29,6 +29,10 @@ use std::sync::atomic::Ordering;
 /// A parsed query, ready to be bound and run.
 pub struct Prepared {
     query: PreparedSparqlQuery,
+    /// The parsed query and the values bound to it, kept for a remote
+    /// engine, which is sent the query as text.
+    source: std::sync::Arc<spargebra::Query>,
+    bound: Vec<(Variable, Term)>,
     token: CancellationToken,
     /// The SERVICE endpoints the query calls (`?name` for a variable one).
     services: Vec<String>,
@@ -81,7 +85,7 @@ pub fn prepare_with_base(text: &str, origin: &str, base: Option<&str>) -> Result
 /// [`Prepared`] with its own cancellation token for each request.
 #[derive(Clone)]
 pub struct Parsed {
-    query: spargebra::Query,
+    query: std::sync::Arc<spargebra::Query>,
     services: Vec<String>,
     optimized: bool,
     form: Form,
@@ -100,9 +104,11 @@ impl Parsed {
         let query = evaluator
             .with_cancellation_token(token.clone())
             .with_default_service_handler(federation.clone())
-            .for_query(self.query.clone());
+            .for_query((*self.query).clone());
         Prepared {
             query,
+            source: self.query.clone(),
+            bound: Vec::new(),
             token,
             services: self.services.clone(),
             federation,
@@ -173,7 +179,7 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
     // written); a query this large was generated, and is run as written.
     let optimized = shape.max_depth <= OPTIMIZER_MAX_DEPTH;
     Ok(Parsed {
-        query,
+        query: std::sync::Arc::new(query),
         services: shape.services,
         optimized,
         form,
@@ -209,11 +215,29 @@ impl Prepared {
 
     /// Binds one variable to a value.
     #[must_use]
-    pub fn bind(self, variable: Variable, value: Term) -> Self {
+    pub fn bind(mut self, variable: Variable, value: Term) -> Self {
+        self.bound.push((variable.clone(), value.clone()));
         Self {
             query: self.query.substitute_variable(variable, value),
             ..self
         }
+    }
+
+    /// The query as SPARQL text for a remote engine: the parsed query
+    /// written out (full IRIs, no prefixes needed), its bound values as a
+    /// final VALUES clause.
+    pub fn text(&self) -> String {
+        let mut text = self.source.to_string();
+        if !self.bound.is_empty() {
+            let names: Vec<String> = self.bound.iter().map(|(v, _)| v.to_string()).collect();
+            let values: Vec<String> = self.bound.iter().map(|(_, t)| t.to_string()).collect();
+            text.push_str(&format!(
+                "\nVALUES ({}) {{ ({}) }}",
+                names.join(" "),
+                values.join(" ")
+            ));
+        }
+        text
     }
 
     /// Evaluates on `store` within `budget`: a watchdog cancels the
@@ -231,6 +255,11 @@ impl Prepared {
             }
         }
         budget.check("query")?;
+        // A remote engine evaluates the text itself, under the client's
+        // own timeout.
+        if let Some(client) = graph.client() {
+            return client.query(&self.text(), self.returns_graph());
+        }
         budget.watch_query(&self.token);
         crate::budget::evaluating(&self.token);
         self.federation

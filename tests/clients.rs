@@ -6,25 +6,8 @@
 
 mod common;
 
-use common::{http_request, Served};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn available(what: &str, check: &mut Command) -> bool {
-    let ok = check
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("MISSIONS_KG_REQUIRE_CLIENTS").is_none(),
-            "{what} is required (MISSIONS_KG_REQUIRE_CLIENTS) but missing"
-        );
-        eprintln!("skipped: {what} is not installed");
-    }
-    ok
-}
+use common::{available, http_request, OxigraphServer, Served};
+use std::process::Command;
 
 #[test]
 fn sparqlwrapper_and_rdflib_read_every_format() {
@@ -77,28 +60,8 @@ fn oxigraph_server_federates_with_ours_through_service() {
     }
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(dir.path(), &[], &[]);
-    // A free port for Oxigraph: bind, read it, release.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut oxigraph = Command::new("oxigraph")
-        .args(["serve", "--location"])
-        .arg(dir.path().join("oxigraph"))
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "oxigraph did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let oxigraph = OxigraphServer::start(&dir.path().join("oxigraph"));
+    let port = oxigraph.port;
     let query = format!(
         "PREFIX mk: <https://w3id.org/missions-kg/ontology#> \
          SELECT DISTINCT ?person WHERE {{ SERVICE <{}/sparql> {{ ?role mk:castMember ?person }} }} ORDER BY ?person",
@@ -114,8 +77,7 @@ fn oxigraph_server_federates_with_ours_through_service() {
         ],
         query.as_bytes(),
     );
-    let _ = oxigraph.kill();
-    let _ = oxigraph.wait();
+    drop(oxigraph);
     let text = reply.text();
     assert_eq!(reply.status, 200, "{text}");
     assert!(

@@ -130,10 +130,16 @@ pub fn assert_no_crash(run: &Run, case: &str) {
 
 /// Exit 1 with exactly one line on stderr, `error: …` containing `needle`.
 pub fn assert_error_line(run: &Run, needle: &str, case: &str) {
+    assert_error_line_exit(run, 1, needle, case);
+}
+
+/// Exit `code` with exactly one line on stderr, `error: …` containing
+/// `needle` (2 for a usage error).
+pub fn assert_error_line_exit(run: &Run, code: i32, needle: &str, case: &str) {
     assert_no_crash(run, case);
     assert_eq!(
         run.code,
-        Some(1),
+        Some(code),
         "{case}: exit code; stderr: {}",
         head(&run.stderr)
     );
@@ -420,5 +426,71 @@ pub fn parse_reply(raw: &[u8], head_only: bool) -> Reply {
         status,
         headers,
         body,
+    }
+}
+
+/// Whether a tool that no one here wrote is installed; when it is not, the
+/// test says it skipped, unless `.ci/run` made the tools required
+/// (MISSIONS_KG_REQUIRE_CLIENTS), where a missing one fails.
+pub fn available(what: &str, check: &mut Command) -> bool {
+    let ok = check
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("MISSIONS_KG_REQUIRE_CLIENTS").is_none(),
+            "{what} is required (MISSIONS_KG_REQUIRE_CLIENTS) but missing"
+        );
+        eprintln!("skipped: {what} is not installed");
+    }
+    ok
+}
+
+/// Oxigraph's own server (PyPI `oxigraph`), writable, on a free loopback
+/// port, over a store in `location`; killed when dropped.
+pub struct OxigraphServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl OxigraphServer {
+    pub fn start(location: &Path) -> Self {
+        // A free port: bind, read it, release.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("oxigraph")
+            .args(["serve", "--location"])
+            .arg(location)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "oxigraph did not start"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+
+    /// The URL of `path` on this server (`/query`, `/update`, `/store`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for OxigraphServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
