@@ -195,6 +195,18 @@ pub struct PushArgs {
     #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
     pub update: Option<String>,
 
+    /// The server's default graph is the union of its named graphs
+    /// (Virtuoso; Oxigraph with the same flag): push the named graphs only,
+    /// and let the server merge them.
+    #[arg(long)]
+    pub union_default_graph: bool,
+
+    /// Triples per request. Default: 50,000 through the Graph Store, 500
+    /// through SPARQL Update (Virtuoso compiles each INSERT DATA to SQL, and
+    /// refuses large ones).
+    #[arg(long, value_name = "TRIPLES")]
+    pub batch: Option<usize>,
+
     /// Seconds each request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
     pub timeout: f64,

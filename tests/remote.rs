@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{assert_error_line, assert_error_line_exit, available, run_in, OxigraphServer};
+use common::{
+    assert_error_line, assert_error_line_exit, available, run_in, OxigraphServer, VirtuosoServer,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -230,4 +232,59 @@ fn remote_failures_are_one_clear_line() {
         60.0,
     );
     assert_error_line_exit(&run, 2, "http:// or https://", "not http");
+}
+
+#[test]
+fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
+    if !available("Virtuoso (Debian)", Command::new("which").arg("virtuoso-t")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = VirtuosoServer::start(dir.path());
+    let endpoint = server.url("/sparql");
+    let store = server.url("/sparql-graph-crud");
+    let push = [
+        "push",
+        "--endpoint",
+        &endpoint,
+        "--graph-store",
+        &store,
+        "--union-default-graph",
+    ];
+    // Twice: graphs are replaced, so the second push verifies the same
+    // counts (every graph, and the union of ours as the merged view).
+    for _ in 0..2 {
+        let pushed = run_in(dir.path(), &push, None, 120.0);
+        assert_eq!(pushed.code, Some(0), "{}", pushed.stderr);
+        assert!(pushed
+            .stderr
+            .contains("named graphs (the server's union is the merged view)"));
+    }
+    // What one article states, counted remotely and locally.
+    let count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH mks:article-002 { ?s ?p ?o } }";
+    let local = ok(dir.path(), &["query", count, "-f", "tsv"]);
+    assert_eq!(
+        rows(&ok(
+            dir.path(),
+            &["query", count, "-f", "tsv", "--endpoint", &endpoint]
+        )),
+        rows(&local)
+    );
+    // The SPARQL endpoint is not a Graph Store: Virtuoso never answers a
+    // PUT there, and the request's timeout ends the push with one line.
+    let silent = run_in(
+        dir.path(),
+        &[
+            "push",
+            "--endpoint",
+            &endpoint,
+            "--graph-store",
+            &endpoint,
+            "--timeout",
+            "2",
+        ],
+        None,
+        60.0,
+    );
+    assert_error_line(&silent, "no answer within 2 s", "not a graph store");
 }

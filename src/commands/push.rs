@@ -8,7 +8,8 @@
 //! replaced, not added to, so pushing again gives the same server state.
 //! Uploads use the Graph Store Protocol (`--graph-store`: PUT the first
 //! batch, POST the next) or else SPARQL Update (DROP SILENT, then INSERT
-//! DATA per batch). Afterwards every graph is counted through the query
+//! DATA per batch). With `--union-default-graph` (Virtuoso) only the named
+//! graphs go, and the server's union is the merged view. Afterwards every graph is counted through the query
 //! endpoint; a count that differs is an error.
 //!
 //! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`
@@ -22,15 +23,21 @@ use crate::error::{one_line, Failure};
 use crate::graph::Graph;
 use anyhow::Result;
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, GraphNameRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
 use oxigraph::sparql::QueryResults;
 use std::io::Write;
 use std::time::Instant;
 
-/// Triples per request. A graph holding blank nodes goes in one request
-/// whatever its size: a blank node split across two requests would become
-/// two nodes on the server.
-const BATCH: usize = 50_000;
+/// Where, with `--union-default-graph`, the triples that no named graph
+/// holds go (a `--data` file's plain triples; the project's own data has
+/// none).
+const UNNAMED: &str = "https://w3id.org/missions-kg/graph/unnamed";
+
+/// Triples per request, by default (`--batch`). A graph holding blank
+/// nodes goes in one request whatever its size: a blank node split across
+/// two requests would become two nodes on the server.
+const GRAPH_STORE_BATCH: usize = 50_000;
+const UPDATE_BATCH: usize = 500;
 
 pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     for (flag, url) in [
@@ -68,7 +75,25 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     let client = SparqlClient::new(&authenticated(&args.endpoint), args.timeout)?;
     let graph = Graph::load(config)?;
     let started = Instant::now();
-    let mut targets: Vec<GraphName> = vec![GraphName::DefaultGraph];
+    // With a union default graph, the server merges the named graphs
+    // itself; the triples no named graph holds go to a graph of their own.
+    let mut targets: Vec<GraphName> = Vec::new();
+    let mut leftovers = Vec::new();
+    if args.union_default_graph {
+        for quad in graph.quads(None, None, None, Some(GraphNameRef::DefaultGraph)) {
+            let quad = quad?;
+            let stated = graph.graphs_stating(
+                quad.subject.as_ref(),
+                quad.predicate.as_ref(),
+                quad.object.as_ref(),
+            )?;
+            if stated.is_empty() {
+                leftovers.push(Triple::from(quad));
+            }
+        }
+    } else {
+        targets.push(GraphName::DefaultGraph);
+    }
     for named in graph.named_graphs()? {
         targets.push(match named {
             NamedOrBlankNode::NamedNode(node) => GraphName::NamedNode(node),
@@ -80,18 +105,31 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             }
         });
     }
+    let unnamed = GraphName::NamedNode(NamedNode::new_unchecked(UNNAMED));
+    if !leftovers.is_empty() {
+        targets.push(unnamed.clone());
+    }
     let mut total = 0;
     let mut expected = Vec::new();
     for target in &targets {
-        let triples: Vec<Triple> = graph
-            .quads(None, None, None, Some(target.as_ref()))
-            .map(|quad| quad.map(Triple::from))
-            .collect::<Result<_>>()?;
+        let triples: Vec<Triple> = if *target == unnamed && !leftovers.is_empty() {
+            std::mem::take(&mut leftovers)
+        } else {
+            graph
+                .quads(None, None, None, Some(target.as_ref()))
+                .map(|quad| quad.map(Triple::from))
+                .collect::<Result<_>>()?
+        };
         let has_blank = triples.iter().any(|t| {
             matches!(t.subject, NamedOrBlankNode::BlankNode(_))
                 || matches!(t.object, Term::BlankNode(_))
         });
-        let size = if has_blank { usize::MAX } else { BATCH };
+        let batch = args.batch.unwrap_or(if args.graph_store.is_some() {
+            GRAPH_STORE_BATCH
+        } else {
+            UPDATE_BATCH
+        });
+        let size = if has_blank { usize::MAX } else { batch };
         match &args.graph_store {
             Some(store) => {
                 upload_graph_store(&client, &authenticated(store), target, &triples, size)?
@@ -103,6 +141,23 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         }
         total += triples.len();
         expected.push((target.clone(), count(&triples)));
+    }
+    if args.union_default_graph {
+        // The merged view, as the server makes it from our graphs: each
+        // fact once. (The server's union may hold graphs of its own too:
+        // Virtuoso's system graphs.)
+        let local = graph
+            .quads(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .count();
+        let found = union_count(&client, &targets)?;
+        if found != local {
+            return Err(Failure::new(format!(
+                "the merged view holds {local} triples here, but the union of the pushed graphs \
+                 on {} holds {found}",
+                client.shown_url()
+            ))
+            .into());
+        }
     }
     for (target, wanted) in &expected {
         let found = remote_count(&client, target.as_ref())?;
@@ -116,12 +171,21 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             .into());
         }
     }
+    let graphs = if args.union_default_graph {
+        format!(
+            "{} named graphs (the server's union is the merged view)",
+            targets.len()
+        )
+    } else {
+        format!(
+            "{} graphs (the merged view as the default graph, and {} named)",
+            targets.len(),
+            targets.len() - 1
+        )
+    };
     let _ = writeln!(
         std::io::stderr(),
-        "pushed {total} triples in {} graphs (the default graph and {} named) to {} in {:.1} s; \
-         every graph's count verified",
-        targets.len(),
-        targets.len() - 1,
+        "pushed {total} triples in {graphs} to {} in {:.1} s; every graph's count verified",
         client.shown_url(),
         started.elapsed().as_secs_f64()
     );
@@ -215,14 +279,33 @@ fn upload_update(
     Ok(())
 }
 
-/// How many triples the server holds in `target`.
+/// How many distinct triples the server holds across `graphs`.
+fn union_count(client: &SparqlClient, graphs: &[GraphName]) -> Result<usize> {
+    let names: Vec<String> = graphs.iter().map(ToString::to_string).collect();
+    let query = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ \
+         GRAPH ?g {{ ?s ?p ?o }} VALUES ?g {{ {} }} }} }}",
+        names.join(" ")
+    );
+    count_answer(client, &query)
+}
+
+/// How many distinct triples the server holds in `target` (the default
+/// graph: the merged view, however the server makes it).
 fn remote_count(client: &SparqlClient, target: GraphNameRef<'_>) -> Result<usize> {
     let pattern = match target {
         GraphNameRef::DefaultGraph => "?s ?p ?o".to_owned(),
         other => format!("GRAPH {other} {{ ?s ?p ?o }}"),
     };
-    let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}");
-    let QueryResults::Solutions(mut solutions) = client.query(&query, false)? else {
+    let query = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {pattern} }} }}"
+    );
+    count_answer(client, &query)
+}
+
+/// The number a COUNT query answers.
+fn count_answer(client: &SparqlClient, query: &str) -> Result<usize> {
+    let QueryResults::Solutions(mut solutions) = client.query(query, false)? else {
         return Err(Failure::new("the count query answered no rows".to_owned()).into());
     };
     let value = match solutions.next() {

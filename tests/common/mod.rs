@@ -494,3 +494,78 @@ impl Drop for OxigraphServer {
         let _ = self.child.wait();
     }
 }
+
+/// Virtuoso 7 (Debian `virtuoso-opensource`) on free loopback ports, from
+/// a copy of the packaged `virtuoso.ini` with every file in `dir`, and
+/// anonymous SPARQL updates granted (its `/sparql-graph-crud` Graph Store
+/// then takes them too); killed when dropped.
+pub struct VirtuosoServer {
+    child: std::process::Child,
+    pub http_port: u16,
+}
+
+impl VirtuosoServer {
+    pub fn start(dir: &Path) -> Self {
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (sql_port, http_port) = (free(), free());
+        let packaged = std::fs::read_to_string("/etc/virtuoso-opensource-7/virtuoso.ini").unwrap();
+        let folder = dir.display().to_string();
+        let ini: String = packaged
+            .lines()
+            .map(|line| {
+                let key = line.split('=').next().unwrap_or("").trim();
+                match key {
+                    "ServerPort" if line.contains("1111") => format!("ServerPort = {sql_port}"),
+                    "ServerPort" if line.contains("8890") => format!("ServerPort = {http_port}"),
+                    "ServerRoot" => format!("ServerRoot = {folder}"),
+                    _ => line.replace("/var/lib/virtuoso-opensource-7/db", &folder),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = dir.join("virtuoso.ini");
+        std::fs::write(&config, ini).unwrap();
+        let child = Command::new("virtuoso-t")
+            .args(["+foreground", "+configfile"])
+            .arg(&config)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self { child, http_port };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", http_port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "virtuoso did not start"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+        let grant = Command::new("timeout")
+            .args(["30", "isql-vt", &sql_port.to_string(), "dba", "dba"])
+            .arg("exec=GRANT SPARQL_UPDATE TO \"SPARQL\";")
+            .output()
+            .unwrap();
+        assert!(grant.status.success(), "{grant:?}");
+        server
+    }
+
+    /// The URL of `path` on this server (`/sparql`, `/sparql-graph-crud`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+}
+
+impl Drop for VirtuosoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
