@@ -290,6 +290,9 @@ pub struct LinksArgs {
     /// terminal, else tsv.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,10 @@ impl Config {
             Command::Describe(args) => (args.remote.endpoint.clone(), None),
             Command::Stats(args) => (args.remote.endpoint.clone(), None),
             Command::Sources(args) => (args.remote.endpoint.clone(), None),
+            // `links reconcile` and `links check` have an --endpoint of
+            // their own (Wikidata's), given after the action; the graph they
+            // read stays local.
+            Command::Links(args) if args.action.is_none() => (args.remote.endpoint.clone(), None),
             _ => (None, None),
         };
         if endpoint.is_some() && !global.data.is_empty() {

@@ -152,6 +152,17 @@ fn pushed_to_oxigraph_every_stored_query_answers_as_locally() {
         remote.extend(["--endpoint", endpoint.as_str()]);
         assert_eq!(ok(dir.path(), &remote), local, "{command:?}");
     }
+    // `links` lists query results (GROUP_CONCATs of links): as rows.
+    for command in [
+        vec!["links", "-f", "tsv"],
+        vec!["links", "--missing", "-f", "tsv"],
+        vec!["links", "Julien Lacombe", "-f", "tsv"],
+    ] {
+        let local = ok(dir.path(), &command);
+        let mut remote = command.clone();
+        remote.extend(["--endpoint", endpoint.as_str()]);
+        assert_eq!(rows(&ok(dir.path(), &remote)), rows(&local), "{command:?}");
+    }
     // A CONSTRUCT comes back as triples, in any graph format.
     let construct = "CONSTRUCT WHERE { ?s a mk:Person }";
     let local = ok(dir.path(), &["query", construct, "-f", "ntriples"]);
