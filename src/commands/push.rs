@@ -109,9 +109,29 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     if !leftovers.is_empty() {
         targets.push(unnamed.clone());
     }
+    // Bytes are not known before each batch is written: the bar counts
+    // triples. Drawn on a terminal only; the summary line is always given.
+    let all: usize = targets
+        .iter()
+        .filter(|t| **t != unnamed)
+        .map(|t| graph.quads(None, None, None, Some(t.as_ref())).count())
+        .sum::<usize>()
+        + leftovers.len();
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(all as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {human_pos}/{human_len} triples, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let mut total = 0;
     let mut expected = Vec::new();
     for target in &targets {
+        progress.set_message(format!("pushing {}", shown(target.as_ref())));
         let triples: Vec<Triple> = if *target == unnamed && !leftovers.is_empty() {
             std::mem::take(&mut leftovers)
         } else {
@@ -131,12 +151,17 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         });
         let size = if has_blank { usize::MAX } else { batch };
         match &args.graph_store {
-            Some(store) => {
-                upload_graph_store(&client, &authenticated(store), target, &triples, size)?
-            }
+            Some(store) => upload_graph_store(
+                &client,
+                &authenticated(store),
+                target,
+                &triples,
+                size,
+                &progress,
+            )?,
             None => {
                 let update = authenticated(args.update.as_deref().unwrap_or(&args.endpoint));
-                upload_update(&client, &update, target, &triples, size)?
+                upload_update(&client, &update, target, &triples, size, &progress)?
             }
         }
         total += triples.len();
@@ -159,6 +184,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             .into());
         }
     }
+    progress.finish_and_clear();
     for (target, wanted) in &expected {
         let found = remote_count(&client, target.as_ref())?;
         if found != *wanted {
@@ -223,6 +249,7 @@ fn upload_graph_store(
     target: &GraphName,
     triples: &[Triple],
     batch: usize,
+    progress: &indicatif::ProgressBar,
 ) -> Result<()> {
     let separator = if store.contains('?') { '&' } else { '?' };
     let url = match target {
@@ -242,6 +269,7 @@ fn upload_graph_store(
     for (index, chunk) in triples.chunks(batch.max(1)).enumerate() {
         let method = if index == 0 { "PUT" } else { "POST" };
         client.send(method, &url, "application/n-triples", &ntriples(chunk)?)?;
+        progress.inc(chunk.len() as u64);
     }
     Ok(())
 }
@@ -253,6 +281,7 @@ fn upload_update(
     target: &GraphName,
     triples: &[Triple],
     batch: usize,
+    progress: &indicatif::ProgressBar,
 ) -> Result<()> {
     let form = |text: String| -> Vec<u8> {
         form_urlencoded::Serializer::new(String::new())
@@ -275,6 +304,7 @@ fn upload_update(
         let data = String::from_utf8(ntriples(chunk)?)?;
         let text = format!("INSERT DATA {{ {open}\n{data}{close} }}");
         client.send("POST", update, urlencoded, &form(text))?;
+        progress.inc(chunk.len() as u64);
     }
     Ok(())
 }
