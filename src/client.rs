@@ -325,6 +325,80 @@ pub fn with_credentials(url: &str, user: &str, password: &str) -> String {
     format!("{scheme}://{}:{}@{rest}", encode(user), encode(password))
 }
 
+/// The login and password a netrc-style file gives for `url`'s host
+/// (`machine HOST login USER password PASS`, or a `default` entry), from
+/// `$MISSIONS_KG_NETRC`, else `~/.netrc`. None when there is no file or no
+/// entry: a missing file is not an error.
+pub fn netrc_credentials(url: &str) -> Option<(String, String)> {
+    let path = std::env::var_os("MISSIONS_KG_NETRC")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".netrc"))
+        })?;
+    // A credentials file is small; a huge one is not read.
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(1024 * 1024).read_to_string(&mut text).ok()?;
+    let host = host_of(url);
+    netrc_lookup(&text, &host)
+}
+
+/// The host of `url` (no port, no brackets around an IPv6 address).
+fn host_of(url: &str) -> String {
+    let shown = without_credentials(url);
+    let rest = shown.split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or("").to_owned(),
+        None => authority.split(':').next().unwrap_or("").to_owned(),
+    }
+}
+
+/// The entry for `host` in netrc `text` (tokens separated by white space;
+/// `machine` entries first, then `default`).
+fn netrc_lookup(text: &str, host: &str) -> Option<(String, String)> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut found: Option<(String, String)> = None;
+    let mut fallback: Option<(String, String)> = None;
+    let mut index = 0;
+    while index < tokens.len() {
+        let (matches, is_default) = match tokens[index] {
+            "machine" => {
+                index += 1;
+                (
+                    tokens
+                        .get(index)
+                        .is_some_and(|name| name.eq_ignore_ascii_case(host)),
+                    false,
+                )
+            }
+            "default" => (true, true),
+            _ => {
+                index += 1;
+                continue;
+            }
+        };
+        index += 1;
+        let (mut login, mut password) = (None, None);
+        while index + 1 < tokens.len() && !matches!(tokens[index], "machine" | "default") {
+            match tokens[index] {
+                "login" => login = Some(tokens[index + 1].to_owned()),
+                "password" => password = Some(tokens[index + 1].to_owned()),
+                _ => {}
+            }
+            index += 2;
+        }
+        if let (true, Some(login), Some(password)) = (matches, login, password) {
+            if is_default {
+                fallback.get_or_insert((login, password));
+            } else {
+                found.get_or_insert((login, password));
+            }
+        }
+    }
+    found.or(fallback)
+}
+
 /// Whether `url` carries `user:password@` (refused where credentials
 /// must not be on the command line).
 pub fn has_credentials(url: &str) -> bool {
@@ -362,6 +436,28 @@ fn unwrap_io(error: std::io::Error) -> ureq::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_hosts_entry_in_a_netrc_file() {
+        let text = "machine example.org login me password s3cret\n\
+                    machine 127.0.0.1\n  login local\n  password pw\n\
+                    default login anon password guest\n";
+        assert_eq!(
+            netrc_lookup(text, "127.0.0.1"),
+            Some(("local".to_owned(), "pw".to_owned()))
+        );
+        assert_eq!(
+            netrc_lookup(text, "EXAMPLE.org"),
+            Some(("me".to_owned(), "s3cret".to_owned()))
+        );
+        assert_eq!(
+            netrc_lookup(text, "other.net"),
+            Some(("anon".to_owned(), "guest".to_owned()))
+        );
+        assert_eq!(netrc_lookup("machine a login x", "a"), None);
+        assert_eq!(host_of("http://u:p@127.0.0.1:8080/sparql?x"), "127.0.0.1");
+        assert_eq!(host_of("https://[::1]:7878/query"), "::1");
+    }
 
     #[test]
     fn rejects_bad_urls_and_timeouts() {

@@ -45,8 +45,16 @@ impl Graph {
     /// files), within `budget`.
     pub fn open(config: &Config, budget: &Budget) -> Result<Self> {
         if let Some(url) = &config.endpoint {
+            // A protected endpoint's login comes from the netrc-style file,
+            // by host (never the command line).
+            let url = match crate::client::netrc_credentials(url) {
+                Some((user, password)) if !crate::client::has_credentials(url) => {
+                    crate::client::with_credentials(url, &user, &password)
+                }
+                _ => url.clone(),
+            };
             return Ok(Self::remote(SparqlClient::new(
-                url,
+                &url,
                 config.endpoint_timeout,
             )?));
         }

@@ -299,3 +299,64 @@ fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
     );
     assert_error_line(&silent, "no answer within 2 s", "not a graph store");
 }
+
+/// A server that answers one request with an empty SPARQL result and
+/// gives back the request's head, to see what was sent.
+fn recording_server() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sparql", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !String::from_utf8_lossy(&request).contains("\r\n\r\n") {
+            let n = stream.read(&mut buffer).unwrap();
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+        }
+        let body = r#"{"head":{"vars":["x"]},"results":{"bindings":[]}}"#;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let netrc = dir.path().join("netrc");
+    std::fs::write(
+        &netrc,
+        "machine elsewhere.example login no password never\n\
+         machine 127.0.0.1 login me password s3cret\n",
+    )
+    .unwrap();
+    let (url, request) = recording_server();
+    let output = Command::new(common::bin())
+        .args(["query", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", &url])
+        .env("MISSIONS_KG_NETRC", &netrc)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let request = request.join().unwrap();
+    // HTTP Basic, me:s3cret.
+    assert!(
+        request.contains("authorization: Basic bWU6czNjcmV0")
+            || request.contains("Authorization: Basic bWU6czNjcmV0"),
+        "{request}"
+    );
+    // The password never shows in what the command prints.
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
+}

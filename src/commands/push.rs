@@ -12,9 +12,10 @@
 //! graphs go, and the server's union is the merged view. Afterwards every graph is counted through the query
 //! endpoint; a count that differs is an error.
 //!
-//! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`
-//! (HTTP Basic), never from the command line: a URL carrying them is
-//! refused.
+//! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`,
+//! else from a netrc-style file (`$MISSIONS_KG_NETRC`, else `~/.netrc`) by
+//! host, and go as HTTP Basic; never from the command line: a URL carrying
+//! them is refused.
 
 use crate::cli::PushArgs;
 use crate::client::{self, SparqlClient};
@@ -68,8 +69,13 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             .into())
         }
     };
-    let authenticated = |url: &str| match &credentials {
-        Some((user, password)) => client::with_credentials(url, user, password),
+    // The environment first, else the netrc-style file's entry for the
+    // URL's host.
+    let authenticated = |url: &str| match credentials
+        .clone()
+        .or_else(|| client::netrc_credentials(url))
+    {
+        Some((user, password)) => client::with_credentials(url, &user, &password),
         None => url.to_owned(),
     };
     let client = SparqlClient::new(&authenticated(&args.endpoint), args.timeout)?;
