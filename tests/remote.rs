@@ -202,12 +202,7 @@ fn pushing_again_through_sparql_update_gives_the_same_server() {
 #[test]
 fn remote_failures_are_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    // Nothing listens there: bind a port, read it, release it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let closed = format!("http://127.0.0.1:{port}/query");
     let run = run_in(
         dir.path(),

@@ -455,14 +455,30 @@ pub struct OxigraphServer {
     pub port: u16,
 }
 
+/// A loopback port nothing listens on: bound, read, released.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on `port`, at most `seconds`.
+pub fn wait_for_port(port: u16, seconds: u64, what: &str) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "{what} did not start"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 impl OxigraphServer {
     pub fn start(location: &Path) -> Self {
-        // A free port: bind, read it, release.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new("oxigraph")
             .args(["serve", "--location"])
             .arg(location)
@@ -471,14 +487,7 @@ impl OxigraphServer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "oxigraph did not start"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, 30, "oxigraph");
         Self { child, port }
     }
 
@@ -506,14 +515,7 @@ pub struct VirtuosoServer {
 
 impl VirtuosoServer {
     pub fn start(dir: &Path) -> Self {
-        let free = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        };
-        let (sql_port, http_port) = (free(), free());
+        let (sql_port, http_port) = (free_port(), free_port());
         let packaged = std::fs::read_to_string("/etc/virtuoso-opensource-7/virtuoso.ini").unwrap();
         let folder = dir.display().to_string();
         let ini: String = packaged
@@ -540,14 +542,7 @@ impl VirtuosoServer {
             .spawn()
             .unwrap();
         let server = Self { child, http_port };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", http_port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "virtuoso did not start"
-            );
-            thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(http_port, 60, "virtuoso");
         let grant = Command::new("timeout")
             .args(["30", "isql-vt", &sql_port.to_string(), "dba", "dba"])
             .arg("exec=GRANT SPARQL_UPDATE TO \"SPARQL\";")
