@@ -322,8 +322,17 @@ pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
         .name("work".into())
         .stack_size(limits::STACK_BYTES)
         .spawn(move || {
-            let result = work();
-            let _ = sender.send(Ending::Finished(result));
+            // A panic must end the wait too: the sender kept in ENDINGS
+            // would otherwise keep `recv` waiting for ever.
+            let ending = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                Ok(result) => Ending::Finished(result),
+                // The hook printed why.
+                Err(_) => Ending::Abandoned {
+                    message: None,
+                    code: 101,
+                },
+            };
+            let _ = sender.send(ending);
         });
     if let Err(error) = spawned {
         return Ending::Finished(Err(anyhow::anyhow!(
@@ -413,5 +422,28 @@ mod watchdog {
             watch.reported.store(true, Ordering::SeqCst);
             abandon(Some(watch.stop_message()), crate::error::FAILURE);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_command_ends_the_wait_with_code_101() {
+        // Before, the sender kept for `abandon` made `recv` wait for ever.
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            let ending = supervise(|| panic!("a bug"));
+            let _ = done.send(matches!(
+                ending,
+                Ending::Abandoned {
+                    message: None,
+                    code: 101
+                }
+            ));
+        });
+        let ended = finished.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(ended, Ok(true));
     }
 }

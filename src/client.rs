@@ -35,6 +35,9 @@ pub struct SparqlClient {
     shown: String,
     timeout: Duration,
     agent: ureq::Agent,
+    /// The `Authorization` header sent with every request (`push`'s and
+    /// `--endpoint`'s login), if any.
+    authorization: Option<String>,
 }
 
 impl SparqlClient {
@@ -44,6 +47,13 @@ impl SparqlClient {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(Failure::usage(format!(
                 "invalid --endpoint '{}': give an http:// or https:// URL, such as {WIKIDATA}",
+                one_line(&shown, 200)
+            ))
+            .into());
+        }
+        if url.contains('#') {
+            return Err(Failure::usage(format!(
+                "invalid --endpoint '{}': a URL with a #fragment (the fragment is never sent)",
                 one_line(&shown, 200)
             ))
             .into());
@@ -68,6 +78,7 @@ impl SparqlClient {
             shown,
             timeout,
             agent,
+            authorization: None,
         })
     }
 
@@ -75,13 +86,23 @@ impl SparqlClient {
     /// POST): a Graph Store upload, or a SPARQL Update form when
     /// `content_type` is the form type. Any answer but 2xx is an error
     /// naming `url` and quoting the answer's first line.
-    pub fn send(&self, method: &str, url: &str, content_type: &str, body: &[u8]) -> Result<()> {
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+        authorization: Option<&str>,
+    ) -> Result<()> {
         let shown = without_credentials(url);
         let fail = |what: String| Failure::new(format!("{shown}: {what}"));
-        let request = match method {
+        let mut request = match method {
             "PUT" => self.agent.put(url),
             _ => self.agent.post(url),
         };
+        if let Some(authorization) = authorization {
+            request = request.header("Authorization", authorization);
+        }
         let mut response = request
             .header("Content-Type", content_type)
             .send(body)
@@ -105,6 +126,12 @@ impl SparqlClient {
             if detail.is_empty() { "" } else { ": " }
         ))
         .into())
+    }
+
+    /// Sends `authorization` (see [`basic`]) with every request.
+    pub fn with_authorization(mut self, authorization: Option<String>) -> Self {
+        self.authorization = authorization;
+        self
     }
 
     /// The URL as shown to people: without credentials.
@@ -184,10 +211,11 @@ impl SparqlClient {
     /// answer's media type and body, or one line saying what went wrong.
     fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>)> {
         let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
-        let mut response = self
-            .agent
-            .post(&self.url)
-            .header("Accept", accept)
+        let mut request = self.agent.post(&self.url).header("Accept", accept);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
+        let mut response = request
             .send_form([("query", query)])
             .map_err(|error| fail(self.explain(&error)))?;
         let status = response.status();
@@ -312,17 +340,35 @@ fn unexpected(shown: &str, error: &str) -> QueryEvaluationError {
     )
 }
 
-/// `url` with `user:password@` in its authority (percent-encoded), which
-/// the HTTP client sends as Basic authentication. Credentials come from the
-/// environment, never the command line (`push`).
-pub fn with_credentials(url: &str, user: &str, password: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let encode = |text: &str| {
-        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
-    format!("{scheme}://{}:{}@{rest}", encode(user), encode(password))
+/// The `Authorization` value of HTTP Basic for `user` and `password`,
+/// sent as they are (RFC 7617: base64 of `user:password`).
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// Refuses what `flag`'s URL must not be: not http(s), or with a
+/// `#fragment` (a fragment is never sent, so what follows it, such as the
+/// Graph Store's `?graph=`, would be lost and the whole store replaced).
+pub fn check_url(flag: &str, url: &str) -> Result<(), Failure> {
+    let shown = without_credentials(url);
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(Failure::usage(format!(
+            "invalid {flag} '{}': give an http:// or https:// URL",
+            one_line(&shown, 200)
+        )));
+    }
+    if url.contains('#') {
+        return Err(Failure::usage(format!(
+            "invalid {flag} '{}': a URL with a #fragment (the fragment is never sent)",
+            one_line(&shown, 200)
+        )));
+    }
+    Ok(())
 }
 
 /// The login and password a netrc-style file gives for `url`'s host

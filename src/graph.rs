@@ -47,16 +47,14 @@ impl Graph {
         if let Some(url) = &config.endpoint {
             // A protected endpoint's login comes from the netrc-style file,
             // by host (never the command line).
-            let url = match crate::client::netrc_credentials(url) {
+            let login = match crate::client::netrc_credentials(url) {
                 Some((user, password)) if !crate::client::has_credentials(url) => {
-                    crate::client::with_credentials(url, &user, &password)
+                    Some(crate::client::basic(&user, &password))
                 }
-                _ => url.clone(),
+                _ => None,
             };
-            return Ok(Self::remote(SparqlClient::new(
-                &url,
-                config.endpoint_timeout,
-            )?));
+            let client = SparqlClient::new(url, config.endpoint_timeout)?;
+            return Ok(Self::remote(client.with_authorization(login)));
         }
         Ok(Self::from_dataset(loader::load(config, budget)?))
     }

@@ -258,7 +258,24 @@ impl Prepared {
         // A remote engine evaluates the text itself, under the client's
         // own timeout.
         if let Some(client) = graph.client() {
-            return client.query(&self.text(), self.returns_graph());
+            let results = client.query(&self.text(), self.returns_graph())?;
+            // A server may answer with the wrong kind of result; said here
+            // rather than taken for "no data".
+            let fits = matches!(
+                (self.form, &results),
+                (Form::Select, QueryResults::Solutions(_))
+                    | (Form::Ask, QueryResults::Boolean(_))
+                    | (Form::Construct | Form::Describe, QueryResults::Graph(_))
+            );
+            if !fits {
+                return Err(Failure::new(format!(
+                    "endpoint {}: answered a {:?} query with the wrong kind of result",
+                    client.shown_url(),
+                    self.form
+                ))
+                .into());
+            }
+            return Ok(results);
         }
         budget.watch_query(&self.token);
         crate::budget::evaluating(&self.token);

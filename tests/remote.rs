@@ -215,6 +215,34 @@ fn remote_failures_are_one_clear_line() {
     let run = run_in(dir.path(), &["push", "--endpoint", &closed], None, 60.0);
     assert_eq!(run.code, Some(1));
     assert_error_line(&run, &format!("127.0.0.1:{port}"), "push to a closed port");
+    // A #fragment is never sent: what follows it (?graph=) would be lost
+    // and the whole store replaced.
+    let run = run_in(
+        dir.path(),
+        &[
+            "push",
+            "--endpoint",
+            &closed,
+            "--graph-store",
+            &format!("http://127.0.0.1:{port}/store#x"),
+        ],
+        None,
+        60.0,
+    );
+    assert_error_line_exit(&run, 2, "invalid --graph-store", "fragment");
+    let run = run_in(
+        dir.path(),
+        &[
+            "push",
+            "--endpoint",
+            &closed,
+            "--update",
+            "file:///etc/passwd",
+        ],
+        None,
+        60.0,
+    );
+    assert_error_line_exit(&run, 2, "invalid --update", "not http");
     let secret = format!("http://me:s3cret@127.0.0.1:{port}/query");
     let run = run_in(dir.path(), &["push", "--endpoint", &secret], None, 60.0);
     assert_error_line_exit(
@@ -334,7 +362,7 @@ fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
     std::fs::write(
         &netrc,
         "machine elsewhere.example login no password never\n\
-         machine 127.0.0.1 login me password s3cret\n",
+         machine 127.0.0.1 login me password s3cret:p_w-d.1!@/x\n",
     )
     .unwrap();
     let (url, request) = recording_server();
@@ -346,10 +374,15 @@ fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let request = request.join().unwrap();
-    // HTTP Basic, me:s3cret.
+    // HTTP Basic, the password as written (punctuation and all, not
+    // percent-encoded).
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD.encode("me:s3cret:p_w-d.1!@/x");
     assert!(
-        request.contains("authorization: Basic bWU6czNjcmV0")
-            || request.contains("Authorization: Basic bWU6czNjcmV0"),
+        request.to_ascii_lowercase().contains(&format!(
+            "authorization: basic {}",
+            expected.to_ascii_lowercase()
+        )),
         "{request}"
     );
     // The password never shows in what the command prints.

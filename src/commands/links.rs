@@ -53,7 +53,10 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
     let QueryResults::Solutions(solutions) =
         prepared.execute(&store, &crate::budget::Budget::default())?
     else {
-        unreachable!("stored link queries are SELECT queries");
+        return Err(crate::error::Failure::new(format!(
+            "the stored query '{name}' did not answer rows"
+        ))
+        .into());
     };
     let variables = solutions.variables().to_vec();
     let rows = solutions.collect::<Result<Vec<_>, _>>()?;
