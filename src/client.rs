@@ -22,9 +22,6 @@ use oxigraph::sparql::{
 use std::io::Read;
 use std::time::Duration;
 
-/// The public Wikidata query service.
-pub const WIKIDATA: &str = "https://query.wikidata.org/sparql";
-
 /// Answers larger than this are refused rather than read into memory.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -44,20 +41,7 @@ impl SparqlClient {
     /// Checks the URL and the timeout; nothing is sent yet.
     pub fn new(url: &str, timeout_seconds: f64) -> Result<Self> {
         let shown = without_credentials(url);
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Failure::usage(format!(
-                "invalid --endpoint '{}': give an http:// or https:// URL, such as {WIKIDATA}",
-                one_line(&shown, 200)
-            ))
-            .into());
-        }
-        if url.contains('#') {
-            return Err(Failure::usage(format!(
-                "invalid --endpoint '{}': a URL with a #fragment (the fragment is never sent)",
-                one_line(&shown, 200)
-            ))
-            .into());
-        }
+        check_url("--endpoint", url)?;
         let timeout = crate::limits::timeout(timeout_seconds)?;
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
@@ -504,6 +488,9 @@ mod tests {
         assert_eq!(host_of("http://u:p@127.0.0.1:8080/sparql?x"), "127.0.0.1");
         assert_eq!(host_of("https://[::1]:7878/query"), "::1");
     }
+
+    /// The public Wikidata query service.
+    const WIKIDATA: &str = "https://query.wikidata.org/sparql";
 
     #[test]
     fn rejects_bad_urls_and_timeouts() {

@@ -243,6 +243,13 @@ fn remote_failures_are_one_clear_line() {
         60.0,
     );
     assert_error_line_exit(&run, 2, "invalid --update", "not http");
+    let run = run_in(
+        dir.path(),
+        &["push", "--endpoint", &closed, "--batch", "0"],
+        None,
+        60.0,
+    );
+    assert_error_line_exit(&run, 2, "invalid --batch 0", "no batch");
     let secret = format!("http://me:s3cret@127.0.0.1:{port}/query");
     let run = run_in(dir.path(), &["push", "--endpoint", &secret], None, 60.0);
     assert_error_line_exit(

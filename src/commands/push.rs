@@ -57,6 +57,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             }
         }
     }
+    if args.batch == Some(0) {
+        return Err(Failure::usage("invalid --batch 0: give at least 1 triple per request").into());
+    }
     let credentials = match (
         std::env::var("MISSIONS_KG_USER"),
         std::env::var("MISSIONS_KG_PASSWORD"),
@@ -304,7 +307,7 @@ fn upload_graph_store(
     if triples.is_empty() {
         return upload.send("PUT", &url, "application/n-triples", b"");
     }
-    for (index, chunk) in triples.chunks(batch.max(1)).enumerate() {
+    for (index, chunk) in triples.chunks(batch).enumerate() {
         let method = if index == 0 { "PUT" } else { "POST" };
         upload.send(method, &url, "application/n-triples", &ntriples(chunk)?)?;
         upload.progress.inc(chunk.len() as u64);
@@ -337,7 +340,7 @@ fn upload_update(
         GraphName::BlankNode(_) => unreachable!("refused in run"),
     };
     upload.send("POST", update, urlencoded, &form(drop))?;
-    for chunk in triples.chunks(batch.max(1)) {
+    for chunk in triples.chunks(batch) {
         let data = String::from_utf8(ntriples(chunk)?)?;
         let text = format!("INSERT DATA {{ {open}\n{data}{close} }}");
         upload.send("POST", update, urlencoded, &form(text))?;
