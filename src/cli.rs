@@ -38,6 +38,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, requires = "data")]
     pub with_embedded: bool,
 
+    /// Read the graph from this on-disk store (written by `load --store`)
+    /// instead of loading files; for `load`, the store to write.
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub store: Option<PathBuf>,
+
     /// Show labels, property names and texts in this language (fr or en)
     /// where the data has them; by default labels prefer English and
     /// `describe` shows texts in every language.
@@ -96,6 +101,9 @@ pub enum Command {
     /// Upload the dataset to a SPARQL server (each article a named graph,
     /// the merged view the default graph), then verify it by counting.
     Push(PushArgs),
+    /// Load RDF files into the on-disk store given by --store (created if
+    /// needed), on top of what it holds; all or nothing.
+    Load(LoadArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -397,6 +405,20 @@ pub struct ValidateArgs {
     /// Stop after this many seconds, loading included.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// RDF files or folders to add: ttl, trig, nt, nq, rdf/owl/xml, jsonld,
+    /// n3, each also gzipped (.gz). N-Triples and N-Quads are streamed;
+    /// the others are read whole, within --max-input. Without any, the
+    /// built-in graph is loaded.
+    #[arg(value_name = "FILE", value_hint = ValueHint::AnyPath)]
+    pub files: Vec<PathBuf>,
+
+    /// Load the built-in graph (ontology and articles) as well as FILEs.
+    #[arg(long)]
+    pub embedded: bool,
 }
 
 #[derive(Debug, Args)]

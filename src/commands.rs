@@ -5,6 +5,7 @@ pub mod completions;
 pub mod describe;
 pub mod export;
 pub mod links;
+pub mod load;
 pub mod man;
 pub mod push;
 pub mod queries;

@@ -31,6 +31,9 @@ pub struct Config {
     /// The remote SPARQL endpoint holding the graph (`--endpoint` on
     /// `query`, `describe`, `sources`, `stats`), instead of loading it.
     pub endpoint: Option<String>,
+    /// The on-disk store to read (`--store`), instead of loading files;
+    /// for `load`, the one to write.
+    pub store: Option<PathBuf>,
     /// How long one request to that endpoint may take (`query --timeout`,
     /// else a minute).
     pub endpoint_timeout: f64,
@@ -55,6 +58,21 @@ impl Config {
         if endpoint.is_some() && !global.data.is_empty() {
             return Err(Failure::usage(
                 "--endpoint and --data: with --endpoint the graph is the endpoint's; load files into it with `push`",
+            ));
+        }
+        if endpoint.is_some() && global.store.is_some() {
+            return Err(Failure::usage(
+                "--endpoint and --store: the graph is either the endpoint's or the store's",
+            ));
+        }
+        if global.store.is_some() && !global.data.is_empty() {
+            return Err(Failure::usage(
+                "--store and --data: the graph is the store's; add files to it with `load --store DIR FILE…`",
+            ));
+        }
+        if matches!(cli.command, Command::Load(_)) && global.store.is_none() {
+            return Err(Failure::usage(
+                "load writes an on-disk store: give it with --store DIR",
             ));
         }
         let mut config = Self::from_global(global)?;
@@ -82,7 +100,7 @@ impl Config {
             })?;
         }
         Ok(Self {
-            embedded: global.data.is_empty() || global.with_embedded,
+            embedded: (global.data.is_empty() && global.store.is_none()) || global.with_embedded,
             data: global.data.clone(),
             is_terminal: std::io::stdout().is_terminal(),
             lang: global.lang.clone(),
@@ -91,6 +109,7 @@ impl Config {
             allow_service: global.allow_service,
             base: global.base.clone(),
             endpoint: None,
+            store: global.store.clone(),
             endpoint_timeout: 60.0,
         })
     }

@@ -19,7 +19,7 @@ use spareval::{InternalQuad, QueryableDataset};
 use std::hash::{BuildHasher, Hash};
 
 /// The id of the default graph in the graph position.
-const DEFAULT_GRAPH: u32 = u32::MAX;
+pub const DEFAULT_GRAPH: u32 = u32::MAX;
 
 /// A set of quads, indexed for every triple pattern.
 #[derive(Debug, Default)]
@@ -115,6 +115,15 @@ impl DatasetBuilder {
         self.rows.push(row);
     }
 
+    /// The labels of the blank nodes held so far (a file loaded next must
+    /// not reuse them for its own nodes).
+    pub fn blank_labels(&self) -> impl Iterator<Item = String> + '_ {
+        self.terms.iter().filter_map(|term| match term {
+            Term::BlankNode(node) => Some(node.as_str().to_owned()),
+            _ => None,
+        })
+    }
+
     /// Adds a default-graph copy of every named-graph quad: the merged view.
     /// The dataset is a set, so a fact stated by two graphs is there once.
     pub fn merge_named_graphs_into_default(&mut self) {
@@ -140,6 +149,17 @@ impl DatasetBuilder {
         });
         self.terms.push(term);
         id
+    }
+
+    /// The terms and the quads as rows of term ids `[s, p, o, g]`, sorted
+    /// by graph (the default graph, [`DEFAULT_GRAPH`], last) then subject,
+    /// predicate, object, without duplicates: what the on-disk store
+    /// writes, one graph at a time.
+    pub fn into_rows(self) -> (Vec<Term>, Vec<[u32; 4]>) {
+        let mut rows = self.rows;
+        rows.sort_unstable_by_key(|&[s, p, o, g]| (g, s, p, o));
+        rows.dedup();
+        (self.terms, rows)
     }
 
     /// Sorts the quads into the four indexes; duplicates collapse.

@@ -1,9 +1,9 @@
 //! The knowledge graph, opened once behind one type: every command and the
 //! server read it through [`Graph`], and nothing else names the storage.
 //!
-//! Today the only backend is the in-memory [`Dataset`] the loader builds; a
-//! second one (an on-disk store, a remote engine) becomes one more
-//! [`Backend`] variant, and the commands do not change. That is why every
+//! Three backends: the in-memory [`Dataset`] the loader builds, the
+//! on-disk [`Store`] (`--store`), and a remote engine (`--endpoint`); the
+//! commands do not know which one they read. That is why every
 //! read can fail (a disk or a network can) and why quads come out owned:
 //! another backend has no terms to lend. A `Graph` is cheap to clone and
 //! safe to share between threads (the server holds one for all requests).
@@ -13,6 +13,7 @@ use crate::client::SparqlClient;
 use crate::config::Config;
 use crate::dataset::Dataset;
 use crate::loader;
+use crate::store::Store;
 use anyhow::Result;
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
@@ -33,6 +34,8 @@ pub struct Graph {
 enum Backend {
     /// Parsed at start-up and indexed in memory (`dataset.rs`).
     Memory(Dataset),
+    /// In HDT files on disk (`--store`, `store.rs`).
+    Store(Box<Store>),
     /// In a remote SPARQL engine (`--endpoint`): every read is a query.
     Remote(SparqlClient),
 }
@@ -55,6 +58,12 @@ impl Graph {
             };
             let client = SparqlClient::new(url, config.endpoint_timeout)?;
             return Ok(Self::remote(client.with_authorization(login)));
+        }
+        if let Some(dir) = &config.store {
+            budget.check("opening the store")?;
+            return Ok(Self {
+                backend: Arc::new(Backend::Store(Box::new(Store::open(dir)?))),
+            });
         }
         Ok(Self::from_dataset(loader::load(config, budget)?))
     }
@@ -86,7 +95,7 @@ impl Graph {
     pub fn client(&self) -> Option<&SparqlClient> {
         match &*self.backend {
             Backend::Remote(client) => Some(client),
-            Backend::Memory(_) => None,
+            Backend::Memory(_) | Backend::Store(_) => None,
         }
     }
 
@@ -105,6 +114,7 @@ impl Graph {
                     .quads_for_pattern(subject, predicate, object, graph_name)
                     .map(|quad| Ok(quad.into_owned())),
             ),
+            Backend::Store(store) => store.quads(subject, predicate, object, graph_name),
             Backend::Remote(client) => {
                 match remote::quads(client, subject, predicate, object, graph_name) {
                     Ok(quads) => Box::new(quads.into_iter().map(Ok)),
@@ -144,7 +154,7 @@ impl Graph {
                 )
                 .map(|quad| quad.object.into_owned())
                 .collect()),
-            Backend::Remote(_) => Ok(self
+            Backend::Remote(_) | Backend::Store(_) => Ok(self
                 .default_quads(Some(subject), Some(predicate), None)?
                 .into_iter()
                 .map(|quad| quad.object)
@@ -168,7 +178,7 @@ impl Graph {
                     GraphNameRef::DefaultGraph => None,
                 })
                 .collect()),
-            Backend::Remote(_) => self
+            Backend::Remote(_) | Backend::Store(_) => self
                 .quads(Some(subject), Some(predicate), Some(object), None)
                 .filter_map(|quad| match quad {
                     Ok(quad) => match quad.graph_name {
@@ -188,6 +198,7 @@ impl Graph {
             Backend::Memory(dataset) => {
                 Ok(dataset.predicates().map(NamedNodeRef::into_owned).collect())
             }
+            Backend::Store(store) => store.predicates(),
             Backend::Remote(client) => remote::predicates(client),
         }
     }
@@ -198,6 +209,7 @@ impl Graph {
             Backend::Memory(dataset) => {
                 Ok(dataset.named_graphs().map(|g| g.into_owned()).collect())
             }
+            Backend::Store(store) => Ok(store.named_graphs()),
             Backend::Remote(client) => remote::named_graphs(client),
         }
     }
@@ -206,6 +218,7 @@ impl Graph {
     pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> Result<bool> {
         match &*self.backend {
             Backend::Memory(dataset) => Ok(dataset.contains_named_graph(graph)),
+            Backend::Store(store) => Ok(store.contains_named_graph(graph)),
             Backend::Remote(client) => remote::contains_named_graph(client, graph),
         }
     }
@@ -218,6 +231,7 @@ impl Graph {
     ) -> Result<QueryResults<'_>, QueryEvaluationError> {
         match &*self.backend {
             Backend::Memory(dataset) => query.on_queryable_dataset(dataset).execute(),
+            Backend::Store(store) => query.on_queryable_dataset(&**store).execute(),
             // `sparql::Prepared::execute` sends the text instead.
             Backend::Remote(client) => Err(QueryEvaluationError::Unexpected(
                 format!(

@@ -15,6 +15,17 @@ use std::path::Path;
 /// is cut at the cap and refused too.
 pub fn read_file(path: &Path, max: u64) -> Result<Vec<u8>> {
     let shown = path.display();
+    let file = open_file(path)?;
+    if file.metadata().map_or(0, |m| m.len()) > max {
+        return Err(too_large(&shown.to_string(), max).into());
+    }
+    read_capped(file, max, &shown.to_string())
+}
+
+/// Opens a regular file for reading; a folder, device, pipe or socket
+/// (also through a symbolic link) is refused before any read.
+pub fn open_file(path: &Path) -> Result<File> {
+    let shown = path.display();
     let metadata = fs::metadata(path).map_err(|e| cannot_read(path, &e))?;
     if !metadata.is_file() {
         let kind = if metadata.is_dir() {
@@ -24,11 +35,15 @@ pub fn read_file(path: &Path, max: u64) -> Result<Vec<u8>> {
         };
         return Err(Failure::new(format!("cannot read {shown}: {kind}")).into());
     }
-    if metadata.len() > max {
-        return Err(too_large(&shown.to_string(), max).into());
-    }
-    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
-    read_capped(file, max, &shown.to_string())
+    File::open(path).map_err(|e| cannot_read(path, &e).into())
+}
+
+/// Reads a gzipped regular file, at most `max` bytes once decompressed
+/// (a small file may inflate to any size).
+pub fn read_gzip(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let file = open_file(path)?;
+    let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
+    read_capped(decoder, max, &path.display().to_string())
 }
 
 /// Reads stdin, at most `max` bytes.

@@ -18,11 +18,12 @@ use crate::iri;
 use crate::limits::{self, Syntax};
 use crate::vocab;
 use anyhow::{bail, Result};
-use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
+use oxigraph::io::{RdfFormat, RdfParseError, RdfParser, RdfSyntaxError};
 use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad, Term, Triple};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::fs;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Builds the dataset described by `config`: parse everything, add the
@@ -34,8 +35,31 @@ pub fn load(config: &Config, budget: &Budget) -> Result<Dataset> {
     Ok(loader.finish().dataset)
 }
 
+/// Reads files for `load --store`: on top of `builder` (the store's
+/// quads so far), the built-in graph when `embedded`, then `paths`.
+/// N-Triples and N-Quads (gzipped or not) are streamed, so only
+/// `--memory` bounds them; other syntaxes are read whole, within
+/// `--max-input`. No merged view: the store computes its own. `progress`
+/// counts bytes read; its message counts quads.
+pub fn load_into(
+    builder: DatasetBuilder,
+    config: &Config,
+    budget: &Budget,
+    embedded: bool,
+    paths: &[PathBuf],
+    progress: &indicatif::ProgressBar,
+) -> Result<(DatasetBuilder, usize)> {
+    let mut loader = Loader::new(false, config, budget);
+    loader.blank_labels.extend(builder.blank_labels());
+    loader.quads = builder;
+    loader.progress = Some(progress.clone());
+    loader.load(embedded, embedded, paths)?;
+    Ok((loader.quads, loader.files))
+}
+
 /// What [`load_checked`] read: the dataset built from every statement that
 /// parsed, the number of files, and every syntax error, in file order.
+#[derive(Default)]
 pub struct Loaded {
     pub dataset: Dataset,
     pub files: usize,
@@ -110,6 +134,11 @@ struct Loader {
     /// file only, as in any RDF store.
     blank_labels: FxHashSet<String>,
     renamed: FxHashMap<String, BlankNode>,
+    /// `load --store`: N-Triples and N-Quads are streamed, and read bytes
+    /// and quads are shown here.
+    progress: Option<indicatif::ProgressBar>,
+    /// Quads read so far (for the progress message).
+    read: u64,
 }
 
 /// How many statements the loader reads between two looks at the clock
@@ -129,6 +158,8 @@ impl Loader {
             walked: FxHashSet::default(),
             blank_labels: FxHashSet::default(),
             renamed: FxHashMap::default(),
+            progress: None,
+            read: 0,
         }
     }
 
@@ -137,7 +168,11 @@ impl Loader {
         let ontology = embedded::ONTOLOGY.iter().filter(|_| ontology);
         for (path, text) in ontology.chain(embedded::DATA.iter().filter(|_| data)) {
             // Built-in files write no relative IRIs, and have no URL.
-            self.parse_file(Path::new(path), text.as_bytes(), None)?;
+            let path = Path::new(path);
+            let Some(format) = rdf_format(path) else {
+                return Err(unknown_extension(path));
+            };
+            self.parse_file(path, format, text.as_bytes(), None)?;
         }
         for path in paths {
             self.load_path(path)?;
@@ -166,7 +201,7 @@ impl Loader {
             self.collect_rdf_files(path, &mut files)?;
             if files.is_empty() {
                 bail!(
-                    "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3)",
+                    "no RDF file in {} (looked for .ttl, .trig, .nt, .nq, .rdf, .owl, .xml, .jsonld, .n3, each also .gz)",
                     path.display()
                 );
             }
@@ -178,24 +213,70 @@ impl Loader {
             return Ok(());
         }
         // The syntax first: a file that cannot be RDF is not read at all.
-        if rdf_format(path).is_none() {
+        let Some(format) = rdf_format(path) else {
             return Err(unknown_extension(path));
-        }
-        let bytes = input::read_file(path, self.max_input)?;
-        check_depth(path, &bytes)?;
+        };
         let base = match &self.base {
             Some(base) => base.clone(),
             None => iri::file_url(path)?,
         };
-        self.parse_file(path, &bytes, Some(&base))
+        let gzipped = is_gzipped(path);
+        if let Some(progress) = self.progress.clone() {
+            if matches!(format, RdfFormat::NTriples | RdfFormat::NQuads) {
+                // One statement per line: nothing to nest, nothing to hold.
+                let file = input::open_file(path)?;
+                let file = progress.wrap_read(file);
+                let reader: Box<dyn Read> = if gzipped {
+                    Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+                } else {
+                    Box::new(file)
+                };
+                return self.parse_reader(path, format, reader, &base);
+            }
+        }
+        let bytes = if gzipped {
+            input::read_gzip(path, self.max_input)?
+        } else {
+            input::read_file(path, self.max_input)?
+        };
+        if let Some(progress) = &self.progress {
+            progress.inc(fs::metadata(path).map_or(0, |m| m.len()));
+        }
+        check_depth(format, path, &bytes)?;
+        self.parse_file(path, format, &bytes, Some(&base))
+    }
+
+    /// Parses a stream of N-Triples or N-Quads (`load --store`).
+    fn parse_reader(
+        &mut self,
+        path: &Path,
+        format: RdfFormat,
+        reader: Box<dyn Read>,
+        base: &str,
+    ) -> Result<()> {
+        self.budget.check("loading")?;
+        self.files += 1;
+        self.renamed.clear();
+        let parser = RdfParser::from_format(format)
+            .with_base_iri(base)
+            .map_err(|e| {
+                Failure::new(format!(
+                    "cannot load {}: bad base IRI {base}: {e}",
+                    path.display()
+                ))
+            })?;
+        self.parse_quads(path, parser.for_reader(reader))
     }
 
     /// Parses one file, choosing its graph as the module doc says, with
     /// relative IRIs resolved against `base`.
-    fn parse_file(&mut self, path: &Path, bytes: &[u8], base: Option<&str>) -> Result<()> {
-        let Some(format) = rdf_format(path) else {
-            return Err(unknown_extension(path));
-        };
+    fn parse_file(
+        &mut self,
+        path: &Path,
+        format: RdfFormat,
+        bytes: &[u8],
+        base: Option<&str>,
+    ) -> Result<()> {
         self.budget.check("loading")?;
         self.files += 1;
         self.renamed.clear();
@@ -211,11 +292,38 @@ impl Loader {
                 ))
             })?;
         }
+        self.parse_quads(
+            path,
+            parser
+                .for_slice(bytes)
+                .map(|q| q.map_err(RdfParseError::from)),
+        )
+    }
+
+    /// Adds parsed quads, strictly or collecting syntax errors.
+    fn parse_quads(
+        &mut self,
+        path: &Path,
+        quads: impl Iterator<Item = Result<Quad, RdfParseError>>,
+    ) -> Result<()> {
         let mut last_error = None;
-        for (count, quad) in parser.for_slice(bytes).enumerate() {
+        for (count, quad) in quads.enumerate() {
             if count % CHECK_EVERY == CHECK_EVERY - 1 {
                 self.budget.check("loading")?;
+                self.read += CHECK_EVERY as u64;
+                if let Some(progress) = &self.progress {
+                    progress.set_message(format!("{} quads", self.read));
+                }
             }
+            let quad = match quad {
+                Ok(quad) => Ok(quad),
+                Err(RdfParseError::Syntax(error)) => Err(error),
+                Err(RdfParseError::Io(error)) => bail!(
+                    "cannot load {}: {}",
+                    path.display(),
+                    crate::error::one_line(&input::io_reason(&error), 200)
+                ),
+            };
             let error = match quad {
                 Ok(quad) if !has_blank_node(&quad) => {
                     self.quads.insert(quad);
@@ -345,10 +453,10 @@ fn has_blank_node(quad: &Quad) -> bool {
 
 /// Refuses a file nested deeper than the parsers can take (`limits.rs`);
 /// the built-in files are not checked.
-fn check_depth(path: &Path, bytes: &[u8]) -> Result<()> {
-    let checked = match rdf_format(path) {
-        Some(RdfFormat::RdfXml) => limits::check_xml(bytes),
-        Some(RdfFormat::JsonLd { .. }) => limits::check_nesting(bytes, Syntax::Json),
+fn check_depth(format: RdfFormat, path: &Path, bytes: &[u8]) -> Result<()> {
+    let checked = match format {
+        RdfFormat::RdfXml => limits::check_xml(bytes),
+        RdfFormat::JsonLd { .. } => limits::check_nesting(bytes, Syntax::Json),
         _ => limits::check_nesting(bytes, Syntax::Sparql),
     };
     checked.map_err(|e| Failure::new(format!("cannot load {}: {e}", path.display())).into())
@@ -357,7 +465,7 @@ fn check_depth(path: &Path, bytes: &[u8]) -> Result<()> {
 fn unknown_extension(path: &Path) -> anyhow::Error {
     Failure::new(format!(
         "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
-         rdf, owl, xml, jsonld, n3)",
+         rdf, owl, xml, jsonld, n3, each also gzipped as .gz)",
         path.display()
     ))
     .into()
@@ -368,12 +476,25 @@ fn unknown_extension(path: &Path) -> anyhow::Error {
 /// N-Triples and `.json` as JSON-LD, which would pick up a folder's
 /// README.txt or package.json.
 pub fn rdf_format(path: &Path) -> Option<RdfFormat> {
+    // `x.nt.gz` is N-Triples, gzipped.
+    let path = if is_gzipped(path) {
+        Path::new(path.file_stem()?)
+    } else {
+        path
+    };
     let extension = path.extension()?.to_str()?.to_ascii_lowercase();
     match extension.as_str() {
         "owl" | "rdf" | "xml" => Some(RdfFormat::RdfXml),
         "ttl" | "trig" | "nt" | "nq" | "jsonld" | "n3" => RdfFormat::from_extension(&extension),
         _ => None,
     }
+}
+
+/// A name ending in `.gz` (any case).
+fn is_gzipped(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// A file whose parent folder is named `ontology`.

@@ -27,6 +27,7 @@ mod memory;
 mod server;
 mod shapes;
 mod sparql;
+mod store;
 mod view;
 mod vocab;
 
@@ -84,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => commands::completions::run(&args),
         Command::Serve(args) => commands::serve::run(&config, &args),
         Command::Push(args) => commands::push::run(&config, &args),
+        Command::Load(args) => commands::load::run(&config, &args),
         Command::Man => commands::man::run(),
     }
 }

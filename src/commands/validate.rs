@@ -42,6 +42,8 @@ struct CheckViolation {
 /// Everything `validate` found.
 struct Report {
     files: usize,
+    /// The on-disk store read instead of files (`--store`).
+    store: Option<String>,
     triples: usize,
     syntax: Vec<SyntaxError>,
     shapes: Vec<ShapeViolation>,
@@ -63,8 +65,20 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         }
         None => Shapes::parse(embedded::SHAPES.0, embedded::SHAPES.1)?,
     };
-    let loaded = loader::load_checked(config, &budget)?;
-    let graph = Graph::from_dataset(loaded.dataset);
+    // A store was checked for syntax when it was loaded: only the shapes
+    // and checks run on it.
+    let (graph, loaded) = if config.store.is_some() {
+        (Graph::open(config, &budget)?, loader::Loaded::default())
+    } else {
+        let loaded = loader::load_checked(config, &budget)?;
+        (
+            Graph::from_dataset(loaded.dataset),
+            loader::Loaded {
+                dataset: Default::default(),
+                ..loaded
+            },
+        )
+    };
     let mut triples = 0;
     for quad in graph.quads(None, None, None, Some(GraphNameRef::DefaultGraph)) {
         quad?;
@@ -72,6 +86,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
     }
     let report = Report {
         files: loaded.files,
+        store: config.store.as_ref().map(|dir| dir.display().to_string()),
         triples,
         shapes: shapes.validate(&graph, &budget)?,
         checks: crate::budget::catch_cancellation(|| run_checks(&graph, &budget))
@@ -136,9 +151,12 @@ impl Report {
         } else {
             "does not conform"
         };
+        let read = match &self.store {
+            Some(dir) => format!("store {dir}"),
+            None => count(self.files, "file"),
+        };
         let mut line = format!(
-            "{verdict}: {} read ({}); {}, {}, {}",
-            count(self.files, "file"),
+            "{verdict}: {read} read ({}); {}, {}, {}",
             count(self.triples, "triple"),
             count(self.syntax.len(), "syntax error"),
             count(self.shapes.len(), "shape violation"),

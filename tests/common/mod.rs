@@ -564,3 +564,98 @@ impl Drop for VirtuosoServer {
         let _ = self.child.wait();
     }
 }
+
+// Comparing answers across backends (remote engines, the on-disk store).
+
+/// A decimal in its value's form: Oxigraph keeps a decimal's value, not
+/// its lexical form (`1500000.0` comes back `"1500000"^^xsd:decimal`).
+pub fn decimal(cell: &str) -> String {
+    let lexical = cell
+        .strip_prefix('"')
+        .and_then(|c| c.strip_suffix("\"^^<http://www.w3.org/2001/XMLSchema#decimal>"))
+        .or_else(|| (cell.contains('.') && !cell.contains('"')).then_some(cell));
+    match lexical.and_then(|l| l.parse::<f64>().ok()) {
+        Some(value) => format!("decimal {value}"),
+        None => cell.to_owned(),
+    }
+}
+
+/// A query's rows as a sorted list, with each `GROUP_CONCAT` list (", "
+/// separated) sorted too: the order of those values is not defined by
+/// SPARQL, and engines differ in it.
+pub fn rows(tsv: &str) -> Vec<String> {
+    let mut rows: Vec<String> = tsv
+        .lines()
+        .map(|line| {
+            line.split('\t')
+                .map(decimal)
+                .map(|cell| {
+                    // The lexical form apart from its language tag or type.
+                    let (cell, suffix) =
+                        match cell.strip_prefix('"').and_then(|c| c.rsplit_once('"')) {
+                            Some((lexical, suffix)) => (lexical.to_owned(), suffix.to_owned()),
+                            None => (cell.clone(), String::new()),
+                        };
+                    let cell = cell.as_str();
+                    // The stored queries' separators: ", ", " / ", and " "
+                    // between URLs.
+                    let urls = cell.split(' ').all(|part| part.starts_with("http"));
+                    let mut parts: Vec<&str> = if urls {
+                        cell.split(' ').collect()
+                    } else {
+                        cell.split(", ").flat_map(|p| p.split(" / ")).collect()
+                    };
+                    parts.sort_unstable();
+                    parts.join("|") + &suffix
+                })
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+pub fn ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let run = run_in(dir, args, None, 120.0);
+    assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+    run.stdout_text()
+}
+
+/// Every stored query, with values for the parameters a query needs.
+pub fn stored_queries() -> Vec<(String, Vec<String>)> {
+    let needed: std::collections::BTreeMap<&str, Vec<&str>> = [
+        (
+            "fact-sources",
+            vec!["subject=missions", "property=mk:creator"],
+        ),
+        ("source-facts", vec!["article=mks:article-001"]),
+    ]
+    .into_iter()
+    .collect();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/queries");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".rq").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    let mut queries: Vec<(String, Vec<String>)> = names
+        .into_iter()
+        .map(|name| {
+            let params = needed
+                .get(name.as_str())
+                .map(|p| p.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
+            (name, params)
+        })
+        .collect();
+    // A bound parameter travels as a VALUES clause.
+    queries.push((
+        "entity-facts".to_owned(),
+        vec!["entity=julien-lacombe".to_owned()],
+    ));
+    queries
+}

@@ -1,0 +1,336 @@
+//! The on-disk store (`load --store`, `--store` on the reading commands):
+//! the same answers as the embedded graph, loads that add up, a load killed
+//! with SIGKILL that leaves the store whole, one writer at a time, and one
+//! clear error line for each bad input.
+
+mod common;
+
+use common::{assert_error_line_exit, ok, rows, run_in, stored_queries, Served};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The number of triples a plain query sees in the store at `store`.
+fn count(dir: &Path, store: &str) -> u64 {
+    let out = ok(
+        dir,
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+            "--store",
+            store,
+            "--format",
+            "tsv",
+        ],
+    );
+    out.lines().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_embedded_graph_in_a_store_answers_every_stored_query_as_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = run_in(d, &["load", "--store", "st"], None, 120.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.starts_with("loaded "), "{}", run.stderr);
+    let mut compared = 0;
+    for (name, params) in stored_queries() {
+        let mut local = vec!["query", name.as_str(), "--format", "tsv"];
+        for param in &params {
+            local.extend(["--param", param.as_str()]);
+        }
+        let mut stored = local.clone();
+        stored.extend(["--store", "st"]);
+        assert_eq!(
+            rows(&ok(d, &local)),
+            rows(&ok(d, &stored)),
+            "stored query {name} {params:?}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 50, "only {compared} stored queries");
+    for command in [
+        vec!["describe", "missions"],
+        vec!["describe", "julien-lacombe"],
+        vec!["sources"],
+        vec!["sources", "--agreement"],
+        vec!["sources", "article-002"],
+        vec!["stats"],
+        vec!["links"],
+        vec!["export", "--format", "nq"],
+        vec![
+            "query",
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "--format",
+            "nt",
+        ],
+    ] {
+        let mut stored = command.clone();
+        stored.extend(["--store", "st"]);
+        let mut local = ok(d, &command)
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        let mut remote = ok(d, &stored)
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        local.sort();
+        remote.sort();
+        assert_eq!(local, remote, "{command:?}");
+    }
+    // validate runs its shapes and checks on the store.
+    let run = run_in(d, &["validate", "--store", "st"], None, 120.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn loads_add_up_gzip_included_and_blank_nodes_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("a.ttl"),
+        "<http://e.org/a> <http://e.org/p> _:x . _:x <http://e.org/q> \"A\" .\n\
+         <http://e.org/a> <http://e.org/r> \"same\" .\n",
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(d.join("b.nq.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(
+        b"<http://e.org/b> <http://e.org/p> _:x <http://e.org/g1> .\n\
+          _:x <http://e.org/q> \"B\" <http://e.org/g1> .\n\
+          <http://e.org/a> <http://e.org/p> _:x <http://e.org/g2> .\n\
+          <http://e.org/a> <http://e.org/r> \"same\" <http://e.org/g1> .\n",
+    )
+    .unwrap();
+    gz.finish().unwrap();
+    ok(d, &["load", "--store", "st", "a.ttl"]);
+    assert_eq!(count(d, "st"), 3);
+    ok(d, &["load", "--store", "st", "b.nq.gz"]);
+    // b's _:x is not a's _:x (3 + 3 triples), and the triple both
+    // files state is seen once.
+    assert_eq!(count(d, "st"), 6);
+    let out = ok(
+        d,
+        &[
+            "query",
+            "SELECT ?v { <http://e.org/a> <http://e.org/p> ?x . ?x <http://e.org/q> ?v }",
+            "--store",
+            "st",
+            "--format",
+            "tsv",
+        ],
+    );
+    assert_eq!(rows(&out), vec!["?v", "A", "B"]);
+    let out = ok(
+        d,
+        &[
+            "query",
+            "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            "--store",
+            "st",
+            "--format",
+            "tsv",
+        ],
+    );
+    assert_eq!(
+        rows(&out),
+        vec!["<http://e.org/g1>\t3", "<http://e.org/g2>\t1", "?g\t?n"]
+    );
+    // Only the newest generation is kept.
+    let generations: Vec<_> = fs::read_dir(d.join("st"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("gen-"))
+        .collect();
+    assert_eq!(generations, vec!["gen-000002"]);
+}
+
+/// Writes `n` N-Quads lines in four graphs.
+fn write_quads(path: &Path, n: usize) {
+    let mut out = std::io::BufWriter::new(fs::File::create(path).unwrap());
+    for i in 0..n {
+        writeln!(
+            out,
+            "<http://e.org/s{}> <http://e.org/p{}> \"value {i}\" <http://e.org/g{}> .",
+            i / 7,
+            i % 13,
+            i % 4
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_load_killed_midway_leaves_the_store_as_it_was_or_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["load", "--store", "st"]);
+    let before = count(d, "st");
+    write_quads(&d.join("big.nq"), 300_000);
+    let store = d.join("st");
+    // Kill points: while parsing, and once the new generation is being
+    // written (its `.tmp` folder exists).
+    let mut saw_writing = false;
+    for moment in ["parsing", "writing"] {
+        let mut child = Command::new(common::bin())
+            .current_dir(d)
+            .args(["load", "--store", "st", "big.nq"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            let writing = fs::read_dir(&store)
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+            let ready = match moment {
+                "parsing" => start.elapsed() > Duration::from_millis(300),
+                _ => writing,
+            };
+            if ready || start.elapsed() > Duration::from_secs(120) {
+                saw_writing |= writing;
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        let after = count(d, "st");
+        // 300,000 quads take seconds to load: a load that ended on its
+        // own would leave this test unproven.
+        assert!(
+            !status.success(),
+            "the load ended before the kill while {moment}"
+        );
+        assert_eq!(after, before, "killed while {moment}: the store changed");
+    }
+    assert!(saw_writing, "never saw the load writing its generation");
+    // What the killed loads left is cleared by the next one, which works.
+    ok(d, &["load", "--store", "st", "big.nq"]);
+    assert!(count(d, "st") > before);
+    let leftovers: Vec<_> = fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn one_writer_at_a_time_and_readers_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["load", "--store", "st"]);
+    // Another writer: this test holds the lock, as a running load would.
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .open(d.join("st/LOCK"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let run = run_in(d, &["load", "--store", "st"], None, 60.0);
+    assert_error_line_exit(&run, 1, "in use by another load", "second writer");
+    // Readers do not wait for the writer.
+    assert!(count(d, "st") > 3000);
+    drop(lock);
+    ok(d, &["load", "--store", "st"]);
+}
+
+#[test]
+fn serve_reads_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["load", "--store", "st"]);
+    let served = Served::start(d, &["--store", "st"], &[]);
+    let reply = served.get(
+        "/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20%7B%20GRAPH%20%3Fg%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20%7D",
+        "text/tab-separated-values",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let local = ok(
+        d,
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }",
+            "--format",
+            "tsv",
+        ],
+    );
+    assert_eq!(reply.text().trim(), local.trim());
+    let page = served.get("/id/missions", "text/html");
+    assert_eq!(page.status, 200);
+}
+
+#[test]
+fn bad_stores_and_inputs_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("star.ttl"),
+        "<< <http://e.org/a> <http://e.org/p> <http://e.org/b> >> <http://e.org/q> 1 .\n",
+    )
+    .unwrap();
+    fs::write(d.join("bad.nt"), "<http://e.org/a> <http://e.org/p> .\n").unwrap();
+    fs::write(d.join("bad.nt.gz"), "not gzip at all").unwrap();
+    fs::write(d.join("file"), "").unwrap();
+    let cases: [(&[&str], i32, &str); 9] = [
+        (&["load"], 2, "--store DIR"),
+        (
+            &["query", "cast", "--store", "nowhere"],
+            1,
+            "no store in nowhere",
+        ),
+        (&["query", "cast", "--store", "file"], 1, "not a folder"),
+        (&["load", "--store", "st", "star.ttl"], 1, "triple terms"),
+        (
+            &["load", "--store", "st", "bad.nt"],
+            1,
+            "cannot load bad.nt",
+        ),
+        (
+            &["load", "--store", "st", "bad.nt.gz"],
+            1,
+            "cannot load bad.nt.gz",
+        ),
+        (&["load", "--store", "st", "missing.nt"], 1, "missing.nt"),
+        (
+            &["query", "cast", "--store", "st", "--data", "bad.nt"],
+            2,
+            "--data",
+        ),
+        (
+            &[
+                "query",
+                "cast",
+                "--store",
+                "st",
+                "--endpoint",
+                "http://127.0.0.1:9/",
+            ],
+            2,
+            "--store",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let run = run_in(d, args, None, 60.0);
+        assert_error_line_exit(&run, code, needle, &format!("{args:?}"));
+    }
+    // None of the failed loads left a store behind them.
+    assert!(!d.join("st/CURRENT").exists());
+    // A damaged manifest names the store.
+    ok(d, &["load", "--store", "st"]);
+    fs::write(d.join("st/gen-000001/manifest.json"), "{").unwrap();
+    let run = run_in(d, &["query", "cast", "--store", "st"], None, 60.0);
+    assert_error_line_exit(&run, 1, "damaged store", "damaged manifest");
+    fs::write(d.join("st/CURRENT"), "../../etc\n").unwrap();
+    let run = run_in(d, &["query", "cast", "--store", "st"], None, 60.0);
+    assert_error_line_exit(&run, 1, "damaged store", "CURRENT outside");
+}
