@@ -41,6 +41,8 @@ const MANIFEST: &str = "manifest.json";
 /// What the manifest's `format` says, so another folder is not taken for a store.
 const FORMAT: &str = "missions-kg store";
 const VERSION: u32 = 1;
+/// How many decoded terms a store keeps (a few MiB).
+const DECODED_TERMS: usize = 65_536;
 
 /// One generation's table of contents.
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,10 +76,24 @@ struct NamedPart {
 /// dictionary stays compressed).
 pub struct Store {
     dir: PathBuf,
-    merged: Option<Hdt>,
+    /// `None` for an empty store (then there are no named graphs either).
+    merged: Option<Merged>,
     /// Only read back by `load`, which rewrites it.
     default: Option<Hdt>,
-    graphs: Vec<(NamedOrBlankNode, String, Hdt)>,
+    graphs: Vec<Named>,
+    /// Terms decoded from the merged view, by id: grouping, sorting and
+    /// answers decode the same terms over and over.
+    decoded: quick_cache::sync::Cache<u64, Term>,
+}
+
+/// A named graph's file, with its name three ways (as a term, as HDT
+/// text, as the evaluator's term) and, built on first use, the map from
+/// its dictionary's ids to the merged view's.
+struct Named {
+    name: NamedOrBlankNode,
+    internal: StoreTerm,
+    hdt: Hdt,
+    ids: std::sync::OnceLock<Result<GraphIds, String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -120,6 +136,7 @@ impl Store {
                 .map(|part| read_hdt(&folder, &part.file))
                 .transpose()
         };
+        let merged = read(&manifest.merged)?.map(Merged::new).transpose()?;
         let mut graphs = Vec::with_capacity(manifest.graphs.len());
         for part in &manifest.graphs {
             let name = match term_from_hdt(&part.name)? {
@@ -127,13 +144,22 @@ impl Store {
                 Term::BlankNode(node) => node.into(),
                 _ => return Err(corrupt(&folder, "a graph named by a literal")),
             };
-            graphs.push((name, part.name.clone(), read_hdt(&folder, &part.file)?));
+            if merged.is_none() {
+                return Err(corrupt(&folder, "named graphs without a merged view"));
+            }
+            graphs.push(Named {
+                name,
+                internal: internal_of(merged.as_ref(), part.name.clone()),
+                hdt: read_hdt(&folder, &part.file)?,
+                ids: std::sync::OnceLock::new(),
+            });
         }
         Ok(Self {
             dir: dir.to_owned(),
-            merged: read(&manifest.merged)?,
+            merged,
             default: read(&manifest.default)?,
             graphs,
+            decoded: quick_cache::sync::Cache::new(DECODED_TERMS),
         })
     }
 
@@ -164,10 +190,14 @@ impl Store {
             Some(GraphNameRef::BlankNode(node)) => name.as_ref() == node.into(),
         };
         if matches!(graph_name, None | Some(GraphNameRef::DefaultGraph)) {
-            sources.extend(self.merged.iter().map(|hdt| (GraphName::DefaultGraph, hdt)));
+            sources.extend(
+                self.merged
+                    .iter()
+                    .map(|m| (GraphName::DefaultGraph, &m.hdt)),
+            );
         }
-        for (name, _, hdt) in self.graphs.iter().filter(|(name, _, _)| wanted(name)) {
-            sources.push((name.clone().into(), hdt));
+        for graph in self.graphs.iter().filter(|g| wanted(&g.name)) {
+            sources.push((graph.name.clone().into(), &graph.hdt));
         }
         Box::new(sources.into_iter().flat_map(move |(graph, hdt)| {
             matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()]).map(move |triple| {
@@ -184,7 +214,7 @@ impl Store {
 
     /// Every property used, each once, from the merged view's dictionary.
     pub fn predicates(&self) -> Result<Vec<NamedNode>> {
-        let Some(merged) = &self.merged else {
+        let Some(Merged { hdt: merged, .. }) = &self.merged else {
             return Ok(Vec::new());
         };
         (1..=merged.dict.predicates.num_strings())
@@ -200,17 +230,12 @@ impl Store {
 
     /// The named graphs.
     pub fn named_graphs(&self) -> Vec<NamedOrBlankNode> {
-        self.graphs
-            .iter()
-            .map(|(name, _, _)| name.clone())
-            .collect()
+        self.graphs.iter().map(|g| g.name.clone()).collect()
     }
 
     /// Whether `graph` names one of the store's graphs.
     pub fn contains_named_graph(&self, graph: NamedOrBlankNodeRef<'_>) -> bool {
-        self.graphs
-            .iter()
-            .any(|(name, _, _)| name.as_ref() == graph)
+        self.graphs.iter().any(|g| g.name.as_ref() == graph)
     }
 
     /// Every quad as loaded: the default graph's own triples and each named
@@ -223,7 +248,7 @@ impl Store {
         let named = self
             .graphs
             .iter()
-            .map(|(name, _, hdt)| (GraphName::from(name.clone()), hdt));
+            .map(|g| (GraphName::from(g.name.clone()), &g.hdt));
         default.chain(named).flat_map(|(graph, hdt)| {
             matching(hdt, [None, None, None]).map(move |triple| {
                 let [s, p, o] = triple?;
@@ -279,7 +304,7 @@ fn hdt_string(term: TermRef<'_>) -> Option<String> {
 
 fn term_from_hdt(text: &str) -> Result<Term> {
     Ok(if text.starts_with('"') {
-        text.parse::<Literal>()
+        literal_from_hdt(text)
             .map_err(|e| {
                 anyhow::anyhow!(
                     "damaged HDT literal {}: {e}",
@@ -301,6 +326,75 @@ fn term_from_hdt(text: &str) -> Result<Term> {
     })
 }
 
+/// A literal written by `hdt_string` (oxrdf's N-Triples form). Answers
+/// decode every term they return, so the common forms are read here
+/// without validating the IRIs again (they were checked when loaded);
+/// anything unusual goes through oxrdf's full parser.
+fn literal_from_hdt(text: &str) -> Result<Literal, String> {
+    let full = || text.parse::<Literal>().map_err(|e| e.to_string());
+    let Some(close) = text.rfind('"').filter(|&i| i > 0) else {
+        return full();
+    };
+    let (quoted, suffix) = (&text[1..close], &text[close + 1..]);
+    let value = if quoted.contains('\\') {
+        match unescape(quoted) {
+            Some(value) => value,
+            None => return full(),
+        }
+    } else {
+        quoted.to_owned()
+    };
+    if suffix.is_empty() {
+        Ok(Literal::new_simple_literal(value))
+    } else if let Some(datatype) = suffix.strip_prefix("^^<").and_then(|d| d.strip_suffix('>')) {
+        Ok(Literal::new_typed_literal(
+            value,
+            NamedNode::new_unchecked(datatype),
+        ))
+    } else if let Some(language) = suffix.strip_prefix('@').filter(|l| !l.contains("--")) {
+        Ok(Literal::new_language_tagged_literal_unchecked(
+            value, language,
+        ))
+    } else {
+        full()
+    }
+}
+
+/// N-Triples string escapes; `None` for one it does not know.
+fn unescape(quoted: &str) -> Option<String> {
+    let mut out = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let decoded = match chars.next()? {
+            't' => '\t',
+            'b' => '\u{8}',
+            'n' => '\n',
+            'r' => '\r',
+            'f' => '\u{c}',
+            '"' => '"',
+            '\'' => '\'',
+            '\\' => '\\',
+            'u' => hex(&mut chars, 4)?,
+            'U' => hex(&mut chars, 8)?,
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
+
+fn hex(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
+    let mut value = 0u32;
+    for _ in 0..digits {
+        value = value * 16 + chars.next()?.to_digit(16)?;
+    }
+    char::from_u32(value)
+}
+
 fn subject_from_hdt(text: &str) -> Result<NamedOrBlankNode> {
     match term_from_hdt(text)? {
         Term::NamedNode(node) => Ok(node.into()),
@@ -310,8 +404,15 @@ fn subject_from_hdt(text: &str) -> Result<NamedOrBlankNode> {
 }
 
 fn predicate_from_hdt(text: &str) -> Result<NamedNode> {
-    NamedNode::new(text)
-        .map_err(|e| anyhow::anyhow!("damaged HDT IRI {}: {e}", crate::error::one_line(text, 80)))
+    // IRIs were checked when loaded; only a file changed since would hold
+    // a bad one, and a cheap look catches what breaks output syntax.
+    if text.is_empty() || text.contains(['<', '>', '"', ' ', '\n']) {
+        return Err(anyhow::anyhow!(
+            "damaged HDT IRI {}",
+            crate::error::one_line(text, 80)
+        ));
+    }
+    Ok(NamedNode::new_unchecked(text))
 }
 
 /// The name in `CURRENT`, if the folder holds a store.
@@ -646,12 +747,168 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// A term the store's SPARQL evaluation handles: its HDT string, or a
-/// computed triple term (which no HDT file holds, so it matches nothing).
+/// A term as the store's SPARQL evaluation handles it. Every term of the
+/// merged view (which holds every triple of every graph) is an `Id`, its
+/// number there, so joins compare integers and decode nothing; a term the
+/// merged view lacks (a graph's name, a computed value) is its HDT text;
+/// a computed triple term, which no HDT file holds, is kept as it is.
+/// One term has exactly one form, so equal terms compare equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StoreTerm {
-    Hdt(String),
+    Id(u64),
+    Text(String),
     Other(Term),
+}
+
+/// The merged view's file and its id spaces. HDT numbers subjects,
+/// predicates and objects apart (a term used as both subject and object
+/// is "shared", with one number); here they become one space:
+/// `1..=S` shared, then subject-only, then object-only, then
+/// predicate-only terms. A predicate also used as a subject or object
+/// takes that number, found once at open.
+struct Merged {
+    hdt: Hdt,
+    shared: u64,
+    subjects: u64,
+    objects: u64,
+    /// Predicate id (index) → canonical id.
+    predicate_ids: Vec<u64>,
+    /// Canonical id → predicate id.
+    predicates: rustc_hash::FxHashMap<u64, usize>,
+}
+
+impl Merged {
+    fn new(hdt: Hdt) -> Result<Self> {
+        let dict = &hdt.dict;
+        let (shared, subjects, objects) = (
+            dict.shared.num_strings as u64,
+            dict.subjects.num_strings as u64,
+            dict.objects.num_strings as u64,
+        );
+        let mut merged = Self {
+            shared,
+            subjects,
+            objects,
+            predicate_ids: vec![0],
+            predicates: Default::default(),
+            hdt,
+        };
+        let count = merged.hdt.dict.predicates.num_strings;
+        for id in 1..=count {
+            let text = merged
+                .hdt
+                .dict
+                .id_to_string(id, IdKind::Predicate)
+                .map_err(|e| anyhow::anyhow!("damaged HDT dictionary: {e}"))?;
+            let canonical = merged
+                .subject_or_object(&text)
+                .unwrap_or(shared + subjects + objects + id as u64);
+            merged.predicate_ids.push(canonical);
+            merged.predicates.insert(canonical, id);
+        }
+        Ok(merged)
+    }
+
+    /// The canonical id of a term used as subject or object.
+    fn subject_or_object(&self, text: &str) -> Option<u64> {
+        let dict = &self.hdt.dict;
+        match dict.string_to_id(text, IdKind::Subject) {
+            0 => match dict.string_to_id(text, IdKind::Object) {
+                0 => None,
+                id => Some(self.object_id(id)),
+            },
+            id => Some(id as u64),
+        }
+    }
+
+    fn canonical(&self, text: &str) -> Option<u64> {
+        self.subject_or_object(text).or_else(|| {
+            match self.hdt.dict.string_to_id(text, IdKind::Predicate) {
+                0 => None,
+                id => Some(self.predicate_ids[id]),
+            }
+        })
+    }
+
+    fn object_id(&self, id: usize) -> u64 {
+        let id = id as u64;
+        if id <= self.shared {
+            id
+        } else {
+            id + self.subjects
+        }
+    }
+
+    /// The HDT id of a canonical id in one position; `None` if the term is
+    /// never used there.
+    fn position(&self, canonical: u64, kind: IdKind) -> Option<usize> {
+        let (shared, subjects, objects) = (self.shared, self.subjects, self.objects);
+        match kind {
+            IdKind::Subject => (canonical <= shared + subjects).then_some(canonical as usize),
+            IdKind::Object if canonical <= shared => Some(canonical as usize),
+            IdKind::Object => (canonical > shared + subjects
+                && canonical <= shared + subjects + objects)
+                .then(|| (canonical - subjects) as usize),
+            IdKind::Predicate => self.predicates.get(&canonical).copied(),
+        }
+    }
+
+    fn text(&self, canonical: u64) -> Result<String, StoreError> {
+        let (shared, subjects, objects) = (self.shared, self.subjects, self.objects);
+        let (id, kind) = if canonical <= shared + subjects {
+            (canonical, IdKind::Subject)
+        } else if canonical <= shared + subjects + objects {
+            (canonical - subjects, IdKind::Object)
+        } else {
+            (canonical - shared - subjects - objects, IdKind::Predicate)
+        };
+        self.hdt
+            .dict
+            .id_to_string(id as usize, kind)
+            .map_err(|e| StoreError(format!("damaged HDT dictionary: {e}")))
+    }
+}
+
+/// A named graph's ids → the merged view's (`ids[kind][id]`).
+struct GraphIds([Vec<u64>; 3]);
+
+impl GraphIds {
+    fn build(hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
+        let dict = &hdt.dict;
+        let shared = dict.shared.num_strings;
+        let sizes = [
+            shared + dict.subjects.num_strings,
+            dict.predicates.num_strings,
+            shared + dict.objects.num_strings,
+        ];
+        let mut maps: [Vec<u64>; 3] = Default::default();
+        for ((map, size), kind) in maps.iter_mut().zip(sizes).zip(IdKind::KINDS) {
+            map.reserve(size + 1);
+            map.push(0);
+            for id in 1..=size {
+                let text = dict
+                    .id_to_string(id, kind)
+                    .map_err(|e| format!("damaged HDT dictionary: {e}"))?;
+                // Every graph's triple is in the merged view.
+                let canonical = merged.canonical(&text).ok_or_else(|| {
+                    format!(
+                        "damaged store: {} is not in the merged view",
+                        crate::error::one_line(&text, 80)
+                    )
+                })?;
+                map.push(canonical);
+            }
+        }
+        Ok(Self(maps))
+    }
+}
+
+/// The evaluator's form of a term given as HDT text.
+fn internal_of(merged: Option<&Merged>, text: String) -> StoreTerm {
+    match merged.and_then(|m| m.canonical(&text)) {
+        Some(id) => StoreTerm::Id(id),
+        None => StoreTerm::Text(text),
+    }
 }
 
 /// Why the evaluation over the store failed: a damaged file, or a
@@ -667,6 +924,91 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+type InternalQuads<'a> = Box<dyn Iterator<Item = Result<InternalQuad<StoreTerm>, StoreError>> + 'a>;
+
+impl Store {
+    /// Default-graph (merged view) triples matching a pattern, all ids.
+    fn merged_quads<'a>(&'a self, pattern: [Option<&StoreTerm>; 3]) -> InternalQuads<'a> {
+        let Some(merged) = &self.merged else {
+            return Box::new(std::iter::empty());
+        };
+        let mut ids = [0; 3];
+        for ((id, term), kind) in ids.iter_mut().zip(pattern).zip(IdKind::KINDS) {
+            match term {
+                None => {}
+                Some(StoreTerm::Id(canonical)) => match merged.position(*canonical, kind) {
+                    Some(found) => *id = found,
+                    None => return Box::new(std::iter::empty()),
+                },
+                // Not in the merged view: in no triple.
+                Some(_) => return Box::new(std::iter::empty()),
+            }
+        }
+        Box::new(
+            merged
+                .hdt
+                .triple_ids_with_id_pattern(ids)
+                .map(move |[s, p, o]| {
+                    Ok(InternalQuad {
+                        subject: StoreTerm::Id(s as u64),
+                        predicate: StoreTerm::Id(merged.predicate_ids[p]),
+                        object: StoreTerm::Id(merged.object_id(o)),
+                        graph_name: None,
+                    })
+                }),
+        )
+    }
+
+    /// One named graph's triples matching a pattern, in merged ids.
+    fn named_quads<'a>(
+        &'a self,
+        graph: &'a Named,
+        pattern: [Option<&StoreTerm>; 3],
+    ) -> InternalQuads<'a> {
+        let Some(merged) = &self.merged else {
+            return Box::new(std::iter::empty());
+        };
+        let dict = &graph.hdt.dict;
+        let mut ids = [0; 3];
+        for ((id, term), kind) in ids.iter_mut().zip(pattern).zip(IdKind::KINDS) {
+            let text = match term {
+                None => continue,
+                Some(StoreTerm::Id(canonical)) => match merged.text(*canonical) {
+                    Ok(text) => text,
+                    Err(error) => return Box::new(std::iter::once(Err(error))),
+                },
+                Some(StoreTerm::Text(text)) => text.clone(),
+                Some(StoreTerm::Other(_)) => return Box::new(std::iter::empty()),
+            };
+            *id = dict.string_to_id(&text, kind);
+            if *id == 0 {
+                return Box::new(std::iter::empty());
+            }
+        }
+        let map = match graph
+            .ids
+            .get_or_init(|| GraphIds::build(&graph.hdt, merged))
+        {
+            Ok(map) => map,
+            Err(error) => return Box::new(std::iter::once(Err(StoreError(error.clone())))),
+        };
+        let [subjects, predicates, objects] = &map.0;
+        Box::new(
+            graph
+                .hdt
+                .triple_ids_with_id_pattern(ids)
+                .map(move |[s, p, o]| {
+                    Ok(InternalQuad {
+                        subject: StoreTerm::Id(subjects[s]),
+                        predicate: StoreTerm::Id(predicates[p]),
+                        object: StoreTerm::Id(objects[o]),
+                        graph_name: Some(graph.internal.clone()),
+                    })
+                }),
+        )
+    }
+}
+
 impl<'a> QueryableDataset<'a> for &'a Store {
     type InternalTerm = StoreTerm;
     type Error = StoreError;
@@ -679,66 +1021,35 @@ impl<'a> QueryableDataset<'a> for &'a Store {
         graph_name: Option<Option<&StoreTerm>>,
     ) -> impl Iterator<Item = Result<InternalQuad<StoreTerm>, StoreError>> + use<'a> {
         let store: &'a Store = self;
-        let mut pattern: [Option<String>; 3] = Default::default();
-        let mut possible = true;
-        for (slot, term) in pattern.iter_mut().zip([subject, predicate, object]) {
-            match term {
-                None => {}
-                Some(StoreTerm::Hdt(text)) => *slot = Some(text.clone()),
-                Some(StoreTerm::Other(_)) => possible = false,
-            }
-        }
+        let pattern = [subject, predicate, object];
         // `None`: any named graph (not the default one); `Some(None)`: the
         // default graph, here the merged view.
-        let sources: Vec<(Option<&'a str>, &'a Hdt)> = if !possible {
-            Vec::new()
-        } else {
-            match graph_name {
-                Some(None) => store.merged.iter().map(|hdt| (None, hdt)).collect(),
-                None => store
+        match graph_name {
+            Some(None) => store.merged_quads(pattern),
+            None => {
+                let parts: Vec<InternalQuads<'a>> = store
                     .graphs
                     .iter()
-                    .map(|(_, name, hdt)| (Some(name.as_str()), hdt))
-                    .collect(),
-                Some(Some(StoreTerm::Hdt(wanted))) => store
-                    .graphs
-                    .iter()
-                    .filter(|(_, name, _)| name == wanted)
-                    .map(|(_, name, hdt)| (Some(name.as_str()), hdt))
-                    .collect(),
-                Some(Some(StoreTerm::Other(_))) => Vec::new(),
+                    .map(|graph| store.named_quads(graph, pattern))
+                    .collect();
+                Box::new(parts.into_iter().flatten())
             }
-        };
-        sources.into_iter().flat_map(move |(graph, hdt)| {
-            let [s, p, o] = &pattern;
-            // The pattern's strings are only looked up, not kept.
-            matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()]).map(move |triple| {
-                let [s, p, o] = triple.map_err(|e| StoreError(e.to_string()))?;
-                Ok(InternalQuad {
-                    subject: StoreTerm::Hdt(s),
-                    predicate: StoreTerm::Hdt(p),
-                    object: StoreTerm::Hdt(o),
-                    graph_name: graph.map(|g| StoreTerm::Hdt(g.to_owned())),
-                })
-            })
-        })
+            Some(Some(wanted)) => match store.graphs.iter().find(|g| &g.internal == wanted) {
+                Some(graph) => store.named_quads(graph, pattern),
+                None => Box::new(std::iter::empty()),
+            },
+        }
     }
 
     fn internal_named_graphs(
         &self,
     ) -> impl Iterator<Item = Result<StoreTerm, StoreError>> + use<'a> {
         let store: &'a Store = self;
-        store
-            .graphs
-            .iter()
-            .map(|(_, name, _)| Ok(StoreTerm::Hdt(name.clone())))
+        store.graphs.iter().map(|g| Ok(g.internal.clone()))
     }
 
     fn contains_internal_graph_name(&self, graph_name: &StoreTerm) -> Result<bool, StoreError> {
-        Ok(match graph_name {
-            StoreTerm::Hdt(wanted) => self.graphs.iter().any(|(_, name, _)| name == wanted),
-            StoreTerm::Other(_) => false,
-        })
+        Ok(self.graphs.iter().any(|g| &g.internal == graph_name))
     }
 
     fn internalize_term(&self, term: Term) -> Result<StoreTerm, StoreError> {
@@ -750,15 +1061,58 @@ impl<'a> QueryableDataset<'a> for &'a Store {
                     MAX_COMPUTED_TERM_BYTES >> 20
                 )))
             }
-            Some(text) => StoreTerm::Hdt(text),
+            Some(text) => internal_of(self.merged.as_ref(), text),
             None => StoreTerm::Other(term),
         })
     }
 
     fn externalize_term(&self, term: StoreTerm) -> Result<Term, StoreError> {
-        match term {
-            StoreTerm::Hdt(text) => term_from_hdt(&text).map_err(|e| StoreError(e.to_string())),
-            StoreTerm::Other(term) => Ok(term),
+        let text = match term {
+            StoreTerm::Id(id) => {
+                if let Some(term) = self.decoded.get(&id) {
+                    return Ok(term);
+                }
+                let Some(merged) = &self.merged else {
+                    return Err(StoreError("an id in an empty store".to_owned()));
+                };
+                let term =
+                    term_from_hdt(&merged.text(id)?).map_err(|e| StoreError(e.to_string()))?;
+                self.decoded.insert(id, term.clone());
+                return Ok(term);
+            }
+            StoreTerm::Text(text) => text,
+            StoreTerm::Other(term) => return Ok(term),
+        };
+        term_from_hdt(&text).map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_term_survives_its_hdt_text() {
+        let terms: Vec<Term> = vec![
+            NamedNode::new_unchecked("http://e.org/a#b").into(),
+            BlankNode::new_unchecked("b1").into(),
+            Literal::new_simple_literal("plain").into(),
+            Literal::new_simple_literal("quote \" back \\ line\nret\rtab\t bell\u{7} é 🚀").into(),
+            Literal::new_simple_literal("").into(),
+            Literal::new_language_tagged_literal_unchecked("bonjour", "fr").into(),
+            Literal::new_language_tagged_literal_unchecked("x \"y\"", "en-GB").into(),
+            Literal::new_typed_literal(
+                "1",
+                NamedNode::new_unchecked("http://www.w3.org/2001/XMLSchema#integer"),
+            )
+            .into(),
+            Literal::new_typed_literal("a\"b", NamedNode::new_unchecked("http://e.org/dt")).into(),
+        ];
+        for term in terms {
+            let text = hdt_string(term.as_ref()).unwrap();
+            assert_eq!(term_from_hdt(&text).unwrap(), term, "{text}");
         }
+        assert!(term_from_hdt("http://e.org/a b").is_err());
+        assert!(term_from_hdt("\"unterminated").is_err());
     }
 }
