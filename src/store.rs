@@ -68,6 +68,9 @@ struct Part {
 struct NamedPart {
     name: String,
     file: String,
+    /// The map from the file's ids to the merged view's, written by
+    /// `load` so that no query has to build it.
+    ids: String,
     triples: u64,
 }
 
@@ -93,6 +96,8 @@ struct Named {
     name: NamedOrBlankNode,
     internal: StoreTerm,
     hdt: Hdt,
+    /// Its `.ids` file, read on first use.
+    ids_file: PathBuf,
     ids: std::sync::OnceLock<Result<GraphIds, String>>,
 }
 
@@ -151,6 +156,7 @@ impl Store {
                 name,
                 internal: internal_of(merged.as_ref(), part.name.clone()),
                 hdt: read_hdt(&folder, &part.file)?,
+                ids_file: folder.join(checked_name(&folder, &part.ids)?),
                 ids: std::sync::OnceLock::new(),
             });
         }
@@ -460,15 +466,19 @@ fn read_manifest(folder: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
-fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
-    // Names come from the manifest: plain file names only.
-    if file.contains(['/', '\\']) || file.starts_with('.') {
+/// A file name from the manifest: a plain name only, inside the folder.
+fn checked_name<'a>(folder: &Path, file: &'a str) -> Result<&'a str> {
+    if file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.') {
         return Err(corrupt(
             folder,
             &format!("a part named {}", crate::error::one_line(file, 40)),
         ));
     }
-    let path = folder.join(file);
+    Ok(file)
+}
+
+fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
+    let path = folder.join(checked_name(folder, file)?);
     let reader = File::open(&path).map_err(|e| with_io(&path, e))?;
     Hdt::read(BufReader::new(reader)).map_err(|e| {
         corrupt(
@@ -609,7 +619,7 @@ impl Writer {
                 }
             }
         }
-        let write = |file: &str, triples: &[[u32; 4]]| -> Result<Part> {
+        let write = |file: &str, triples: &[[u32; 4]]| -> Result<(Part, Hdt)> {
             let path = building.join(file);
             let hdt = Hdt::from_triples(
                 triples
@@ -626,10 +636,11 @@ impl Writer {
                 .into_inner()
                 .map_err(|e| self.write_error(&path, e.error()))?;
             out.sync_all().map_err(|e| self.write_error(&path, &e))?;
-            Ok(Part {
+            let part = Part {
                 file: file.to_owned(),
                 triples: triples.len() as u64,
-            })
+            };
+            Ok((part, hdt))
         };
 
         // Rows come sorted by graph, then subject, predicate, object.
@@ -641,6 +652,19 @@ impl Writer {
             graphs: Vec::new(),
         };
         let mut quads = 0u64;
+        // The merged view first: each graph's ids are mapped to its own.
+        progress("the merged view");
+        let mut all: Vec<[u32; 4]> = rows.iter().map(|&[s, p, o, _]| [s, p, o, 0]).collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut merged = None;
+        if !all.is_empty() {
+            quads += all.len() as u64;
+            let (part, hdt) = write("merged.hdt", &all)?;
+            manifest.merged = Some(part);
+            merged = Some(Merged::new(hdt)?);
+        }
+        drop(all);
         let mut at = 0;
         while at < rows.len() {
             let graph = rows[at][3];
@@ -649,28 +673,28 @@ impl Writer {
             quads += slice.len() as u64;
             if graph == crate::dataset::DEFAULT_GRAPH {
                 progress("the default graph");
-                manifest.default = Some(write("default.hdt", slice)?);
+                manifest.default = Some(write("default.hdt", slice)?.0);
             } else {
                 let number = manifest.graphs.len() + 1;
                 progress(&strings[graph as usize]);
-                let part = write(&format!("graph-{number:06}.hdt"), slice)?;
+                let (part, hdt) = write(&format!("graph-{number:06}.hdt"), slice)?;
+                let merged = merged
+                    .as_ref()
+                    .context("a named graph without a merged view")?;
+                let ids = GraphIds::build(&hdt, merged).map_err(|e| anyhow::anyhow!(e))?;
+                let file = format!("graph-{number:06}.ids");
+                let path = building.join(&file);
+                write_synced(&path, &ids.to_bytes()).map_err(|e| self.write_error(&path, &e))?;
                 manifest.graphs.push(NamedPart {
                     name: strings[graph as usize].clone(),
                     file: part.file,
+                    ids: file,
                     triples: part.triples,
                 });
             }
             at = end;
         }
-        progress("the merged view");
-        let mut merged: Vec<[u32; 4]> = rows.iter().map(|&[s, p, o, _]| [s, p, o, 0]).collect();
         drop(rows);
-        merged.sort_unstable();
-        merged.dedup();
-        if !merged.is_empty() {
-            quads += merged.len() as u64;
-            manifest.merged = Some(write("merged.hdt", &merged)?);
-        }
         let path = building.join(MANIFEST);
         let text = serde_json::to_vec_pretty(&manifest)?;
         write_synced(&path, &text).map_err(|e| self.write_error(&path, &e))?;
@@ -873,6 +897,55 @@ impl Merged {
 struct GraphIds([Vec<u64>; 3]);
 
 impl GraphIds {
+    /// The `.ids` file: for subjects, predicates and objects in turn, a
+    /// count then that many ids (entry 0 unused), all u64 little-endian.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for map in &self.0 {
+            bytes.extend((map.len() as u64).to_le_bytes());
+            for id in map {
+                bytes.extend(id.to_le_bytes());
+            }
+        }
+        bytes
+    }
+
+    /// Reads what [`GraphIds::to_bytes`] wrote for `hdt`, checking every
+    /// count against its dictionary and every id against the merged view.
+    fn read(path: &Path, hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
+        let damaged = |what: &str| format!("damaged store: {}: {what}", path.display());
+        let bytes = fs::read(path).map_err(|e| damaged(&crate::input::io_reason(&e)))?;
+        if bytes.len() % 8 != 0 {
+            return Err(damaged("not a whole number of ids"));
+        }
+        let mut words = bytes
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        let dict = &hdt.dict;
+        let shared = dict.shared.num_strings;
+        let sizes = [
+            shared + dict.subjects.num_strings,
+            dict.predicates.num_strings,
+            shared + dict.objects.num_strings,
+        ];
+        let highest =
+            merged.shared + merged.subjects + merged.objects + merged.predicate_ids.len() as u64;
+        let mut maps: [Vec<u64>; 3] = Default::default();
+        for (map, size) in maps.iter_mut().zip(sizes) {
+            if words.next() != Some(size as u64 + 1) {
+                return Err(damaged("counts differ from its HDT file"));
+            }
+            map.extend(words.by_ref().take(size + 1));
+            if map.len() != size + 1 || map.iter().skip(1).any(|&id| id == 0 || id > highest) {
+                return Err(damaged("ids outside the merged view"));
+            }
+        }
+        if words.next().is_some() {
+            return Err(damaged("trailing bytes"));
+        }
+        Ok(Self(maps))
+    }
+
     fn build(hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
         let dict = &hdt.dict;
         let shared = dict.shared.num_strings;
@@ -987,7 +1060,7 @@ impl Store {
         }
         let map = match graph
             .ids
-            .get_or_init(|| GraphIds::build(&graph.hdt, merged))
+            .get_or_init(|| GraphIds::read(&graph.ids_file, &graph.hdt, merged))
         {
             Ok(map) => map,
             Err(error) => return Box::new(std::iter::once(Err(StoreError(error.clone())))),

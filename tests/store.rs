@@ -334,3 +334,48 @@ fn bad_stores_and_inputs_are_one_clear_line() {
     let run = run_in(d, &["query", "cast", "--store", "st"], None, 60.0);
     assert_error_line_exit(&run, 1, "damaged store", "CURRENT outside");
 }
+
+#[test]
+fn gzipped_files_load_with_data_too_within_the_input_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gzip = |name: &str, bytes: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(
+            fs::File::create(d.join(name)).unwrap(),
+            flate2::Compression::best(),
+        );
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap();
+    };
+    gzip("a.ttl.gz", b"<http://e.org/a> <http://e.org/p> \"A\" .\n");
+    let out = ok(
+        d,
+        &[
+            "query",
+            "SELECT ?o { ?s ?p ?o }",
+            "--data",
+            "a.ttl.gz",
+            "--format",
+            "tsv",
+        ],
+    );
+    assert_eq!(rows(&out), vec!["?o", "A"]);
+    // 64 MiB of one comment line: a few KB gzipped, refused at the cap once inflated.
+    let mut bomb = vec![b'#'; 64 << 20];
+    bomb.push(b'\n');
+    gzip("bomb.ttl.gz", &bomb);
+    let run = run_in(
+        d,
+        &[
+            "query",
+            "ASK {}",
+            "--data",
+            "bomb.ttl.gz",
+            "--max-input",
+            "1M",
+        ],
+        None,
+        60.0,
+    );
+    assert_error_line_exit(&run, 1, "larger than the input limit", "gzip bomb");
+}
