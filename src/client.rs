@@ -35,6 +35,9 @@ pub struct SparqlClient {
     /// The `Authorization` header sent with every request (`push`'s and
     /// `--endpoint`'s login), if any.
     authorization: Option<String>,
+    /// The dataset named in every query (`default-graph-uri`,
+    /// `named-graph-uri`), when `push` described one on the server.
+    dataset: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl SparqlClient {
@@ -63,6 +66,7 @@ impl SparqlClient {
             timeout,
             agent,
             authorization: None,
+            dataset: None,
         })
     }
 
@@ -116,6 +120,35 @@ impl SparqlClient {
     pub fn with_authorization(mut self, authorization: Option<String>) -> Self {
         self.authorization = authorization;
         self
+    }
+
+    /// Names the dataset `push --union-default-graph` described on the
+    /// server, if it did: its merged view as the default graph and its
+    /// graphs as the named ones, in every query from now on. Elsewhere the
+    /// server's own default graph is the merged view.
+    pub fn with_pushed_dataset(mut self) -> Result<Self> {
+        let query = format!(
+            "SELECT ?g WHERE {{ GRAPH {} {{ {} <http://rdfs.org/ns/void#subset> ?g }} }}",
+            crate::vocab::graph("dataset"),
+            crate::vocab::graph("merged"),
+        );
+        let QueryResults::Solutions(solutions) = self.query(&query, false)? else {
+            return Ok(self);
+        };
+        let mut named = Vec::new();
+        for solution in solutions {
+            if let Some(oxigraph::model::Term::NamedNode(graph)) = solution?.get("g") {
+                named.push(graph.as_str().to_owned());
+            }
+        }
+        if !named.is_empty() {
+            named.sort();
+            self.dataset = Some((
+                vec![crate::vocab::graph("merged").as_str().to_owned()],
+                named,
+            ));
+        }
+        Ok(self)
     }
 
     /// The URL as shown to people: without credentials.
@@ -199,8 +232,13 @@ impl SparqlClient {
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization);
         }
+        let mut form = vec![("query", query)];
+        if let Some((default, named)) = &self.dataset {
+            form.extend(default.iter().map(|g| ("default-graph-uri", g.as_str())));
+            form.extend(named.iter().map(|g| ("named-graph-uri", g.as_str())));
+        }
         let mut response = request
-            .send_form([("query", query)])
+            .send_form(form)
             .map_err(|error| fail(self.explain(&error)))?;
         let status = response.status();
         let content_type = response

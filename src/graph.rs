@@ -57,7 +57,8 @@ impl Graph {
                 _ => None,
             };
             let client = SparqlClient::new(url, config.endpoint_timeout)?;
-            return Ok(Self::remote(client.with_authorization(login)));
+            let client = client.with_authorization(login).with_pushed_dataset()?;
+            return Ok(Self::remote(client));
         }
         if let Some(dir) = &config.store {
             budget.check("opening the store")?;

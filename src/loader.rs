@@ -312,7 +312,7 @@ impl Loader {
                 self.budget.check("loading")?;
                 self.read += CHECK_EVERY as u64;
                 if let Some(progress) = &self.progress {
-                    progress.set_message(format!("{} quads", self.read));
+                    progress.set_message(format!("{} quads", indicatif::HumanCount(self.read)));
                 }
             }
             let quad = match quad {

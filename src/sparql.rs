@@ -49,6 +49,116 @@ pub struct Prepared {
     volatile: bool,
 }
 
+/// `query` with `bound` joined at the top of its WHERE clause, below any
+/// projection, DISTINCT, slice, ORDER BY, grouping, select expression and
+/// FILTER of that clause; `None` if nothing is bound or a value is not
+/// ground (a blank node, a triple term).
+fn with_bound_values(
+    query: &spargebra::Query,
+    bound: &[(Variable, Term)],
+) -> Option<spargebra::Query> {
+    use spargebra::term::GroundTerm;
+    if bound.is_empty() {
+        return None;
+    }
+    let mut row = Vec::with_capacity(bound.len());
+    for (_, term) in bound {
+        row.push(Some(match term {
+            Term::NamedNode(node) => GroundTerm::NamedNode(node.clone()),
+            Term::Literal(literal) => GroundTerm::Literal(literal.clone()),
+            _ => return None,
+        }));
+    }
+    let values = GraphPattern::Values {
+        variables: bound.iter().map(|(v, _)| v.clone()).collect(),
+        bindings: vec![row],
+    };
+    // `projected`: the query's own projection was passed, so another one
+    // (or a DISTINCT, a slice) starts a subquery, where the values do not go.
+    fn inject(pattern: &GraphPattern, values: GraphPattern, projected: bool) -> GraphPattern {
+        let subquery = projected
+            && matches!(
+                pattern,
+                GraphPattern::Project { .. }
+                    | GraphPattern::Distinct { .. }
+                    | GraphPattern::Reduced { .. }
+                    | GraphPattern::Slice { .. }
+            );
+        if subquery {
+            return GraphPattern::Join {
+                left: Box::new(values),
+                right: Box::new(pattern.clone()),
+            };
+        }
+        let now = projected || matches!(pattern, GraphPattern::Project { .. });
+        let inner = |inner: &GraphPattern| Box::new(inject(inner, values.clone(), now));
+        match pattern {
+            GraphPattern::Project {
+                inner: i,
+                variables,
+            } => GraphPattern::Project {
+                inner: inner(i),
+                variables: variables.clone(),
+            },
+            GraphPattern::Distinct { inner: i } => GraphPattern::Distinct { inner: inner(i) },
+            GraphPattern::Reduced { inner: i } => GraphPattern::Reduced { inner: inner(i) },
+            GraphPattern::Slice {
+                inner: i,
+                start,
+                length,
+            } => GraphPattern::Slice {
+                inner: inner(i),
+                start: *start,
+                length: *length,
+            },
+            GraphPattern::OrderBy {
+                inner: i,
+                expression,
+            } => GraphPattern::OrderBy {
+                inner: inner(i),
+                expression: expression.clone(),
+            },
+            GraphPattern::Group {
+                inner: i,
+                variables,
+                aggregates,
+            } => GraphPattern::Group {
+                inner: inner(i),
+                variables: variables.clone(),
+                aggregates: aggregates.clone(),
+            },
+            GraphPattern::Extend {
+                inner: i,
+                variable,
+                expression,
+            } => GraphPattern::Extend {
+                inner: inner(i),
+                variable: variable.clone(),
+                expression: expression.clone(),
+            },
+            GraphPattern::Filter { expr, inner: i } => GraphPattern::Filter {
+                expr: expr.clone(),
+                inner: inner(i),
+            },
+            other => GraphPattern::Join {
+                left: Box::new(values),
+                right: Box::new(other.clone()),
+            },
+        }
+    }
+    let mut query = query.clone();
+    let select = matches!(query, spargebra::Query::Select { .. });
+    let pattern = match &mut query {
+        spargebra::Query::Select { pattern, .. }
+        | spargebra::Query::Construct { pattern, .. }
+        | spargebra::Query::Describe { pattern, .. }
+        | spargebra::Query::Ask { pattern, .. } => pattern,
+    };
+    // Only a SELECT has a projection of its own at the top.
+    *pattern = inject(pattern, values, !select);
+    Some(query)
+}
+
 /// The query forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
@@ -225,8 +335,15 @@ impl Prepared {
 
     /// The query as SPARQL text for a remote engine: the parsed query
     /// written out (full IRIs, no prefixes needed), its bound values as a
-    /// final VALUES clause.
+    /// VALUES block at the top of its WHERE clause, so its FILTERs,
+    /// grouping and aggregates see them as the local evaluation does (a
+    /// final VALUES clause joins after all those, and Virtuoso 7 ignores
+    /// one). A value VALUES cannot hold (a blank node) goes in a final
+    /// clause, as the nearest the text can say.
     pub fn text(&self) -> String {
+        if let Some(query) = with_bound_values(&self.source, &self.bound) {
+            return query.to_string();
+        }
         let mut text = self.source.to_string();
         if !self.bound.is_empty() {
             let names: Vec<String> = self.bound.iter().map(|(v, _)| v.to_string()).collect();
@@ -850,6 +967,74 @@ mod tests {
             untyped_value("\"a b\""),
             Term::from(Literal::new_simple_literal("a b"))
         );
+    }
+
+    /// What a remote engine is sent for a bound query answers as the bound
+    /// query does locally: the values join at the top of the WHERE clause,
+    /// so a FILTER, a GROUP BY and an ASK see them, and a subquery does not.
+    #[test]
+    fn bound_values_in_the_sent_text_answer_as_locally() {
+        let e = |s: &str| NamedNode::new_unchecked(format!("http://e.org/{s}"));
+        let store = Graph::from_dataset(Dataset::from_quads(
+            [("a", "p", 1), ("b", "p", 2), ("c", "p", 2), ("a", "q", 3)].map(|(s, p, o)| {
+                oxigraph::model::Quad::new(
+                    e(s),
+                    e(p),
+                    Literal::from(o),
+                    oxigraph::model::GraphName::DefaultGraph,
+                )
+            }),
+        ));
+        let budget = Budget::for_request(std::time::Duration::from_secs(10), u64::MAX, false);
+        let answer = |prepared: Prepared| -> Vec<String> {
+            let mut rows: Vec<String> = match prepared.execute(&store, &budget).unwrap() {
+                QueryResults::Solutions(solutions) => solutions
+                    .map(|s| format!("{:?}", s.unwrap().iter().collect::<Vec<_>>()))
+                    .collect(),
+                QueryResults::Boolean(b) => vec![b.to_string()],
+                QueryResults::Graph(triples) => triples.map(|t| t.unwrap().to_string()).collect(),
+            };
+            rows.sort();
+            rows
+        };
+        let cases = [
+            (
+                "SELECT ?s ?v WHERE { ?s ?p ?o FILTER(?o = ?v) }",
+                "v",
+                Term::from(Literal::from(2)),
+            ),
+            (
+                "SELECT ?s ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?o",
+                "s",
+                e("a").into(),
+            ),
+            (
+                "SELECT DISTINCT ?s ?p WHERE { ?s ?p ?o } ORDER BY ?p LIMIT 5",
+                "s",
+                e("a").into(),
+            ),
+            (
+                "SELECT ?s ?x ?p WHERE { { SELECT ?s WHERE { ?s ?p ?o } } BIND(1 AS ?x) }",
+                "p",
+                e("q").into(),
+            ),
+            ("ASK { ?s ?p 3 }", "s", e("b").into()),
+            (
+                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                "o",
+                Term::from(Literal::from(2)),
+            ),
+        ];
+        for (text, variable, value) in cases {
+            let variable = Variable::new_unchecked(variable);
+            let local = prepare(text, "'q'")
+                .unwrap()
+                .bind(variable.clone(), value.clone());
+            let sent = local.text();
+            assert!(sent.contains("VALUES"), "{sent}");
+            let remote = prepare(&sent, "'sent'").unwrap();
+            assert_eq!(answer(remote), answer(local), "{text} → {sent}");
+        }
     }
 
     #[test]

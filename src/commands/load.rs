@@ -39,6 +39,9 @@ pub fn run(config: &Config, args: &LoadArgs) -> Result<()> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
+    progress.set_message("reading");
+    // Redrawn even while one step is long (sorting, writing a large graph).
+    progress.enable_steady_tick(std::time::Duration::from_millis(200));
     let (builder, files) =
         loader::load_into(builder, config, &budget, embedded, &args.files, &progress)?;
     budget.set_phase("writing the store");

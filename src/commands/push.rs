@@ -116,17 +116,46 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         });
     }
     let unnamed = GraphName::NamedNode(NamedNode::new_unchecked(UNNAMED));
+    // With a union default graph, the merged view also goes to a graph of
+    // its own, and a small graph lists the dataset: `--endpoint` finds it
+    // and names the dataset in each request (`default-graph-uri`,
+    // `named-graph-uri`), so a plain query sees each fact once and not the
+    // server's union, a bag of every graph's copies.
+    let merged = GraphName::NamedNode(crate::vocab::graph("merged"));
+    let described = GraphName::NamedNode(crate::vocab::graph("dataset"));
+    let mut description = Vec::new();
     if !leftovers.is_empty() {
         targets.push(unnamed.clone());
+    }
+    let articles = targets.clone();
+    if args.union_default_graph {
+        let subset = NamedNode::new_unchecked("http://rdfs.org/ns/void#subset");
+        for target in &articles {
+            if let (GraphName::NamedNode(m), GraphName::NamedNode(g)) = (&merged, target) {
+                description.push(Triple::new(m.clone(), subset.clone(), g.clone()));
+            }
+        }
+        targets.push(merged.clone());
+        targets.push(described.clone());
     }
     // Bytes are not known before each batch is written: the bar counts
     // triples. Drawn on a terminal only; the summary line is always given.
     let all: usize = targets
         .iter()
-        .filter(|t| **t != unnamed)
-        .map(|t| graph.quads(None, None, None, Some(t.as_ref())).count())
-        .sum::<usize>()
-        + leftovers.len();
+        .map(|t| {
+            if *t == unnamed {
+                leftovers.len()
+            } else if *t == described {
+                description.len()
+            } else if *t == merged {
+                graph
+                    .quads(None, None, None, Some(GraphNameRef::DefaultGraph))
+                    .count()
+            } else {
+                graph.quads(None, None, None, Some(t.as_ref())).count()
+            }
+        })
+        .sum();
     let progress = indicatif::ProgressBar::with_draw_target(
         Some(all as u64),
         indicatif::ProgressDrawTarget::stderr(),
@@ -144,6 +173,13 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         progress.set_message(format!("pushing {}", shown(target.as_ref())));
         let triples: Vec<Triple> = if *target == unnamed && !leftovers.is_empty() {
             std::mem::take(&mut leftovers)
+        } else if *target == described {
+            std::mem::take(&mut description)
+        } else if *target == merged {
+            graph
+                .quads(None, None, None, Some(GraphNameRef::DefaultGraph))
+                .map(|quad| quad.map(Triple::from))
+                .collect::<Result<_>>()?
         } else {
             graph
                 .quads(None, None, None, Some(target.as_ref()))
@@ -196,7 +232,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         let local = graph
             .quads(None, None, None, Some(GraphNameRef::DefaultGraph))
             .count();
-        let found = union_count(&client, &targets)?;
+        let found = union_count(&client, &articles)?;
         if found != local {
             return Err(Failure::new(format!(
                 "the merged view holds {local} triples here, but the union of the pushed graphs \
@@ -221,8 +257,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     }
     let graphs = if args.union_default_graph {
         format!(
-            "{} named graphs (the server's union is the merged view)",
-            targets.len()
+            "{} named graphs, the merged view in {} (which --endpoint names in each request)",
+            articles.len(),
+            shown(merged.as_ref())
         )
     } else {
         format!(

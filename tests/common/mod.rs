@@ -478,10 +478,16 @@ pub fn wait_for_port(port: u16, seconds: u64, what: &str) {
 
 impl OxigraphServer {
     pub fn start(location: &Path) -> Self {
+        Self::start_with(location, &[])
+    }
+
+    /// With more options for `oxigraph serve` (`--union-default-graph`).
+    pub fn start_with(location: &Path, options: &[&str]) -> Self {
         let port = free_port();
         let child = Command::new("oxigraph")
             .args(["serve", "--location"])
             .arg(location)
+            .args(options)
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
