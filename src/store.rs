@@ -89,16 +89,14 @@ pub struct Store {
     decoded: quick_cache::sync::Cache<u64, Term>,
 }
 
-/// A named graph's file, with its name three ways (as a term, as HDT
-/// text, as the evaluator's term) and, built on first use, the map from
-/// its dictionary's ids to the merged view's.
+/// A named graph's file, with its name as a term and as the evaluator's
+/// term, and the map from its dictionary's ids to the merged view's.
 struct Named {
     name: NamedOrBlankNode,
     internal: StoreTerm,
     hdt: Hdt,
-    /// Its `.ids` file, read on first use.
-    ids_file: PathBuf,
-    ids: std::sync::OnceLock<Result<GraphIds, String>>,
+    /// Its ids → the merged view's, from its `.ids` file.
+    ids: GraphIds,
 }
 
 impl std::fmt::Debug for Store {
@@ -152,12 +150,21 @@ impl Store {
             if merged.is_none() {
                 return Err(corrupt(&folder, "named graphs without a merged view"));
             }
+            let hdt = read_hdt(&folder, &part.file)?;
+            // Read now, not on first use: a later load removes this
+            // generation, and a server opened on it must keep answering.
+            let ids_file = folder.join(checked_name(&folder, &part.ids)?);
+            let ids = match &merged {
+                Some(merged) => {
+                    GraphIds::read(&ids_file, &hdt, merged).map_err(Failure::new)?
+                }
+                None => return Err(corrupt(&folder, "named graphs without a merged view")),
+            };
             graphs.push(Named {
                 name,
                 internal: internal_of(merged.as_ref(), part.name.clone()),
-                hdt: read_hdt(&folder, &part.file)?,
-                ids_file: folder.join(checked_name(&folder, &part.ids)?),
-                ids: std::sync::OnceLock::new(),
+                hdt,
+                ids,
             });
         }
         Ok(Self {
@@ -269,6 +276,25 @@ impl Store {
     }
 }
 
+/// Triple ids of `hdt` matching a pattern of ids (0: any).
+///
+/// Works around a bug of the `hdt` crate 0.7.3: in a file whose triples
+/// all share one subject and one predicate, its object index takes 0 bits
+/// per entry and reading it panics (found by a hostile review: a one-triple
+/// named graph was enough). There, a pattern that fixes the object but not
+/// the subject scans by predicate (or all triples) and filters instead;
+/// such a file holds one subject's triples, so the scan is short.
+fn triple_ids(hdt: &Hdt, ids: [usize; 3]) -> Box<dyn Iterator<Item = [usize; 3]> + '_> {
+    let [s, p, o] = ids;
+    if s == 0 && o != 0 && hdt.triples.op_index.sequence.bits_per_entry == 0 {
+        return Box::new(
+            hdt.triple_ids_with_id_pattern([0, p, 0])
+                .filter(move |triple| triple[2] == o),
+        );
+    }
+    hdt.triple_ids_with_id_pattern(ids)
+}
+
 /// Triples of `hdt` matching a pattern of HDT strings, as HDT strings;
 /// nothing when a bound term is not in the file's dictionary.
 fn matching<'a>(
@@ -284,7 +310,7 @@ fn matching<'a>(
             }
         }
     }
-    Box::new(hdt.triple_ids_with_id_pattern(ids).map(move |triple| {
+    Box::new(triple_ids(hdt, ids).map(move |triple| {
         let mut strings: [String; 3] = Default::default();
         for ((text, id), kind) in strings.iter_mut().zip(triple).zip(IdKind::KINDS) {
             *text = hdt
@@ -427,11 +453,11 @@ fn current(dir: &Path) -> Result<Option<String>> {
         return Err(Failure::new(format!("--store {}: not a folder", dir.display())).into());
     }
     let path = dir.join(CURRENT);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
+    match fs::symlink_metadata(&path) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(crate::input::cannot_read(&path, &error).into()),
-    };
+        _ => {}
+    }
+    let text = read_small(&path, 1024)?;
     let name = text.trim_end();
     // Only `gen-` and digits: the name is joined to a path.
     if generation_number(name).is_none() {
@@ -450,7 +476,7 @@ fn generation_number(name: &str) -> Option<u64> {
 
 fn read_manifest(folder: &Path) -> Result<Manifest> {
     let path = folder.join(MANIFEST);
-    let text = fs::read_to_string(&path).map_err(|e| with_io(&path, e))?;
+    let text = read_small(&path, MAX_MANIFEST)?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| corrupt(folder, &format!("{MANIFEST}: {e}")))?;
     if manifest.format != FORMAT || manifest.version != VERSION {
@@ -479,13 +505,54 @@ fn checked_name<'a>(folder: &Path, file: &'a str) -> Result<&'a str> {
 
 fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
     let path = folder.join(checked_name(folder, file)?);
-    let reader = File::open(&path).map_err(|e| with_io(&path, e))?;
+    let reader = open_regular(&path)?;
     Hdt::read(BufReader::new(reader)).map_err(|e| {
         corrupt(
             folder,
             &format!("{file}: {}", crate::error::one_line(&e.to_string(), 160)),
         )
     })
+}
+
+/// The most bytes a manifest may hold (a million graphs' entries).
+const MAX_MANIFEST: u64 = 256 << 20;
+
+/// Opens one of the store's files: a regular file only (a FIFO or a device
+/// put in its place would hang or never end), naming it otherwise.
+fn open_regular(path: &Path) -> Result<File> {
+    match fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => Err(Failure::new(format!(
+            "damaged store: {} is not a regular file",
+            path.display()
+        ))
+        .into()),
+        Ok(_) => File::open(path).map_err(|e| with_io(path, e)),
+        Err(error) => Err(with_io(path, error)),
+    }
+}
+
+/// Reads a small text file of the store (CURRENT, a manifest), at most
+/// `max` bytes.
+fn read_small(path: &Path, max: u64) -> Result<String> {
+    let file = open_regular(path)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, max + 1), &mut text).map_err(
+        |_| {
+            Failure::new(format!(
+                "damaged store: {} is not UTF-8 text",
+                path.display()
+            ))
+        },
+    )?;
+    if text.len() as u64 > max {
+        return Err(Failure::new(format!(
+            "damaged store: {} is larger than {} bytes",
+            path.display(),
+            max
+        ))
+        .into());
+    }
+    Ok(text)
 }
 
 /// An I/O error that keeps its kind (so a vanished generation is noticed)
@@ -496,15 +563,29 @@ fn with_io(path: &Path, error: std::io::Error) -> anyhow::Error {
         path.display(),
         crate::input::io_reason(&error)
     );
-    anyhow::Error::new(error).context(message)
+    anyhow::Error::new(StoreIo {
+        message,
+        not_found: error.kind() == std::io::ErrorKind::NotFound,
+    })
 }
 
+/// A failed read of a store file, saying whether the file was missing.
+#[derive(Debug)]
+struct StoreIo {
+    message: String,
+    not_found: bool,
+}
+
+impl std::fmt::Display for StoreIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StoreIo {}
+
 fn is_not_found(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-    })
+    error.downcast_ref::<StoreIo>().is_some_and(|e| e.not_found)
 }
 
 fn corrupt(place: &Path, what: &str) -> anyhow::Error {
@@ -514,7 +595,10 @@ fn corrupt(place: &Path, what: &str) -> anyhow::Error {
 /// What `load` wrote.
 pub struct Written {
     pub generation: String,
+    /// Quads as loaded (named graphs and the default graph).
     pub quads: u64,
+    /// Triples of the merged view.
+    pub merged: u64,
     pub graphs: usize,
 }
 
@@ -658,8 +742,9 @@ impl Writer {
         all.sort_unstable();
         all.dedup();
         let mut merged = None;
+        let mut merged_triples = 0;
         if !all.is_empty() {
-            quads += all.len() as u64;
+            merged_triples = all.len() as u64;
             let (part, hdt) = write("merged.hdt", &all)?;
             manifest.merged = Some(part);
             merged = Some(Merged::new(hdt)?);
@@ -714,6 +799,7 @@ impl Writer {
         Ok(Written {
             generation: name,
             quads,
+            merged: merged_triples,
             graphs: manifest.graphs.len(),
         })
     }
@@ -914,13 +1000,6 @@ impl GraphIds {
     /// count against its dictionary and every id against the merged view.
     fn read(path: &Path, hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
         let damaged = |what: &str| format!("damaged store: {}: {what}", path.display());
-        let bytes = fs::read(path).map_err(|e| damaged(&crate::input::io_reason(&e)))?;
-        if bytes.len() % 8 != 0 {
-            return Err(damaged("not a whole number of ids"));
-        }
-        let mut words = bytes
-            .chunks_exact(8)
-            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
         let dict = &hdt.dict;
         let shared = dict.shared.num_strings;
         let sizes = [
@@ -928,6 +1007,21 @@ impl GraphIds {
             dict.predicates.num_strings,
             shared + dict.objects.num_strings,
         ];
+        // Its size follows from the HDT file's: checked before reading.
+        let expected = 8 * sizes.iter().map(|size| size + 2).sum::<usize>() as u64;
+        let file = open_regular(path).map_err(|e| e.to_string())?;
+        if file.metadata().map_or(0, |m| m.len()) != expected {
+            return Err(damaged("its size does not fit its HDT file"));
+        }
+        let mut bytes = Vec::with_capacity(expected as usize);
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, expected), &mut bytes)
+            .map_err(|e| damaged(&crate::input::io_reason(&e)))?;
+        if bytes.len() % 8 != 0 {
+            return Err(damaged("not a whole number of ids"));
+        }
+        let mut words = bytes
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
         let highest =
             merged.shared + merged.subjects + merged.objects + merged.predicate_ids.len() as u64;
         let mut maps: [Vec<u64>; 3] = Default::default();
@@ -1017,19 +1111,14 @@ impl Store {
                 Some(_) => return Box::new(std::iter::empty()),
             }
         }
-        Box::new(
-            merged
-                .hdt
-                .triple_ids_with_id_pattern(ids)
-                .map(move |[s, p, o]| {
-                    Ok(InternalQuad {
-                        subject: StoreTerm::Id(s as u64),
-                        predicate: StoreTerm::Id(merged.predicate_ids[p]),
-                        object: StoreTerm::Id(merged.object_id(o)),
-                        graph_name: None,
-                    })
-                }),
-        )
+        Box::new(triple_ids(&merged.hdt, ids).map(move |[s, p, o]| {
+            Ok(InternalQuad {
+                subject: StoreTerm::Id(s as u64),
+                predicate: StoreTerm::Id(merged.predicate_ids[p]),
+                object: StoreTerm::Id(merged.object_id(o)),
+                graph_name: None,
+            })
+        }))
     }
 
     /// One named graph's triples matching a pattern, in merged ids.
@@ -1058,27 +1147,16 @@ impl Store {
                 return Box::new(std::iter::empty());
             }
         }
-        let map = match graph
-            .ids
-            .get_or_init(|| GraphIds::read(&graph.ids_file, &graph.hdt, merged))
-        {
-            Ok(map) => map,
-            Err(error) => return Box::new(std::iter::once(Err(StoreError(error.clone())))),
-        };
+        let map = &graph.ids;
         let [subjects, predicates, objects] = &map.0;
-        Box::new(
-            graph
-                .hdt
-                .triple_ids_with_id_pattern(ids)
-                .map(move |[s, p, o]| {
-                    Ok(InternalQuad {
-                        subject: StoreTerm::Id(subjects[s]),
-                        predicate: StoreTerm::Id(predicates[p]),
-                        object: StoreTerm::Id(objects[o]),
-                        graph_name: Some(graph.internal.clone()),
-                    })
-                }),
-        )
+        Box::new(triple_ids(&graph.hdt, ids).map(move |[s, p, o]| {
+            Ok(InternalQuad {
+                subject: StoreTerm::Id(subjects[s]),
+                predicate: StoreTerm::Id(predicates[p]),
+                object: StoreTerm::Id(objects[o]),
+                graph_name: Some(graph.internal.clone()),
+            })
+        }))
     }
 }
 

@@ -333,6 +333,11 @@ fn bad_stores_and_inputs_are_one_clear_line() {
     fs::write(d.join("st/CURRENT"), "../../etc\n").unwrap();
     let run = run_in(d, &["query", "cast", "--store", "st"], None, 60.0);
     assert_error_line_exit(&run, 1, "damaged store", "CURRENT outside");
+    // A device in place of a store file is refused, not read forever.
+    fs::remove_file(d.join("st/CURRENT")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("st/CURRENT")).unwrap();
+    let run = run_in(d, &["query", "cast", "--store", "st"], None, 60.0);
+    assert_error_line_exit(&run, 1, "not a regular file", "CURRENT a device");
 }
 
 #[test]
@@ -378,4 +383,50 @@ fn gzipped_files_load_with_data_too_within_the_input_cap() {
         60.0,
     );
     assert_error_line_exit(&run, 1, "larger than the input limit", "gzip bomb");
+}
+
+#[test]
+fn a_graph_of_one_subject_and_predicate_answers_every_pattern() {
+    // The hdt crate panics reading such a file's object index (a hostile
+    // review found it with a one-triple named graph): worked around.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("one.nq"),
+        "<http://e.org/s> <http://e.org/p> <http://e.org/o> <http://e.org/g> .\n\
+         <http://e.org/s> <http://e.org/p> <http://e.org/u> <http://e.org/g> .\n",
+    )
+    .unwrap();
+    ok(d, &["load", "--store", "st", "one.nq"]);
+    for query in [
+        "SELECT ?s ?p { ?s ?p <http://e.org/u> }",
+        "SELECT ?s ?p { GRAPH ?g { ?s ?p <http://e.org/u> } }",
+        "SELECT ?s ?p { GRAPH <http://e.org/g> { ?s <http://e.org/p> <http://e.org/u> } BIND(<http://e.org/p> AS ?p) }",
+    ] {
+        let stored = ok(d, &["query", query, "--store", "st", "--format", "tsv"]);
+        let local = ok(d, &["query", query, "--data", "one.nq", "--format", "tsv"]);
+        assert_eq!(rows(&stored), rows(&local), "{query}");
+        assert_eq!(rows(&stored).len(), 2, "{query}: {stored}");
+    }
+}
+
+#[test]
+fn a_server_keeps_answering_after_a_later_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["load", "--store", "st"]);
+    let served = Served::start(d, &["--store", "st"], &[]);
+    fs::write(
+        d.join("more.nt"),
+        "<http://e.org/a> <http://e.org/p> \"more\" .\n",
+    )
+    .unwrap();
+    // The load removes the generation the server opened.
+    ok(d, &["load", "--store", "st", "more.nt"]);
+    let reply = served.get(
+        "/sparql?query=SELECT%20%3Fg%20(COUNT(*)%20AS%20%3Fn)%20%7B%20GRAPH%20%3Fg%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20%7D%20GROUP%20BY%20%3Fg",
+        "text/tab-separated-values",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().lines().count() > 5, "{}", reply.text());
 }

@@ -64,11 +64,12 @@ pub fn run(config: &Config, args: &LoadArgs) -> Result<()> {
     };
     let _ = writeln!(
         std::io::stderr(),
-        "loaded {read} into {}: {} quads in {} named graph{} and the merged view ({}), in {seconds:.1} s",
+        "loaded {read} into {}: {} quads in {} named graph{} and the default graph, {} triples in the merged view ({}), in {seconds:.1} s",
         dir.display(),
         written.quads,
         written.graphs,
         plural(written.graphs),
+        written.merged,
         written.generation,
     );
     Ok(())
