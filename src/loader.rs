@@ -134,6 +134,9 @@ struct Loader {
     /// file only, as in any RDF store.
     blank_labels: FxHashSet<String>,
     renamed: FxHashMap<String, BlankNode>,
+    /// The labels the current file's nodes were given (the values of
+    /// `renamed`), so two of its nodes never get the same one.
+    given: FxHashSet<String>,
     /// `load --store`: N-Triples and N-Quads are streamed, and read bytes
     /// and quads are shown here.
     progress: Option<indicatif::ProgressBar>,
@@ -158,6 +161,7 @@ impl Loader {
             walked: FxHashSet::default(),
             blank_labels: FxHashSet::default(),
             renamed: FxHashMap::default(),
+            given: FxHashSet::default(),
             progress: None,
             read: 0,
         }
@@ -257,6 +261,7 @@ impl Loader {
         self.budget.check("loading")?;
         self.files += 1;
         self.renamed.clear();
+        self.given.clear();
         let parser = RdfParser::from_format(format)
             .with_base_iri(base)
             .map_err(|e| {
@@ -280,6 +285,7 @@ impl Loader {
         self.budget.check("loading")?;
         self.files += 1;
         self.renamed.clear();
+        self.given.clear();
         let mut parser = RdfParser::from_format(format);
         if is_ontology(path) && !format.supports_datasets() {
             parser = parser.with_default_graph(vocab::graph("ontology"));
@@ -405,11 +411,16 @@ impl Loader {
         let label = node.as_str();
         let mut renamed = node.clone();
         let mut n = 2;
-        while self.blank_labels.contains(renamed.as_str()) {
+        // Neither a label of an earlier file nor one this file already gave
+        // to another of its nodes (`_:b1` renamed `b1_2` must not meet the
+        // file's own `_:b1_2`).
+        while self.blank_labels.contains(renamed.as_str()) || self.given.contains(renamed.as_str())
+        {
             renamed = BlankNode::new_unchecked(format!("{label}_{n}"));
             n += 1;
         }
         self.renamed.insert(label.to_owned(), renamed.clone());
+        self.given.insert(renamed.as_str().to_owned());
         renamed
     }
 

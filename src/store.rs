@@ -155,9 +155,7 @@ impl Store {
             // generation, and a server opened on it must keep answering.
             let ids_file = folder.join(checked_name(&folder, &part.ids)?);
             let ids = match &merged {
-                Some(merged) => {
-                    GraphIds::read(&ids_file, &hdt, merged).map_err(Failure::new)?
-                }
+                Some(merged) => GraphIds::read(&ids_file, &hdt, merged).map_err(Failure::new)?,
                 None => return Err(corrupt(&folder, "named graphs without a merged view")),
             };
             graphs.push(Named {

@@ -430,3 +430,27 @@ fn a_server_keeps_answering_after_a_later_load() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(reply.text().lines().count() > 5, "{}", reply.text());
 }
+
+#[test]
+fn a_renamed_blank_node_never_meets_another_of_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("f1.nt"), "_:b1 <http://e.org/q> \"first\" .\n").unwrap();
+    fs::write(
+        d.join("f2.nt"),
+        "_:b1 <http://e.org/q> \"second\" .\n_:b1_2 <http://e.org/q> \"other node\" .\n",
+    )
+    .unwrap();
+    ok(d, &["load", "--store", "st", "f1.nt"]);
+    ok(d, &["load", "--store", "st", "f2.nt"]);
+    let distinct = "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x ?p ?o }";
+    let stored = ok(d, &["query", distinct, "--store", "st", "--format", "tsv"]);
+    assert_eq!(rows(&stored), vec!["3", "?n"]);
+    let local = ok(
+        d,
+        &[
+            "query", distinct, "--data", "f1.nt", "--data", "f2.nt", "--format", "tsv",
+        ],
+    );
+    assert_eq!(rows(&local), vec!["3", "?n"]);
+}
