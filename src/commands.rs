@@ -23,6 +23,21 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// A progress bar of `length` steps drawn with `template` on stderr, only
+/// when stderr is a terminal (`push`, `load`).
+pub fn progress_bar(length: u64, template: &str) -> indicatif::ProgressBar {
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(length),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    progress
+}
+
 /// Runs `write` on a buffered stdout, or on the `--output` file, and
 /// flushes it; errors name the file.
 ///

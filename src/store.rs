@@ -211,15 +211,8 @@ impl Store {
             sources.push((graph.name.clone().into(), &graph.hdt));
         }
         Box::new(sources.into_iter().flat_map(move |(graph, hdt)| {
-            matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()]).map(move |triple| {
-                let [s, p, o] = triple?;
-                Ok(Quad::new(
-                    subject_from_hdt(&s)?,
-                    predicate_from_hdt(&p)?,
-                    term_from_hdt(&o)?,
-                    graph.clone(),
-                ))
-            })
+            matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()])
+                .map(move |triple| quad_from_hdt(triple?, &graph))
         }))
     }
 
@@ -261,17 +254,19 @@ impl Store {
             .iter()
             .map(|g| (GraphName::from(g.name.clone()), &g.hdt));
         default.chain(named).flat_map(|(graph, hdt)| {
-            matching(hdt, [None, None, None]).map(move |triple| {
-                let [s, p, o] = triple?;
-                Ok(Quad::new(
-                    subject_from_hdt(&s)?,
-                    predicate_from_hdt(&p)?,
-                    term_from_hdt(&o)?,
-                    graph.clone(),
-                ))
-            })
+            matching(hdt, [None, None, None]).map(move |triple| quad_from_hdt(triple?, &graph))
         })
     }
+}
+
+/// A quad of `graph` from a triple in HDT text.
+fn quad_from_hdt([s, p, o]: [String; 3], graph: &GraphName) -> Result<Quad> {
+    Ok(Quad::new(
+        subject_from_hdt(&s)?,
+        predicate_from_hdt(&p)?,
+        term_from_hdt(&o)?,
+        graph.clone(),
+    ))
 }
 
 /// Triple ids of `hdt` matching a pattern of ids (0: any).

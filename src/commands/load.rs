@@ -28,16 +28,9 @@ pub fn run(config: &Config, args: &LoadArgs) -> Result<()> {
         Writer::carry_over(&existing, &mut builder)?;
     }
     let total: u64 = args.files.iter().map(|path| disk_size(path)).sum();
-    let progress = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let progress = super::progress_bar(
+        total,
+        "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, {eta} left",
     );
     progress.set_message("reading");
     // Redrawn even while one step is long (sorting, writing a large graph).

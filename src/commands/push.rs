@@ -156,16 +156,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             }
         })
         .sum();
-    let progress = indicatif::ProgressBar::with_draw_target(
-        Some(all as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {human_pos}/{human_len} triples, {per_sec}, {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let progress = super::progress_bar(
+        all as u64,
+        "{msg} [{bar:30}] {human_pos}/{human_len} triples, {per_sec}, {eta} left",
     );
     let mut total = 0;
     let mut expected = Vec::new();
