@@ -209,8 +209,13 @@ impl Loader {
                     path.display()
                 );
             }
+            // Sorted by path; one file reached through two links is loaded
+            // once, under the first name (whose extension gave its syntax).
             files.sort();
-            files.dedup();
+            let mut seen = FxHashSet::default();
+            files.retain(|file| {
+                seen.insert(fs::canonicalize(file).unwrap_or_else(|_| file.clone()))
+            });
             for file in files {
                 self.load_path(&file)?;
             }
@@ -441,8 +446,9 @@ impl Loader {
                     self.collect_rdf_files(&path, files)?;
                 }
             } else if rdf_format(&path).is_some() {
-                // One file reached through two links is loaded once.
-                files.push(fs::canonicalize(&path).unwrap_or(path));
+                // Kept under the name found, so its extension (not a link
+                // target's) gives its syntax and errors name it.
+                files.push(path);
             }
         }
         Ok(())

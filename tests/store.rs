@@ -454,3 +454,30 @@ fn a_renamed_blank_node_never_meets_another_of_the_same_file() {
     );
     assert_eq!(rows(&local), vec!["3", "?n"]);
 }
+
+#[test]
+fn a_link_in_a_folder_is_read_by_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    fs::write(
+        d.join("in/data.txt"),
+        "<http://e.org/a> <http://e.org/b> \"x\" .\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("data.txt", d.join("in/data.nt")).unwrap();
+    ok(d, &["load", "--store", "st", "in"]);
+    assert_eq!(count(d, "st"), 1);
+    let out = ok(
+        d,
+        &[
+            "query",
+            "SELECT ?o { ?s ?p ?o }",
+            "--data",
+            "in",
+            "--format",
+            "tsv",
+        ],
+    );
+    assert_eq!(rows(&out), vec!["?o", "x"]);
+}
