@@ -972,6 +972,18 @@ impl Merged {
     }
 }
 
+/// How many ids an HDT file has as subjects, predicates and objects (the
+/// shared section counts for subjects and objects both).
+fn section_sizes(hdt: &Hdt) -> [usize; 3] {
+    let dict = &hdt.dict;
+    let shared = dict.shared.num_strings;
+    [
+        shared + dict.subjects.num_strings,
+        dict.predicates.num_strings,
+        shared + dict.objects.num_strings,
+    ]
+}
+
 /// A named graph's ids → the merged view's (`ids[kind][id]`).
 struct GraphIds([Vec<u64>; 3]);
 
@@ -993,13 +1005,7 @@ impl GraphIds {
     /// count against its dictionary and every id against the merged view.
     fn read(path: &Path, hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
         let damaged = |what: &str| format!("damaged store: {}: {what}", path.display());
-        let dict = &hdt.dict;
-        let shared = dict.shared.num_strings;
-        let sizes = [
-            shared + dict.subjects.num_strings,
-            dict.predicates.num_strings,
-            shared + dict.objects.num_strings,
-        ];
+        let sizes = section_sizes(hdt);
         // Its size follows from the HDT file's: checked before reading.
         let expected = 8 * sizes.iter().map(|size| size + 2).sum::<usize>() as u64;
         let file = open_regular(path).map_err(|e| e.to_string())?;
@@ -1015,8 +1021,11 @@ impl GraphIds {
         let mut words = bytes
             .chunks_exact(8)
             .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
-        let highest =
-            merged.shared + merged.subjects + merged.objects + merged.predicate_ids.len() as u64;
+        // `predicate_ids` has an unused entry 0.
+        let highest = merged.shared
+            + merged.subjects
+            + merged.objects
+            + (merged.predicate_ids.len() as u64 - 1);
         let mut maps: [Vec<u64>; 3] = Default::default();
         for (map, size) in maps.iter_mut().zip(sizes) {
             if words.next() != Some(size as u64 + 1) {
@@ -1034,19 +1043,14 @@ impl GraphIds {
     }
 
     fn build(hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
-        let dict = &hdt.dict;
-        let shared = dict.shared.num_strings;
-        let sizes = [
-            shared + dict.subjects.num_strings,
-            dict.predicates.num_strings,
-            shared + dict.objects.num_strings,
-        ];
+        let sizes = section_sizes(hdt);
         let mut maps: [Vec<u64>; 3] = Default::default();
         for ((map, size), kind) in maps.iter_mut().zip(sizes).zip(IdKind::KINDS) {
             map.reserve(size + 1);
             map.push(0);
             for id in 1..=size {
-                let text = dict
+                let text = hdt
+                    .dict
                     .id_to_string(id, kind)
                     .map_err(|e| format!("damaged HDT dictionary: {e}"))?;
                 // Every graph's triple is in the merged view.
