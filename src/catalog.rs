@@ -171,6 +171,20 @@ impl Catalog {
         Self::from_files(embedded::QUERIES.iter().copied())
     }
 
+    /// The compiled-in query named `name`, read alone: a stored query runs
+    /// without every other header being parsed first (the tests parse
+    /// them all).
+    pub fn embedded_query(name: &str) -> Result<Option<StoredQuery>> {
+        let found = embedded::QUERIES.iter().find(|(path, _)| {
+            let path = Path::new(path);
+            path.extension().is_some_and(|e| e == "rq")
+                && path.file_stem().is_some_and(|stem| stem == name)
+        });
+        found
+            .map(|(path, text)| StoredQuery::parse(name, path, text))
+            .transpose()
+    }
+
     /// Builds a catalog from `(path, text)` pairs; only `.rq` files count.
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut queries = Vec::new();

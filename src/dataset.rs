@@ -9,13 +9,19 @@
 //! SPARQL runs on it through `spareval::QueryableDataset`, Oxigraph's own
 //! evaluator; `describe`, `stats`, `export` and the label lookups read it
 //! through [`Dataset::quads_for_pattern`].
+//!
+//! The built-in graph is not even built at run time: `build.rs` interns and
+//! sorts it into static arrays ([`StaticIndex`]), and [`Dataset::embedded`]
+//! only points at them, so a query on it starts without parsing anything.
 
 use hashbrown::HashTable;
+use oxigraph::model::vocab::xsd;
 use oxigraph::model::{
-    BlankNodeRef, GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
-    TermRef,
+    BlankNodeRef, GraphName, GraphNameRef, LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, Quad,
+    QuadRef, Term, TermRef,
 };
 use spareval::{InternalQuad, QueryableDataset};
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash};
 
 /// The id of the default graph in the graph position.
@@ -24,19 +30,128 @@ pub const DEFAULT_GRAPH: u32 = u32::MAX;
 /// A set of quads, indexed for every triple pattern.
 #[derive(Debug, Default)]
 pub struct Dataset {
-    /// Id → term. Graph names are terms too (IRIs or blank nodes).
-    terms: Vec<Term>,
-    /// Term → id: ids hashed by their term, so a lookup by a borrowed
-    /// term neither allocates nor keeps each term twice.
-    ids: HashTable<u32>,
+    /// Id ↔ term. Graph names are terms too (IRIs or blank nodes).
+    terms: Terms,
     /// Quads as `[s, p, o, g]`, sorted and without duplicates.
-    spog: Vec<[u32; 4]>,
+    spog: Cow<'static, [[u32; 4]]>,
     /// The same quads as `[p, o, s, g]`, sorted.
-    posg: Vec<[u32; 4]>,
+    posg: Cow<'static, [[u32; 4]]>,
     /// As `[o, s, p, g]`, sorted.
-    ospg: Vec<[u32; 4]>,
+    ospg: Cow<'static, [[u32; 4]]>,
     /// As `[g, s, p, o]`, sorted.
-    gspo: Vec<[u32; 4]>,
+    gspo: Cow<'static, [[u32; 4]]>,
+}
+
+/// The terms of a dataset, by id, and the way back.
+#[derive(Debug)]
+enum Terms {
+    /// Parsed at run time.
+    Owned {
+        terms: Vec<Term>,
+        /// Term → id: ids hashed by their term, so a lookup by a borrowed
+        /// term neither allocates nor keeps each term twice.
+        ids: HashTable<u32>,
+    },
+    /// The built-in graph's, written by `build.rs`.
+    Static(&'static StaticIndex),
+}
+
+impl Default for Terms {
+    fn default() -> Self {
+        Self::Owned {
+            terms: Vec::new(),
+            ids: HashTable::new(),
+        }
+    }
+}
+
+impl Terms {
+    fn get(&self, id: u32) -> TermRef<'_> {
+        match self {
+            Self::Owned { terms, .. } => terms[id as usize].as_ref(),
+            Self::Static(index) => index.term(id),
+        }
+    }
+
+    fn find(&self, term: TermRef<'_>) -> Option<u32> {
+        match self {
+            Self::Owned { terms, ids } => find_id(terms, ids, term),
+            Self::Static(index) => {
+                let key = static_key(term)?;
+                let at = index
+                    .by_term
+                    .binary_search_by(|&id| index.key(index.terms[id as usize]).cmp(&key))
+                    .ok()?;
+                Some(index.by_term[at])
+            }
+        }
+    }
+}
+
+/// The built-in graph as `build.rs` writes it (`embedded::INDEX`): what
+/// [`DatasetBuilder::build`] would make of the built-in files, computed
+/// at compile time.
+#[derive(Debug)]
+pub struct StaticIndex {
+    /// The terms' text, one after the other.
+    pub text: &'static str,
+    /// Id → term.
+    pub terms: &'static [StaticTerm],
+    /// Every id, sorted by its term's key ([`StaticIndex::key`]): term →
+    /// id is a binary search.
+    pub by_term: &'static [u32],
+    pub spog: &'static [[u32; 4]],
+    pub posg: &'static [[u32; 4]],
+    pub ospg: &'static [[u32; 4]],
+    pub gspo: &'static [[u32; 4]],
+}
+
+/// A term of the built-in graph: its kind and where its one or two strings
+/// lie in [`StaticIndex::text`]. Offsets rather than `&str`s: a table of
+/// pointers would cost the dynamic loader a relocation each at every
+/// start. Blank nodes, triple terms and directional literals have no
+/// place here: `build.rs` leaves data holding them to the run-time loader.
+#[derive(Debug, Clone, Copy)]
+pub struct StaticTerm {
+    /// 0 an IRI, 2 a simple literal, 3 a language-tagged one (value,
+    /// tag), 4 a typed one (value, datatype IRI, never `xsd:string`).
+    pub kind: u8,
+    pub start: u32,
+    pub split: u32,
+    pub end: u32,
+}
+
+impl StaticIndex {
+    fn term(&self, id: u32) -> TermRef<'static> {
+        let (kind, first, second) = self.key(self.terms[id as usize]);
+        match kind {
+            0 => NamedNodeRef::new_unchecked(first).into(),
+            3 => LiteralRef::new_language_tagged_literal_unchecked(first, second).into(),
+            4 => LiteralRef::new_typed_literal(first, NamedNodeRef::new_unchecked(second)).into(),
+            _ => LiteralRef::new_simple_literal(first).into(),
+        }
+    }
+
+    /// The order of `by_term`; `build.rs` sorts by the same key.
+    fn key(&self, term: StaticTerm) -> (u8, &'static str, &'static str) {
+        let text = self.text;
+        let (start, split, end) = (term.start as usize, term.split as usize, term.end as usize);
+        (term.kind, &text[start..split], &text[split..end])
+    }
+}
+
+/// A term's [`StaticIndex::key`]; `None` for a term no static index holds.
+fn static_key(term: TermRef<'_>) -> Option<(u8, &str, &str)> {
+    match term {
+        TermRef::NamedNode(node) => Some((0, node.as_str(), "")),
+        TermRef::Literal(literal) if literal.direction().is_some() => None,
+        TermRef::Literal(literal) => Some(match literal.language() {
+            Some(language) => (3, literal.value(), language),
+            None if literal.datatype() == xsd::STRING => (2, literal.value(), ""),
+            None => (4, literal.value(), literal.datatype().as_str()),
+        }),
+        TermRef::BlankNode(_) | TermRef::Triple(_) => None,
+    }
 }
 
 /// Which sorted array answers a pattern, and how its rows map back to SPOG.
@@ -173,17 +288,32 @@ impl DatasetBuilder {
             rows
         };
         Dataset {
-            posg: sorted(Order::Posg),
-            ospg: sorted(Order::Ospg),
-            gspo: sorted(Order::Gspo),
-            spog,
-            terms: self.terms,
-            ids: self.ids,
+            posg: sorted(Order::Posg).into(),
+            ospg: sorted(Order::Ospg).into(),
+            gspo: sorted(Order::Gspo).into(),
+            spog: spog.into(),
+            terms: Terms::Owned {
+                terms: self.terms,
+                ids: self.ids,
+            },
         }
     }
 }
 
 impl Dataset {
+    /// The built-in graph, as `build.rs` indexed it; `None` when it left
+    /// the built-in files to the run-time loader.
+    pub fn embedded() -> Option<Self> {
+        let index = crate::embedded::INDEX.as_ref()?;
+        Some(Self {
+            terms: Terms::Static(index),
+            spog: Cow::Borrowed(index.spog),
+            posg: Cow::Borrowed(index.posg),
+            ospg: Cow::Borrowed(index.ospg),
+            gspo: Cow::Borrowed(index.gspo),
+        })
+    }
+
     /// Builds the dataset from quads; duplicates collapse, as in any RDF set.
     pub fn from_quads(quads: impl IntoIterator<Item = Quad>) -> Self {
         let mut builder = DatasetBuilder::default();
@@ -194,8 +324,21 @@ impl Dataset {
     }
 
     /// The id of a term, if the dataset holds it.
-    fn id(&self, term: TermRef<'_>) -> Option<u32> {
-        find_id(&self.terms, &self.ids, term)
+    pub(crate) fn id(&self, term: TermRef<'_>) -> Option<u32> {
+        self.terms.find(term)
+    }
+
+    /// Every term by id, and the four indexes: two datasets built alike
+    /// from the same files have the same parts (the compile-time index is
+    /// checked against the loader so).
+    #[cfg(test)]
+    pub fn parts(&self) -> (Vec<TermRef<'_>>, [&[[u32; 4]]; 4]) {
+        let count = match &self.terms {
+            Terms::Owned { terms, .. } => terms.len(),
+            Terms::Static(index) => index.terms.len(),
+        };
+        let terms = (0..count as u32).map(|id| self.terms.get(id)).collect();
+        (terms, [&self.spog, &self.posg, &self.ospg, &self.gspo])
     }
 
     /// Number of quads, default graph included.
@@ -215,7 +358,7 @@ impl Dataset {
         std::iter::from_fn(move || {
             let p = self.posg.get(at)?[0];
             at += self.posg[at..].partition_point(|row| row[0] == p);
-            match self.terms[p as usize].as_ref() {
+            match self.terms.get(p) {
                 TermRef::NamedNode(node) => Some(node),
                 // Predicates are IRIs; nothing else is interned there.
                 _ => None,
@@ -337,7 +480,7 @@ impl Dataset {
     }
 
     fn term(&self, id: u32) -> TermRef<'_> {
-        self.terms[id as usize].as_ref()
+        self.terms.get(id)
     }
 
     fn subject(&self, id: u32) -> NamedOrBlankNodeRef<'_> {
@@ -471,7 +614,7 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
     }
 
     fn internalize_term(&self, term: Term) -> Result<EvalTerm, TermTooLarge> {
-        Ok(match find_id(&self.terms, &self.ids, term.as_ref()) {
+        Ok(match self.terms.find(term.as_ref()) {
             Some(id) => EvalTerm::Known(id),
             None => {
                 let bytes = term_bytes(&term);
@@ -485,7 +628,7 @@ impl<'a> QueryableDataset<'a> for &'a Dataset {
 
     fn externalize_term(&self, term: EvalTerm) -> Result<Term, TermTooLarge> {
         Ok(match term {
-            EvalTerm::Known(id) => self.terms[id as usize].clone(),
+            EvalTerm::Known(id) => self.terms.get(id).into_owned(),
             EvalTerm::Other(term) => term,
         })
     }

@@ -30,6 +30,18 @@ use std::path::{Path, PathBuf};
 /// merged view, then index it all at once. The first syntax error stops
 /// it, and so does `budget` running out of time or memory.
 pub fn load(config: &Config, budget: &Budget) -> Result<Dataset> {
+    if config.embedded && config.data.is_empty() {
+        // Indexed at compile time: nothing to parse.
+        if let Some(dataset) = Dataset::embedded() {
+            budget.check("loading")?;
+            return Ok(dataset);
+        }
+    }
+    parse(config, budget)
+}
+
+/// Loads as [`load`], parsing every file, the built-in ones too.
+fn parse(config: &Config, budget: &Budget) -> Result<Dataset> {
     let mut loader = Loader::new(false, config, budget);
     loader.load(config.embedded, config.embedded, &config.data)?;
     Ok(loader.finish().dataset)
@@ -525,6 +537,36 @@ fn is_ontology(path: &Path) -> bool {
 mod tests {
     use super::*;
     use oxigraph::model::NamedNode;
+
+    #[test]
+    fn the_compile_time_index_is_what_the_loader_builds() {
+        let config = Config {
+            embedded: true,
+            data: Vec::new(),
+            is_terminal: false,
+            lang: None,
+            max_input: u64::MAX,
+            memory: u64::MAX,
+            allow_service: false,
+            base: None,
+            endpoint: None,
+            store: None,
+            endpoint_timeout: 60.0,
+        };
+        let parsed = parse(&config, &Budget::default()).unwrap();
+        let embedded = Dataset::embedded().expect("build.rs indexed the built-in graph");
+        let (parsed_terms, parsed_rows) = parsed.parts();
+        let (embedded_terms, embedded_rows) = embedded.parts();
+        assert_eq!(parsed_terms.len(), embedded_terms.len());
+        for (id, (a, b)) in parsed_terms.iter().zip(&embedded_terms).enumerate() {
+            assert_eq!(a, b, "term {id}");
+        }
+        assert!(parsed_rows == embedded_rows, "the indexes differ");
+        // Every term is found back by its own text.
+        for (id, term) in embedded_terms.iter().enumerate() {
+            assert_eq!(embedded.id(*term), Some(id as u32), "{term}");
+        }
+    }
 
     #[test]
     fn materialize_copies_named_graph_quads_once() {

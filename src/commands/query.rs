@@ -67,12 +67,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
 /// anything ending in `.rq`), else SPARQL text. A single word that is
 /// none of these is taken as a mistyped stored query name.
 fn find_query(query: &str, max_input: u64) -> Result<Source> {
-    let catalog = Catalog::embedded()?;
-    if let Some(stored) = catalog.get(query) {
+    if let Some(stored) = Catalog::embedded_query(query)? {
         return Ok(Source {
             text: stored.sparql.clone(),
             origin: format!("'{}'", stored.name),
-            stored: Some(stored.clone()),
+            stored: Some(stored),
             base: None,
         });
     }
@@ -86,7 +85,7 @@ fn find_query(query: &str, max_input: u64) -> Result<Source> {
         base = Some(iri::file_url(Path::new(query))?);
         (text, format!("'{query}'"))
     } else if is_name(query) {
-        return Err(catalog.unknown(query));
+        return Err(Catalog::embedded()?.unknown(query));
     } else {
         (query.to_owned(), "text".to_owned())
     };
