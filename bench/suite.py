@@ -88,8 +88,9 @@ def table(times, reference, unit="ms", scale=1000, memory=None, per_second=None)
         med = statistics.median(t)
         mib = "" if not memory or name not in memory else f"{memory[name]:.1f}"
         ratio = med / base
-        line = (f"  {name:<40} {med * scale:>8.1f}{unit:>2} {min(t) * scale:>9.1f}-{max(t) * scale:<9.1f}"
-                f"{mib:>9} {ratio:>14.2f}x")
+        digits = 1 if unit == "ms" else 3
+        line = (f"  {name:<40} {med * scale:>8.{digits}f}{unit:>2} {min(t) * scale:>9.{digits}f}-"
+                f"{max(t) * scale:<9.{digits}f}{mib:>9} {ratio:>14.2f}x")
         if per_second:
             line += f"  {per_second / med:>9,.0f}"
         say(line)
@@ -148,7 +149,8 @@ def jena_classpath(work):
 
 def jena_version(classpath):
     out = subprocess.run(["java", "-cp", classpath, "arq.sparql", "--version"], capture_output=True, text=True)
-    return " ".join(line for line in out.stdout.splitlines() if "Jena" in line)[:60] or "Jena"
+    version = next((line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if "VERSION" in line), "?")
+    return f"Jena {version} (Debian)"
 
 
 def cold_query(args, work, classpath):

@@ -112,23 +112,31 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
 }
 
 /// Whether the process started with its stdout closed (`>&-`). Rust's
-/// runtime then opens `/dev/null` there, read-write, so writes vanish;
-/// a shell's `> /dev/null` opens it write-only. Only asked before printing
-/// help or a version, where output into nothing is surely a mistake (a
-/// service manager may give a program a read-write `/dev/null` on purpose).
+/// runtime then opens `/dev/null` there, so writes would vanish; help or a
+/// version printed into nothing is surely a mistake. Only asked before
+/// printing those.
 fn stdout_was_closed() -> bool {
-    let target = std::fs::read_link("/proc/self/fd/1");
-    if !target.is_ok_and(|target| target == std::path::Path::new("/dev/null")) {
-        return false;
-    }
-    let info = std::fs::read_to_string("/proc/self/fdinfo/1").unwrap_or_default();
-    let flags = info
-        .lines()
-        .find_map(|line| line.strip_prefix("flags:"))
-        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok());
-    // O_ACCMODE is 3, O_RDWR is 2.
-    flags.is_some_and(|flags| flags & 3 == 2)
+    STDOUT_CLOSED_AT_START.load(std::sync::atomic::Ordering::Relaxed)
 }
+
+static STDOUT_CLOSED_AT_START: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Looks at descriptor 1 before Rust's runtime mends the standard
+/// descriptors (functions in `.init_array` run before `main`). Telling a
+/// closed stdout apart afterwards is guesswork: a read-write `/dev/null`
+/// is also what `subprocess.DEVNULL`, hyperfine and service managers give.
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static CHECK_STDOUT_AT_START: extern "C" fn() = {
+    extern "C" fn check() {
+        // SAFETY: F_GETFD only reads the descriptor's flags.
+        let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1;
+        STDOUT_CLOSED_AT_START.store(closed, std::sync::atomic::Ordering::Relaxed);
+    }
+    check
+};
 
 /// True when the error comes from writing to a closed pipe (`| head`).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {

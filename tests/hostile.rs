@@ -774,8 +774,13 @@ fn help_to_a_full_or_closed_stdout_is_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("No space left on device"));
-    // A closed stdout (`>&-`), not to be mistaken for `> /dev/null`.
-    for (redirect, code, needle) in [(">&-", 1, "it is closed"), ("> /dev/null", 0, "")] {
+    // A closed stdout (`>&-`), not to be mistaken for `> /dev/null`, even
+    // opened read-write as Python's `subprocess.DEVNULL` and hyperfine do.
+    for (redirect, code, needle) in [
+        (">&-", 1, "it is closed"),
+        ("> /dev/null", 0, ""),
+        ("1<> /dev/null", 0, ""),
+    ] {
         let output = std::process::Command::new("sh")
             .args([
                 "-c",
