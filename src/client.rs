@@ -8,6 +8,14 @@
 //! are parsed by Oxigraph's own results parser. Whatever goes wrong on the
 //! way (an unreachable host, a timeout, an HTTP error, an answer that is not
 //! SPARQL results) becomes one line that names the endpoint and the cause.
+//!
+//! A protected server is logged in to the way it asks: the first request
+//! goes without credentials, and a `401` answer's `WWW-Authenticate`
+//! challenge says how (HTTP Basic, or Digest, RFC 7616, which Virtuoso's
+//! Graph Store endpoint wants); the request is sent again with the answer,
+//! and later requests to that server answer the same challenge at once.
+//! So a password never crosses the wire in clear to a server that asked
+//! for Digest, nor to one that asked for nothing.
 
 use crate::error::{one_line, Failure};
 use anyhow::Result;
@@ -19,8 +27,14 @@ use oxigraph::sparql::results::{
 use oxigraph::sparql::{
     QueryEvaluationError, QueryResults, QuerySolution, QuerySolutionIter, QueryTripleIter, Variable,
 };
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// A request body larger than this, with a login at hand, is preceded by
+/// an empty one that learns the server's challenge (see `exchange`).
+const PROBE_ABOVE: usize = 64 * 1024;
 
 /// Answers larger than this are refused rather than read into memory.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
@@ -32,9 +46,11 @@ pub struct SparqlClient {
     shown: String,
     timeout: Duration,
     agent: ureq::Agent,
-    /// The `Authorization` header sent with every request (`push`'s and
-    /// `--endpoint`'s login), if any.
-    authorization: Option<String>,
+    /// The login for the endpoint (`push`'s and `--endpoint`'s), if any.
+    login: Option<Login>,
+    /// The challenge each server (by origin) answered with a `401`: how
+    /// requests to it log in from then on.
+    challenges: Mutex<HashMap<String, Challenge>>,
     /// The dataset named in every query (`default-graph-uri`,
     /// `named-graph-uri`), when `push` described one on the server.
     dataset: Option<(Vec<String>, Vec<String>)>,
@@ -65,35 +81,29 @@ impl SparqlClient {
             shown,
             timeout,
             agent,
-            authorization: None,
+            login: None,
+            challenges: Mutex::new(HashMap::new()),
             dataset: None,
         })
     }
 
     /// Sends `body` (of `content_type`) to `url` with `method` (PUT or
     /// POST): a Graph Store upload, or a SPARQL Update form when
-    /// `content_type` is the form type. Any answer but 2xx is an error
-    /// naming `url` and quoting the answer's first line.
+    /// `content_type` is the form type; `login` answers the server's
+    /// challenge, if it makes one. Any answer but 2xx is an error naming
+    /// `url` and quoting the answer's first line.
     pub fn send(
         &self,
         method: &str,
         url: &str,
         content_type: &str,
         body: &[u8],
-        authorization: Option<&str>,
+        login: Option<&Login>,
     ) -> Result<()> {
         let shown = without_credentials(url);
         let fail = |what: String| Failure::new(format!("{shown}: {what}"));
-        let mut request = match method {
-            "PUT" => self.agent.put(url),
-            _ => self.agent.post(url),
-        };
-        if let Some(authorization) = authorization {
-            request = request.header("Authorization", authorization);
-        }
-        let mut response = request
-            .header("Content-Type", content_type)
-            .send(body)
+        let mut response = self
+            .exchange(method, url, &[("Content-Type", content_type)], body, login)
             .map_err(|error| fail(self.explain(&error)))?;
         let status = response.status();
         if status.is_success() {
@@ -108,17 +118,112 @@ impl SparqlClient {
             .take(4096)
             .read_to_end(&mut text);
         let detail = one_line(&String::from_utf8_lossy(&text), 200);
-        Err(fail(format!(
-            "answered HTTP {}{}{detail}",
-            status.as_u16(),
-            if detail.is_empty() { "" } else { ": " }
-        ))
-        .into())
+        Err(fail(refused(status.as_u16(), &detail, login.is_some())).into())
     }
 
-    /// Sends `authorization` (see [`basic`]) with every request.
-    pub fn with_authorization(mut self, authorization: Option<String>) -> Self {
-        self.authorization = authorization;
+    /// Sends one request, and once more with the answer to the server's
+    /// challenge when it says `401` and a login is at hand (see the
+    /// module doc). The answer is returned whatever its status.
+    fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        login: Option<&Login>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let origin = origin_of(url);
+        if login.is_some() && body.len() > PROBE_ABOVE && !self.knows(&origin) {
+            // A server that challenges may answer `401` and close the
+            // connection before a large body is sent (Virtuoso does: the
+            // upload then fails with a broken pipe). The same request with
+            // an empty body learns the challenge first; the one that
+            // follows replaces or adds to whatever it did.
+            let probe = self.exchange(method, url, headers, b"", login)?;
+            if probe.status() == 401 {
+                // The login was refused: no use sending the body.
+                return Ok(probe);
+            }
+            if !self.knows(&origin) {
+                self.remember(&origin, Challenge::None);
+            }
+        }
+        let mut answered = false;
+        loop {
+            let authorization = match login {
+                Some(login) => self.authorization(&origin, method, url, body, login),
+                None => None,
+            };
+            let mut request = match method {
+                "PUT" => self.agent.put(url),
+                _ => self.agent.post(url),
+            };
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if let Some(authorization) = &authorization {
+                request = request.header("Authorization", authorization);
+            }
+            let response = request.send(body)?;
+            // One answer to one challenge: a second 401 means the login
+            // is wrong, and is reported as it is.
+            if response.status() != 401 || answered || login.is_none() {
+                return Ok(response);
+            }
+            let Some(challenge) = Challenge::read(response.headers()) else {
+                return Ok(response);
+            };
+            self.remember(&origin, challenge);
+            answered = true;
+        }
+    }
+
+    /// Whether a request to `origin` already learnt how it logs in.
+    fn knows(&self, origin: &str) -> bool {
+        self.challenges
+            .lock()
+            .is_ok_and(|challenges| challenges.contains_key(origin))
+    }
+
+    fn remember(&self, origin: &str, challenge: Challenge) {
+        if let Ok(mut challenges) = self.challenges.lock() {
+            challenges.insert(origin.to_owned(), challenge);
+        }
+    }
+
+    /// The `Authorization` value for a request to `url` on the server at
+    /// `origin`, if that server asked for one before.
+    fn authorization(
+        &self,
+        origin: &str,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        login: &Login,
+    ) -> Option<String> {
+        let mut challenges = self.challenges.lock().ok()?;
+        match challenges.get_mut(origin)? {
+            Challenge::None => None,
+            Challenge::Basic => Some(basic(&login.user, &login.password)),
+            Challenge::Digest(prompt) => {
+                let context = digest_auth::AuthContext::new_with_method(
+                    login.user.as_str(),
+                    login.password.as_str(),
+                    request_target(url),
+                    Some(body),
+                    digest_auth::HttpMethod::from(method),
+                );
+                prompt
+                    .respond(&context)
+                    .ok()
+                    .map(|answer| answer.to_header_string())
+            }
+        }
+    }
+
+    /// Logs in with `login` where the endpoint asks for it.
+    pub fn with_login(mut self, login: Option<Login>) -> Self {
+        self.login = login;
         self
     }
 
@@ -228,17 +333,31 @@ impl SparqlClient {
     /// answer's media type and body, or one line saying what went wrong.
     fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>)> {
         let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
-        let mut request = self.agent.post(&self.url).header("Accept", accept);
-        if let Some(authorization) = &self.authorization {
-            request = request.header("Authorization", authorization);
-        }
-        let mut form = vec![("query", query)];
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("query", query);
         if let Some((default, named)) = &self.dataset {
-            form.extend(default.iter().map(|g| ("default-graph-uri", g.as_str())));
-            form.extend(named.iter().map(|g| ("named-graph-uri", g.as_str())));
+            for graph in default {
+                form.append_pair("default-graph-uri", graph);
+            }
+            for graph in named {
+                form.append_pair("named-graph-uri", graph);
+            }
         }
-        let mut response = request
-            .send_form(form)
+        // Encoded here rather than by ureq: a Digest answer may sign the
+        // very bytes sent.
+        let form = form.finish();
+        let headers = [
+            ("Accept", accept),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let mut response = self
+            .exchange(
+                "POST",
+                &self.url,
+                &headers,
+                form.as_bytes(),
+                self.login.as_ref(),
+            )
             .map_err(|error| fail(self.explain(&error)))?;
         let status = response.status();
         let content_type = response
@@ -271,12 +390,7 @@ impl SparqlClient {
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
             let detail = one_line(&text, 200);
-            return Err(fail(format!(
-                "answered HTTP {}{}{detail}",
-                status.as_u16(),
-                if detail.is_empty() { "" } else { ": " }
-            ))
-            .into());
+            return Err(fail(refused(status.as_u16(), &detail, self.login.is_some())).into());
         }
         Ok((content_type, body))
     }
@@ -360,6 +474,97 @@ fn unexpected(shown: &str, error: &str) -> QueryEvaluationError {
         )
         .into(),
     )
+}
+
+/// What an answer other than 2xx says, quoting its first line; a `401`
+/// also says what to do about the login.
+fn refused(status: u16, detail: &str, logged_in: bool) -> String {
+    let hint = match (status, logged_in) {
+        (401, true) => " (the login was refused)",
+        (401, false) => {
+            " (it wants a login: give its host one in a netrc file; push also reads MISSIONS_KG_USER and MISSIONS_KG_PASSWORD)"
+        }
+        _ => "",
+    };
+    let separator = if detail.is_empty() { "" } else { ": " };
+    format!("answered HTTP {status}{hint}{separator}{detail}")
+}
+
+/// A user name and password for a protected server, from the environment
+/// or a netrc-style file (never the command line).
+#[derive(Clone)]
+pub struct Login {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    /// Never the password, wherever a login is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Login {{ user: {:?}, .. }}", self.user)
+    }
+}
+
+/// How a server asked to be logged in to (a `WWW-Authenticate` header of a
+/// `401` answer). Digest keeps the server's nonce and counts its uses.
+enum Challenge {
+    /// It answered without asking for a login.
+    None,
+    Basic,
+    Digest(digest_auth::WwwAuthenticateHeader),
+}
+
+impl Challenge {
+    /// The strongest challenge among `headers`' `WWW-Authenticate`
+    /// values: Digest before Basic; `None` for neither.
+    fn read(headers: &ureq::http::HeaderMap) -> Option<Self> {
+        let values: Vec<&str> = headers
+            .get_all(ureq::http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let scheme = |value: &str, name: &str| {
+            value
+                .trim_start()
+                .get(..name.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(name))
+        };
+        let digest = values
+            .iter()
+            .filter(|value| scheme(value, "digest"))
+            .find_map(|value| digest_auth::parse(value).ok());
+        match digest {
+            Some(prompt) => Some(Self::Digest(prompt)),
+            None if values.iter().any(|value| scheme(value, "basic")) => Some(Self::Basic),
+            None => None,
+        }
+    }
+}
+
+/// `scheme://host:port` of `url`: the server a challenge holds for.
+fn origin_of(url: &str) -> String {
+    let shown = without_credentials(url);
+    let Some((scheme, rest)) = shown.split_once("://") else {
+        return shown;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    )
+}
+
+/// The path and query of `url`, as the request line carries it (what a
+/// Digest answer signs).
+fn request_target(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match rest.find(['/', '?']) {
+        Some(at) if rest.as_bytes()[at] == b'/' => rest[at..].to_owned(),
+        Some(at) => format!("/{}", &rest[at..]),
+        None => "/".to_owned(),
+    }
 }
 
 /// The `Authorization` value of HTTP Basic for `user` and `password`,
@@ -529,6 +734,42 @@ mod tests {
 
     /// The public Wikidata query service.
     const WIKIDATA: &str = "https://query.wikidata.org/sparql";
+
+    #[test]
+    fn a_challenge_is_read_strongest_first_and_answered_for_the_request_target() {
+        let mut headers = ureq::http::HeaderMap::new();
+        assert!(Challenge::read(&headers).is_none());
+        headers.append("www-authenticate", "Basic realm=\"x\"".parse().unwrap());
+        assert!(matches!(Challenge::read(&headers), Some(Challenge::Basic)));
+        headers.append(
+            "www-authenticate",
+            "Digest realm=\"virtuoso\", nonce=\"abc\", qop=\"auth\""
+                .parse()
+                .unwrap(),
+        );
+        let Some(Challenge::Digest(mut prompt)) = Challenge::read(&headers) else {
+            panic!("Digest is preferred to Basic");
+        };
+        let target = request_target("http://u@127.0.0.1:8890/sparql-graph-crud-auth?graph=g#x");
+        assert_eq!(target, "/sparql-graph-crud-auth?graph=g");
+        assert_eq!(request_target("http://h"), "/");
+        assert_eq!(request_target("http://h?q=1"), "/?q=1");
+        let context = digest_auth::AuthContext::new_with_method(
+            "dba",
+            "dba",
+            target.as_str(),
+            Some(&b""[..]),
+            digest_auth::HttpMethod::from("PUT"),
+        );
+        let answer = prompt.respond(&context).unwrap().to_header_string();
+        assert!(answer.starts_with("Digest "), "{answer}");
+        assert!(
+            answer.contains("username=\"dba\"") && answer.contains("nc=00000001"),
+            "{answer}"
+        );
+        assert!(!answer.contains("dba\", response=\"dba"), "{answer}");
+        assert_eq!(origin_of("HTTP://me:pw@Host:8890/a?b"), "http://host:8890");
+    }
 
     #[test]
     fn rejects_bad_urls_and_timeouts() {

@@ -52,12 +52,12 @@ impl Graph {
             // by host (never the command line).
             let login = match crate::client::netrc_credentials(url) {
                 Some((user, password)) if !crate::client::has_credentials(url) => {
-                    Some(crate::client::basic(&user, &password))
+                    Some(crate::client::Login { user, password })
                 }
                 _ => None,
             };
             let client = SparqlClient::new(url, config.endpoint_timeout)?;
-            let client = client.with_authorization(login).with_pushed_dataset()?;
+            let client = client.with_login(login).with_pushed_dataset()?;
             return Ok(Self::remote(client));
         }
         if let Some(dir) = &config.store {

@@ -315,8 +315,13 @@ fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
 }
 
 /// A server that answers `requests` requests, each with an empty SPARQL
-/// result, and gives back their heads, to see what was sent.
-fn recording_server(requests: usize) -> (String, std::thread::JoinHandle<String>) {
+/// result, and gives back their heads, to see what was sent. With
+/// `challenge`, a request without an `Authorization` header is answered
+/// `401` with that `WWW-Authenticate` value instead.
+fn recording_server(
+    requests: usize,
+    challenge: Option<&'static str>,
+) -> (String, std::thread::JoinHandle<String>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/sparql", listener.local_addr().unwrap());
@@ -336,14 +341,27 @@ fn recording_server(requests: usize) -> (String, std::thread::JoinHandle<String>
                 }
                 request.extend_from_slice(&buffer[..n]);
             }
-            let body = r#"{"head":{"vars":["x"]},"results":{"bindings":[]}}"#;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            heads.push_str(&String::from_utf8_lossy(&request));
+            let head = String::from_utf8_lossy(&request).into_owned();
+            let logged_in = head.to_ascii_lowercase().contains("\nauthorization:");
+            match challenge {
+                Some(challenge) if !logged_in => {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\n\
+                         Content-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+                _ => {
+                    let body = r#"{"head":{"vars":["x"]},"results":{"bindings":[]}}"#;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+            }
+            heads.push_str(&head);
         }
         heads
     });
@@ -360,8 +378,10 @@ fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
          machine 127.0.0.1 login me password s3cret:p_w-d.1!@/x\n",
     )
     .unwrap();
-    // Two requests: the dataset `push` may have described, then the query.
-    let (url, request) = recording_server(2);
+    // Three requests: the dataset `push` may have described, asked for
+    // without a login and challenged, asked again with it; then the query,
+    // logged in at once.
+    let (url, request) = recording_server(3, Some("Basic realm=\"test\""));
     let output = Command::new(common::bin())
         .args(["query", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", &url])
         .env("MISSIONS_KG_NETRC", &netrc)
@@ -389,6 +409,66 @@ fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
         2,
         "{request}"
     );
+    // Nothing is sent before the server asks for it.
+    let first = request.split("\r\n\r\n").next().unwrap_or_default();
+    assert!(
+        !first.to_ascii_lowercase().contains("authorization"),
+        "{first}"
+    );
     // The password never shows in what the command prints.
     assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
+}
+
+#[test]
+fn pushed_to_virtuosos_graph_store_behind_http_digest() {
+    if !available("Virtuoso (Debian)", Command::new("which").arg("virtuoso-t")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = VirtuosoServer::start(dir.path());
+    let endpoint = server.url("/sparql");
+    // Virtuoso's authenticated Graph Store endpoint, which challenges
+    // with HTTP Digest; `dba`/`dba` is a new database's administrator.
+    let store = server.url("/sparql-graph-crud-auth");
+    let push = |password: &str| {
+        Command::new(common::bin())
+            .args([
+                "push",
+                "--endpoint",
+                &endpoint,
+                "--graph-store",
+                &store,
+                "--union-default-graph",
+            ])
+            .env("MISSIONS_KG_USER", "dba")
+            .env("MISSIONS_KG_PASSWORD", password)
+            .env("MISSIONS_KG_NETRC", dir.path().join("no-netrc"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    // A wrong password: one line naming the store and the refusal.
+    let refused = push("not-the-password");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("sparql-graph-crud-auth") && stderr.contains("HTTP 401"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
+    // The right one: every graph uploaded and counted back.
+    let pushed = push("dba");
+    let stderr = String::from_utf8_lossy(&pushed.stderr);
+    assert!(pushed.status.success(), "{stderr}");
+    assert!(stderr.contains("the merged view in"), "{stderr}");
+    let count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH mks:article-002 { ?s ?p ?o } }";
+    let local = ok(dir.path(), &["query", count, "-f", "tsv"]);
+    assert_eq!(
+        rows(&ok(
+            dir.path(),
+            &["query", count, "-f", "tsv", "--endpoint", &endpoint]
+        )),
+        rows(&local)
+    );
 }

@@ -14,8 +14,8 @@
 //!
 //! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`,
 //! else from a netrc-style file (`$MISSIONS_KG_NETRC`, else `~/.netrc`) by
-//! host, and go as HTTP Basic; never from the command line: a URL carrying
-//! them is refused.
+//! host, and answer the server's challenge (HTTP Basic or Digest, see
+//! `client`); never from the command line: a URL carrying them is refused.
 
 use crate::cli::PushArgs;
 use crate::client::{self, SparqlClient};
@@ -79,10 +79,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         credentials
             .clone()
             .or_else(|| client::netrc_credentials(url))
-            .map(|(user, password)| client::basic(&user, &password))
+            .map(|(user, password)| client::Login { user, password })
     };
-    let client =
-        SparqlClient::new(&args.endpoint, args.timeout)?.with_authorization(login(&args.endpoint));
+    let client = SparqlClient::new(&args.endpoint, args.timeout)?.with_login(login(&args.endpoint));
     let graph = Graph::load(config)?;
     let started = Instant::now();
     // With a union default graph, the server merges the named graphs
@@ -197,7 +196,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 &Upload {
                     client: &client,
                     url: store,
-                    authorization: login(store),
+                    login: login(store),
                     progress: &progress,
                 },
                 target,
@@ -209,7 +208,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 let upload = Upload {
                     client: &client,
                     url: update,
-                    authorization: login(update),
+                    login: login(update),
                     progress: &progress,
                 };
                 upload_update(&upload, target, &triples, size)?
@@ -298,19 +297,14 @@ fn ntriples(triples: &[Triple]) -> Result<Vec<u8>> {
 struct Upload<'a> {
     client: &'a SparqlClient,
     url: &'a str,
-    authorization: Option<String>,
+    login: Option<client::Login>,
     progress: &'a indicatif::ProgressBar,
 }
 
 impl Upload<'_> {
     fn send(&self, method: &str, url: &str, content_type: &str, body: &[u8]) -> Result<()> {
-        self.client.send(
-            method,
-            url,
-            content_type,
-            body,
-            self.authorization.as_deref(),
-        )
+        self.client
+            .send(method, url, content_type, body, self.login.as_ref())
     }
 }
 
