@@ -1,7 +1,7 @@
 """Benchmark: whole-process time and peak memory of one stored query, missions-kg against pyoxigraph and rdflib.
 
 Usage: python3 bench/bench.py [--runs N] [--query NAME]   (from the repository root; see README "Speed")
-Builds the release binary, exports the dataset once as N-Quads (what the Python tools load), then runs each
+Builds the dist binary (`cargo build --profile dist`), exports the dataset once as N-Quads (what the Python tools load), then runs each
 command N times in turn (interleaved, so machine noise hits all three alike) and reports median, min and max wall
 time, the ratios of medians, and peak resident memory. Memory is read by GNU time (`/usr/bin/time`, Debian package
 `time`) in a separate run: a child's ru_maxrss seen from Python would include the Python parent's pages it shares
@@ -55,8 +55,8 @@ def main():
     parser.add_argument("--query", default="cast")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target", "release", "missions-kg")
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
+    binary = os.path.join(ROOT, "target", "dist", "missions-kg")
     query_file = os.path.join(ROOT, "queries", f"{args.query}.rq")
     tmp = tempfile.mkdtemp()
     dataset = os.path.join(tmp, "missions.nq")

@@ -73,7 +73,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/missions-kg"))
+    parser.add_argument("--binary", default=os.path.join(ROOT, "target/dist/missions-kg"))
     args = parser.parse_args()
     oxigraph = shutil.which("oxigraph")
     if not oxigraph:

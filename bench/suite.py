@@ -17,7 +17,7 @@ Usage: python3 bench/suite.py [--runs N] [--sizes 10k,100k,1M,10M] [--out bench/
 
 Each measurement is interleaved across tools (noise hits all alike); medians, min-max and ratios are printed and
 written to OUT/suite-DATE.txt. Peak memory is GNU time's maximum resident set size, in a separate run.
-Needs: a release build (built first), python3 with `pip install pyoxigraph oxigraph rdflib matplotlib`,
+Needs: the dist build (`cargo build --profile dist`, built first), python3 with `pip install pyoxigraph oxigraph rdflib matplotlib`,
 /usr/bin/time (Debian `time`), and for Jena `apt-get install libapache-jena-java`.
 """
 import argparse
@@ -34,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from store import AGGREGATE, JOIN, size_mib  # noqa: E402  (the queries bench/store.py runs too)
 
-BINARY = os.path.join(ROOT, "target", "release", "missions-kg")
+BINARY = os.path.join(ROOT, "target", "dist", "missions-kg")
 PY = sys.executable
 ENGINES = os.path.join(ROOT, "bench", "py_engines.py")
 LINES = []
@@ -331,7 +331,7 @@ def main():
     for tool in ("oxigraph", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"needs {tool}: pip install oxigraph pyoxigraph rdflib; apt-get install time")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="mkg-suite-")
     classpath = None if args.skip_jena else jena_classpath(work)
     versions = subprocess.run(["oxigraph", "--version"], capture_output=True, text=True).stdout.strip()
