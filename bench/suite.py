@@ -149,7 +149,7 @@ def jena_classpath(work):
 
 def jena_version(classpath):
     out = subprocess.run(["java", "-cp", classpath, "arq.sparql", "--version"], capture_output=True, text=True)
-    version = next((line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if "VERSION" in line), "?")
+    version = next((line.rsplit(":", 1)[1].strip() for line in out.stdout.splitlines() if "VERSION" in line), "?")
     return f"Jena {version} (Debian)"
 
 
