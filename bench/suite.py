@@ -32,7 +32,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from store import AGGREGATE, JOIN, size_mib  # noqa: E402  (the queries bench/store.py runs too)
+from store import AGGREGATE, JOIN, peak_mib, size_mib  # noqa: E402  (shared with bench/store.py)
 
 BINARY = os.path.join(ROOT, "target", "dist", "missions-kg")
 PY = sys.executable
@@ -54,14 +54,6 @@ def run(argv, capture=False):
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{result.stderr[-2000:]}")
     return elapsed, result.stdout
-
-
-def peak_mib(argv):
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(argv)}\n{result.stderr[-2000:]}")
-    return int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
 def rows(argv):
@@ -300,6 +292,7 @@ def report_scaling(scaling, sizes, out_dir):
     try:
         import matplotlib
         matplotlib.use("Agg")
+        matplotlib.rcParams["svg.hashsalt"] = "missions-kg"  # the same drawing from the same figures
         import matplotlib.pyplot as plt
     except ImportError:
         say("  (no plot: pip install matplotlib)")
