@@ -118,7 +118,12 @@ impl SparqlClient {
             .take(4096)
             .read_to_end(&mut text);
         let detail = one_line(&String::from_utf8_lossy(&text), 200);
-        Err(fail(refused(status.as_u16(), &detail, login.is_some())).into())
+        Err(fail(refused(
+            status.as_u16(),
+            &detail,
+            self.login_state(url, login),
+        ))
+        .into())
     }
 
     /// Sends one request, and once more with the answer to the server's
@@ -175,6 +180,24 @@ impl SparqlClient {
             };
             self.remember(&origin, challenge);
             answered = true;
+        }
+    }
+
+    /// What became of `login` with the server of `url`, for a `401`'s
+    /// message: never given, sent and refused, or not sent for want of a
+    /// challenge it understands.
+    fn login_state(&self, url: &str, login: Option<&Login>) -> LoginState {
+        if login.is_none() {
+            return LoginState::Missing;
+        }
+        let challenges = self.challenges.lock();
+        match challenges
+            .as_ref()
+            .ok()
+            .and_then(|c| c.get(&origin_of(url)))
+        {
+            Some(Challenge::Basic | Challenge::Digest(_)) => LoginState::Refused,
+            _ => LoginState::Unasked,
         }
     }
 
@@ -390,7 +413,8 @@ impl SparqlClient {
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
             let detail = one_line(&text, 200);
-            return Err(fail(refused(status.as_u16(), &detail, self.login.is_some())).into());
+            let login = self.login_state(&self.url, self.login.as_ref());
+            return Err(fail(refused(status.as_u16(), &detail, login)).into());
         }
         Ok((content_type, body))
     }
@@ -476,12 +500,24 @@ fn unexpected(shown: &str, error: &str) -> QueryEvaluationError {
     )
 }
 
+/// What became of a login by the time a server answered `401`.
+enum LoginState {
+    Missing,
+    Refused,
+    /// Given, but the server's challenge was neither Basic nor Digest (or
+    /// it made none), so it was never sent.
+    Unasked,
+}
+
 /// What an answer other than 2xx says, quoting its first line; a `401`
 /// also says what to do about the login.
-fn refused(status: u16, detail: &str, logged_in: bool) -> String {
-    let hint = match (status, logged_in) {
-        (401, true) => " (the login was refused)",
-        (401, false) => {
+fn refused(status: u16, detail: &str, login: LoginState) -> String {
+    let hint = match (status, login) {
+        (401, LoginState::Refused) => " (the login was refused)",
+        (401, LoginState::Unasked) => {
+            " (it asks for a login in a way other than HTTP Basic or Digest, which is all this client speaks)"
+        }
+        (401, LoginState::Missing) => {
             " (it wants a login: give its host one in a netrc file; push also reads MISSIONS_KG_USER and MISSIONS_KG_PASSWORD)"
         }
         _ => "",
@@ -769,6 +805,30 @@ mod tests {
         );
         assert!(!answer.contains("dba\", response=\"dba"), "{answer}");
         assert_eq!(origin_of("HTTP://me:pw@Host:8890/a?b"), "http://host:8890");
+    }
+
+    #[test]
+    fn a_malformed_challenge_is_no_challenge_and_never_a_panic() {
+        let long = format!("Digest realm=\"{}\", nonce=\"n\"", "r".repeat(100_000));
+        for value in [
+            "Digest",
+            "Digest realm",
+            "Digest realm=\"",
+            "Digest realm=\"x\",,,,",
+            "Digest nonce=\"x\", algorithm=FOO",
+            "Digest nonce=\"x\", qop=\"bogus\"",
+            "Digest nonce=\"x\", charset=\"latin1\", userhash=maybe",
+            "Basic",
+            "Negotiate abc",
+            long.as_str(),
+        ] {
+            let mut headers = ureq::http::HeaderMap::new();
+            headers.append("www-authenticate", value.parse().unwrap());
+            if let Some(Challenge::Digest(mut prompt)) = Challenge::read(&headers) {
+                let context = digest_auth::AuthContext::new("u", "p", "/");
+                let _ = prompt.respond(&context);
+            }
+        }
     }
 
     #[test]
