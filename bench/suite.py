@@ -319,12 +319,17 @@ def report_scaling(scaling, sizes, out_dir):
 
 
 def save_scaling(scaling, path):
-    """Every median so far, so a run cut short (a full disk) still leaves its table and plot (--plot-only)."""
+    """Every median so far, so a run cut short (a full disk) still leaves its table and plot (--plot-only).
+    Sizes this run did not measure keep the figures an earlier run saved there; returns the merged table."""
     import json
-    rows = [{"what": what, "tool": tool, "seconds": {str(k): v for k, v in values.items()}}
-            for (what, tool), values in scaling.items()]
+    merged = load_scaling(path) if os.path.exists(path) else {}
+    for key, values in scaling.items():
+        merged.setdefault(key, {}).update(values)
+    rows = [{"what": what, "tool": tool, "seconds": {str(k): v for k, v in sorted(values.items())}}
+            for (what, tool), values in sorted(merged.items())]
     with open(path, "w", encoding="utf-8") as out:
         json.dump(rows, out, indent=1)
+    return merged
 
 
 def load_scaling(path):
@@ -361,10 +366,14 @@ def main():
     sizes = sorted(sized(s) for s in args.sizes.split(","))
     scaling = {}
     os.makedirs(args.out, exist_ok=True)
+    merged = {}
     for size in sizes:
         big_data(args, work, classpath, size, scaling)
-        save_scaling(scaling, os.path.join(args.out, "scaling.json"))
-    report_scaling(scaling, sizes, args.out)
+        merged = save_scaling(scaling, os.path.join(args.out, "scaling.json"))
+    all_sizes = sorted({size for values in merged.values() for size in values})
+    if all_sizes != sizes:
+        say(f"  (sizes other than {args.sizes}: from the earlier runs saved in bench/results/scaling.json)")
+    report_scaling(merged, all_sizes, args.out)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, f"suite-{datetime.date.today()}.txt"), "w", encoding="utf-8") as out:
         out.write("\n".join(LINES) + "\n")
