@@ -452,6 +452,27 @@ fn sources_agreement_shows_counts_single_facts_and_differences() {
         })
         .count();
     assert!(prize_names >= 3, "{prize_names}");
+    // One definition of a fact: the count for "one article" is the number
+    // of facts listed as single-source, and of facts listed with 1 article.
+    let rows = |n: usize| {
+        sections[n]["results"]["results"]["bindings"]
+            .as_array()
+            .unwrap()
+    };
+    let count = |row: &serde_json::Value, name: &str| -> u64 {
+        row[name]["value"].as_str().unwrap().parse().unwrap()
+    };
+    let by_number = rows(0);
+    let single = by_number
+        .iter()
+        .find(|row| count(row, "articles") == 1)
+        .map(|row| count(row, "facts"))
+        .unwrap();
+    assert_eq!(single, rows(2).len() as u64);
+    let listed_once = rows(1).iter().filter(|row| count(row, "articles") == 1);
+    assert_eq!(single, listed_once.count() as u64);
+    let total: u64 = by_number.iter().map(|row| count(row, "facts")).sum();
+    assert_eq!(total, rows(1).len() as u64);
 }
 
 #[test]

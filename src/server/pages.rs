@@ -1088,9 +1088,9 @@ fn entity_page(
         .map(|d| {
             [
                 cell(&d.property, &mut labels, site),
-                cell(&d.value1, &mut labels, site),
+                d.value_cell(true, &mut labels, site),
                 badge(&d.source1, site),
-                cell(&d.value2, &mut labels, site),
+                d.value_cell(false, &mut labels, site),
                 badge(&d.source2, site),
             ]
         })
@@ -1151,7 +1151,8 @@ fn entity_page(
 }
 
 /// One row of the stored query `disagreements`: two articles giving two
-/// values for one subject and property.
+/// values for one subject and property, or answering one question
+/// (`property`, an `mk:Question`) through two properties.
 pub struct Difference {
     subject: Term,
     property: Term,
@@ -1159,6 +1160,27 @@ pub struct Difference {
     source1: Term,
     value2: Term,
     source2: Term,
+    /// The properties each article uses, when they differ.
+    properties: Option<(Term, Term)>,
+}
+
+impl Difference {
+    /// The value of one side (`first`: the first article's), after the
+    /// property it was given by when the two articles use different ones.
+    fn value_cell(&self, first: bool, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup {
+        let (value, property) = match (&self.properties, first) {
+            (Some((property, _)), true) => (&self.value1, Some(property)),
+            (Some((_, property)), false) => (&self.value2, Some(property)),
+            (None, true) => (&self.value1, None),
+            (None, false) => (&self.value2, None),
+        };
+        match property {
+            Some(property) => {
+                html! { (cell(property, labels, site)) ": " (cell(value, labels, site)) }
+            }
+            None => cell(value, labels, site),
+        }
+    }
 }
 
 /// Every difference between the articles, computed once (by the first page
@@ -1193,6 +1215,7 @@ fn differences<'s>(
                 get("value2"),
                 get("source2"),
             ) {
+                let properties = get("property1").zip(get("property2"));
                 rows.push(Difference {
                     subject,
                     property,
@@ -1200,6 +1223,7 @@ fn differences<'s>(
                     source1,
                     value2,
                     source2,
+                    properties,
                 });
             }
         }
@@ -1258,18 +1282,18 @@ fn article_sections(
     let mut differs = Vec::new();
     let this = Term::from(article.into_owned());
     for d in differences(state, graph, budget)? {
-        let (ours, theirs, other) = if d.source1 == this {
-            (&d.value1, &d.value2, &d.source2)
+        let (first_is_ours, other) = if d.source1 == this {
+            (true, &d.source2)
         } else if d.source2 == this {
-            (&d.value2, &d.value1, &d.source1)
+            (false, &d.source1)
         } else {
             continue;
         };
         differs.push([
             cell(&d.subject, &mut labels, site),
             cell(&d.property, &mut labels, site),
-            cell(ours, &mut labels, site),
-            cell(theirs, &mut labels, site),
+            d.value_cell(first_is_ours, &mut labels, site),
+            d.value_cell(!first_is_ours, &mut labels, site),
             badge(other, site),
         ]);
     }

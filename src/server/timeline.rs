@@ -28,6 +28,9 @@ pub struct Event {
     /// The date as the articles give it (ISO 8601: `2017`, `2017-06-01`,
     /// `--06`, `--06-01`).
     pub date: String,
+    /// A date given without a year, with the year the curation graph
+    /// completes it with (`mk:CompletedDate`); `when` places this one.
+    pub completed: Option<String>,
     pub when: When,
     /// `broadcast`, `recognition`, `filming`, `rights launch`.
     pub kind: String,
@@ -162,6 +165,7 @@ pub fn events(
             other => other.to_string(),
         };
         let (date, kind) = (text(&date), text(&kind));
+        let completed = get("completed").map(|date| text(&date));
         let source = get("source");
         let key = (date.clone(), kind.clone(), event.clone());
         if let Some(&same) = seen.get(&key) {
@@ -177,8 +181,9 @@ pub fn events(
             other => other.to_string(),
         };
         events.push(Event {
-            when: When::parse(&date),
+            when: When::parse(completed.as_deref().unwrap_or(&date)),
             date,
+            completed,
             kind,
             event,
             label,
@@ -247,7 +252,7 @@ pub fn list(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
                 li class=(kind_class(&event.kind)) {
                     // `datetime` only holds what HTML accepts there: a
                     // year, a date, a month-day.
-                    time datetime=[(event.when != When::Other).then_some(&event.date)] { (super::pages::human_date(&event.date, lang)) } " "
+                    time datetime=[(event.when != When::Other).then_some(event.completed.as_ref().unwrap_or(&event.date))] { (shown_date(event, lang)) } " "
                     span.kind { (kind_name(&event.kind, lang)) } " "
                     @match &event.event {
                         Term::NamedNode(node) => (link(site, node.as_str(), "", html! { (event.label) })),
@@ -257,6 +262,19 @@ pub fn list(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The date as the article gives it, and the year we completed it with.
+fn shown_date(event: &Event, lang: Lang) -> String {
+    let given = super::pages::human_date(&event.date, lang);
+    match &event.completed {
+        Some(completed) => format!(
+            "{given} ({} {})",
+            lang.t("completed as", "complétée en"),
+            super::pages::human_date(completed, lang)
+        ),
+        None => given,
     }
 }
 
@@ -423,7 +441,7 @@ fn mark_link(mark: &Placed<'_>, y: f64, site: &super::Site, lang: Lang) -> Marku
     let tip = format!(
         "{} · {} · {}",
         event.label,
-        super::pages::human_date(&event.date, lang),
+        shown_date(event, lang),
         sources.join(", ")
     );
     let is_point = (mark.to - mark.from).abs() < 0.5;
@@ -505,6 +523,7 @@ mod tests {
     fn a_timeline_spanning_millennia_draws_a_bounded_axis() {
         let event = |date: &str| Event {
             date: date.to_owned(),
+            completed: None,
             when: When::parse(date),
             kind: "broadcast".to_owned(),
             event: Term::from(oxigraph::model::Literal::new_simple_literal("x")),
@@ -522,6 +541,7 @@ mod tests {
     fn dates_without_a_year_are_drawn_even_alone() {
         let event = Event {
             date: "--06-01".to_owned(),
+            completed: None,
             when: When::parse("--06-01"),
             kind: "broadcast".to_owned(),
             event: Term::from(oxigraph::model::Literal::new_simple_literal("x")),
