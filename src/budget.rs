@@ -25,7 +25,7 @@ use crate::limits;
 use crate::memory;
 use anyhow::Result;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread;
@@ -287,14 +287,40 @@ pub fn is_cancellation(payload: &(dyn std::any::Any + Send)) -> bool {
 }
 
 /// Keeps the default panic message for real panics only: a cancellation's
-/// unwinding is not one (called once, by `main`).
+/// unwinding is not one, nor a panic [`contain_panic`] turns into an error
+/// (called once, by `main`).
 pub fn quiet_cancellations() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !info.payload().is::<Cancelled>() {
+        if !info.payload().is::<Cancelled>() && CONTAINING.load(Ordering::Relaxed) == 0 {
             default(info);
         }
     }));
+}
+
+/// How many [`contain_panic`] calls are running, on any thread: the crate
+/// they guard may panic on a thread of its own (its rayon workers), so the
+/// hook cannot tell by thread. A real panic elsewhere meanwhile loses its
+/// message (the server still answers it with a 500).
+static CONTAINING: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `work` from a crate that panics on malformed input it was handed
+/// (the `hdt` crate on a damaged store file), returning the panic's message
+/// as an error instead of unwinding further. A cancellation goes on
+/// unwinding, to be caught where it always is.
+pub fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    CONTAINING.fetch_add(1, Ordering::Relaxed);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    CONTAINING.fetch_sub(1, Ordering::Relaxed);
+    match caught {
+        Ok(value) => Ok(value),
+        Err(payload) if payload.is::<Cancelled>() => std::panic::resume_unwind(payload),
+        Err(payload) => Err(payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unexpected failure".to_owned())),
+    }
 }
 
 /// How the work handed to [`supervise`] ended.

@@ -16,7 +16,16 @@
 //! process dies); readers take no lock: a generation never changes once
 //! named, and a reader that finds its generation removed under it starts
 //! over from `CURRENT`.
+//!
+//! A store may come from elsewhere, damaged or crafted: every HDT file is
+//! walked by `hdt_shape` before the `hdt` crate reads it (that crate would
+//! abort on an absurd length), and every call into the crate runs under
+//! `budget::contain_panic`, so what the walk cannot see ends in an error
+//! line too.
 
+mod hdt_shape;
+
+use crate::budget::contain_panic;
 use crate::dataset::{DatasetBuilder, MAX_COMPUTED_TERM_BYTES};
 use crate::error::Failure;
 use anyhow::{Context, Result};
@@ -29,7 +38,7 @@ use oxigraph::model::{
 use serde::{Deserialize, Serialize};
 use spareval::{InternalQuad, QueryableDataset};
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// The file naming the current generation.
@@ -114,7 +123,9 @@ impl Store {
         // generation being read: start over, a few times.
         let mut attempts = 0;
         loop {
-            match Self::try_open(dir) {
+            let opened = contain_panic(|| Self::try_open(dir))
+                .unwrap_or_else(|message| Err(corrupt(dir, &message)));
+            match opened {
                 Err(error) if attempts < 3 && is_not_found(&error) && current(dir)?.is_some() => {
                     attempts += 1;
                 }
@@ -210,26 +221,40 @@ impl Store {
         for graph in self.graphs.iter().filter(|g| wanted(&g.name)) {
             sources.push((graph.name.clone().into(), &graph.hdt));
         }
-        Box::new(sources.into_iter().flat_map(move |(graph, hdt)| {
+        let quads = sources.into_iter().flat_map(move |(graph, hdt)| {
             matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()])
                 .map(move |triple| quad_from_hdt(triple?, &graph))
-        }))
+        });
+        Box::new(self.contained(quads, |m| Failure::new(m).into()))
     }
 
     /// Every property used, each once, from the merged view's dictionary.
     pub fn predicates(&self) -> Result<Vec<NamedNode>> {
-        let Some(Merged { hdt: merged, .. }) = &self.merged else {
+        let Some(merged) = &self.merged else {
             return Ok(Vec::new());
         };
-        (1..=merged.dict.predicates.num_strings())
-            .map(|id| {
-                let text = merged
-                    .dict
-                    .id_to_string(id, IdKind::Predicate)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                predicate_from_hdt(&text)
-            })
+        (1..=merged.hdt.dict.predicates.num_strings())
+            .map(|id| predicate_from_hdt(&merged.text(merged.predicate_ids[id])?))
             .collect()
+    }
+
+    /// How a failure inside the `hdt` crate reads: the store is damaged.
+    fn damaged(&self, message: &str) -> String {
+        format!("damaged store in {}: {message}", self.dir.display())
+    }
+
+    /// `quads`, with a panic of the `hdt` crate ending them in an error.
+    fn contained<T, E>(
+        &self,
+        quads: impl Iterator<Item = Result<T, E>>,
+        error: fn(String) -> E,
+    ) -> impl Iterator<Item = Result<T, E>> {
+        Contained {
+            inner: quads,
+            store: self.dir.clone(),
+            error,
+            done: false,
+        }
     }
 
     /// The named graphs.
@@ -253,9 +278,37 @@ impl Store {
             .graphs
             .iter()
             .map(|g| (GraphName::from(g.name.clone()), &g.hdt));
-        default.chain(named).flat_map(|(graph, hdt)| {
+        let quads = default.chain(named).flat_map(|(graph, hdt)| {
             matching(hdt, [None, None, None]).map(move |triple| quad_from_hdt(triple?, &graph))
-        })
+        });
+        self.contained(quads, |m| Failure::new(m).into())
+    }
+}
+
+/// An iterator whose items come from the `hdt` crate: a panic there (a
+/// damaged file that `hdt_shape` let through) ends it with one error.
+struct Contained<I, E> {
+    inner: I,
+    store: PathBuf,
+    error: fn(String) -> E,
+    done: bool,
+}
+
+impl<T, E, I: Iterator<Item = Result<T, E>>> Iterator for Contained<I, E> {
+    type Item = Result<T, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match contain_panic(|| self.inner.next()) {
+            Ok(item) => item,
+            Err(message) => {
+                self.done = true;
+                let message = format!("damaged store in {}: {message}", self.store.display());
+                Some(Err((self.error)(message)))
+            }
+        }
     }
 }
 
@@ -498,13 +551,21 @@ fn checked_name<'a>(folder: &Path, file: &'a str) -> Result<&'a str> {
 
 fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
     let path = folder.join(checked_name(folder, file)?);
-    let reader = open_regular(&path)?;
-    Hdt::read(BufReader::new(reader)).map_err(|e| {
+    let mut reader = open_regular(&path)?;
+    let len = reader.metadata().map_err(|e| with_io(&path, e))?.len();
+    let damaged = |what: &str| {
         corrupt(
             folder,
-            &format!("{file}: {}", crate::error::one_line(&e.to_string(), 160)),
+            &format!("{file}: {}", crate::error::one_line(what, 160)),
         )
-    })
+    };
+    hdt_shape::check(BufReader::new(&reader), len).map_err(|e| damaged(&e))?;
+    reader.rewind().map_err(|e| with_io(&path, e))?;
+    match contain_panic(|| Hdt::read(BufReader::new(reader))) {
+        Ok(Ok(hdt)) => Ok(hdt),
+        Ok(Err(error)) => Err(damaged(&error.to_string())),
+        Err(panic) => Err(damaged(&panic)),
+    }
 }
 
 /// The most bytes a manifest may hold (a million graphs' entries).
@@ -965,9 +1026,8 @@ impl Merged {
         } else {
             (canonical - shared - subjects - objects, IdKind::Predicate)
         };
-        self.hdt
-            .dict
-            .id_to_string(id as usize, kind)
+        contain_panic(|| self.hdt.dict.id_to_string(id as usize, kind))
+            .map_err(|panic| StoreError(format!("damaged HDT dictionary: {panic}")))?
             .map_err(|e| StoreError(format!("damaged HDT dictionary: {e}")))
     }
 }
@@ -1172,21 +1232,27 @@ impl<'a> QueryableDataset<'a> for &'a Store {
         let pattern = [subject, predicate, object];
         // `None`: any named graph (not the default one); `Some(None)`: the
         // default graph, here the merged view.
-        match graph_name {
-            Some(None) => store.merged_quads(pattern),
-            None => {
-                let parts: Vec<InternalQuads<'a>> = store
-                    .graphs
-                    .iter()
-                    .map(|graph| store.named_quads(graph, pattern))
-                    .collect();
-                Box::new(parts.into_iter().flatten())
+        let quads = contain_panic(|| -> InternalQuads<'a> {
+            match graph_name {
+                Some(None) => store.merged_quads(pattern),
+                None => {
+                    let parts: Vec<InternalQuads<'a>> = store
+                        .graphs
+                        .iter()
+                        .map(|graph| store.named_quads(graph, pattern))
+                        .collect();
+                    Box::new(parts.into_iter().flatten())
+                }
+                Some(Some(wanted)) => match store.graphs.iter().find(|g| &g.internal == wanted) {
+                    Some(graph) => store.named_quads(graph, pattern),
+                    None => Box::new(std::iter::empty()),
+                },
             }
-            Some(Some(wanted)) => match store.graphs.iter().find(|g| &g.internal == wanted) {
-                Some(graph) => store.named_quads(graph, pattern),
-                None => Box::new(std::iter::empty()),
-            },
-        }
+        });
+        let quads = quads.unwrap_or_else(|message| {
+            Box::new(std::iter::once(Err(StoreError(store.damaged(&message)))))
+        });
+        store.contained(quads, StoreError)
     }
 
     fn internal_named_graphs(
@@ -1209,7 +1275,8 @@ impl<'a> QueryableDataset<'a> for &'a Store {
                     MAX_COMPUTED_TERM_BYTES >> 20
                 )))
             }
-            Some(text) => internal_of(self.merged.as_ref(), text),
+            Some(text) => contain_panic(|| internal_of(self.merged.as_ref(), text))
+                .map_err(|message| StoreError(self.damaged(&message)))?,
             None => StoreTerm::Other(term),
         })
     }

@@ -380,6 +380,90 @@ fn gzipped_files_load_with_data_too_within_the_input_cap() {
     assert_error_line_exit(&run, 1, "larger than the input limit", "gzip bomb");
 }
 
+/// Sets a property in the `nth` control block (0: global, 1: header, 3:
+/// triples) of every HDT file of the store's first generation, with a valid
+/// checksum: the crafted file a checksum cannot tell from a good one.
+fn craft_store_files(store: &Path, nth: usize, key: &str, value: &str) {
+    let folder = store.join("gen-000001");
+    let mut crafted = 0;
+    for entry in fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "hdt") {
+            continue;
+        }
+        let bytes = fs::read(&path).unwrap();
+        let starts: Vec<usize> = bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| w == b"$HDT")
+            .map(|(i, _)| i)
+            .collect();
+        let start = starts[nth];
+        // Cookie, type, format up to its NUL, properties up to theirs.
+        let format_end = start + 5 + bytes[start + 5..].iter().position(|&b| b == 0).unwrap();
+        let end = format_end
+            + 1
+            + bytes[format_end + 1..]
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap();
+        let properties = String::from_utf8(bytes[format_end + 1..end].to_vec()).unwrap();
+        let properties: Vec<String> = properties
+            .split(';')
+            .map(|item| match item.split_once('=') {
+                Some((k, _)) if k == key => format!("{key}={value}"),
+                _ => item.to_owned(),
+            })
+            .collect();
+        assert!(
+            properties.iter().any(|p| p.starts_with(key)),
+            "{properties:?}"
+        );
+        let mut block = bytes[start..=format_end].to_vec();
+        block.extend(properties.join(";").as_bytes());
+        block.push(0);
+        let checksum = crc::Crc::<u16>::new(&crc::CRC_16_ARC).checksum(&block);
+        block.extend(checksum.to_le_bytes());
+        let mut out = bytes[..start].to_vec();
+        out.extend(block);
+        out.extend(&bytes[end + 3..]);
+        fs::write(&path, out).unwrap();
+        crafted += 1;
+    }
+    assert!(crafted >= 2, "{crafted} files");
+}
+
+#[test]
+fn a_crafted_hdt_file_ends_in_one_error_line() {
+    // The hdt crate trusts what a file declares: a header of an exabyte made
+    // it abort (allocation failure), an order other than SPO panic. Both
+    // files carry valid checksums.
+    let cases = [
+        (
+            1,
+            "length",
+            "1000000000000000000",
+            "declares 1000000000000000000",
+        ),
+        (3, "order", "3", "not in subject-predicate-object order"),
+    ];
+    for (nth, key, value, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        ok(d, &["load", "--store", "st"]);
+        craft_store_files(&d.join("st"), nth, key, value);
+        for command in [
+            &["query", "cast", "--store", "st"][..],
+            &["stats", "--store", "st"],
+        ] {
+            let run = run_in(d, command, None, 60.0);
+            let case = format!("{key}={value}: {command:?}");
+            assert_error_line_exit(&run, 1, "damaged store", &case);
+            assert!(run.stderr.contains(needle), "{case}: {}", run.stderr);
+        }
+    }
+}
+
 #[test]
 fn a_graph_of_one_subject_and_predicate_answers_every_pattern() {
     // The hdt crate panics reading such a file's object index (a hostile
