@@ -182,6 +182,12 @@ pub struct QueryArgs {
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 
+    /// Add a `why` column: for each answer, the minimal sets of named graphs
+    /// (articles, curation…) whose facts give it (SELECT and ASK). Local
+    /// graphs only.
+    #[arg(long, conflicts_with = "endpoint")]
+    pub why: bool,
+
     #[command(flatten)]
     pub remote: RemoteArgs,
 }

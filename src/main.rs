@@ -30,6 +30,7 @@ mod sparql;
 mod store;
 mod view;
 mod vocab;
+mod why;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -38,9 +38,9 @@ pub struct Prepared {
     services: Vec<String>,
     /// Its service handler, told at run time whether calls are allowed.
     federation: Federation,
-    /// Whether Oxigraph's optimizer plans it (off for generated giants);
-    /// the tests check that no stored query loses it.
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
+    /// Whether Oxigraph's optimizer plans it (off for generated giants;
+    /// a traced run follows it); the tests check that no stored query
+    /// loses it.
     optimized: bool,
     /// SELECT, ASK, CONSTRUCT or DESCRIBE.
     form: Form,
@@ -157,6 +157,17 @@ fn with_bound_values(
     // Only a SELECT has a projection of its own at the top.
     *pattern = inject(pattern, values, !select);
     Some(query)
+}
+
+/// A query's answers, each with its family of supports ([`Prepared::trace`]).
+pub struct Traced {
+    /// The answers' variables (none for an ASK).
+    pub variables: Vec<Variable>,
+    /// Each answer (an ASK's: one empty row when true) and its family;
+    /// an empty family: not traced.
+    pub rows: Vec<(Vec<Option<Term>>, crate::why::Family)>,
+    /// The graphs the families' bits stand for, in bit order.
+    pub graphs: Vec<Term>,
 }
 
 /// The query forms.
@@ -298,6 +309,173 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
 }
 
 impl Prepared {
+    /// Runs the query as [`Prepared::execute`] does, then again rewritten
+    /// (`why.rs`) to find why each answer is there: the answers come back
+    /// with one more column, `why`, their minimal sets of named graphs
+    /// (`article-000 + curation | article-002`). An ASK gives one row when
+    /// true. Local graphs only.
+    pub fn trace<'a>(self, graph: &'a Graph, budget: &Budget) -> Result<QueryResults<'a>> {
+        use crate::why;
+        use oxigraph::sparql::QuerySolutionIter;
+        let traced = self.trace_families(graph, budget)?;
+        let mut name = "why".to_owned();
+        while traced.variables.iter().any(|v| v.as_str() == name) {
+            name.push('_');
+        }
+        let mut variables = traced.variables.clone();
+        variables.push(Variable::new_unchecked(name));
+        let rows = traced.rows.into_iter().map(move |(mut row, family)| {
+            let shown = if family.masks().is_empty() {
+                "not traced".to_owned()
+            } else {
+                why::shown(&family, &traced.graphs)
+            };
+            row.push(Some(Literal::new_simple_literal(shown).into()));
+            Ok(row)
+        });
+        Ok(QueryResults::Solutions(QuerySolutionIter::from_tuples(
+            variables.into(),
+            rows,
+        )))
+    }
+
+    /// What [`Prepared::trace`] shows: each answer with its family.
+    pub fn trace_families(self, graph: &Graph, budget: &Budget) -> Result<Traced> {
+        use crate::why;
+        if graph.client().is_some() {
+            return Err(Failure::usage(
+                "--why traces the local graph: an endpoint's answers cannot be traced (drop --endpoint)",
+            )
+            .into());
+        }
+        let untraceable = |why::Untraceable(message)| Failure::usage(message);
+        let (pattern, base_iri, projected) = match &*self.source {
+            spargebra::Query::Select {
+                dataset: None,
+                pattern,
+                base_iri,
+            } => {
+                let variables = match why::top(pattern) {
+                    GraphPattern::Project { variables, .. } => variables.clone(),
+                    _ => Vec::new(),
+                };
+                (pattern, base_iri, Some(variables))
+            }
+            spargebra::Query::Ask {
+                dataset: None,
+                pattern,
+                base_iri,
+            } => (pattern, base_iri, None),
+            spargebra::Query::Select { .. } | spargebra::Query::Ask { .. } => {
+                return Err(untraceable(why::Untraceable(
+                    "--why cannot trace a query with FROM or FROM NAMED",
+                ))
+                .into())
+            }
+            _ => {
+                return Err(untraceable(why::Untraceable(
+                    "--why traces SELECT and ASK queries, not CONSTRUCT or DESCRIBE",
+                ))
+                .into())
+            }
+        };
+        let mut graphs: Vec<Term> = graph
+            .named_graphs()?
+            .into_iter()
+            .map(|g| match g {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => Term::from(n),
+                oxigraph::model::NamedOrBlankNode::BlankNode(b) => Term::from(b),
+            })
+            .collect();
+        if graphs.len() > why::MAX_GRAPHS {
+            return Err(Failure::new(format!(
+                "--why tells at most {} named graphs apart; this dataset has {}",
+                why::MAX_GRAPHS,
+                graphs.len()
+            ))
+            .into());
+        }
+        let inner = match (why::top(pattern), &projected) {
+            (GraphPattern::Project { inner, .. }, Some(_)) => inner.as_ref(),
+            (top, _) => top,
+        };
+        let bound: Vec<Variable> = self.bound.iter().map(|(v, _)| v.clone()).collect();
+        let keep = projected.clone().unwrap_or_else(|| bound.clone());
+        // The default graph holds the named graphs' triples (the merged
+        // view); any of its own (a plain Turtle file's) count as one more.
+        let own = prepare(
+            "ASK { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }",
+            "why",
+        )?
+        .execute(graph, budget)?;
+        let with_default = matches!(own, QueryResults::Boolean(true));
+        if with_default {
+            graphs.push(why::default_graph());
+        }
+        let rewritten = why::rewrite(inner, &keep, with_default).map_err(untraceable)?;
+        let functions = why::Functions::new(&graphs);
+        let mut evaluator = functions
+            .register(SparqlEvaluator::new())
+            .with_cancellation_token(self.token.clone());
+        if !self.optimized {
+            evaluator = evaluator.without_optimizations();
+        }
+        let mut traced = evaluator.for_query(spargebra::Query::Select {
+            dataset: None,
+            pattern: rewritten.pattern,
+            base_iri: base_iri.clone(),
+        });
+        for (variable, value) in &self.bound {
+            traced = traced.substitute_variable(variable.clone(), value.clone());
+        }
+        let answers = self.execute(graph, budget)?;
+        let QueryResults::Solutions(supports) = graph.evaluate(traced)? else {
+            return Err(anyhow!("the traced query gave no solutions"));
+        };
+        let mut families: std::collections::HashMap<Vec<Option<Term>>, why::Family> =
+            std::collections::HashMap::new();
+        for solution in supports {
+            let solution = solution?;
+            let key: Vec<Option<Term>> = keep.iter().map(|v| solution.get(v).cloned()).collect();
+            let family = solution
+                .get(&rewritten.why)
+                .and_then(why::Family::from_term)
+                .unwrap_or_default();
+            let entry = families.entry(key).or_default();
+            *entry = entry.or(&family);
+        }
+        let rows = match answers {
+            QueryResults::Solutions(solutions) => {
+                let mut rows = Vec::new();
+                for solution in solutions {
+                    let solution = solution?;
+                    let row: Vec<Option<Term>> =
+                        keep.iter().map(|v| solution.get(v).cloned()).collect();
+                    let family = families.get(&row).cloned().unwrap_or_default();
+                    rows.push((row, family));
+                }
+                rows
+            }
+            QueryResults::Boolean(true) => {
+                let family = families
+                    .values()
+                    .fold(why::Family::default(), |all, f| all.or(f));
+                vec![(Vec::new(), family)]
+            }
+            QueryResults::Boolean(false) => Vec::new(),
+            QueryResults::Graph(_) => return Err(anyhow!("a graph answer to a traced query")),
+        };
+        Ok(Traced {
+            variables: if projected.is_some() {
+                keep
+            } else {
+                Vec::new()
+            },
+            rows,
+            graphs,
+        })
+    }
+
     /// Whether the query returns a graph (CONSTRUCT, DESCRIBE), known before
     /// it runs: the server picks the format first.
     pub fn returns_graph(&self) -> bool {

@@ -3,6 +3,9 @@
 //! the checks do fire on broken data, each article's recorded SHA-256
 //! matches its text, and a plain query sees a fact stated twice only once.
 
+mod common;
+
+use common::{assert_error_line_exit, run_in};
 use std::process::Command;
 
 fn missions_kg(args: &[&str]) -> String {
@@ -100,4 +103,151 @@ fn recorded_checksums_match_the_articles() {
         checked += 1;
     }
     assert_eq!(checked, 4, "four articles described");
+}
+
+/// `query --why` on three small graphs, each expected support worked out
+/// by hand from `tests/fixtures/why/kg.trig` (g1, g2, g3 are bits in that
+/// order; a support lists its graphs, alternatives are split by ` | `).
+#[test]
+fn why_gives_the_minimal_graph_sets_worked_out_by_hand() {
+    const KG: &str = "tests/fixtures/why/kg.trig";
+    let cases: &[(&str, &[&str])] = &[
+        // A join: ex:a's p (g1 or g2) with b's q (g1 or g3); g1 alone
+        // holds both, else g2 and g3 together. ex:c's p is g2's only.
+        (
+            "SELECT ?s ?v { ?s ex:p ?o . ?o ex:q ?v } ORDER BY ?s",
+            &[
+                "<http://e.org/a>\t\"x\"\t\"g1 | g2 + g3\"",
+                "<http://e.org/c>\t\"x\"\t\"g1 + g2 | g2 + g3\"",
+            ],
+        ),
+        // Either branch of a union.
+        (
+            "SELECT DISTINCT ?s { { ?s ex:r ?x } UNION { ?s ex:q ?x } }",
+            &["<http://e.org/b>\t\"g1 | g3\""],
+        ),
+        // An OPTIONAL that does not match needs nothing.
+        (
+            "SELECT ?s ?v { ?s ex:p ex:b OPTIONAL { ?s ex:q ?v } } ORDER BY ?s",
+            &[
+                "<http://e.org/a>\t\t\"g1 | g2\"",
+                "<http://e.org/c>\t\t\"g2\"",
+            ],
+        ),
+        // A count needs every member: a (g1 or g2) and c (g2).
+        ("SELECT (COUNT(*) AS ?n) { ?s ex:p ex:b }", &["2\t\"g2\""]),
+        // MINUS only removes.
+        (
+            "SELECT ?s { ?s ex:p ex:b MINUS { ?s ex:q ?v } } ORDER BY ?s",
+            &["<http://e.org/a>\t\"g1 | g2\"", "<http://e.org/c>\t\"g2\""],
+        ),
+        // Zero steps need nothing; the others are g3's.
+        (
+            "SELECT ?x { ex:c ex:sub* ?x } ORDER BY ?x",
+            &[
+                "<http://e.org/c>\t\"none\"",
+                "<http://e.org/d>\t\"g3\"",
+                "<http://e.org/e>\t\"g3\"",
+            ],
+        ),
+        // A sequence path is two triples.
+        (
+            "SELECT ?v { ex:a ex:p/ex:q ?v }",
+            &["\"x\"\t\"g1 | g2 + g3\""],
+        ),
+        // An explicit GRAPH is its own support.
+        (
+            "SELECT ?g { GRAPH ?g { ex:a ex:p ex:b } } ORDER BY ?g",
+            &[
+                "<https://w3id.org/missions-kg/source/g1>\t\"g1\"",
+                "<https://w3id.org/missions-kg/source/g2>\t\"g2\"",
+            ],
+        ),
+        // A group per subject, each its members'.
+        (
+            "SELECT ?o (COUNT(?s) AS ?n) { ?s ex:p ?o } GROUP BY ?o",
+            &["<http://e.org/b>\t2\t\"g2\""],
+        ),
+        ("ASK { ex:a ex:p ex:b }", &["\"g1 | g2\""]),
+    ];
+    for (query, expected) in cases {
+        let query = format!("PREFIX ex: <http://e.org/> {query}");
+        let out = missions_kg(&["--data", KG, "query", &query, "--why", "--format", "tsv"]);
+        let rows: Vec<&str> = out.lines().skip(1).collect();
+        assert_eq!(rows, *expected, "{query}");
+    }
+    // A triple of the default graph only is its own support.
+    let out = missions_kg(&[
+        "--data",
+        KG,
+        "--data",
+        "tests/fixtures/why/plain.ttl",
+        "query",
+        "SELECT ?v { <http://e.org/c> <http://e.org/q> ?v }",
+        "--why",
+        "--format",
+        "tsv",
+    ]);
+    assert_eq!(
+        out.lines().nth(1),
+        Some("\"z\"\t\"default graph\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn why_refuses_what_it_cannot_trace_in_one_line() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["query", "CONSTRUCT WHERE { ?s ?p ?o }", "--why"],
+            2,
+            "SELECT and ASK",
+        ),
+        (
+            &[
+                "query",
+                "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                "--why",
+            ],
+            2,
+            "SERVICE",
+        ),
+        (
+            &[
+                "query",
+                "SELECT ?s { { SELECT ?s { ?s ?p ?o } LIMIT 2 } }",
+                "--why",
+            ],
+            2,
+            "LIMIT or OFFSET inside a subquery",
+        ),
+        (
+            &["query", "SELECT ?s FROM mkg:ontology { ?s ?p ?o }", "--why"],
+            2,
+            "FROM",
+        ),
+        // Refused before anything is sent.
+        (
+            &[
+                "query",
+                "cast",
+                "--why",
+                "--endpoint",
+                "http://127.0.0.1:9/",
+            ],
+            2,
+            "'--why' cannot be used with '--endpoint",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let run = run_in(dir, args, None, 60.0);
+        let first = run.stderr.lines().next().unwrap_or_default().to_owned();
+        if *code == 2 && needle.starts_with("'--why'") {
+            assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+            assert!(first.contains(needle), "{args:?}: {}", run.stderr);
+        } else {
+            assert_error_line_exit(&run, *code, needle, &format!("{args:?}"));
+        }
+    }
 }

@@ -40,7 +40,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         prepared = prepared.bind(variable, value);
     }
     crate::budget::catch_cancellation(|| {
-        let results = prepared.execute(&graph, &budget)?;
+        let results = if args.why {
+            prepared.trace(&graph, &budget)?
+        } else {
+            prepared.execute(&graph, &budget)?
+        };
         let payload = match results {
             QueryResults::Graph(_) => Payload::Graph,
             QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
