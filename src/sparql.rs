@@ -339,6 +339,135 @@ impl Prepared {
         )))
     }
 
+    /// A CONSTRUCT with `--why`: its triples, each in one graph per support
+    /// (a blank node, described in the default graph by `prov:wasDerivedFrom`
+    /// each graph of the support, and an `rdfs:label` as `--why` shows it).
+    /// The template is filled from the pattern's solutions, traced as a
+    /// SELECT of all its variables.
+    pub fn trace_construct(
+        self,
+        graph: &Graph,
+        budget: &Budget,
+    ) -> Result<Vec<oxigraph::model::Quad>> {
+        use crate::why;
+        use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad};
+        let spargebra::Query::Construct {
+            template,
+            dataset,
+            pattern,
+            base_iri,
+        } = &*self.source
+        else {
+            return Err(anyhow!("trace_construct on a query other than CONSTRUCT"));
+        };
+        let mut variables = Vec::new();
+        pattern.on_in_scope_variable(|v| {
+            if !variables.contains(v) {
+                variables.push(v.clone());
+            }
+        });
+        let select = spargebra::Query::Select {
+            dataset: dataset.clone(),
+            pattern: GraphPattern::Project {
+                inner: Box::new(pattern.clone()),
+                variables: variables.clone(),
+            },
+            base_iri: base_iri.clone(),
+        };
+        let mut solutions = Parsed {
+            query: std::sync::Arc::new(select),
+            services: self.services.clone(),
+            optimized: self.optimized,
+            form: Form::Select,
+            volatile: self.volatile,
+        }
+        .prepare();
+        for (variable, value) in &self.bound {
+            solutions = solutions.bind(variable.clone(), value.clone());
+        }
+        let traced = solutions.trace_families(graph, budget)?;
+        let mut supports: std::collections::BTreeMap<u64, BlankNode> = Default::default();
+        let mut quads = Vec::new();
+        for (row, family) in &traced.rows {
+            let values: std::collections::HashMap<&Variable, &Term> = traced
+                .variables
+                .iter()
+                .zip(row)
+                .filter_map(|(v, t)| Some((v, t.as_ref()?)))
+                .collect();
+            // A template's blank nodes are new for each solution.
+            let mut blanks: std::collections::HashMap<String, BlankNode> = Default::default();
+            let mut fill = |term: &TermPattern| -> Option<Term> {
+                Some(match term {
+                    TermPattern::NamedNode(n) => n.clone().into(),
+                    TermPattern::Literal(l) => l.clone().into(),
+                    TermPattern::Variable(v) => (*values.get(v)?).clone(),
+                    TermPattern::BlankNode(b) => blanks
+                        .entry(b.as_str().to_owned())
+                        .or_default()
+                        .clone()
+                        .into(),
+                    #[allow(unreachable_patterns)]
+                    _ => return None,
+                })
+            };
+            for triple in template {
+                let (Some(subject), Some(object)) = (fill(&triple.subject), fill(&triple.object))
+                else {
+                    continue;
+                };
+                let predicate = match &triple.predicate {
+                    NamedNodePattern::NamedNode(n) => n.clone(),
+                    NamedNodePattern::Variable(v) => match values.get(v) {
+                        Some(Term::NamedNode(n)) => n.clone(),
+                        _ => continue,
+                    },
+                };
+                let subject = match subject {
+                    Term::NamedNode(n) => NamedOrBlankNode::from(n),
+                    Term::BlankNode(b) => b.into(),
+                    _ => continue,
+                };
+                for &mask in family.masks() {
+                    // Named by the support's bits: the same output each run.
+                    let name = supports
+                        .entry(mask)
+                        .or_insert_with(|| BlankNode::new_unchecked(format!("support-{mask:x}")))
+                        .clone();
+                    quads.push(Quad::new(
+                        subject.clone(),
+                        predicate.clone(),
+                        object.clone(),
+                        GraphName::from(name),
+                    ));
+                }
+            }
+        }
+        let derived = NamedNode::new_unchecked("http://www.w3.org/ns/prov#wasDerivedFrom");
+        let label = NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#label");
+        for (mask, name) in supports {
+            let shown = why::shown(&why::Family::of([mask]), &traced.graphs);
+            quads.push(Quad::new(
+                name.clone(),
+                label.clone(),
+                Literal::new_simple_literal(shown),
+                GraphName::DefaultGraph,
+            ));
+            for (bit, source) in traced.graphs.iter().enumerate() {
+                if mask >> bit & 1 == 1 {
+                    quads.push(Quad::new(
+                        name.clone(),
+                        derived.clone(),
+                        source.clone(),
+                        GraphName::DefaultGraph,
+                    ));
+                }
+            }
+        }
+        // `format::write_quads` sorts them and drops repeats.
+        Ok(quads)
+    }
+
     /// What [`Prepared::trace`] shows: each answer with its family.
     pub fn trace_families(self, graph: &Graph, budget: &Budget) -> Result<Traced> {
         use crate::why;
@@ -374,7 +503,7 @@ impl Prepared {
             }
             _ => {
                 return Err(untraceable(why::Untraceable(
-                    "--why traces SELECT and ASK queries, not CONSTRUCT or DESCRIBE",
+                    "--why traces SELECT, ASK and CONSTRUCT queries, not DESCRIBE",
                 ))
                 .into())
             }

@@ -195,14 +195,62 @@ fn why_gives_the_minimal_graph_sets_worked_out_by_hand() {
     );
 }
 
+/// A CONSTRUCT's triples with `--why`: each in a graph per support, the
+/// supports described in the default graph (same fixture, same supports
+/// as the join above).
+#[test]
+fn why_puts_constructed_triples_in_a_graph_per_support() {
+    let out = missions_kg(&[
+        "--data",
+        "tests/fixtures/why/kg.trig",
+        "query",
+        "PREFIX ex: <http://e.org/> CONSTRUCT { ?s ex:reaches ?v } WHERE { ?s ex:p ?o . ?o ex:q ?v }",
+        "--why",
+        "--format",
+        "nquads",
+    ]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    let label = "<http://www.w3.org/2000/01/rdf-schema#label>";
+    let from = "<http://www.w3.org/ns/prov#wasDerivedFrom>";
+    let g = |n: u8| format!("<https://w3id.org/missions-kg/source/g{n}>");
+    let mut expected = vec![
+        "<http://e.org/a> <http://e.org/reaches> \"x\" _:support-1 .".to_owned(),
+        "<http://e.org/a> <http://e.org/reaches> \"x\" _:support-6 .".to_owned(),
+        "<http://e.org/c> <http://e.org/reaches> \"x\" _:support-3 .".to_owned(),
+        "<http://e.org/c> <http://e.org/reaches> \"x\" _:support-6 .".to_owned(),
+        format!("_:support-1 {label} \"g1\" ."),
+        format!("_:support-1 {from} {} .", g(1)),
+        format!("_:support-3 {label} \"g1 + g2\" ."),
+        format!("_:support-3 {from} {} .", g(1)),
+        format!("_:support-3 {from} {} .", g(2)),
+        format!("_:support-6 {label} \"g2 + g3\" ."),
+        format!("_:support-6 {from} {} .", g(2)),
+        format!("_:support-6 {from} {} .", g(3)),
+    ];
+    expected.sort_unstable();
+    assert_eq!(lines, expected);
+}
+
 #[test]
 fn why_refuses_what_it_cannot_trace_in_one_line() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases: &[(&[&str], i32, &str)] = &[
         (
-            &["query", "CONSTRUCT WHERE { ?s ?p ?o }", "--why"],
+            &["query", "DESCRIBE mkd:missions", "--why"],
             2,
-            "SELECT and ASK",
+            "not DESCRIBE",
+        ),
+        (
+            &[
+                "query",
+                "CONSTRUCT WHERE { ?s ?p ?o }",
+                "--why",
+                "--format",
+                "turtle",
+            ],
+            2,
+            "a dataset format",
         ),
         (
             &[

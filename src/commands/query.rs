@@ -5,7 +5,7 @@ use crate::cli::QueryArgs;
 use crate::commands::write_output;
 use crate::config::Config;
 use crate::error::Failure;
-use crate::format::{self, Payload};
+use crate::format::{self, OutputFormat, Payload};
 use crate::graph::Graph;
 use crate::input;
 use crate::iri;
@@ -38,6 +38,27 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let graph = Graph::open(config, &budget)?;
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
+    }
+    if args.why && prepared.form() == sparql::Form::Construct {
+        return crate::budget::catch_cancellation(|| {
+            let quads = prepared.trace_construct(&graph, &budget)?;
+            let format = format::resolve(
+                args.format.as_deref(),
+                args.output.as_deref(),
+                Payload::Dataset,
+                config.is_terminal,
+            )
+            .map_err(|_| {
+                Failure::usage(
+                    "--why on a CONSTRUCT puts each support in a graph of its own: give a dataset format (trig, nquads)",
+                )
+            })?;
+            let OutputFormat::Rdf(format) = format else {
+                return Err(Failure::usage("--why on a CONSTRUCT writes RDF: give trig or nquads").into());
+            };
+            write_output(args.output.as_deref(), |out| format::write_quads(quads, format, out))
+        })
+        .map_err(|e| budget.explain_stop(e));
     }
     crate::budget::catch_cancellation(|| {
         let results = if args.why {
