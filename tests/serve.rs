@@ -322,6 +322,26 @@ fn pages_show_what_a_person_looks_for() {
         editor.contains("Clément Aubert") && editor.contains("format=csv"),
         "{editor}"
     );
+    // With "why", each answer shows the graphs behind it, CONSTRUCT too.
+    let traced = served
+        .get(&format!("/ui/query?query={}&why=1", encode(CAST)), html)
+        .text();
+    assert!(
+        traced.contains("checked") && traced.contains("article-000 | article-002"),
+        "{traced}"
+    );
+    let construct =
+        "CONSTRUCT { ?person mk:castMember ?role } WHERE { ?role mk:castMember ?person }";
+    let traced = served
+        .get(
+            &format!("/ui/query?query={}&why=1", encode(construct)),
+            html,
+        )
+        .text();
+    assert!(
+        traced.contains("why") && traced.contains("article-000 | article-002"),
+        "{traced}"
+    );
     // A syntax error is shown on the page, not as a failure.
     let wrong = served.get(
         &format!("/ui/query?query={}", encode("SELECT WHERE {")),

@@ -637,6 +637,7 @@ pub(super) fn human_date(date: &str, lang: Lang) -> String {
 /// scripts), and with `?query=` the results below it.
 pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Response {
     let text = request.param("query").map(str::to_owned);
+    let why = request.param("why").is_some_and(|v| !v.is_empty());
     let lang = request.lang;
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
@@ -649,9 +650,14 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                 .map_err(|e| crate::error::show(&e))?;
             volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
-            let results = prepared
-                .execute(graph, budget)
-                .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
+            let results = if why && prepared.form() == crate::sparql::Form::Construct {
+                prepared.trace_construct(graph, budget).map(supports_table)
+            } else if why {
+                prepared.trace(graph, budget)
+            } else {
+                prepared.execute(graph, budget)
+            }
+            .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
             let table = results_table(results, graph, &shared.site, lang, 1000)
                 .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
             Ok((table, returns_graph))
@@ -685,6 +691,10 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                 form.editor action="/ui/query" method="get" {
                     input type="hidden" name="lang" value=(lang.code());
                     textarea #query-text name="query" rows="12" spellcheck="false" aria-label="SPARQL" data-terms=(terms) { (shown) }
+                    label.why {
+                        input type="checkbox" name="why" value="1" checked[why];
+                        " " (lang.t("Why: the graphs behind each answer", "Pourquoi : les graphes derrière chaque réponse"))
+                    }
                     button type="submit" { (lang.t("Run", "Lancer")) }
                 }
                 details { summary { (lang.t("Predeclared prefixes", "Préfixes prédéclarés")) } pre { (prefixes) } }
@@ -694,7 +704,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                             (table)
                             @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
                             (downloads(&url, *returns_graph))
-                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or("")))} { (lang.t("Permalink", "Lien permanent")) } }
+                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or(""))) @if why { "&why=1" }} { (lang.t("Permalink", "Lien permanent")) } }
                         }
                         Err(message) => { p.error role="alert" { (message) } }
                     }
@@ -704,6 +714,55 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         Ok(Answer { volatile, ..answer })
     };
     super::answer(&state, work).await
+}
+
+/// A traced CONSTRUCT's quads (`Prepared::trace_construct`) as a table:
+/// each triple once, with its supports as `query --why` shows them.
+fn supports_table(quads: Vec<oxigraph::model::Quad>) -> oxigraph::sparql::QueryResults<'static> {
+    use oxigraph::model::{GraphName, Literal, Term, Variable};
+    use std::collections::{BTreeMap, HashMap};
+    let mut labels: HashMap<Term, String> = HashMap::new();
+    let mut triples: BTreeMap<String, (Vec<Option<Term>>, Vec<Term>)> = BTreeMap::new();
+    for quad in &quads {
+        if quad.graph_name.is_default_graph() {
+            if quad.predicate.as_str() == "http://www.w3.org/2000/01/rdf-schema#label" {
+                if let Term::Literal(label) = &quad.object {
+                    labels.insert(quad.subject.clone().into(), label.value().to_owned());
+                }
+            }
+            continue;
+        }
+        let GraphName::BlankNode(support) = &quad.graph_name else {
+            continue;
+        };
+        let row = vec![
+            Some(quad.subject.clone().into()),
+            Some(quad.predicate.clone().into()),
+            Some(quad.object.clone()),
+        ];
+        let key = format!("{} {} {}", quad.subject, quad.predicate, quad.object);
+        let entry = triples.entry(key).or_insert_with(|| (row, Vec::new()));
+        entry.1.push(support.clone().into());
+    }
+    let rows: Vec<Vec<Option<Term>>> = triples
+        .into_values()
+        .map(|(mut row, supports)| {
+            let shown: Vec<String> = supports
+                .iter()
+                .map(|support| labels.get(support).cloned().unwrap_or_default())
+                .collect();
+            row.push(Some(Literal::new_simple_literal(shown.join(" | ")).into()));
+            row
+        })
+        .collect();
+    let variables: Vec<Variable> = ["subject", "predicate", "object", "why"]
+        .into_iter()
+        .map(Variable::new_unchecked)
+        .collect();
+    oxigraph::sparql::QueryResults::Solutions(oxigraph::sparql::QuerySolutionIter::from_tuples(
+        variables.into(),
+        rows.into_iter().map(Ok),
+    ))
 }
 
 const SITE_CSS: &str = include_str!("site.css");
