@@ -635,16 +635,7 @@ mod tests {
     fn the_compile_time_index_is_what_the_loader_builds() {
         let config = Config {
             embedded: true,
-            data: Vec::new(),
-            is_terminal: false,
-            lang: None,
-            max_input: u64::MAX,
-            memory: u64::MAX,
-            allow_service: false,
-            base: None,
-            endpoint: None,
-            store: None,
-            endpoint_timeout: 60.0,
+            ..test_config()
         };
         let parsed = parse(&config, &Budget::default()).unwrap();
         let embedded = Dataset::embedded().expect("build.rs indexed the built-in graph");
