@@ -183,8 +183,8 @@ pub struct QueryArgs {
     pub timeout: Option<f64>,
 
     /// Add a `why` column: for each answer, the minimal sets of named graphs
-    /// (articles, curation…) whose facts give it (SELECT and ASK; a
-    /// CONSTRUCT's triples go in a graph per support). Local graphs only.
+    /// (articles, curation…) whose facts give it (a CONSTRUCT's or
+    /// DESCRIBE's triples go in a graph per support). Local graphs only.
     #[arg(long, conflicts_with = "endpoint")]
     pub why: bool,
 

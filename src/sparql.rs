@@ -339,6 +339,15 @@ impl Prepared {
         )))
     }
 
+    /// A CONSTRUCT or DESCRIBE with `--why`: its triples as quads, one graph
+    /// per support ([`support_quads`]).
+    pub fn trace_graph(self, graph: &Graph, budget: &Budget) -> Result<Vec<oxigraph::model::Quad>> {
+        match self.form {
+            Form::Describe => self.trace_describe(graph, budget),
+            _ => self.trace_construct(graph, budget),
+        }
+    }
+
     /// A CONSTRUCT with `--why`: its triples, each in one graph per support
     /// (a blank node, described in the default graph by `prov:wasDerivedFrom`
     /// each graph of the support, and an `rdfs:label` as `--why` shows it).
@@ -349,8 +358,7 @@ impl Prepared {
         graph: &Graph,
         budget: &Budget,
     ) -> Result<Vec<oxigraph::model::Quad>> {
-        use crate::why;
-        use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad};
+        use oxigraph::model::{BlankNode, NamedOrBlankNode};
         let spargebra::Query::Construct {
             template,
             dataset,
@@ -386,8 +394,7 @@ impl Prepared {
             solutions = solutions.bind(variable.clone(), value.clone());
         }
         let traced = solutions.trace_families(graph, budget)?;
-        let mut supports: std::collections::BTreeMap<u64, BlankNode> = Default::default();
-        let mut quads = Vec::new();
+        let mut triples = Vec::new();
         for (row, family) in &traced.rows {
             let values: std::collections::HashMap<&Variable, &Term> = traced
                 .variables
@@ -428,32 +435,152 @@ impl Prepared {
                     Term::BlankNode(b) => b.into(),
                     _ => continue,
                 };
-                for &mask in family.masks() {
-                    // Named by the support's bits: the same output each run.
-                    let name = supports
-                        .entry(mask)
-                        .or_insert_with(|| BlankNode::new_unchecked(format!("support-{mask:x}")))
-                        .clone();
-                    quads.push(Quad::new(
-                        subject.clone(),
-                        predicate.clone(),
-                        object.clone(),
-                        GraphName::from(name),
-                    ));
+                triples.push((
+                    oxigraph::model::Triple::new(subject, predicate, object),
+                    family.clone(),
+                ));
+            }
+        }
+        Ok(support_quads(triples, &traced.graphs))
+    }
+
+    /// A DESCRIBE with `--why`: as [`Prepared::trace_construct`] gives a
+    /// CONSTRUCT's triples. A described node's triples (those it is the
+    /// subject of, and so on through blank-node objects, as Oxigraph
+    /// describes) need the node's supports and each triple's own graphs.
+    pub fn trace_describe(
+        self,
+        graph: &Graph,
+        budget: &Budget,
+    ) -> Result<Vec<oxigraph::model::Quad>> {
+        use crate::why::Family;
+        use oxigraph::model::{GraphNameRef, NamedOrBlankNode, NamedOrBlankNodeRef};
+        let spargebra::Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        } = &*self.source
+        else {
+            return Err(anyhow!("trace_describe on a query other than DESCRIBE"));
+        };
+        let select = spargebra::Query::Select {
+            dataset: dataset.clone(),
+            pattern: pattern.clone(),
+            base_iri: base_iri.clone(),
+        };
+        let mut solutions = Parsed {
+            query: std::sync::Arc::new(select),
+            services: self.services.clone(),
+            optimized: self.optimized,
+            form: Form::Select,
+            volatile: self.volatile,
+        }
+        .prepare();
+        for (variable, value) in &self.bound {
+            solutions = solutions.bind(variable.clone(), value.clone());
+        }
+        let traced = solutions.trace_families(graph, budget)?;
+        let bit = |name: &Term| traced.graphs.iter().position(|g| g == name);
+        let default_bit = bit(&crate::why::default_graph());
+        // Each node to describe, with the supports of its being described.
+        let mut nodes: Vec<(NamedOrBlankNode, Family)> = Vec::new();
+        for (row, family) in &traced.rows {
+            for term in row.iter().flatten() {
+                let node = match term {
+                    Term::NamedNode(n) => NamedOrBlankNode::from(n.clone()),
+                    Term::BlankNode(b) => b.clone().into(),
+                    _ => continue,
+                };
+                match nodes.iter_mut().find(|(n, _)| *n == node) {
+                    Some((_, known)) => *known = known.or(family),
+                    None => nodes.push((node, family.clone())),
                 }
             }
         }
+        let mut triples = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((node, family)) = nodes.pop() {
+            if !seen.insert(node.clone()) {
+                continue;
+            }
+            let node_ref: NamedOrBlankNodeRef<'_> = node.as_ref();
+            for quad in graph.quads(Some(node_ref), None, None, Some(GraphNameRef::DefaultGraph)) {
+                let quad = quad?;
+                // The graphs stating it, as alternatives.
+                let mut stated = Family::default();
+                for named in graph.quads(
+                    Some(node_ref),
+                    Some(quad.predicate.as_ref()),
+                    Some(quad.object.as_ref()),
+                    None,
+                ) {
+                    let named = named?;
+                    let name: Option<Term> = match named.graph_name {
+                        oxigraph::model::GraphName::NamedNode(n) => Some(n.into()),
+                        oxigraph::model::GraphName::BlankNode(b) => Some(b.into()),
+                        oxigraph::model::GraphName::DefaultGraph => None,
+                    };
+                    if let Some(i) = name.as_ref().and_then(&bit) {
+                        stated = stated.or(&Family::of([1 << i]));
+                    }
+                }
+                if stated.masks().is_empty() {
+                    if let Some(i) = default_bit {
+                        stated = Family::of([1 << i]);
+                    }
+                }
+                let support = family.and(&stated);
+                if let Term::BlankNode(b) = &quad.object {
+                    nodes.push((b.clone().into(), support.clone()));
+                }
+                triples.push((
+                    oxigraph::model::Triple::new(quad.subject, quad.predicate, quad.object),
+                    support,
+                ));
+            }
+        }
+        Ok(support_quads(triples, &traced.graphs))
+    }
+}
+
+/// Triples with their families as quads: each triple in one graph per
+/// support, a blank node named by the support's bits (the same output each
+/// run), described in the default graph by `rdfs:label` (as `--why` shows
+/// it) and `prov:wasDerivedFrom` each graph of it.
+fn support_quads(
+    triples: Vec<(oxigraph::model::Triple, crate::why::Family)>,
+    graphs: &[Term],
+) -> Vec<oxigraph::model::Quad> {
+    use crate::why;
+    use oxigraph::model::{BlankNode, GraphName, Quad};
+    let mut supports: std::collections::BTreeMap<u64, BlankNode> = Default::default();
+    let mut quads = Vec::new();
+    for (triple, family) in triples {
+        for &mask in family.masks() {
+            let name = supports
+                .entry(mask)
+                .or_insert_with(|| BlankNode::new_unchecked(format!("support-{mask:x}")))
+                .clone();
+            quads.push(Quad::new(
+                triple.subject.clone(),
+                triple.predicate.clone(),
+                triple.object.clone(),
+                GraphName::from(name),
+            ));
+        }
+    }
+    {
         let derived = NamedNode::new_unchecked("http://www.w3.org/ns/prov#wasDerivedFrom");
         let label = NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#label");
         for (mask, name) in supports {
-            let shown = why::shown(&why::Family::of([mask]), &traced.graphs);
+            let shown = why::shown(&why::Family::of([mask]), graphs);
             quads.push(Quad::new(
                 name.clone(),
                 label.clone(),
                 Literal::new_simple_literal(shown),
                 GraphName::DefaultGraph,
             ));
-            for (bit, source) in traced.graphs.iter().enumerate() {
+            for (bit, source) in graphs.iter().enumerate() {
                 if mask >> bit & 1 == 1 {
                     quads.push(Quad::new(
                         name.clone(),
@@ -464,10 +591,12 @@ impl Prepared {
                 }
             }
         }
-        // `format::write_quads` sorts them and drops repeats.
-        Ok(quads)
     }
+    // `format::write_quads` sorts them and drops repeats.
+    quads
+}
 
+impl Prepared {
     /// What [`Prepared::trace`] shows: each answer with its family.
     pub fn trace_families(self, graph: &Graph, budget: &Budget) -> Result<Traced> {
         use crate::why;
@@ -502,10 +631,9 @@ impl Prepared {
                 .into())
             }
             _ => {
-                return Err(untraceable(why::Untraceable(
-                    "--why traces SELECT, ASK and CONSTRUCT queries, not DESCRIBE",
+                return Err(anyhow!(
+                    "a CONSTRUCT or DESCRIBE is traced by trace_construct or trace_describe"
                 ))
-                .into())
             }
         };
         let mut graphs: Vec<Term> = graph

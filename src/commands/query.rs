@@ -39,9 +39,9 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
-    if args.why && prepared.form() == sparql::Form::Construct {
+    if args.why && prepared.returns_graph() {
         return crate::budget::catch_cancellation(|| {
-            let quads = prepared.trace_construct(&graph, &budget)?;
+            let quads = prepared.trace_graph(&graph, &budget)?;
             let format = format::resolve(
                 args.format.as_deref(),
                 args.output.as_deref(),
@@ -50,11 +50,14 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             )
             .map_err(|_| {
                 Failure::usage(
-                    "--why on a CONSTRUCT puts each support in a graph of its own: give a dataset format (trig, nquads)",
+                    "--why on a CONSTRUCT or DESCRIBE puts each support in a graph of its own: give a dataset format (trig, nquads)",
                 )
             })?;
             let OutputFormat::Rdf(format) = format else {
-                return Err(Failure::usage("--why on a CONSTRUCT writes RDF: give trig or nquads").into());
+                return Err(
+                    Failure::usage("--why on a CONSTRUCT or DESCRIBE writes RDF: give trig or nquads")
+                        .into(),
+                );
             };
             write_output(args.output.as_deref(), |out| format::write_quads(quads, format, out))
         })

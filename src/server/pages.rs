@@ -650,8 +650,8 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                 .map_err(|e| crate::error::show(&e))?;
             volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
-            let results = if why && prepared.form() == crate::sparql::Form::Construct {
-                prepared.trace_construct(graph, budget).map(supports_table)
+            let results = if why && returns_graph {
+                prepared.trace_graph(graph, budget).map(supports_table)
             } else if why {
                 prepared.trace(graph, budget)
             } else {
