@@ -1090,90 +1090,150 @@ mod tests {
             .collect()
     }
 
+    /// One stored query traced on the built-in graph, and run again on
+    /// parts of it.
+    struct Trial<'a> {
+        name: String,
+        sparql: String,
+        bound: Vec<(Variable, Term)>,
+        traced: crate::sparql::Traced,
+        quads: &'a [Quad],
+        cache: HashMap<u64, Vec<Vec<Option<String>>>>,
+    }
+
+    impl Trial<'_> {
+        fn prepare(&self) -> crate::sparql::Prepared {
+            let mut prepared = crate::sparql::prepare(&self.sparql, &self.name).unwrap();
+            for (variable, value) in &self.bound {
+                prepared = prepared.bind(variable.clone(), value.clone());
+            }
+            prepared
+        }
+
+        /// The answers with only the graphs of `mask` (bits as in the trace).
+        fn answers(&mut self, mask: u64) -> Vec<Vec<Option<String>>> {
+            if let Some(rows) = self.cache.get(&mask) {
+                return rows.clone();
+            }
+            let graphs = &self.traced.graphs;
+            let mut builder = DatasetBuilder::default();
+            for quad in self.quads {
+                let bit = graphs
+                    .iter()
+                    .position(|g| match (g, &quad.graph_name) {
+                        (Term::NamedNode(a), GraphName::NamedNode(b)) => a == b,
+                        (Term::BlankNode(a), GraphName::BlankNode(b)) => a == b,
+                        _ => false,
+                    })
+                    .unwrap();
+                if mask >> bit & 1 == 1 {
+                    builder.insert(quad.clone());
+                }
+            }
+            builder.merge_named_graphs_into_default();
+            let graph = Graph::from_dataset(builder.build());
+            let rows = match self.prepare().execute(&graph, &Budget::default()).unwrap() {
+                QueryResults::Solutions(solutions) => solutions
+                    .map(|s| {
+                        let s = s.unwrap();
+                        let row: Vec<Option<Term>> = self
+                            .traced
+                            .variables
+                            .iter()
+                            .map(|v| s.get(v).cloned())
+                            .collect();
+                        canonical(&row)
+                    })
+                    .collect(),
+                QueryResults::Boolean(true) => vec![Vec::new()],
+                _ => Vec::new(),
+            };
+            self.cache.insert(mask, rows.clone());
+            rows
+        }
+    }
+
+    /// Every stored query (with its example parameters, names looked up
+    /// once in the whole graph), traced on the built-in graph.
+    fn trials(quads: &[Quad]) -> Vec<Trial<'_>> {
+        let full = Graph::from_dataset(Dataset::embedded().unwrap());
+        let catalog = crate::catalog::Catalog::embedded().unwrap();
+        catalog
+            .queries
+            .iter()
+            .map(|stored| {
+                let params: Vec<(String, String)> = stored
+                    .example
+                    .iter()
+                    .map(|p| crate::sparql::split_param(p).unwrap())
+                    .collect();
+                let bound =
+                    crate::sparql::bindings(&full, Some(stored), &params, "--param").unwrap();
+                let mut trial = Trial {
+                    name: stored.name.clone(),
+                    sparql: stored.sparql.clone(),
+                    bound,
+                    traced: crate::sparql::Traced {
+                        variables: Vec::new(),
+                        rows: Vec::new(),
+                        graphs: Vec::new(),
+                    },
+                    quads,
+                    cache: HashMap::new(),
+                };
+                trial.traced = trial
+                    .prepare()
+                    .trace_families(&full, &Budget::default())
+                    .unwrap();
+                trial
+            })
+            .collect()
+    }
+
     /// Every stored query, run with `--why` on the built-in graph; then each
     /// answer checked against the query run on parts of the dataset: it is
     /// there with the graphs of each of its supports alone (sufficient), gone
     /// when any one of them is left out (minimal), and when it is still there
-    /// without some graph, one of its supports does without that graph.
+    /// without some graph, one of its supports does without that graph; and
+    /// by brute force over the articles: for every subset of the four article
+    /// graphs (the other graphs kept), the query gives exactly those of its
+    /// answers that have a support within the subset. (One test: the runs on
+    /// parts are shared.)
     #[test]
-    fn every_stored_query_s_supports_are_sufficient_minimal_and_complete_per_graph() {
+    fn every_stored_query_s_supports_match_its_answers_on_parts_of_the_dataset() {
         let quads = named_quads();
-        let full = Graph::from_dataset(Dataset::embedded().unwrap());
-        let budget = Budget::default();
-        let catalog = crate::catalog::Catalog::embedded().unwrap();
-        let mut checked = 0;
+        let mut trials = trials(&quads);
         let mut failures: Vec<String> = Vec::new();
-        for stored in &catalog.queries {
-            let params: Vec<(String, String)> = stored
-                .example
-                .iter()
-                .map(|p| crate::sparql::split_param(p).unwrap())
-                .collect();
-            // Names are looked up once, in the whole graph.
-            let bound = crate::sparql::bindings(&full, Some(stored), &params, "--param").unwrap();
-            let prepare = |_: &Graph| {
-                let mut prepared = crate::sparql::prepare(&stored.sparql, &stored.name).unwrap();
-                for (variable, value) in &bound {
-                    prepared = prepared.bind(variable.clone(), value.clone());
-                }
-                prepared
-            };
-            let traced = prepare(&full).trace_families(&full, &budget).unwrap();
-            let graphs = traced.graphs.clone();
+        let checked = per_graph(&mut trials, &mut failures);
+        assert!(checked > 300, "only {checked} answers checked");
+        let checked = over_subsets_of_the_articles(&mut trials, &mut failures);
+        assert!(checked > 5000, "only {checked} checks over subsets");
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// Sufficient, minimal, and complete one graph at a time.
+    fn per_graph(trials: &mut [Trial<'_>], failures: &mut Vec<String>) -> usize {
+        let mut checked = 0;
+        for trial in trials {
+            let graphs = trial.traced.graphs.clone();
             let all = (1u64 << graphs.len()) - 1;
-            let mut cache: HashMap<u64, Vec<Vec<Option<String>>>> = HashMap::new();
-            let mut answers = |mask: u64| -> Vec<Vec<Option<String>>> {
-                cache
-                    .entry(mask)
-                    .or_insert_with(|| {
-                        let mut builder = DatasetBuilder::default();
-                        for quad in &quads {
-                            let bit = graphs
-                                .iter()
-                                .position(|g| match (g, &quad.graph_name) {
-                                    (Term::NamedNode(a), GraphName::NamedNode(b)) => a == b,
-                                    (Term::BlankNode(a), GraphName::BlankNode(b)) => a == b,
-                                    _ => false,
-                                })
-                                .unwrap();
-                            if mask >> bit & 1 == 1 {
-                                builder.insert(quad.clone());
-                            }
-                        }
-                        builder.merge_named_graphs_into_default();
-                        let graph = Graph::from_dataset(builder.build());
-                        let rows = match prepare(&graph).execute(&graph, &budget).unwrap() {
-                            QueryResults::Solutions(solutions) => solutions
-                                .map(|s| {
-                                    let s = s.unwrap();
-                                    canonical(
-                                        &traced
-                                            .variables
-                                            .iter()
-                                            .map(|v| s.get(v).cloned())
-                                            .collect::<Vec<_>>(),
-                                    )
-                                })
-                                .collect(),
-                            QueryResults::Boolean(true) => vec![Vec::new()],
-                            _ => Vec::new(),
-                        };
-                        rows
-                    })
-                    .clone()
-            };
-            for (row, family) in &traced.rows {
-                let row = canonical(row);
-                let name = &stored.name;
+            let name = trial.name.clone();
+            for (row, family) in trial.traced.rows.clone() {
+                let row = canonical(&row);
                 if family.masks().is_empty() {
                     failures.push(format!("{name}: {row:?} not traced"));
                 }
                 for &support in family.masks() {
-                    if !answers(support).contains(&row) {
+                    if !trial.answers(support).contains(&row) {
                         failures.push(format!("{name}: {row:?} not given by {support:b}"));
                     }
                     for bit in (0..graphs.len()).filter(|b| support >> b & 1 == 1) {
-                        if answers(support & !(1 << bit)).contains(&row) {
+                        if trial.answers(support & !(1 << bit)).contains(&row) {
                             failures.push(format!(
                                 "{name}: {row:?} given by {support:b} without {}",
                                 graphs[bit]
@@ -1182,7 +1242,7 @@ mod tests {
                     }
                 }
                 for (bit, graph) in graphs.iter().enumerate() {
-                    if answers(all & !(1 << bit)).contains(&row)
+                    if trial.answers(all & !(1 << bit)).contains(&row)
                         && family.masks().iter().all(|m| m >> bit & 1 == 1)
                     {
                         failures.push(format!(
@@ -1193,13 +1253,48 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(
-            failures.is_empty(),
-            "{} failures:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
-        assert!(checked > 300, "only {checked} answers checked");
+        checked
+    }
+
+    /// Every subset of the four articles (the other graphs kept): exactly
+    /// the answers with a support within it.
+    fn over_subsets_of_the_articles(trials: &mut [Trial<'_>], failures: &mut Vec<String>) -> usize {
+        let mut checked = 0;
+        for trial in trials {
+            let graphs = trial.traced.graphs.clone();
+            let is_article = |g: &Term| g.to_string().contains("/source/article-");
+            let articles: Vec<usize> = (0..graphs.len())
+                .filter(|&i| is_article(&graphs[i]))
+                .collect();
+            assert_eq!(articles.len(), 4, "{graphs:?}");
+            let others: u64 = (0..graphs.len())
+                .filter(|i| !articles.contains(i))
+                .map(|i| 1u64 << i)
+                .sum();
+            for subset in 0u64..16 {
+                let mask = articles
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| subset >> k & 1 == 1)
+                    .map(|(_, &i)| 1u64 << i)
+                    .sum::<u64>()
+                    | others;
+                let given = trial.answers(mask);
+                for (row, family) in &trial.traced.rows {
+                    let row = canonical(row);
+                    let held = family.masks().iter().any(|s| s & mask == *s);
+                    if held != given.contains(&row) {
+                        failures.push(format!(
+                            "{}: {row:?} with {mask:b}: given {}, a support held {held}",
+                            trial.name,
+                            given.contains(&row)
+                        ));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        checked
     }
 
     #[test]
