@@ -685,6 +685,16 @@ impl Prepared {
         for (variable, value) in &self.bound {
             traced = traced.substitute_variable(variable.clone(), value.clone());
         }
+        // Kept to run the query again on parts of the dataset.
+        let again = Parsed {
+            query: self.source.clone(),
+            services: self.services.clone(),
+            optimized: self.optimized,
+            form: self.form,
+            volatile: self.volatile,
+        };
+        let bound_values = self.bound.clone();
+        let checked = why::needs_check(&self.source);
         let answers = self.execute(graph, budget)?;
         let QueryResults::Solutions(supports) = graph.evaluate(traced)? else {
             return Err(anyhow!("the traced query gave no solutions"));
@@ -721,6 +731,24 @@ impl Prepared {
             }
             QueryResults::Boolean(false) => Vec::new(),
             QueryResults::Graph(_) => return Err(anyhow!("a graph answer to a traced query")),
+        };
+        let rows = if checked {
+            let run = |part: &Graph| -> Result<Vec<Vec<Option<Term>>>> {
+                let mut prepared = again.prepare();
+                for (variable, value) in &bound_values {
+                    prepared = prepared.bind(variable.clone(), value.clone());
+                }
+                Ok(match prepared.execute(part, budget)? {
+                    QueryResults::Solutions(solutions) => solutions
+                        .map(|s| s.map(|s| keep.iter().map(|v| s.get(v).cloned()).collect()))
+                        .collect::<Result<_, _>>()?,
+                    QueryResults::Boolean(true) => vec![Vec::new()],
+                    _ => Vec::new(),
+                })
+            };
+            why::keep_sufficient(rows, &graphs, graph, run)?
+        } else {
+            rows
         };
         Ok(Traced {
             variables: if projected.is_some() {
