@@ -555,11 +555,30 @@ fn support_quads(
     use oxigraph::model::{BlankNode, GraphName, Quad};
     let mut supports: std::collections::BTreeMap<u64, BlankNode> = Default::default();
     let mut quads = Vec::new();
-    for (triple, family) in triples {
+    // The support graphs' labels must not meet the data's blank nodes.
+    let mut prefix = "support-".to_owned();
+    let labels: Vec<&str> = triples
+        .iter()
+        .flat_map(|(t, _)| {
+            let subject = match &t.subject {
+                oxigraph::model::NamedOrBlankNode::BlankNode(b) => Some(b.as_str()),
+                _ => None,
+            };
+            let object = match &t.object {
+                Term::BlankNode(b) => Some(b.as_str()),
+                _ => None,
+            };
+            subject.into_iter().chain(object)
+        })
+        .collect();
+    while labels.iter().any(|l| l.starts_with(&prefix)) {
+        prefix.insert(0, 'x');
+    }
+    for (triple, family) in &triples {
         for &mask in family.masks() {
             let name = supports
                 .entry(mask)
-                .or_insert_with(|| BlankNode::new_unchecked(format!("support-{mask:x}")))
+                .or_insert_with(|| BlankNode::new_unchecked(format!("{prefix}{mask:x}")))
                 .clone();
             quads.push(Quad::new(
                 triple.subject.clone(),

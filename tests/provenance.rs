@@ -250,6 +250,20 @@ fn why_puts_constructed_triples_in_a_graph_per_support() {
     ];
     expected.sort_unstable();
     assert_eq!(lines, expected);
+    // The support graphs never take a label the data's blank nodes have.
+    let out = missions_kg(&[
+        "--data",
+        "tests/fixtures/why/blank.nq",
+        "query",
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        "--why",
+        "--format",
+        "nquads",
+    ]);
+    assert!(
+        out.contains("_:support-1 <http://e.org/p> \"from data\" _:xsupport-1 ."),
+        "{out}"
+    );
     // DESCRIBE: b is described because of its q (g1 or g3); its r is g3's.
     let out = missions_kg(&[
         "--data",
