@@ -159,6 +159,22 @@ fn with_bound_values(
     Some(query)
 }
 
+/// A query made by [`Prepared::sibling`].
+struct Sibling {
+    parsed: Parsed,
+    bound: Vec<(Variable, Term)>,
+}
+
+impl Sibling {
+    fn run(&self) -> Prepared {
+        let mut prepared = self.parsed.prepare();
+        for (variable, value) in &self.bound {
+            prepared = prepared.bind(variable.clone(), value.clone());
+        }
+        prepared
+    }
+}
+
 /// A query's answers, each with its family of supports ([`Prepared::trace`]).
 pub struct Traced {
     /// The answers' variables (none for an ASK).
@@ -382,18 +398,10 @@ impl Prepared {
             },
             base_iri: base_iri.clone(),
         };
-        let mut solutions = Parsed {
-            query: std::sync::Arc::new(select),
-            services: self.services.clone(),
-            optimized: self.optimized,
-            form: Form::Select,
-            volatile: self.volatile,
-        }
-        .prepare();
-        for (variable, value) in &self.bound {
-            solutions = solutions.bind(variable.clone(), value.clone());
-        }
-        let traced = solutions.trace_families(graph, budget)?;
+        let traced = self
+            .sibling(select, Form::Select)
+            .run()
+            .trace_families(graph, budget)?;
         let mut triples = Vec::new();
         for (row, family) in &traced.rows {
             let values: std::collections::HashMap<&Variable, &Term> = traced
@@ -468,18 +476,10 @@ impl Prepared {
             pattern: pattern.clone(),
             base_iri: base_iri.clone(),
         };
-        let mut solutions = Parsed {
-            query: std::sync::Arc::new(select),
-            services: self.services.clone(),
-            optimized: self.optimized,
-            form: Form::Select,
-            volatile: self.volatile,
-        }
-        .prepare();
-        for (variable, value) in &self.bound {
-            solutions = solutions.bind(variable.clone(), value.clone());
-        }
-        let traced = solutions.trace_families(graph, budget)?;
+        let traced = self
+            .sibling(select, Form::Select)
+            .run()
+            .trace_families(graph, budget)?;
         let bit = |name: &Term| traced.graphs.iter().position(|g| g == name);
         let default_bit = bit(&crate::why::default_graph());
         // Each node to describe, with the supports of its being described.
@@ -616,6 +616,23 @@ fn support_quads(
 }
 
 impl Prepared {
+    /// Another query with this one's settings and bound values, to be run
+    /// (each run with a cancellation token of its own): the SELECT a
+    /// CONSTRUCT or DESCRIBE is traced as, or this query again on a part of
+    /// the dataset.
+    fn sibling(&self, query: spargebra::Query, form: Form) -> Sibling {
+        Sibling {
+            parsed: Parsed {
+                query: std::sync::Arc::new(query),
+                services: self.services.clone(),
+                optimized: self.optimized,
+                form,
+                volatile: self.volatile,
+            },
+            bound: self.bound.clone(),
+        }
+    }
+
     /// What [`Prepared::trace`] shows: each answer with its family.
     pub fn trace_families(self, graph: &Graph, budget: &Budget) -> Result<Traced> {
         use crate::why;
@@ -705,14 +722,7 @@ impl Prepared {
             traced = traced.substitute_variable(variable.clone(), value.clone());
         }
         // Kept to run the query again on parts of the dataset.
-        let again = Parsed {
-            query: self.source.clone(),
-            services: self.services.clone(),
-            optimized: self.optimized,
-            form: self.form,
-            volatile: self.volatile,
-        };
-        let bound_values = self.bound.clone();
+        let again = self.sibling((*self.source).clone(), self.form);
         let checked = why::needs_check(&self.source);
         let answers = self.execute(graph, budget)?;
         let QueryResults::Solutions(supports) = graph.evaluate(traced)? else {
@@ -753,11 +763,7 @@ impl Prepared {
         };
         let rows = if checked {
             let run = |part: &Graph| -> Result<Vec<Vec<Option<Term>>>> {
-                let mut prepared = again.prepare();
-                for (variable, value) in &bound_values {
-                    prepared = prepared.bind(variable.clone(), value.clone());
-                }
-                Ok(match prepared.execute(part, budget)? {
+                Ok(match again.run().execute(part, budget)? {
                     QueryResults::Solutions(solutions) => solutions
                         .map(|s| s.map(|s| keep.iter().map(|v| s.get(v).cloned()).collect()))
                         .collect::<Result<_, _>>()?,
