@@ -811,20 +811,8 @@ impl State {
         graph: Option<&NamedNodePattern>,
     ) -> Result<(GraphPattern, Parts), Untraceable> {
         for pattern in found {
-            // EXISTS sees the solution's bindings; an OPTIONAL's right side
-            // does not, but its condition does: a filter at the top of the
-            // pattern (`{ … FILTER(?x != ?outer) }`) becomes that condition.
-            let (inner, condition) = match pattern {
-                GraphPattern::Filter { expr, inner } => (inner.as_ref(), Some(expr.clone())),
-                other => (other, None),
-            };
-            let (witness, witness_parts) = self.annotate(inner, graph)?;
-            let why = self.fresh("e");
-            traced = GraphPattern::LeftJoin {
-                left: Box::new(traced),
-                right: Box::new(extend(witness, why.clone(), witness_parts)),
-                expression: condition,
-            };
+            let why;
+            (traced, why) = self.join_witness(traced, pattern, graph)?;
             let outcome = |value: bool| {
                 Expression::Coalesce(vec![
                     with_exists_as(expression, pattern, value),
@@ -880,17 +868,8 @@ impl State {
         let mut joined = traced;
         let mut forbidden = Vec::new();
         for pattern in negated {
-            let (inner, condition) = match pattern {
-                GraphPattern::Filter { expr, inner } => (inner.as_ref(), Some(expr.clone())),
-                other => (other, None),
-            };
-            let (witness, witness_parts) = self.annotate(inner, graph)?;
-            let why = self.fresh("e");
-            joined = GraphPattern::LeftJoin {
-                left: Box::new(joined),
-                right: Box::new(extend(witness, why.clone(), witness_parts)),
-                expression: condition,
-            };
+            let why;
+            (joined, why) = self.join_witness(joined, pattern, graph)?;
             let all = self.fresh("n");
             forbidden.push((
                 all.clone(),
@@ -935,6 +914,32 @@ impl State {
             },
             vec![Expression::Variable(why)],
         ))
+    }
+
+    /// `traced` optionally joined with `pattern` traced (an `EXISTS` or
+    /// `NOT EXISTS` pattern); the variable holds the family of the match,
+    /// unbound where there is none. EXISTS sees the solution's bindings; an
+    /// OPTIONAL's right side does not, but its condition does: a filter at
+    /// the top of the pattern (`{ … FILTER(?x != ?outer) }`) becomes that
+    /// condition.
+    fn join_witness(
+        &mut self,
+        traced: GraphPattern,
+        pattern: &GraphPattern,
+        graph: Option<&NamedNodePattern>,
+    ) -> Result<(GraphPattern, Variable), Untraceable> {
+        let (inner, condition) = match pattern {
+            GraphPattern::Filter { expr, inner } => (inner.as_ref(), Some(expr.clone())),
+            other => (other, None),
+        };
+        let (witness, witness_parts) = self.annotate(inner, graph)?;
+        let why = self.fresh("e");
+        let joined = GraphPattern::LeftJoin {
+            left: Box::new(traced),
+            right: Box::new(extend(witness, why.clone(), witness_parts)),
+            expression: condition,
+        };
+        Ok((joined, why))
     }
 
     /// The triples with their blank nodes as variables.
