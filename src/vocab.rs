@@ -25,6 +25,8 @@ pub const MKD: &str = concat!(base!(), "id/");
 pub const MKS: &str = concat!(base!(), "source/");
 /// Graphs that are not articles (`mkg:`): ontology, sources, links.
 pub const MKG: &str = concat!(base!(), "graph/");
+/// Where each article states each of its facts (`mke:`), in graph `mkg:evidence`.
+pub const MKE: &str = concat!(base!(), "evidence/");
 /// The evidence records of external links (`mkl:`), in graph `mkg:links`.
 pub const MKL: &str = concat!(base!(), "link/");
 /// The SHACL shapes of `ontology/shapes.ttl` (`mksh:`).
@@ -48,6 +50,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("foaf", "http://xmlns.com/foaf/0.1/"),
     ("mk", MK),
     ("mkd", MKD),
+    ("mke", MKE),
     ("mkg", MKG),
     ("mkl", MKL),
     ("mkq", MKQ),
