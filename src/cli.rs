@@ -67,6 +67,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub allow_service: bool,
 
+    /// Show the passage behind each fact (`--evidence`, the entity pages)
+    /// from the article texts in this folder, each checked against the
+    /// SHA-256 the graph records; without it, passages are shown by their
+    /// character offsets.
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub articles: Option<PathBuf>,
+
     /// Resolve relative IRIs in --data files and in the query against this
     /// absolute IRI. By default each file's own file:// URL is its base; a
     /// query given as text, on stdin or by name has none.
@@ -270,6 +277,11 @@ pub struct DescribeArgs {
     /// A label (accents and case ignored), a slug, a prefixed name or an IRI.
     #[arg(value_name = "ENTITY")]
     pub entity: String,
+
+    /// Under each fact, the passages of the articles that state it: the
+    /// text with --articles DIR, else the character offsets.
+    #[arg(long)]
+    pub evidence: bool,
 
     #[command(flatten)]
     pub remote: RemoteArgs,

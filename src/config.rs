@@ -34,6 +34,8 @@ pub struct Config {
     /// The on-disk store to read (`--store`), instead of loading files;
     /// for `load`, the one to write.
     pub store: Option<PathBuf>,
+    /// The folder of the article texts (`--articles`), for showing passages.
+    pub articles: Option<PathBuf>,
     /// How long one request to that endpoint may take (`query --timeout`,
     /// else a minute).
     pub endpoint_timeout: f64,
@@ -110,6 +112,7 @@ impl Config {
             base: global.base.clone(),
             endpoint: None,
             store: global.store.clone(),
+            articles: global.articles.clone(),
             endpoint_timeout: 60.0,
         })
     }

@@ -664,6 +664,7 @@ mod tests {
             base: None,
             endpoint: None,
             store: None,
+            articles: None,
             endpoint_timeout: 60.0,
         }
     }

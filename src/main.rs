@@ -14,6 +14,7 @@ mod dataset;
 mod embedded;
 mod entity;
 mod error;
+mod evidence;
 mod federation;
 mod format;
 mod graph;

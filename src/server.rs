@@ -33,6 +33,7 @@ mod timeline;
 use crate::budget::Budget;
 use crate::catalog::Catalog;
 use crate::error::Failure;
+use crate::evidence::Articles;
 use crate::graph::Graph;
 use anyhow::Result;
 use axum::body::Body;
@@ -99,6 +100,9 @@ const GRACE: Duration = Duration::from_millis(250);
 /// What every request handler reads.
 pub struct AppState {
     pub graph: Graph,
+    /// The article texts (`--articles`), checked once: entity pages show
+    /// each fact's passages from them, else their offsets.
+    pub articles: Option<Articles>,
     pub catalog: Catalog,
     pub settings: Settings,
     pub site: Site,
@@ -232,7 +236,7 @@ impl IntoResponse for HttpError {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM; returns then (exit 0).
-pub fn run(settings: Settings, graph: Graph) -> Result<()> {
+pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("serve")
@@ -245,14 +249,14 @@ pub fn run(settings: Settings, graph: Graph) -> Result<()> {
         // cancelled query holds its thread until it notices.
         .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
         .build()?;
-    let result = runtime.block_on(serve(settings, graph));
+    let result = runtime.block_on(serve(settings, graph, articles));
     // A query still running is not waited for past a second: the process
     // is ending, and its work would be cancelled at its deadline anyway.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }
 
-async fn serve(settings: Settings, graph: Graph) -> Result<()> {
+async fn serve(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|error| {
@@ -269,6 +273,7 @@ async fn serve(settings: Settings, graph: Graph) -> Result<()> {
     };
     let state = Arc::new(AppState {
         graph,
+        articles,
         catalog: Catalog::embedded()?,
         site: Site::new(&public),
         metrics: metrics::Metrics::default(),

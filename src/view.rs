@@ -8,6 +8,7 @@
 //! broadcast, an award) one level deep, and its external links.
 
 use crate::entity;
+use crate::evidence::{self, Articles, Passage};
 use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
 use crate::links::{self, ExternalLink};
@@ -46,6 +47,8 @@ pub struct Fact {
     /// The facts of the value when it is a qualified fact (a role, a
     /// broadcast), without the link back to the entity, its type or label.
     pub nested: Vec<Fact>,
+    /// Where the articles say it (filled by [`EntityView::add_evidence`]).
+    pub passages: Vec<Passage>,
 }
 
 /// A value as shown: the term and the text people read.
@@ -89,7 +92,9 @@ impl EntityView {
         }
         let mut incoming = Vec::new();
         for quad in graph.default_quads(None, None, Some(node.into()))? {
-            if is_link(quad.as_ref()) {
+            // An evidence node naming one of its facts is shown as the
+            // passages under that fact, not as a fact pointing at it.
+            if is_link(quad.as_ref()) || evidence::is_reification(quad.predicate.as_str()) {
                 continue;
             }
             let mut fact = Fact {
@@ -97,6 +102,7 @@ impl EntityView {
                 value: value(subject_term(&quad.subject), &mut labels)?,
                 sources: sources(graph, &quad)?,
                 nested: Vec::new(),
+                passages: Vec::new(),
                 property: quad.predicate.clone(),
             };
             fact.nested = unfold(graph, quad.subject.as_ref(), subject, &mut labels)?;
@@ -114,6 +120,53 @@ impl EntityView {
             external: links::external_links(graph, node)?,
         })
     }
+}
+
+impl EntityView {
+    /// Fills in, under each fact (incoming and nested ones too), the
+    /// passages of the articles that state it; their texts when `articles`
+    /// has them.
+    pub fn add_evidence(&mut self, graph: &Graph, articles: Option<&Articles>) -> Result<()> {
+        let own = evidence::of_subject(graph, self.iri.as_ref().into(), articles)?;
+        for fact in &mut self.facts {
+            fact.passages = lookup(&own, &fact.property, &fact.value.term);
+            if let Some(node) = as_subject(&fact.value.term) {
+                add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
+            }
+        }
+        let iri: Term = self.iri.clone().into();
+        for fact in &mut self.incoming {
+            if let Some(node) = as_subject(&fact.value.term) {
+                let theirs = evidence::of_subject(graph, node.as_ref(), articles)?;
+                fact.passages = lookup(&theirs, &fact.property, &iri);
+                add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_nested_evidence(
+    graph: &Graph,
+    node: NamedOrBlankNodeRef<'_>,
+    nested: &mut [Fact],
+    articles: Option<&Articles>,
+) -> Result<()> {
+    if nested.is_empty() {
+        return Ok(());
+    }
+    let found = evidence::of_subject(graph, node, articles)?;
+    for fact in nested {
+        fact.passages = lookup(&found, &fact.property, &fact.value.term);
+    }
+    Ok(())
+}
+
+fn lookup(found: &evidence::ByFact, property: &NamedNode, value: &Term) -> Vec<Passage> {
+    found
+        .get(&(property.clone(), value.clone()))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// A link to an external wiki or its evidence record: shown apart, under
@@ -170,6 +223,7 @@ fn outgoing(
             value: value(quad.object.clone(), labels)?,
             sources: sources(graph, &quad)?,
             nested: Vec::new(),
+            passages: Vec::new(),
         };
         facts.push((quad, fact));
     }

@@ -90,6 +90,18 @@ pub const RDFS_SUB_CLASS_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subCla
 /// that `describe` unfolds beneath the fact pointing at them.
 pub const MK_QUALIFIED_FACT: &str = concat!(base!(), "ontology#QualifiedFact");
 
+/// The terms of graph `mkg:evidence` (`evidence.rs`): the article files,
+/// the fact each evidence node names, its passages and their ranges.
+pub const MK_FILE_NAME: &str = concat!(base!(), "ontology#fileName");
+pub const MK_SHA256: &str = concat!(base!(), "ontology#sha256");
+pub const MK_PASSAGE: &str = concat!(base!(), "ontology#passage");
+pub const MK_START: &str = concat!(base!(), "ontology#start");
+pub const MK_END: &str = concat!(base!(), "ontology#end");
+pub const DCTERMS_IS_PART_OF: &str = "http://purl.org/dc/terms/isPartOf";
+pub const RDF_SUBJECT: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject";
+pub const RDF_PREDICATE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate";
+pub const RDF_OBJECT: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#object";
+
 /// The named graph `mkg:<name>`.
 pub fn graph(name: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{MKG}{name}"))

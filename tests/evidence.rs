@@ -355,3 +355,167 @@ fn the_mention_rule_rejects_the_wrong_passage() {
         "only {rejected} of {tried} facts are rejected on another fact's passage"
     );
 }
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn seeds() -> String {
+    repo().join("../shared/seeds").display().to_string()
+}
+
+/// `describe --evidence` shows each fact's passage: its offsets without the
+/// texts, the passage itself with them; types and names have none.
+#[test]
+fn describe_shows_the_passage_behind_each_fact() {
+    let offsets = common::run_in(
+        repo(),
+        &["describe", "Arben Bajraktaraj", "--evidence"],
+        None,
+        60.0,
+    );
+    assert_eq!(offsets.code, Some(0), "{}", offsets.stderr);
+    let offsets = offsets.stdout_text();
+    let nationality = offsets
+        .lines()
+        .skip_while(|l| !l.starts_with("nationality"))
+        .nth(1)
+        .expect("a line under the nationality");
+    assert_eq!(
+        nationality.trim(),
+        "> article-002 #char=1524,1579",
+        "{offsets}"
+    );
+
+    let seeds = seeds();
+    let text = common::run_in(
+        repo(),
+        &[
+            "--articles",
+            &seeds,
+            "describe",
+            "Arben Bajraktaraj",
+            "--evidence",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    let text = text.stdout_text();
+    let nationality = text
+        .lines()
+        .skip_while(|l| !l.starts_with("nationality"))
+        .nth(1)
+        .expect("a line under the nationality");
+    assert!(
+        nationality.starts_with("    > article-002 #char=1524,1579: \"Arben Bajraktaraj")
+            && nationality.ends_with("libanais\""),
+        "{text}"
+    );
+    // Both articles that name him in the cast, each with its passage.
+    let cast: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("^cast member"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    > "))
+        .collect();
+    assert_eq!(cast.len(), 2, "{text}");
+    assert!(cast[0].contains("article-000") && cast[1].contains("article-002"));
+    // Without --evidence, no passage.
+    let plain = common::run_in(repo(), &["describe", "Arben Bajraktaraj"], None, 60.0);
+    assert!(!plain.stdout_text().contains("#char="));
+}
+
+/// A folder whose texts are not the ones the facts were read from, or
+/// that lacks one, ends in one error line naming the file; so does a file
+/// name in the data that would lead out of the folder.
+#[test]
+fn articles_must_be_the_texts_the_facts_were_read_from() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for entry in std::fs::read_dir(seeds()).expect("shared/seeds") {
+        let entry = entry.expect("an entry");
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copied");
+    }
+    let folder = dir.path().display().to_string();
+    let ok = common::run_in(
+        repo(),
+        &["--articles", &folder, "describe", "missions", "--evidence"],
+        None,
+        60.0,
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+
+    let tampered = dir.path().join("002_71c4a5a66169ebf1.txt");
+    let mut bytes = std::fs::read(&tampered).expect("read");
+    bytes[0] ^= 1;
+    std::fs::write(&tampered, bytes).expect("written");
+    let run = common::run_in(
+        repo(),
+        &["--articles", &folder, "describe", "missions", "--evidence"],
+        None,
+        60.0,
+    );
+    common::assert_error_line(
+        &run,
+        "002_71c4a5a66169ebf1.txt is not the text of article-002: its SHA-256 is",
+        "tampered",
+    );
+
+    std::fs::remove_file(&tampered).expect("removed");
+    let run = common::run_in(
+        repo(),
+        &["--articles", &folder, "describe", "missions", "--evidence"],
+        None,
+        60.0,
+    );
+    common::assert_error_line(&run, "002_71c4a5a66169ebf1.txt", "missing");
+
+    std::fs::copy(
+        Path::new(&seeds()).join("002_71c4a5a66169ebf1.txt"),
+        &tampered,
+    )
+    .expect("copied");
+    let hostile = dir.path().join("hostile.trig");
+    std::fs::write(
+        &hostile,
+        "@prefix mk: <https://w3id.org/missions-kg/ontology#> .\n\
+         <https://w3id.org/missions-kg/source/x> mk:fileName \"../../etc/passwd\" ;\n\
+         mk:sha256 \"00\" .\n",
+    )
+    .expect("written");
+    let run = common::run_in(
+        repo(),
+        &[
+            "--data",
+            &hostile.display().to_string(),
+            "--with-embedded",
+            "--articles",
+            &folder,
+            "describe",
+            "missions",
+            "--evidence",
+        ],
+        None,
+        60.0,
+    );
+    common::assert_error_line(
+        &run,
+        "\"../../etc/passwd\" is not a plain file name",
+        "hostile name",
+    );
+}
+
+/// The server's entity pages show the passages: with the texts when it has
+/// them, their offsets otherwise.
+#[test]
+fn entity_pages_show_the_passages() {
+    let seeds = seeds();
+    let with_texts = common::Served::start(repo(), &["--articles", &seeds], &[]);
+    let page = with_texts.get("/id/arben-bajraktaraj", "text/html").text();
+    assert!(page.contains("<ul class=\"passages\">"), "{page}");
+    assert!(page.contains("#char=1524,1579</small> <q lang=\"fr\">Arben Bajraktaraj, qui interprète Komarov, est libanais</q>"), "{page}");
+    let without = common::Served::start(repo(), &[], &[]);
+    let page = without.get("/id/arben-bajraktaraj", "text/html").text();
+    assert!(page.contains("#char=1524,1579</small>"), "{page}");
+    assert!(!page.contains("<q lang=\"fr\">"), "{page}");
+}

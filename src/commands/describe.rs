@@ -4,12 +4,14 @@
 //! sources of each (the named graphs that hold the same triple: articles
 //! by slug, other graphs by name), the facts pointing at it (shown as
 //! `^property`), and the facts of qualified values (a role, a broadcast,
-//! an award) one level deep. This file only writes it for a terminal.
+//! an award) one level deep, and with `--evidence` the passages of the
+//! articles under each fact. This file only writes it for a terminal.
 
 use crate::cli::DescribeArgs;
 use crate::commands::write_output;
 use crate::config::Config;
 use crate::entity;
+use crate::evidence::{Articles, Passage};
 use crate::graph::Graph;
 use crate::labels;
 use crate::view::{EntityView, Fact};
@@ -19,7 +21,14 @@ use std::io::Write;
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let graph = Graph::load(config)?;
     let node = entity::resolve(&graph, &args.entity)?;
-    let view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref())?;
+    let mut view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref())?;
+    if args.evidence {
+        let articles = match &config.articles {
+            Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+            None => None,
+        };
+        view.add_evidence(&graph, articles.as_ref())?;
+    }
     // Written for people: the data's terminal controls are made inert.
     let mut text = Vec::new();
     write_entity(&view, &mut text)?;
@@ -91,6 +100,7 @@ struct Line<'a> {
     value: &'a str,
     sources: String,
     nested: bool,
+    passages: &'a [Passage],
 }
 
 impl<'a> Line<'a> {
@@ -108,6 +118,7 @@ impl<'a> Line<'a> {
             value: &fact.value.text,
             sources: sources.join(", "),
             nested,
+            passages: &fact.passages,
         }
     }
 }
@@ -138,6 +149,14 @@ fn write_lines(lines: &[Line<'_>], out: &mut impl Write) -> Result<()> {
             "{indent}{:width$}  {}{sources}",
             line.property, line.value
         )?;
+        // Under the fact, each passage: where it is, and what it says when
+        // the article's text is at hand.
+        for passage in line.passages {
+            match &passage.text {
+                Some(text) => writeln!(out, "{indent}    > {}: \"{text}\"", passage.place())?,
+                None => writeln!(out, "{indent}    > {}", passage.place())?,
+            }
+        }
     }
     Ok(())
 }

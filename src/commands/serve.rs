@@ -1,9 +1,11 @@
-//! `missions-kg serve`: resolves the server's options, opens the graph once
-//! and hands both to `server::run`, which serves until Ctrl-C.
+//! `missions-kg serve`: resolves the server's options, opens the graph (and
+//! the article texts of `--articles`) once and hands them to `server::run`,
+//! which serves until Ctrl-C.
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::error::Failure;
+use crate::evidence::Articles;
 use crate::graph::Graph;
 use crate::input;
 use crate::server::{self, Settings};
@@ -76,5 +78,10 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         lang: config.lang.clone(),
     };
     let graph = Graph::load(config)?;
-    server::run(settings, graph)
+    // The texts are read and checked once, before the first request.
+    let articles = match &config.articles {
+        Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+        None => None,
+    };
+    server::run(settings, graph, articles)
 }

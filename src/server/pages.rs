@@ -12,6 +12,7 @@ use super::{accept, Answer, HttpError, Shared};
 use crate::budget::Budget;
 use crate::catalog::StoredQuery;
 use crate::entity;
+use crate::evidence::Passage;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::Graph;
 use crate::labels::{self, LabelCache};
@@ -1086,6 +1087,24 @@ fn sources(fact: &Fact, site: &super::Site) -> Markup {
     }
 }
 
+/// Where the articles say a fact: each passage's article (a link to its
+/// page) and offsets, and the passage itself when the server has the text.
+fn passages(passages: &[Passage], site: &super::Site) -> Markup {
+    html! {
+        @if !passages.is_empty() {
+            ul.passages {
+                @for passage in passages {
+                    li {
+                        (link(site, &passage.article_iri, "source", html! { (passage.article) }))
+                        " " small.offsets { "#char=" (passage.start) "," (passage.end) }
+                        @if let Some(text) = &passage.text { " " q lang="fr" { (text) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Facts grouped by property: one row per property, its values side by
 /// side, each with the articles that state it.
 fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
@@ -1106,10 +1125,11 @@ fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
                         @for fact in group {
                             li {
                                 (fact_value(&fact.value, site)) " " (sources(fact, site))
+                                (passages(&fact.passages, site))
                                 @if !fact.nested.is_empty() {
                                     ul.nested {
                                         @for nested in &fact.nested {
-                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) }
+                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
                                         }
                                     }
                                 }
@@ -1134,7 +1154,9 @@ fn entity_page(
     path: &str,
 ) -> Result<Answer, HttpError> {
     let site = &state.site;
-    let view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
+    let mut view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
+    view.add_evidence(graph, state.articles.as_ref())
+        .map_err(|e| internal(&e))?;
     let title = view
         .label
         .clone()
