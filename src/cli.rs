@@ -195,6 +195,12 @@ pub struct QueryArgs {
     #[arg(long, conflicts_with = "endpoint")]
     pub why: bool,
 
+    /// With --why, add an `evidence` column: the facts each answer rests
+    /// on, one per line, with the passages of the articles that state them
+    /// (their text with --articles DIR). SELECT and ASK.
+    #[arg(long, requires = "why")]
+    pub evidence: bool,
+
     #[command(flatten)]
     pub remote: RemoteArgs,
 }

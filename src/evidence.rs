@@ -245,3 +245,82 @@ fn read_passage(
         text,
     }))
 }
+
+/// The facts an answer rests on, one line each, as `query --why
+/// --evidence` shows them: `subject property value: ` then, for each graph
+/// of the answer's supports that holds it, the article's passages (or its
+/// name alone: an article's types and names, and the other graphs, carry
+/// none). A triple no such graph holds is left out. Subjects' evidence is
+/// read once per call (`seen`).
+pub fn fact_lines(
+    graph: &Graph,
+    facts: &[oxigraph::model::Triple],
+    within: &[Term],
+    articles: Option<&Articles>,
+    seen: &mut HashMap<oxigraph::model::NamedOrBlankNode, ByFact>,
+) -> Result<String> {
+    let mut lines = Vec::new();
+    for fact in facts {
+        let mut stated: Vec<String> = Vec::new();
+        for holder in graph.graphs_stating(
+            fact.subject.as_ref(),
+            fact.predicate.as_ref(),
+            fact.object.as_ref(),
+        )? {
+            let holder_term = match &holder {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => Term::from(n.clone()),
+                oxigraph::model::NamedOrBlankNode::BlankNode(b) => Term::from(b.clone()),
+            };
+            if !within.contains(&holder_term) {
+                continue;
+            }
+            let name = match &holder {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => labels::graph_name(n.as_str()),
+                other => other.to_string(),
+            };
+            if !seen.contains_key(&fact.subject) {
+                let found = of_subject(graph, fact.subject.as_ref(), articles)?;
+                seen.insert(fact.subject.clone(), found);
+            }
+            let passages: Vec<String> = seen[&fact.subject]
+                .get(&(fact.predicate.clone(), fact.object.clone()))
+                .into_iter()
+                .flatten()
+                .filter(|p| p.article == name)
+                .map(|p| match &p.text {
+                    Some(text) => format!("{} \"{text}\"", p.place()),
+                    None => p.place(),
+                })
+                .collect();
+            if passages.is_empty() {
+                stated.push(name);
+            } else {
+                stated.extend(passages);
+            }
+        }
+        if stated.is_empty() {
+            continue;
+        }
+        stated.sort();
+        let line = format!(
+            "{} {} {}: {}",
+            shown(&Term::from(fact.subject.clone())),
+            labels::compact(fact.predicate.as_str()),
+            shown(&fact.object),
+            stated.join("; ")
+        );
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines.sort();
+    Ok(lines.join("\n"))
+}
+
+/// A term as a fact line shows it: a compact IRI, a literal in N-Triples.
+fn shown(term: &Term) -> String {
+    match term {
+        Term::NamedNode(node) => labels::compact(node.as_str()),
+        other => other.to_string(),
+    }
+}

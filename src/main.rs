@@ -22,6 +22,7 @@ mod input;
 mod iri;
 mod labels;
 mod limits;
+mod lineage;
 mod links;
 mod loader;
 mod memory;

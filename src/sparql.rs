@@ -186,7 +186,49 @@ pub struct Traced {
     pub graphs: Vec<Term>,
 }
 
-/// The query forms.
+/// A trace as results: the answers, their `why` (renamed `why_` and so on
+/// when the query has a variable of that name), and their `evidence` when
+/// given (one text per answer, in order).
+fn traced_results<'a>(traced: Traced, evidence: Option<Vec<String>>) -> QueryResults<'a> {
+    use oxigraph::sparql::QuerySolutionIter;
+    let name = |base: &str| {
+        let mut name = base.to_owned();
+        while traced.variables.iter().any(|v| v.as_str() == name) {
+            name.push('_');
+        }
+        Variable::new_unchecked(name)
+    };
+    let mut variables = traced.variables.clone();
+    variables.push(name("why"));
+    if evidence.is_some() {
+        variables.push(name("evidence"));
+    }
+    let mut evidence = evidence.map(Vec::into_iter);
+    let graphs = traced.graphs;
+    let rows: Vec<_> = traced
+        .rows
+        .into_iter()
+        .map(|(mut row, family)| {
+            let shown = if family.masks().is_empty() {
+                "not traced".to_owned()
+            } else {
+                crate::why::shown(&family, &graphs)
+            };
+            row.push(Some(Literal::new_simple_literal(shown).into()));
+            if let Some(texts) = &mut evidence {
+                let text = texts.next().unwrap_or_default();
+                row.push(Some(Literal::new_simple_literal(text).into()));
+            }
+            Ok(row)
+        })
+        .collect();
+    QueryResults::Solutions(QuerySolutionIter::from_tuples(
+        variables.into(),
+        rows,
+    ))
+}
+
+/// The query forms./// The query forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     Select,
@@ -331,28 +373,74 @@ impl Prepared {
     /// (`article-000 + curation | article-002`). An ASK gives one row when
     /// true. Local graphs only.
     pub fn trace<'a>(self, graph: &'a Graph, budget: &Budget) -> Result<QueryResults<'a>> {
-        use crate::why;
-        use oxigraph::sparql::QuerySolutionIter;
         let traced = self.trace_families(graph, budget)?;
-        let mut name = "why".to_owned();
-        while traced.variables.iter().any(|v| v.as_str() == name) {
-            name.push('_');
+        Ok(traced_results(traced, None))
+    }
+
+    /// [`Prepared::trace`], with one more column, `evidence`: the facts
+    /// each answer rests on (`lineage.rs`) that its supports' graphs hold,
+    /// one line each, with the passages of the articles stating them
+    /// (`evidence::fact_lines`; their text when `articles` has it).
+    pub fn trace_evidence<'a>(
+        self,
+        graph: &'a Graph,
+        budget: &Budget,
+        articles: Option<&crate::evidence::Articles>,
+    ) -> Result<QueryResults<'a>> {
+        let Some(lineage) = crate::lineage::lineage(&self.source) else {
+            return Err(Failure::usage(
+                "--evidence lists the facts of a SELECT's or an ASK's answers; for a CONSTRUCT or DESCRIBE, use --why alone",
+            )
+            .into());
+        };
+        let runner = self.sibling(lineage.query.clone(), Form::Select);
+        let traced = self.trace_families(graph, budget)?;
+        let QueryResults::Solutions(solutions) = runner.run().execute(graph, budget)? else {
+            return Err(anyhow!("the lineage query gave no solutions"));
+        };
+        // Each answer's key values → the facts its solutions fill.
+        let mut facts: std::collections::HashMap<Vec<Option<Term>>, Vec<oxigraph::model::Triple>> =
+            std::collections::HashMap::new();
+        for solution in solutions {
+            let solution = solution?;
+            let key: Vec<Option<Term>> = lineage
+                .keys
+                .iter()
+                .map(|v| solution.get(v).cloned())
+                .collect();
+            let entry = facts.entry(key).or_default();
+            for fact in lineage.facts(|v| solution.get(v).cloned()) {
+                if !entry.contains(&fact) {
+                    entry.push(fact);
+                }
+            }
         }
-        let mut variables = traced.variables.clone();
-        variables.push(Variable::new_unchecked(name));
-        let rows = traced.rows.into_iter().map(move |(mut row, family)| {
-            let shown = if family.masks().is_empty() {
-                "not traced".to_owned()
-            } else {
-                why::shown(&family, &traced.graphs)
+        let positions: Vec<usize> = lineage
+            .keys
+            .iter()
+            .filter_map(|key| traced.variables.iter().position(|v| v == key))
+            .collect();
+        let mut seen = std::collections::HashMap::new();
+        let mut column = Vec::with_capacity(traced.rows.len());
+        for (row, family) in &traced.rows {
+            let key: Vec<Option<Term>> = positions.iter().map(|&i| row[i].clone()).collect();
+            // The graphs of any of the answer's supports.
+            let within: Vec<Term> = traced
+                .graphs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| family.masks().iter().any(|mask| mask >> i & 1 == 1))
+                .map(|(_, g)| g.clone())
+                .collect();
+            let lines = match facts.get(&key) {
+                Some(found) if !within.is_empty() => {
+                    crate::evidence::fact_lines(graph, found, &within, articles, &mut seen)?
+                }
+                _ => String::new(),
             };
-            row.push(Some(Literal::new_simple_literal(shown).into()));
-            Ok(row)
-        });
-        Ok(QueryResults::Solutions(QuerySolutionIter::from_tuples(
-            variables.into(),
-            rows,
-        )))
+            column.push(lines);
+        }
+        Ok(traced_results(traced, Some(column)))
     }
 
     /// A CONSTRUCT or DESCRIBE with `--why`: its triples as quads, one graph

@@ -5,6 +5,7 @@ use crate::cli::QueryArgs;
 use crate::commands::write_output;
 use crate::config::Config;
 use crate::error::Failure;
+use crate::evidence::Articles;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::Graph;
 use crate::input;
@@ -39,6 +40,12 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
+    if args.evidence && prepared.returns_graph() {
+        return Err(Failure::usage(
+            "--evidence lists the facts of a SELECT's or an ASK's answers; for a CONSTRUCT or DESCRIBE, use --why alone",
+        )
+        .into());
+    }
     if args.why && prepared.returns_graph() {
         return crate::budget::catch_cancellation(|| {
             let quads = prepared.trace_graph(&graph, &budget)?;
@@ -64,7 +71,13 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         .map_err(|e| budget.explain_stop(e));
     }
     crate::budget::catch_cancellation(|| {
-        let results = if args.why {
+        let results = if args.evidence {
+            let articles = match &config.articles {
+                Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+                None => None,
+            };
+            prepared.trace_evidence(&graph, &budget, articles.as_ref())?
+        } else if args.why {
             prepared.trace(&graph, &budget)?
         } else {
             prepared.execute(&graph, &budget)?
