@@ -222,10 +222,7 @@ fn traced_results<'a>(traced: Traced, evidence: Option<Vec<String>>) -> QueryRes
             Ok(row)
         })
         .collect();
-    QueryResults::Solutions(QuerySolutionIter::from_tuples(
-        variables.into(),
-        rows,
-    ))
+    QueryResults::Solutions(QuerySolutionIter::from_tuples(variables.into(), rows))
 }
 
 /// The query forms./// The query forms.
