@@ -216,22 +216,40 @@ fn read_passage(
         Some(GraphNameRef::NamedNode(evidence_graph.as_ref())),
     ) {
         let quad = quad?;
+        // A position that is no whole number (or too large for one) is
+        // named, not skipped: the record is wrong, and silence would hide it.
         let number = |term: &Term| match term {
-            Term::Literal(literal) => literal.value().parse::<u64>().ok(),
-            _ => None,
+            Term::Literal(literal) => literal.value().parse::<u64>().map_err(|_| {
+                Failure::new(format!(
+                    "passage <{}>: {} is not a position in a text (a whole number from 0)",
+                    passage.as_str(),
+                    crate::error::one_line(literal.value(), 40)
+                ))
+            }),
+            other => Err(Failure::new(format!(
+                "passage <{}>: {other} is not a position in a text",
+                passage.as_str()
+            ))),
         };
         match (quad.predicate.as_str(), &quad.object) {
             (vocab::DCTERMS_IS_PART_OF, Term::NamedNode(node)) => {
                 article = Some(node.as_str().to_owned());
             }
-            (vocab::MK_START, value) => start = number(value),
-            (vocab::MK_END, value) => end = number(value),
+            (vocab::MK_START, value) => start = Some(number(value)?),
+            (vocab::MK_END, value) => end = Some(number(value)?),
             _ => {}
         }
     }
     let (Some(article), Some(start), Some(end)) = (article, start, end) else {
         return Ok(None);
     };
+    if start >= end {
+        return Err(Failure::new(format!(
+            "passage <{}> ends at {end}, not after its start {start}",
+            passage.as_str()
+        ))
+        .into());
+    }
     let text = match articles {
         Some(articles) => articles.passage(&article, start, end)?,
         None => None,

@@ -524,75 +524,47 @@ fn entity_pages_show_the_passages() {
 /// graphs of its supports that hold them and, for an article, the passage.
 #[test]
 fn query_lists_each_answer_s_facts_with_their_passages() {
+    // The second line (the first answer) of `query QUERY --why --evidence`
+    // as TSV, with `global` options before the command.
+    let first_answer = |global: &[&str], query: &str| {
+        let mut args = global.to_vec();
+        args.extend(["query", query, "--why", "--evidence", "--format", "tsv"]);
+        let run = common::run_in(repo(), &args, None, 60.0);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run.stdout_text()
+            .lines()
+            .nth(1)
+            .expect("an answer")
+            .to_owned()
+    };
     let seeds = seeds();
-    let run = common::run_in(
-        repo(),
-        &[
-            "--articles",
-            &seeds,
-            "query",
-            "SELECT ?country { mkd:arben-bajraktaraj mk:nationality ?country }",
-            "--why",
-            "--evidence",
-            "--format",
-            "tsv",
-        ],
-        None,
-        60.0,
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let text = run.stdout_text();
     assert_eq!(
-        text.lines().nth(1).expect("one answer"),
-        "<https://w3id.org/missions-kg/id/lebanon>\t\"article-002\"\t\"mkd:arben-bajraktaraj mk:nationality mkd:lebanon: article-002 #char=1524,1579 \\\"Arben Bajraktaraj, qui interprète Komarov, est libanais\\\"\"",
-        "{text}"
+        first_answer(
+            &["--articles", &seeds],
+            "SELECT ?country { mkd:arben-bajraktaraj mk:nationality ?country }"
+        ),
+        "<https://w3id.org/missions-kg/id/lebanon>\t\"article-002\"\t\"mkd:arben-bajraktaraj mk:nationality mkd:lebanon: article-002 #char=1524,1579 \\\"Arben Bajraktaraj, qui interprète Komarov, est libanais\\\"\""
     );
 
     // On the --why fixture (no evidence graph): a join lists both facts
     // with the graphs holding them; what a MINUS or NOT EXISTS looks at is
     // no fact of the answer.
-    let fixture = "tests/fixtures/why/kg.trig";
-    let run = common::run_in(
-        repo(),
-        &[
-            "--data",
-            fixture,
-            "query",
-            "PREFIX ex: <http://e.org/> SELECT ?s ?v { ?s ex:p ?o . ?o ex:q ?v
-               FILTER NOT EXISTS { ?s ex:sub ?z } MINUS { ?o ex:r \"nothing\" } } ORDER BY ?s",
-            "--why",
-            "--evidence",
-            "--format",
-            "tsv",
-        ],
-        None,
-        60.0,
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let fixture = ["--data", "tests/fixtures/why/kg.trig"];
     assert_eq!(
-        run.stdout_text().lines().nth(1).expect("an answer"),
+        first_answer(
+            &fixture,
+            "PREFIX ex: <http://e.org/> SELECT ?s ?v { ?s ex:p ?o . ?o ex:q ?v
+               FILTER NOT EXISTS { ?s ex:sub ?z } MINUS { ?o ex:r \"nothing\" } } ORDER BY ?s"
+        ),
         "<http://e.org/a>\t\"x\"\t\"g1 | g2 + g3\"\t\"<http://e.org/a> <http://e.org/p> <http://e.org/b>: g1; g2\\n<http://e.org/b> <http://e.org/q> \\\"x\\\": g1; g3\""
     );
     // A group's answer rests on every member's facts, in the graphs of its
     // support only (g2 holds both; g1's copy of one is not needed).
-    let run = common::run_in(
-        repo(),
-        &[
-            "--data",
-            fixture,
-            "query",
-            "PREFIX ex: <http://e.org/> SELECT ?o (COUNT(?s) AS ?n) { ?s ex:p ?o } GROUP BY ?o",
-            "--why",
-            "--evidence",
-            "--format",
-            "tsv",
-        ],
-        None,
-        60.0,
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(
-        run.stdout_text().lines().nth(1).expect("an answer"),
+        first_answer(
+            &fixture,
+            "PREFIX ex: <http://e.org/> SELECT ?o (COUNT(?s) AS ?n) { ?s ex:p ?o } GROUP BY ?o"
+        ),
         "<http://e.org/b>\t2\t\"g2\"\t\"<http://e.org/a> <http://e.org/p> <http://e.org/b>: g2\\n<http://e.org/c> <http://e.org/p> <http://e.org/b>: g2\""
     );
 
@@ -618,4 +590,35 @@ fn query_lists_each_answer_s_facts_with_their_passages() {
         "--evidence lists the facts of a SELECT's or an ASK's answers",
         "construct",
     );
+}
+
+/// A passage whose range is no range ends `describe --evidence` in one
+/// error line naming it, rather than being skipped in silence.
+#[test]
+fn a_broken_passage_is_named_in_one_error_line() {
+    for (fixture, needle) in [
+        (
+            "tests/fixtures/evidence/bad-position.trig",
+            "99999999999999999999 is not a position in a text",
+        ),
+        (
+            "tests/fixtures/evidence/backwards.trig",
+            "ends at 20, not after its start 30",
+        ),
+    ] {
+        let run = common::run_in(
+            repo(),
+            &[
+                "--data",
+                fixture,
+                "--with-embedded",
+                "describe",
+                "lebanon",
+                "--evidence",
+            ],
+            None,
+            60.0,
+        );
+        common::assert_error_line(&run, needle, fixture);
+    }
 }
