@@ -96,9 +96,9 @@ pub fn write_output(
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let temporary = builder.tempfile_in(folder).map_err(cannot)?;
+    let (temporary, _pending) = Pending::create(|| builder.tempfile_in(folder))?;
+    let temporary = temporary.map_err(cannot)?;
     let file = temporary.as_file().try_clone().map_err(cannot)?;
-    let _pending = Pending::register(temporary.path());
     write_all(BufWriter::new(file), write, cannot)?;
     // Dropped on any error above, the temporary file is deleted then.
     temporary.persist(path).map_err(|e| cannot(e.error))?;
@@ -143,18 +143,32 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 struct Pending(PathBuf);
 
 impl Pending {
-    fn register(path: &Path) -> Self {
+    /// Creates a temporary output with `create` and registers it, the
+    /// interrupt handler set first and the list held meanwhile: an
+    /// interrupt at any moment finds the file registered, or not yet made.
+    fn create(
+        create: impl FnOnce() -> std::io::Result<tempfile::NamedTempFile>,
+    ) -> Result<(std::io::Result<tempfile::NamedTempFile>, Option<Self>)> {
         // Interrupted (Ctrl-C, SIGTERM) while a file is being written, the
         // process deletes it before it ends (exit 130, as shells report):
-        // `main` does both.
+        // `main` does both. The handler, on its own thread, waits for the
+        // list while a file is being made and named.
         static HANDLER: std::sync::Once = std::sync::Once::new();
         HANDLER.call_once(|| {
             let _ = ctrlc::set_handler(|| crate::budget::abandon(None, 130));
         });
-        if let Ok(mut pending) = PENDING.lock() {
-            pending.push(path.to_owned());
-        }
-        Self(path.to_owned())
+        let mut pending = PENDING
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the list of outputs is poisoned"))?;
+        let made = create();
+        let registered = match &made {
+            Ok(file) => {
+                pending.push(file.path().to_owned());
+                Some(Self(file.path().to_owned()))
+            }
+            Err(_) => None,
+        };
+        Ok((made, registered))
     }
 }
 

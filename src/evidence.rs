@@ -13,13 +13,17 @@
 //! --evidence` and the server's entity pages compute their views here and
 //! render them themselves.
 
+use crate::budget::Budget;
 use crate::error::Failure;
 use crate::graph::Graph;
 use crate::input;
 use crate::labels;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef};
+use oxigraph::model::{
+    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term,
+    TermRef, Triple,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
@@ -63,9 +67,19 @@ pub struct Articles {
 
 impl Articles {
     /// Reads every article's text file (`mk:fileName`) from `dir`, each at
-    /// most `max` bytes, and refuses one whose SHA-256 differs from the
-    /// recorded `mk:sha256`, or a file name that is not a plain name.
-    pub fn open(graph: &Graph, dir: &Path, max: u64) -> Result<Self> {
+    /// most `max` bytes and within `budget`'s memory, and refuses one whose
+    /// SHA-256 differs from the recorded `mk:sha256`, or a file name that
+    /// is not a plain name; then checks that every passage of the evidence
+    /// graph lies within its text, so that no page or answer meets one
+    /// that does not.
+    pub fn open(graph: &Graph, dir: &Path, max: u64, budget: &Budget) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Failure::new(format!(
+                "--articles {}: not a folder (give the folder that holds the article texts)",
+                dir.display()
+            ))
+            .into());
+        }
         let file_name = NamedNodeRef::new_unchecked(vocab::MK_FILE_NAME);
         let sha256 = NamedNodeRef::new_unchecked(vocab::MK_SHA256);
         let mut texts = HashMap::new();
@@ -86,7 +100,8 @@ impl Articles {
                 || name.contains('\0')
             {
                 return Err(Failure::new(format!(
-                    "{short}'s file name {name:?} is not a plain file name"
+                    "{short}'s file name {} is not a plain file name",
+                    crate::error::one_line(&format!("{name:?}"), 200)
                 ))
                 .into());
             }
@@ -100,6 +115,7 @@ impl Articles {
                 .ok_or_else(|| Failure::new(format!("{short} has no recorded mk:sha256")))?;
             let path = dir.join(name);
             let bytes = input::read_file(&path, max)?;
+            budget.check("reading the article texts")?;
             let actual: String = Sha256::digest(&bytes)
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -123,7 +139,21 @@ impl Articles {
             ))
             .into());
         }
-        Ok(Self { texts })
+        let articles = Self { texts };
+        let part_of = NamedNodeRef::new_unchecked(vocab::DCTERMS_IS_PART_OF);
+        let evidence_graph = vocab::graph("evidence");
+        for quad in graph.quads(
+            None,
+            Some(part_of),
+            None,
+            Some(GraphNameRef::NamedNode(evidence_graph.as_ref())),
+        ) {
+            if let NamedOrBlankNode::NamedNode(passage) = quad?.subject {
+                // Reads the range and, with the text here, checks it.
+                read_passage(graph, passage.as_ref(), Some(&articles))?;
+            }
+        }
+        Ok(articles)
     }
 
     /// The passage's text, if this article's text is here; an error for a
@@ -181,6 +211,13 @@ pub fn of_subject(
                 (RDF_PREDICATE, Term::NamedNode(property)) => predicate = Some(property),
                 (RDF_OBJECT, value) => object = Some(value),
                 (vocab::MK_PASSAGE, Term::NamedNode(passage)) => passages.push(passage),
+                (vocab::MK_PASSAGE, other) => {
+                    return Err(Failure::new(format!(
+                        "evidence {}: its passage {other} is not an IRI (the article's, with #char=start,end)",
+                        record.subject
+                    ))
+                    .into())
+                }
                 _ => {}
             }
         }
@@ -189,10 +226,9 @@ pub fn of_subject(
         };
         let entry = found.entry((predicate, object)).or_default();
         for passage in passages {
-            if let Some(passage) = read_passage(graph, passage.as_ref(), articles)? {
-                if !entry.contains(&passage) {
-                    entry.push(passage);
-                }
+            let passage = read_passage(graph, passage.as_ref(), articles)?;
+            if !entry.contains(&passage) {
+                entry.push(passage);
             }
         }
         entry.sort();
@@ -200,15 +236,46 @@ pub fn of_subject(
     Ok(found)
 }
 
-/// A passage node's article and range; `None` for one without them (the
-/// check `evidence-without-fact` reports it).
+/// A passage node's article and range, and its text when `articles` has
+/// it. A passage without them, with a position that is not a whole number
+/// (`xsd:integer`), an empty or reversed range, or an IRI other than its
+/// article's with `#char=start,end` is named in an error: the record is
+/// wrong, and skipping it would hide that (the check
+/// `evidence-without-fact` finds the same).
 fn read_passage(
     graph: &Graph,
     passage: NamedNodeRef<'_>,
     articles: Option<&Articles>,
-) -> Result<Option<Passage>> {
+) -> Result<Passage> {
     let evidence_graph = vocab::graph("evidence");
     let (mut article, mut start, mut end) = (None, None, None);
+    let named = || {
+        format!(
+            "passage <{}>",
+            crate::error::one_line(passage.as_str(), 200)
+        )
+    };
+    let number = |term: &Term| -> Result<u64, Failure> {
+        match term {
+            Term::Literal(literal)
+                if [vocab::XSD_INTEGER, vocab::XSD_NON_NEGATIVE_INTEGER]
+                    .contains(&literal.datatype().as_str()) =>
+            {
+                literal.value().parse::<u64>().map_err(|_| {
+                    Failure::new(format!(
+                        "{}: {} is not a position in a text (a whole number from 0)",
+                        named(),
+                        crate::error::one_line(literal.value(), 40)
+                    ))
+                })
+            }
+            other => Err(Failure::new(format!(
+                "{}: {} is not a position in a text (an xsd:integer from 0)",
+                named(),
+                crate::error::one_line(&other.to_string(), 60)
+            ))),
+        }
+    };
     for quad in graph.quads(
         Some(passage.into()),
         None,
@@ -216,21 +283,6 @@ fn read_passage(
         Some(GraphNameRef::NamedNode(evidence_graph.as_ref())),
     ) {
         let quad = quad?;
-        // A position that is no whole number (or too large for one) is
-        // named, not skipped: the record is wrong, and silence would hide it.
-        let number = |term: &Term| match term {
-            Term::Literal(literal) => literal.value().parse::<u64>().map_err(|_| {
-                Failure::new(format!(
-                    "passage <{}>: {} is not a position in a text (a whole number from 0)",
-                    passage.as_str(),
-                    crate::error::one_line(literal.value(), 40)
-                ))
-            }),
-            other => Err(Failure::new(format!(
-                "passage <{}>: {other} is not a position in a text",
-                passage.as_str()
-            ))),
-        };
         match (quad.predicate.as_str(), &quad.object) {
             (vocab::DCTERMS_IS_PART_OF, Term::NamedNode(node)) => {
                 article = Some(node.as_str().to_owned());
@@ -241,12 +293,25 @@ fn read_passage(
         }
     }
     let (Some(article), Some(start), Some(end)) = (article, start, end) else {
-        return Ok(None);
+        return Err(Failure::new(format!(
+            "{}: a passage needs its article (dcterms:isPartOf), mk:start and mk:end",
+            named()
+        ))
+        .into());
     };
     if start >= end {
         return Err(Failure::new(format!(
-            "passage <{}> ends at {end}, not after its start {start}",
-            passage.as_str()
+            "{} ends at {end}, not after its start {start}",
+            named()
+        ))
+        .into());
+    }
+    let expected = format!("{article}#char={start},{end}");
+    if passage.as_str() != expected {
+        return Err(Failure::new(format!(
+            "{}: its IRI should be <{}>, the article's with its range",
+            named(),
+            crate::error::one_line(&expected, 200)
         ))
         .into());
     }
@@ -254,89 +319,126 @@ fn read_passage(
         Some(articles) => articles.passage(&article, start, end)?,
         None => None,
     };
-    Ok(Some(Passage {
+    Ok(Passage {
         article: labels::graph_name(&article),
         article_iri: article,
         start,
         end,
         iri: passage.as_str().to_owned(),
         text,
-    }))
+    })
 }
+
+/// The most facts `query --why --evidence` lists for one answer, and the
+/// most bytes of one answer's list: an answer that many rows share (a
+/// query without DISTINCT over a product) would otherwise repeat a list
+/// that grows with all of them. The rest is counted in a last line.
+pub const MAX_FACTS: usize = 500;
+pub const MAX_FACTS_BYTES: usize = 1 << 20;
 
 /// The facts an answer rests on, one line each, as `query --why
 /// --evidence` shows them: `subject property value: ` then, for each graph
-/// of the answer's supports that holds it, the article's passages (or its
-/// name alone: an article's types and names, and the other graphs, carry
-/// none). A triple no such graph holds is left out. Subjects' evidence is
-/// read once per call (`seen`).
+/// of the answer's supports that holds it, the article's passages (their
+/// text as a quoted literal) or the graph's name alone (an article's types
+/// and names, and the other graphs, carry none). A triple no such graph
+/// holds is left out. At most [`MAX_FACTS`] lines and [`MAX_FACTS_BYTES`];
+/// subjects' evidence is read once per call (`seen`).
 pub fn fact_lines(
     graph: &Graph,
-    facts: &[oxigraph::model::Triple],
+    facts: &[Triple],
     within: &[Term],
     articles: Option<&Articles>,
-    seen: &mut HashMap<oxigraph::model::NamedOrBlankNode, ByFact>,
+    seen: &mut HashMap<NamedOrBlankNode, ByFact>,
 ) -> Result<String> {
     let mut lines = Vec::new();
     for fact in facts {
-        let mut stated: Vec<String> = Vec::new();
+        let mut stated: Vec<(String, Vec<&Passage>)> = Vec::new();
         for holder in graph.graphs_stating(
             fact.subject.as_ref(),
             fact.predicate.as_ref(),
             fact.object.as_ref(),
         )? {
-            let holder_term = match &holder {
-                oxigraph::model::NamedOrBlankNode::NamedNode(n) => Term::from(n.clone()),
-                oxigraph::model::NamedOrBlankNode::BlankNode(b) => Term::from(b.clone()),
+            let (holder_term, name) = match &holder {
+                NamedOrBlankNode::NamedNode(n) => {
+                    (Term::from(n.clone()), labels::graph_name(n.as_str()))
+                }
+                NamedOrBlankNode::BlankNode(b) => (Term::from(b.clone()), b.to_string()),
             };
-            if !within.contains(&holder_term) {
-                continue;
-            }
-            let name = match &holder {
-                oxigraph::model::NamedOrBlankNode::NamedNode(n) => labels::graph_name(n.as_str()),
-                other => other.to_string(),
-            };
-            if !seen.contains_key(&fact.subject) {
-                let found = of_subject(graph, fact.subject.as_ref(), articles)?;
-                seen.insert(fact.subject.clone(), found);
-            }
-            let passages: Vec<String> = seen[&fact.subject]
-                .get(&(fact.predicate.clone(), fact.object.clone()))
-                .into_iter()
-                .flatten()
-                .filter(|p| p.article == name)
-                .map(|p| match &p.text {
-                    Some(text) => format!("{} \"{text}\"", p.place()),
-                    None => p.place(),
-                })
-                .collect();
-            if passages.is_empty() {
-                stated.push(name);
-            } else {
-                stated.extend(passages);
+            if within.contains(&holder_term) {
+                stated.push((name, Vec::new()));
             }
         }
         if stated.is_empty() {
             continue;
         }
-        stated.sort();
+        if !seen.contains_key(&fact.subject) {
+            let found = of_subject(graph, fact.subject.as_ref(), articles)?;
+            seen.insert(fact.subject.clone(), found);
+        }
+        let passages = seen[&fact.subject].get(&(fact.predicate.clone(), fact.object.clone()));
+        for (name, shown) in &mut stated {
+            shown.extend(
+                passages
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.article == *name),
+            );
+            // In reading order, by position (not as text).
+            shown.sort_by_key(|p| (p.start, p.end));
+        }
+        stated.sort_by(|a, b| a.0.cmp(&b.0));
+        let places: Vec<String> = stated
+            .iter()
+            .flat_map(|(name, shown)| {
+                if shown.is_empty() {
+                    vec![name.clone()]
+                } else {
+                    shown
+                        .iter()
+                        .map(|p| match &p.text {
+                            Some(text) => {
+                                format!("{} {}", p.place(), Literal::new_simple_literal(text))
+                            }
+                            None => p.place(),
+                        })
+                        .collect()
+                }
+            })
+            .collect();
         let line = format!(
             "{} {} {}: {}",
-            shown(&Term::from(fact.subject.clone())),
+            shown_term(&Term::from(fact.subject.clone())),
             labels::compact(fact.predicate.as_str()),
-            shown(&fact.object),
-            stated.join("; ")
+            shown_term(&fact.object),
+            places.join("; ")
         );
-        if !lines.contains(&line) {
-            lines.push(line);
-        }
+        lines.push(line);
     }
     lines.sort();
-    Ok(lines.join("\n"))
+    lines.dedup();
+    let total = lines.len();
+    let (mut text, mut listed) = (String::new(), 0);
+    for line in &lines {
+        if listed == MAX_FACTS || text.len() + line.len() + 1 > MAX_FACTS_BYTES {
+            break;
+        }
+        if listed > 0 {
+            text.push('\n');
+        }
+        text.push_str(line);
+        listed += 1;
+    }
+    if listed < total {
+        text.push_str(&format!(
+            "\n… and {} more facts (an answer lists at most {MAX_FACTS}, 1 MiB: narrow the query)",
+            total - listed
+        ));
+    }
+    Ok(text)
 }
 
 /// A term as a fact line shows it: a compact IRI, a literal in N-Triples.
-fn shown(term: &Term) -> String {
+fn shown_term(term: &Term) -> String {
     match term {
         Term::NamedNode(node) => labels::compact(node.as_str()),
         other => other.to_string(),

@@ -10,12 +10,12 @@
 //! rests on every member's facts.
 //!
 //! The facts counted are those of the patterns an answer matches: basic
-//! triple patterns and one-step paths (`p`, `^p`), also inside `OPTIONAL`
-//! (when it matched), `UNION`, `GRAPH`, and the left of `MINUS`. Not
-//! listed: what a `FILTER (NOT) EXISTS` or `MINUS` looks at (absence is no
-//! fact), paths of several steps or repeated ones (the parser splits a
-//! sequence into triples, which are listed), and patterns inside a
-//! subquery.
+//! triple patterns and the steps of paths (`/`, `|`, `^`, `!(…)`, each
+//! step one fact), also inside `OPTIONAL` (when it matched), `UNION`,
+//! `GRAPH`, and the left of `MINUS`. Not listed: what a `FILTER (NOT)
+//! EXISTS` or `MINUS` looks at (its pattern's solutions are not the
+//! answer's: it only tests them), the steps of repeated paths (`*`, `+`,
+//! `?`), and patterns inside a subquery.
 
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple, Variable};
 use spargebra::algebra::{GraphPattern, PropertyPathExpression};
@@ -157,27 +157,9 @@ fn grouped(pattern: &GraphPattern) -> Option<(&GraphPattern, Vec<Variable>)> {
 fn collect(pattern: &GraphPattern, out: &mut Vec<TriplePattern>) {
     match pattern {
         GraphPattern::Bgp { patterns } => out.extend(patterns.iter().cloned()),
-        GraphPattern::Path {
-            subject,
-            path,
-            object,
-        } => match path {
-            PropertyPathExpression::NamedNode(p) => out.push(TriplePattern {
-                subject: subject.clone(),
-                predicate: p.clone().into(),
-                object: object.clone(),
-            }),
-            PropertyPathExpression::Reverse(inner) => {
-                if let PropertyPathExpression::NamedNode(p) = inner.as_ref() {
-                    out.push(TriplePattern {
-                        subject: object.clone(),
-                        predicate: p.clone().into(),
-                        object: subject.clone(),
-                    });
-                }
-            }
-            _ => {}
-        },
+        // Paths of one or more steps were expanded into triple patterns
+        // (`expand_path`); what is left repeats a step.
+        GraphPattern::Path { .. } => {}
         GraphPattern::Join { left, right }
         | GraphPattern::LeftJoin { left, right, .. }
         | GraphPattern::Lateral { left, right }
@@ -240,11 +222,10 @@ fn blanks_as_variables(
             subject,
             path,
             object,
-        } => GraphPattern::Path {
-            subject: term(subject, blanks),
-            path: path.clone(),
-            object: term(object, blanks),
-        },
+        } => {
+            let (subject, object) = (term(subject, blanks), term(object, blanks));
+            expand_path(subject, path, object, blanks)
+        }
         GraphPattern::Join { left, right } => GraphPattern::Join {
             left: go(left, blanks),
             right: go(right, blanks),
@@ -303,6 +284,74 @@ fn blanks_as_variables(
     }
 }
 
+/// A path as the patterns it stands for, where each step is one fact: a
+/// sequence joined through a fresh variable, an alternative as a union, an
+/// inverse turned round, a negated set as any other property (bound, so
+/// that its fact can be listed). Repeated steps (`*`, `+`, `?`) stay a
+/// path: their facts are not listed.
+fn expand_path(
+    subject: TermPattern,
+    path: &PropertyPathExpression,
+    object: TermPattern,
+    blanks: &mut HashMap<String, Variable>,
+) -> GraphPattern {
+    use PropertyPathExpression as X;
+    let fresh = |blanks: &mut HashMap<String, Variable>| {
+        let next = blanks.len();
+        let variable = Variable::new_unchecked(format!("_lineage_{next}"));
+        // Keyed by a name no blank node label can have.
+        blanks.insert(format!(" step {next}"), variable.clone());
+        variable
+    };
+    match path {
+        X::NamedNode(p) => GraphPattern::Bgp {
+            patterns: vec![TriplePattern {
+                subject,
+                predicate: p.clone().into(),
+                object,
+            }],
+        },
+        X::Reverse(inner) => expand_path(object, inner, subject, blanks),
+        X::Sequence(a, b) => {
+            let middle = TermPattern::Variable(fresh(blanks));
+            GraphPattern::Join {
+                left: Box::new(expand_path(subject, a, middle.clone(), blanks)),
+                right: Box::new(expand_path(middle, b, object, blanks)),
+            }
+        }
+        X::Alternative(a, b) => GraphPattern::Union {
+            left: Box::new(expand_path(subject.clone(), a, object.clone(), blanks)),
+            right: Box::new(expand_path(subject, b, object, blanks)),
+        },
+        X::NegatedPropertySet(excluded) => {
+            let predicate = fresh(blanks);
+            GraphPattern::Filter {
+                expr: spargebra::algebra::Expression::Not(Box::new(
+                    spargebra::algebra::Expression::In(
+                        Box::new(spargebra::algebra::Expression::Variable(predicate.clone())),
+                        excluded
+                            .iter()
+                            .map(|p| spargebra::algebra::Expression::NamedNode(p.clone()))
+                            .collect(),
+                    ),
+                )),
+                inner: Box::new(GraphPattern::Bgp {
+                    patterns: vec![TriplePattern {
+                        subject,
+                        predicate: predicate.into(),
+                        object,
+                    }],
+                }),
+            }
+        }
+        X::ZeroOrMore(_) | X::OneOrMore(_) | X::ZeroOrOne(_) => GraphPattern::Path {
+            subject,
+            path: path.clone(),
+            object,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +374,24 @@ mod tests {
             lineage.triples[0].object,
             TermPattern::Variable(_)
         ));
+    }
+
+    #[test]
+    fn alternatives_inverses_and_negated_sets_are_steps_too() {
+        let query = parse(
+            "SELECT ?v { <http://e.org/s> (<http://e.org/a>|^<http://e.org/b>)/!(<http://e.org/c>) ?v }",
+        );
+        let lineage = lineage(&query).expect("a SELECT");
+        // a, b turned round, and the negated set's one property (a variable).
+        assert_eq!(lineage.triples.len(), 3, "{:?}", lineage.triples);
+        assert!(matches!(
+            lineage.triples[2].predicate,
+            NamedNodePattern::Variable(_)
+        ));
+        assert_eq!(
+            lineage.triples[1].object,
+            TermPattern::NamedNode(NamedNode::new_unchecked("http://e.org/s"))
+        );
     }
 
     #[test]

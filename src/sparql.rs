@@ -396,8 +396,10 @@ impl Prepared {
             return Err(anyhow!("the lineage query gave no solutions"));
         };
         // Each answer's key values → the facts its solutions fill.
-        let mut facts: std::collections::HashMap<Vec<Option<Term>>, Vec<oxigraph::model::Triple>> =
-            std::collections::HashMap::new();
+        let mut facts: std::collections::HashMap<
+            Vec<Option<Term>>,
+            std::collections::HashSet<oxigraph::model::Triple>,
+        > = std::collections::HashMap::new();
         for solution in solutions {
             let solution = solution?;
             let key: Vec<Option<Term>> = lineage
@@ -405,12 +407,10 @@ impl Prepared {
                 .iter()
                 .map(|v| solution.get(v).cloned())
                 .collect();
-            let entry = facts.entry(key).or_default();
-            for fact in lineage.facts(|v| solution.get(v).cloned()) {
-                if !entry.contains(&fact) {
-                    entry.push(fact);
-                }
-            }
+            facts
+                .entry(key)
+                .or_default()
+                .extend(lineage.facts(|v| solution.get(v).cloned()));
         }
         let positions: Vec<usize> = lineage
             .keys
@@ -418,9 +418,18 @@ impl Prepared {
             .filter_map(|key| traced.variables.iter().position(|v| v == key))
             .collect();
         let mut seen = std::collections::HashMap::new();
+        // Rows with the same key and supports (a query without DISTINCT)
+        // share one list, computed once.
+        let mut lists: std::collections::HashMap<(Vec<Option<Term>>, Vec<u64>), String> =
+            std::collections::HashMap::new();
         let mut column = Vec::with_capacity(traced.rows.len());
         for (row, family) in &traced.rows {
             let key: Vec<Option<Term>> = positions.iter().map(|&i| row[i].clone()).collect();
+            let cached = (key, family.masks().to_vec());
+            if let Some(list) = lists.get(&cached) {
+                column.push(list.clone());
+                continue;
+            }
             // The graphs of any of the answer's supports.
             let within: Vec<Term> = traced
                 .graphs
@@ -429,13 +438,16 @@ impl Prepared {
                 .filter(|(i, _)| family.masks().iter().any(|mask| mask >> i & 1 == 1))
                 .map(|(_, g)| g.clone())
                 .collect();
-            let lines = match facts.get(&key) {
+            let list = match facts.get(&cached.0) {
                 Some(found) if !within.is_empty() => {
-                    crate::evidence::fact_lines(graph, found, &within, articles, &mut seen)?
+                    let mut found: Vec<oxigraph::model::Triple> = found.iter().cloned().collect();
+                    found.sort_by_cached_key(ToString::to_string);
+                    crate::evidence::fact_lines(graph, &found, &within, articles, &mut seen)?
                 }
                 _ => String::new(),
             };
-            column.push(lines);
+            lists.insert(cached, list.clone());
+            column.push(list);
         }
         Ok(traced_results(traced, Some(column)))
     }
@@ -806,9 +818,12 @@ impl Prepared {
         for (variable, value) in &self.bound {
             traced = traced.substitute_variable(variable.clone(), value.clone());
         }
-        // Kept to run the query again on parts of the dataset.
-        let again = self.sibling((*self.source).clone(), self.form);
-        let checked = why::needs_check(&self.source);
+        // Kept to run the query again on parts of the dataset, without its
+        // top LIMIT/OFFSET: those pick which answers are shown, and on a part
+        // of the dataset they would pick others.
+        let unsliced = why::without_top_slice(&self.source);
+        let checked = why::needs_check(&unsliced);
+        let again = self.sibling(unsliced, self.form);
         let answers = self.execute(graph, budget)?;
         let QueryResults::Solutions(supports) = graph.evaluate(traced)? else {
             return Err(anyhow!("the traced query gave no solutions"));

@@ -129,7 +129,7 @@ impl EntityView {
     pub fn add_evidence(&mut self, graph: &Graph, articles: Option<&Articles>) -> Result<()> {
         let own = evidence::of_subject(graph, self.iri.as_ref().into(), articles)?;
         for fact in &mut self.facts {
-            fact.passages = lookup(&own, &fact.property, &fact.value.term);
+            fact.passages = lookup(&own, fact, None);
             if let Some(node) = as_subject(&fact.value.term) {
                 add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
             }
@@ -138,7 +138,7 @@ impl EntityView {
         for fact in &mut self.incoming {
             if let Some(node) = as_subject(&fact.value.term) {
                 let theirs = evidence::of_subject(graph, node.as_ref(), articles)?;
-                fact.passages = lookup(&theirs, &fact.property, &iri);
+                fact.passages = lookup(&theirs, fact, Some(&iri));
                 add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
             }
         }
@@ -157,16 +157,27 @@ fn add_nested_evidence(
     }
     let found = evidence::of_subject(graph, node, articles)?;
     for fact in nested {
-        fact.passages = lookup(&found, &fact.property, &fact.value.term);
+        fact.passages = lookup(&found, fact, None);
     }
     Ok(())
 }
 
-fn lookup(found: &evidence::ByFact, property: &NamedNode, value: &Term) -> Vec<Passage> {
+/// The passages of one fact, of the articles among its sources only (an
+/// evidence record may name an article whose graph lacks the fact: the
+/// check `evidence-without-fact` reports it, and it is not shown).
+fn lookup(found: &evidence::ByFact, fact: &Fact, subject_value: Option<&Term>) -> Vec<Passage> {
+    let value = subject_value.unwrap_or(&fact.value.term);
     found
-        .get(&(property.clone(), value.clone()))
+        .get(&(fact.property.clone(), value.clone()))
+        .into_iter()
+        .flatten()
+        .filter(|passage| {
+            fact.sources.iter().any(|source| {
+                matches!(&source.graph, NamedOrBlankNode::NamedNode(g) if g.as_str() == passage.article_iri)
+            })
+        })
         .cloned()
-        .unwrap_or_default()
+        .collect()
 }
 
 /// A link to an external wiki or its evidence record: shown apart, under

@@ -1096,6 +1096,38 @@ pub fn needs_check(query: &spargebra::Query) -> bool {
     holds_by_absence(pattern)
 }
 
+/// The query without its top-level LIMIT and OFFSET (the answers a trace
+/// re-checks on parts of the dataset are those of the whole query).
+pub fn without_top_slice(query: &spargebra::Query) -> spargebra::Query {
+    let unsliced = |pattern: &GraphPattern| match pattern {
+        GraphPattern::Slice { inner, .. } => (**inner).clone(),
+        other => other.clone(),
+    };
+    match query {
+        spargebra::Query::Select {
+            dataset,
+            pattern,
+            base_iri,
+        } => spargebra::Query::Select {
+            dataset: dataset.clone(),
+            pattern: unsliced(pattern),
+            base_iri: base_iri.clone(),
+        },
+        spargebra::Query::Construct {
+            template,
+            dataset,
+            pattern,
+            base_iri,
+        } => spargebra::Query::Construct {
+            template: template.clone(),
+            dataset: dataset.clone(),
+            pattern: unsliced(pattern),
+            base_iri: base_iri.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
 /// Whether a pattern holds because something is absent, or may match a
 /// path with zero steps ([`needs_check`]).
 fn holds_by_absence(pattern: &GraphPattern) -> bool {

@@ -7,6 +7,7 @@
 //! an award) one level deep, and with `--evidence` the passages of the
 //! articles under each fact. This file only writes it for a terminal.
 
+use crate::budget::Budget;
 use crate::cli::DescribeArgs;
 use crate::commands::write_output;
 use crate::config::Config;
@@ -24,7 +25,12 @@ pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let mut view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref())?;
     if args.evidence {
         let articles = match &config.articles {
-            Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+            Some(dir) => Some(Articles::open(
+                &graph,
+                dir,
+                config.max_input,
+                &Budget::new(config, None)?,
+            )?),
             None => None,
         };
         view.add_evidence(&graph, articles.as_ref())?;

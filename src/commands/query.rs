@@ -73,7 +73,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     crate::budget::catch_cancellation(|| {
         let results = if args.evidence {
             let articles = match &config.articles {
-                Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+                Some(dir) => Some(Articles::open(&graph, dir, config.max_input, &budget)?),
                 None => None,
             };
             prepared.trace_evidence(&graph, &budget, articles.as_ref())?

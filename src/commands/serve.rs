@@ -2,6 +2,7 @@
 //! the article texts of `--articles`) once and hands them to `server::run`,
 //! which serves until Ctrl-C.
 
+use crate::budget::Budget;
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::error::Failure;
@@ -80,7 +81,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
     let graph = Graph::load(config)?;
     // The texts are read and checked once, before the first request.
     let articles = match &config.articles {
-        Some(dir) => Some(Articles::open(&graph, dir, config.max_input)?),
+        Some(dir) => Some(Articles::open(
+            &graph,
+            dir,
+            config.max_input,
+            &Budget::new(config, None)?,
+        )?),
         None => None,
     };
     server::run(settings, graph, articles)
