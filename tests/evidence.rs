@@ -605,6 +605,18 @@ fn a_broken_passage_is_named_in_one_error_line() {
             "tests/fixtures/evidence/backwards.trig",
             "ends at 20, not after its start 30",
         ),
+        (
+            "tests/fixtures/evidence/decimal.trig",
+            "is not a position in a text (an xsd:integer from 0)",
+        ),
+        (
+            "tests/fixtures/evidence/wrong-iri.trig",
+            "its IRI should be <https://w3id.org/missions-kg/source/article-002#char=100,200>",
+        ),
+        (
+            "tests/fixtures/evidence/blank-passage.trig",
+            "its passage _:",
+        ),
     ] {
         let run = common::run_in(
             repo(),
@@ -621,4 +633,73 @@ fn a_broken_passage_is_named_in_one_error_line() {
         );
         common::assert_error_line(&run, needle, fixture);
     }
+}
+
+/// A record naming an article whose graph lacks the fact is not shown
+/// under it (the check reports it).
+#[test]
+fn only_articles_holding_the_fact_show_their_passages() {
+    let run = common::run_in(
+        repo(),
+        &[
+            "--data",
+            "tests/fixtures/evidence/other-article.trig",
+            "--with-embedded",
+            "describe",
+            "arben-bajraktaraj",
+            "--evidence",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = run.stdout_text();
+    let under: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("nationality"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    > "))
+        .collect();
+    assert_eq!(under, ["    > article-002 #char=1524,1579"], "{text}");
+}
+
+/// An answer lists at most 500 facts, then says how many more: a count of
+/// every name rests on each of them.
+#[test]
+fn an_answer_s_facts_are_capped() {
+    let run = common::run_in(
+        repo(),
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?o }",
+            "--why",
+            "--evidence",
+            "--format",
+            "json",
+        ],
+        None,
+        120.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let json: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let rows = json["results"]["bindings"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1);
+    let count: usize = rows[0]["n"]["value"]
+        .as_str()
+        .expect("n")
+        .parse()
+        .expect("a count");
+    let evidence = rows[0]["evidence"]["value"]
+        .as_str()
+        .expect("an evidence text");
+    let lines: Vec<&str> = evidence.lines().collect();
+    assert_eq!(lines.len(), 501, "{count} names");
+    let more = count - 500;
+    assert!(
+        lines[500].starts_with(&format!(
+            "… and {more} more facts (an answer lists at most 500"
+        )),
+        "{count}: {}",
+        lines[500]
+    );
 }
