@@ -514,6 +514,19 @@ fn entity_pages_show_the_passages() {
     let page = with_texts.get("/id/arben-bajraktaraj", "text/html").text();
     assert!(page.contains("<ul class=\"passages\">"), "{page}");
     assert!(page.contains("#char=1524,1579</small> <q lang=\"fr\">Arben Bajraktaraj, qui interprète Komarov, est libanais</q>"), "{page}");
+    // The query page's Evidence box: the evidence column, with the texts.
+    let page = with_texts
+        .get(
+            "/ui/query?evidence=1&query=SELECT%20%3Fc%20WHERE%20%7B%20mkd%3Aarben-bajraktaraj%20mk%3Anationality%20%3Fc%20%7D",
+            "text/html",
+        )
+        .text();
+    assert!(
+        page.contains("<th>evidence</th>")
+            && page.contains("<td>mkd:arben-bajraktaraj mk:nationality mkd:lebanon: article-002 #char=1524,1579 &quot;Arben Bajraktaraj, qui interprète Komarov, est libanais&quot;</td>")
+            && page.contains("&amp;why=1&amp;evidence=1"),
+        "{page}"
+    );
     let without = common::Served::start(repo(), &[], &[]);
     let page = without.get("/id/arben-bajraktaraj", "text/html").text();
     assert!(page.contains("#char=1524,1579</small>"), "{page}");

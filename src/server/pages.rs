@@ -638,7 +638,9 @@ pub(super) fn human_date(date: &str, lang: Lang) -> String {
 /// scripts), and with `?query=` the results below it.
 pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Response {
     let text = request.param("query").map(str::to_owned);
-    let why = request.param("why").is_some_and(|v| !v.is_empty());
+    // Evidence is listed per answer of a trace: asking for it asks for why.
+    let evidence = request.param("evidence").is_some_and(|v| !v.is_empty());
+    let why = evidence || request.param("why").is_some_and(|v| !v.is_empty());
     let lang = request.lang;
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
@@ -651,7 +653,9 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                 .map_err(|e| crate::error::show(&e))?;
             volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
-            let results = if why && returns_graph {
+            let results = if evidence {
+                prepared.trace_evidence(graph, budget, shared.articles.as_ref())
+            } else if why && returns_graph {
                 prepared.trace_graph(graph, budget).map(supports_table)
             } else if why {
                 prepared.trace(graph, budget)
@@ -696,6 +700,10 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                         input type="checkbox" name="why" value="1" checked[why];
                         " " (lang.t("Why: the graphs behind each answer", "Pourquoi : les graphes derrière chaque réponse"))
                     }
+                    label.why {
+                        input type="checkbox" name="evidence" value="1" checked[evidence];
+                        " " (lang.t("Evidence: each answer's facts and their passages", "Preuves : les faits de chaque réponse et leurs passages"))
+                    }
                     button type="submit" { (lang.t("Run", "Lancer")) }
                 }
                 details { summary { (lang.t("Predeclared prefixes", "Préfixes prédéclarés")) } pre { (prefixes) } }
@@ -705,7 +713,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                             (table)
                             @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
                             (downloads(&url, *returns_graph))
-                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or(""))) @if why { "&why=1" }} { (lang.t("Permalink", "Lien permanent")) } }
+                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or(""))) @if why { "&why=1" } @if evidence { "&evidence=1" }} { (lang.t("Permalink", "Lien permanent")) } }
                         }
                         Err(message) => { p.error role="alert" { (message) } }
                     }
