@@ -14,6 +14,7 @@
 //! render them themselves.
 
 use crate::budget::Budget;
+use crate::config::Config;
 use crate::error::Failure;
 use crate::graph::Graph;
 use crate::input;
@@ -66,6 +67,15 @@ pub struct Articles {
 }
 
 impl Articles {
+    /// The texts of `--articles DIR` ([`Articles::open`]), if it is given.
+    pub fn configured(graph: &Graph, config: &Config, budget: &Budget) -> Result<Option<Self>> {
+        config
+            .articles
+            .as_deref()
+            .map(|dir| Self::open(graph, dir, config.max_input, budget))
+            .transpose()
+    }
+
     /// Reads every article's text file (`mk:fileName`) from `dir`, each at
     /// most `max` bytes and within `budget`'s memory, and refuses one whose
     /// SHA-256 differs from the recorded `mk:sha256`, or a file name that

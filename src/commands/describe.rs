@@ -24,15 +24,7 @@ pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let node = entity::resolve(&graph, &args.entity)?;
     let mut view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref())?;
     if args.evidence {
-        let articles = match &config.articles {
-            Some(dir) => Some(Articles::open(
-                &graph,
-                dir,
-                config.max_input,
-                &Budget::new(config, None)?,
-            )?),
-            None => None,
-        };
+        let articles = Articles::configured(&graph, config, &Budget::new(config, None)?)?;
         view.add_evidence(&graph, articles.as_ref())?;
     }
     // Written for people: the data's terminal controls are made inert.

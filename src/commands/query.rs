@@ -72,10 +72,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     }
     crate::budget::catch_cancellation(|| {
         let results = if args.evidence {
-            let articles = match &config.articles {
-                Some(dir) => Some(Articles::open(&graph, dir, config.max_input, &budget)?),
-                None => None,
-            };
+            let articles = Articles::configured(&graph, config, &budget)?;
             prepared.trace_evidence(&graph, &budget, articles.as_ref())?
         } else if args.why {
             prepared.trace(&graph, &budget)?

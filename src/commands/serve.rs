@@ -80,14 +80,6 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
     };
     let graph = Graph::load(config)?;
     // The texts are read and checked once, before the first request.
-    let articles = match &config.articles {
-        Some(dir) => Some(Articles::open(
-            &graph,
-            dir,
-            config.max_input,
-            &Budget::new(config, None)?,
-        )?),
-        None => None,
-    };
+    let articles = Articles::configured(&graph, config, &Budget::new(config, None)?)?;
     server::run(settings, graph, articles)
 }
