@@ -47,8 +47,6 @@ pub struct Passage {
     /// Where it starts and ends, in Unicode code points (end excluded).
     pub start: u64,
     pub end: u64,
-    /// The passage's IRI: the article's, with `#char=start,end`.
-    pub iri: String,
     /// The passage itself, when the article's text is at hand
     /// (`--articles`), its line breaks as spaces.
     pub text: Option<String>,
@@ -83,6 +81,11 @@ impl Articles {
     /// graph lies within its text, so that no page or answer meets one
     /// that does not.
     pub fn open(graph: &Graph, dir: &Path, max: u64, budget: &Budget) -> Result<Self> {
+        if !dir.exists() {
+            return Err(
+                Failure::new(format!("--articles {}: no such folder", dir.display())).into(),
+            );
+        }
         if !dir.is_dir() {
             return Err(Failure::new(format!(
                 "--articles {}: not a folder (give the folder that holds the article texts)",
@@ -334,7 +337,6 @@ fn read_passage(
         article_iri: article,
         start,
         end,
-        iri: passage.as_str().to_owned(),
         text,
     })
 }

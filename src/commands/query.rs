@@ -40,13 +40,8 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
-    if args.evidence && prepared.returns_graph() {
-        return Err(Failure::usage(
-            "--evidence lists the facts of a SELECT's or an ASK's answers; for a CONSTRUCT or DESCRIBE, use --why alone",
-        )
-        .into());
-    }
-    if args.why && prepared.returns_graph() {
+    // With --evidence, `trace_evidence` (below) refuses a graph query.
+    if args.why && !args.evidence && prepared.returns_graph() {
         return crate::budget::catch_cancellation(|| {
             let quads = prepared.trace_graph(&graph, &budget)?;
             let format = format::resolve(
