@@ -168,7 +168,9 @@ mod index {
             Ok(index) => out.push_str(&index),
             Err(why) => {
                 println!("cargo::warning=the built-in graph is parsed at run time: {why}");
-                out.push_str("pub static INDEX: Option<crate::dataset::StaticIndex> = None;\n");
+                out.push_str(
+                    "pub static INDEX: Option<crate::graph::dataset::StaticIndex> = None;\n",
+                );
             }
         }
     }
@@ -325,9 +327,9 @@ mod index {
         u32::try_from(text.len()).map_err(|_| "more than 4 GiB of text")?;
 
         let mut out = String::new();
-        out.push_str("pub static INDEX: Option<crate::dataset::StaticIndex> = {\n");
-        out.push_str("    use crate::dataset::StaticTerm as T;\n");
-        out.push_str("    Some(crate::dataset::StaticIndex {\n");
+        out.push_str("pub static INDEX: Option<crate::graph::dataset::StaticIndex> = {\n");
+        out.push_str("    use crate::graph::dataset::StaticTerm as T;\n");
+        out.push_str("    Some(crate::graph::dataset::StaticIndex {\n");
         writeln!(out, "        text: {text:?},").unwrap();
         writeln!(out, "        terms: &[{table}],").unwrap();
         out.push_str("        by_term: &[");

@@ -15,8 +15,7 @@ pub mod sources;
 pub mod stats;
 pub mod validate;
 
-use crate::error::Failure;
-use crate::input;
+use crate::guard::error::{Failure, Kind};
 use anyhow::Result;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -57,21 +56,27 @@ pub fn write_output(
             if error.kind() == io::ErrorKind::BrokenPipe {
                 error.into()
             } else {
-                Failure::new(format!(
-                    "cannot write to stdout: {}",
-                    input::io_reason(&error)
-                ))
+                Failure::new(
+                    Kind::Output,
+                    format!(
+                        "cannot write to stdout: {}",
+                        crate::guard::error::io_reason(&error)
+                    ),
+                )
                 .into()
             }
         };
         return write_all(BufWriter::new(io::stdout().lock()), write, to_stdout);
     };
     let cannot = |error: io::Error| -> anyhow::Error {
-        Failure::new(format!(
-            "cannot write {}: {}",
-            path.display(),
-            input::io_reason(&error)
-        ))
+        Failure::new(
+            Kind::Output,
+            format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::guard::error::io_reason(&error)
+            ),
+        )
         .into()
     };
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
@@ -155,7 +160,9 @@ impl Pending {
         // list while a file is being made and named.
         static HANDLER: std::sync::Once = std::sync::Once::new();
         HANDLER.call_once(|| {
-            let _ = ctrlc::set_handler(|| crate::budget::abandon(None, 130));
+            let _ = ctrlc::set_handler(|| {
+                crate::guard::budget::abandon(crate::guard::budget::Stop::Interrupted)
+            });
         });
         let mut pending = PENDING
             .lock()

@@ -2,8 +2,8 @@
 //! plain values, so nothing after it needs clap to understand them.
 
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::error::Failure;
-use crate::input;
+use crate::guard::error::Failure;
+use crate::guard::input;
 use oxigraph::model::NamedNode;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -89,7 +89,7 @@ impl Config {
             input::parse_size(text).ok_or_else(|| {
                 Failure::usage(format!(
                     "invalid {flag} '{}': give a size such as 512M or 2G",
-                    crate::error::one_line(text, 40)
+                    crate::guard::error::one_line(text, 40)
                 ))
             })
         };
@@ -97,7 +97,7 @@ impl Config {
             NamedNode::new(base.as_str()).map_err(|error| {
                 Failure::usage(format!(
                     "invalid --base '{}': {error}; give an absolute IRI such as http://example.org/",
-                    crate::error::one_line(base, 200)
+                    crate::guard::error::one_line(base, 200)
                 ))
             })?;
         }

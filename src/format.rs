@@ -17,8 +17,8 @@ pub mod turtle;
 
 pub use table::TableWriter;
 
-use crate::error::Failure;
-use crate::labels::LabelCache;
+use crate::graph::labels::LabelCache;
+use crate::guard::error::{Failure, Kind};
 use crate::vocab;
 use anyhow::{Context, Result};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
@@ -315,7 +315,7 @@ pub fn negotiate(accept: Option<&str>, offers: &[OutputFormat]) -> Result<Output
             .collect();
         Failure::usage(format!(
             "no acceptable format in Accept: {}; available: {}",
-            crate::error::one_line(accept, 200),
+            crate::guard::error::one_line(accept, 200),
             offered.join(", ")
         ))
     })
@@ -507,11 +507,14 @@ fn check_rdfxml(quads: &[Quad]) -> Result<(), Failure> {
             .map_or(0, |i| i + 1);
         let local = &predicate[local_start..];
         if !local.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-            return Err(Failure::new(format!(
-                "cannot write RDF/XML: the property <{}> does not end in a name XML can hold \
+            return Err(Failure::new(
+                Kind::Format,
+                format!(
+                    "cannot write RDF/XML: the property <{}> does not end in a name XML can hold \
                  (use turtle or ntriples)",
-                crate::error::one_line(predicate, 200)
-            )));
+                    crate::guard::error::one_line(predicate, 200)
+                ),
+            ));
         }
         check_xml_text(quad.subject.as_ref().into(), "RDF/XML")?;
         check_xml_text(quad.object.as_ref(), "RDF/XML")?;
@@ -536,11 +539,14 @@ fn check_xml_text(term: TermRef<'_>, syntax: &str) -> Result<(), Failure> {
     });
     match forbidden {
         None => Ok(()),
-        Some(c) => Err(Failure::new(format!(
+        Some(c) => Err(Failure::new(
+            Kind::Format,
+            format!(
             "cannot write {syntax}: the data holds the control character U+{:04X}, which XML 1.0 \
              forbids (use another format)",
             u32::from(c)
-        ))),
+        ),
+        )),
     }
 }
 

@@ -8,12 +8,12 @@
 //! another backend has no terms to lend. A `Graph` is cheap to clone and
 //! safe to share between threads (the server holds one for all requests).
 
-use crate::budget::Budget;
-use crate::client::SparqlClient;
 use crate::config::Config;
-use crate::dataset::Dataset;
-use crate::loader;
-use crate::store::Store;
+use crate::graph::client::SparqlClient;
+use crate::graph::dataset::Dataset;
+use crate::guard::budget::Budget;
+
+use crate::graph::store::Store;
 use anyhow::Result;
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
@@ -22,7 +22,16 @@ use oxigraph::model::{
 use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults};
 use std::sync::Arc;
 
+pub mod client;
+pub mod dataset;
+pub mod embedded;
+pub mod entity;
+pub mod federation;
+pub mod iri;
+pub mod labels;
+pub mod loader;
 mod remote;
+pub mod store;
 
 /// The graph every command works on.
 #[derive(Clone)]
@@ -50,9 +59,9 @@ impl Graph {
         if let Some(url) = &config.endpoint {
             // A protected endpoint's login comes from the netrc-style file,
             // by host (never the command line).
-            let login = match crate::client::netrc_credentials(url) {
-                Some((user, password)) if !crate::client::has_credentials(url) => {
-                    Some(crate::client::Login { user, password })
+            let login = match crate::graph::client::netrc_credentials(url) {
+                Some((user, password)) if !crate::graph::client::has_credentials(url) => {
+                    Some(crate::graph::client::Login { user, password })
                 }
                 _ => None,
             };

@@ -4,39 +4,12 @@
 //! `commands::<name>::run`, and turns an error into a one-line message
 //! and an exit code (a closed pipe is not an error).
 
-mod budget;
-mod catalog;
-mod cli;
-mod client;
-mod commands;
-mod config;
-mod dataset;
-mod embedded;
-mod entity;
-mod error;
-mod evidence;
-mod federation;
-mod format;
-mod graph;
-mod input;
-mod iri;
-mod labels;
-mod limits;
-mod lineage;
-mod links;
-mod loader;
-mod memory;
-mod server;
-mod shapes;
-mod sparql;
-mod store;
-mod view;
-mod vocab;
-mod why;
-
 use clap::Parser;
-use cli::{Cli, Command};
-use config::Config;
+use missions_kg::cli::{Cli, Command};
+use missions_kg::commands;
+use missions_kg::config::Config;
+use missions_kg::guard::error::{self, Kind};
+use missions_kg::guard::{budget, memory};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -54,24 +27,55 @@ fn main() -> ExitCode {
     // thread, so this one can end the process when the work will not stop.
     let result = match budget::supervise(move || run(cli)) {
         budget::Ending::Finished(result) => result,
-        budget::Ending::Abandoned { message, code } => {
+        budget::Ending::Abandoned(stop) => {
             commands::discard_partial_outputs();
-            if let Some(message) = message {
-                let _ = writeln!(std::io::stderr(), "error: {message}");
-            }
-            return ExitCode::from(code);
+            return match stop {
+                // Rust's own code for a panic; the hook printed why.
+                budget::Stop::Panicked => ExitCode::from(101),
+                // 128 + SIGINT, as shells report an interrupted command.
+                budget::Stop::Interrupted => ExitCode::from(130),
+                budget::Stop::Overrun(failure) => {
+                    let _ = writeln!(std::io::stderr(), "error: {failure}");
+                    exit_code(Some(failure.kind))
+                }
+            };
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error::is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) if error::is_reported(&error) => error::exit_code(&error),
+        Err(error) if error::is_reported(&error) => exit_code(error::kind(&error)),
         Err(error) => {
             // Nothing useful can be done if stderr itself is closed.
             let _ = writeln!(std::io::stderr(), "error: {}", error::show(&error));
-            error::exit_code(&error)
+            exit_code(error::kind(&error))
         }
     }
+}
+
+/// The exit code of each kind of error: 2 for a usage error (as clap's
+/// own), 1 for everything else (the README's "Exit codes").
+fn exit_code(kind: Option<Kind>) -> ExitCode {
+    ExitCode::from(match kind {
+        Some(Kind::Usage) => 2,
+        Some(
+            Kind::NotFound
+            | Kind::Refused
+            | Kind::TooLarge
+            | Kind::TimedOut
+            | Kind::Exhausted
+            | Kind::Syntax
+            | Kind::Input
+            | Kind::Query
+            | Kind::Output
+            | Kind::Format
+            | Kind::Remote
+            | Kind::Damaged
+            | Kind::Check
+            | Kind::Internal,
+        )
+        | None => 1,
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

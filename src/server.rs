@@ -24,21 +24,21 @@
 //! `--max-connections` at once.
 
 mod cache;
+mod http;
 mod metrics;
 mod pages;
 mod protocol;
 mod site;
 mod timeline;
 
-use crate::budget::Budget;
-use crate::catalog::Catalog;
-use crate::error::Failure;
-use crate::evidence::Articles;
 use crate::graph::Graph;
+use crate::guard::budget::Budget;
+use crate::guard::error::{Failure, Kind};
+use crate::provenance::evidence::Articles;
+use crate::sparql::catalog::Catalog;
 use anyhow::Result;
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
@@ -53,6 +53,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+pub use http::{accept, respond, timed_out, Answer, HttpError, Segment};
 pub use site::Site;
 
 /// What `serve` was asked for, resolved (`commands/serve.rs`).
@@ -134,107 +135,6 @@ impl AppState {
 
 pub type Shared = Arc<AppState>;
 
-/// The one variable segment of a route (`/assets/{name}`,
-/// `/queries/{name}`), decoded; a segment that is not UTF-8 once
-/// percent-decoded is a 400 in the server's words, not the framework's.
-pub struct Segment(pub String);
-
-impl axum::extract::FromRequestParts<Shared> for Segment {
-    type Rejection = HttpError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &Shared,
-    ) -> Result<Self, HttpError> {
-        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(segment)) => Ok(Self(segment)),
-            Err(_) => Err(HttpError::bad_request(format!(
-                "the path {} is not valid UTF-8 once percent-decoded",
-                crate::error::one_line(parts.uri.path(), 200)
-            ))),
-        }
-    }
-}
-
-/// An error answer: a status and one readable line (plain text).
-#[derive(Debug)]
-pub struct HttpError {
-    pub status: StatusCode,
-    pub message: String,
-    /// `Retry-After` seconds, for 503.
-    pub retry_after: Option<u32>,
-    /// `Allow`, for 405.
-    pub allow: Option<&'static str>,
-}
-
-impl HttpError {
-    /// An answer with one line: control characters in it (which may come
-    /// from the request: a format name, a graph IRI) are escaped, line
-    /// breaks included, and it is cut to 1,000 characters.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        let message = message.into().replace('\n', "\\n");
-        Self {
-            status,
-            message: crate::error::safe_line(&message, 1000),
-            retry_after: None,
-            allow: None,
-        }
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, message)
-    }
-
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self {
-            allow: Some(allow),
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("method not allowed here; use {allow} (the graph is read-only)"),
-            )
-        }
-    }
-
-    /// A request the client can fix: the error's own line, as a command
-    /// would print it.
-    pub fn from_failure(status: StatusCode, error: &anyhow::Error) -> Self {
-        // Already escaped and cut by `show`; a syntax error keeps its
-        // caret under the spot, on the lines below the message.
-        Self {
-            status,
-            message: crate::error::show(error),
-            retry_after: None,
-            allow: None,
-        }
-    }
-}
-
-impl IntoResponse for HttpError {
-    fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{}\n", self.message),
-        )
-            .into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        if let Some(allow) = self.allow {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
-        }
-        response
-    }
-}
-
 /// Runs the server until Ctrl-C or SIGTERM; returns then (exit 0).
 pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -244,7 +144,7 @@ pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Resu
         // the commands' large stack once (only touched pages are backed by
         // memory): switching to a fresh mapped stack per query (stacker)
         // cost an mmap, an munmap and a TLB shootdown on every request.
-        .thread_stack_size(crate::limits::STACK_BYTES)
+        .thread_stack_size(crate::guard::limits::STACK_BYTES)
         // Queries run here; a few more than may run at once, since a
         // cancelled query holds its thread until it notices.
         .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
@@ -260,11 +160,14 @@ async fn serve(settings: Settings, graph: Graph, articles: Option<Articles>) -> 
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|error| {
-            Failure::new(format!(
-                "cannot listen on {}: {}",
-                settings.bind,
-                crate::input::io_reason(&error)
-            ))
+            Failure::new(
+                Kind::Internal,
+                format!(
+                    "cannot listen on {}: {}",
+                    settings.bind,
+                    crate::guard::error::io_reason(&error)
+                ),
+            )
         })?;
     let bound = listener.local_addr()?;
     let public = match &settings.public_url {
@@ -439,16 +342,6 @@ async fn only_get_post() -> HttpError {
     HttpError::method_not_allowed("GET, HEAD, POST")
 }
 
-/// A query's outcome, computed on a blocking thread: the body and its
-/// `Content-Type`.
-pub struct Answer {
-    pub content_type: String,
-    pub body: Vec<u8>,
-    /// Whether the same request may get another answer (the query calls
-    /// RAND, NOW, UUID…): sent `Cache-Control: no-store`, never kept.
-    pub volatile: bool,
-}
-
 /// Runs `work` (which prepares, runs and writes one query within the
 /// budget it is given) off the async threads, in a slot, answering 503
 /// when none is free and 504 at the timeout.
@@ -485,8 +378,8 @@ pub async fn run_query(
         })) {
             Ok(answer) => answer,
             // Cancelled deep in the evaluator (`budget::notice_cancellation`).
-            Err(payload) if crate::budget::is_cancellation(payload.as_ref()) => Err(
-                protocol::stopped(QueryEvaluationError::Cancelled.into(), &budget),
+            Err(payload) if crate::guard::budget::is_cancellation(payload.as_ref()) => Err(
+                http::stopped(QueryEvaluationError::Cancelled.into(), &budget),
             ),
             Err(payload) => std::panic::resume_unwind(payload),
         };
@@ -534,44 +427,4 @@ pub async fn answer(
         Ok(answer) => respond(answer),
         Err(error) => error.into_response(),
     }
-}
-
-/// The 504 answer.
-pub fn timed_out(timeout: Duration) -> HttpError {
-    HttpError::new(
-        StatusCode::GATEWAY_TIMEOUT,
-        format!(
-            "the query timed out after {} s (the server's --timeout); narrow it or add LIMIT",
-            timeout.as_secs_f64()
-        ),
-    )
-}
-
-/// An answer with its type, plus `Vary` (the same URL answers in several
-/// formats and languages).
-pub fn respond(answer: Answer) -> Response {
-    let mut response = Response::new(Body::from(answer.body));
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    headers.insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language"),
-    );
-    if answer.volatile {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
-
-/// The value of `Accept`, if any and readable.
-/// Several `Accept` headers are one list (RFC 9110), joined here.
-pub fn accept(headers: &HeaderMap) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .collect();
-    (!values.is_empty()).then(|| values.join(", "))
 }

@@ -7,15 +7,15 @@
 //! an award) one level deep, and with `--evidence` the passages of the
 //! articles under each fact. This file only writes it for a terminal.
 
-use crate::budget::Budget;
 use crate::cli::DescribeArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::entity;
-use crate::evidence::{Articles, Passage};
+use crate::graph::entity;
+use crate::graph::labels;
 use crate::graph::Graph;
-use crate::labels;
-use crate::view::{EntityView, Fact};
+use crate::guard::budget::Budget;
+use crate::provenance::evidence::{Articles, Passage};
+use crate::view::entity::{EntityView, Fact};
 use anyhow::Result;
 use std::io::Write;
 
@@ -30,7 +30,9 @@ pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     // Written for people: the data's terminal controls are made inert.
     let mut text = Vec::new();
     write_entity(&view, &mut text)?;
-    write_output(None, |out| Ok(crate::error::write_inert(out, &text)?))
+    write_output(None, |out| {
+        Ok(crate::guard::error::write_inert(out, &text)?)
+    })
 }
 
 /// The view as text: name, IRI, classes, then one line per fact

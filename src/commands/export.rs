@@ -8,10 +8,10 @@
 use crate::cli::ExportArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::error::Failure;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::labels;
 use crate::graph::Graph;
-use crate::labels;
+use crate::guard::error::{Failure, Kind};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad};
@@ -109,17 +109,20 @@ fn find_graph(store: &Graph, name: &str) -> Result<NamedNode> {
         })
         .collect();
     names.sort();
-    Err(Failure::new(format!(
-        "no graph '{name}'; use default, all, or one of: {}",
-        names.join(", ")
-    ))
+    Err(Failure::new(
+        Kind::NotFound,
+        format!(
+            "no graph '{name}'; use default, all, or one of: {}",
+            names.join(", ")
+        ),
+    )
     .into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::DatasetBuilder;
+    use crate::graph::dataset::DatasetBuilder;
     use oxigraph::model::GraphName;
 
     #[test]

@@ -7,15 +7,16 @@
 mod check;
 mod reconcile;
 
-use crate::catalog::Catalog;
 use crate::cli::{LinksAction, LinksArgs};
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::entity;
 use crate::format::{self, Payload};
+use crate::graph::entity;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
+use crate::guard::error::Kind;
 use crate::sparql;
+use crate::sparql::catalog::Catalog;
 use anyhow::Result;
 use oxigraph::sparql::{QueryResults, QuerySolutionIter, Variable};
 
@@ -51,11 +52,12 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
         prepared = prepared.bind(Variable::new_unchecked("entity"), node.clone().into());
     }
     let QueryResults::Solutions(solutions) =
-        prepared.execute(&store, &crate::budget::Budget::default())?
+        prepared.execute(&store, &crate::guard::budget::Budget::default())?
     else {
-        return Err(crate::error::Failure::new(format!(
-            "the stored query '{name}' did not answer rows"
-        ))
+        return Err(crate::guard::error::Failure::new(
+            Kind::Internal,
+            format!("the stored query '{name}' did not answer rows"),
+        )
         .into());
     };
     let variables = solutions.variables().to_vec();

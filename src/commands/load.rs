@@ -3,12 +3,12 @@
 //! all-or-nothing commit are in `store.rs`; this file reads the input,
 //! shows progress, and reports.
 
-use crate::budget::Budget;
 use crate::cli::LoadArgs;
 use crate::config::Config;
-use crate::dataset::DatasetBuilder;
-use crate::loader;
-use crate::store::Writer;
+use crate::graph::dataset::DatasetBuilder;
+use crate::graph::loader;
+use crate::graph::store::Writer;
+use crate::guard::budget::Budget;
 use anyhow::Result;
 use std::io::Write;
 use std::time::Instant;
@@ -16,7 +16,7 @@ use std::time::Instant;
 pub fn run(config: &Config, args: &LoadArgs) -> Result<()> {
     let Some(dir) = &config.store else {
         // `Config::from_cli` refuses `load` without --store.
-        return Err(crate::error::Failure::usage("load needs --store DIR").into());
+        return Err(crate::guard::error::Failure::usage("load needs --store DIR").into());
     };
     let started = Instant::now();
     let budget = Budget::new(config, None)?;
@@ -40,11 +40,14 @@ pub fn run(config: &Config, args: &LoadArgs) -> Result<()> {
     budget.set_phase("writing the store");
     progress.set_length(total.max(progress.position()));
     let written = writer.commit(builder, |what| {
-        progress.set_message(format!("writing {}", crate::error::one_line(what, 60)));
+        progress.set_message(format!(
+            "writing {}",
+            crate::guard::error::one_line(what, 60)
+        ));
     })?;
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let built_in = crate::embedded::ONTOLOGY.len() + crate::embedded::DATA.len();
+    let built_in = crate::graph::embedded::ONTOLOGY.len() + crate::graph::embedded::DATA.len();
     let files = if embedded {
         files.saturating_sub(built_in)
     } else {

@@ -18,10 +18,10 @@
 //! `client`); never from the command line: a URL carrying them is refused.
 
 use crate::cli::PushArgs;
-use crate::client::{self, SparqlClient};
 use crate::config::Config;
-use crate::error::{one_line, Failure};
+use crate::graph::client::{self, SparqlClient};
 use crate::graph::Graph;
+use crate::guard::error::{one_line, Failure, Kind};
 use anyhow::Result;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
@@ -107,9 +107,10 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         targets.push(match named {
             NamedOrBlankNode::NamedNode(node) => GraphName::NamedNode(node),
             NamedOrBlankNode::BlankNode(node) => {
-                return Err(Failure::new(format!(
-                    "the graph {node} has no IRI: a server cannot name it; give it one"
-                ))
+                return Err(Failure::new(
+                    Kind::Input,
+                    format!("the graph {node} has no IRI: a server cannot name it; give it one"),
+                )
                 .into())
             }
         });
@@ -226,11 +227,14 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             .count();
         let found = union_count(&client, &articles)?;
         if found != local {
-            return Err(Failure::new(format!(
+            return Err(Failure::new(
+                Kind::Remote,
+                format!(
                 "the merged view holds {local} triples here, but the union of the pushed graphs \
                  on {} holds {found}",
                 client.shown_url()
-            ))
+            ),
+            )
             .into());
         }
     }
@@ -238,12 +242,15 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     for (target, wanted) in &expected {
         let found = remote_count(&client, target.as_ref())?;
         if found != *wanted {
-            return Err(Failure::new(format!(
-                "pushed {wanted} triples to {} but {} counts {found}: the server changed them \
+            return Err(Failure::new(
+                Kind::Remote,
+                format!(
+                    "pushed {wanted} triples to {} but {} counts {found}: the server changed them \
                  (is its default graph the union of all graphs?)",
-                shown(target.as_ref()),
-                client.shown_url()
-            ))
+                    shown(target.as_ref()),
+                    client.shown_url()
+                ),
+            )
             .into());
         }
     }
@@ -400,7 +407,9 @@ fn remote_count(client: &SparqlClient, target: GraphNameRef<'_>) -> Result<usize
 /// The number a COUNT query answers.
 fn count_answer(client: &SparqlClient, query: &str) -> Result<usize> {
     let QueryResults::Solutions(mut solutions) = client.query(query, false)? else {
-        return Err(Failure::new("the count query answered no rows".to_owned()).into());
+        return Err(
+            Failure::new(Kind::Remote, "the count query answered no rows".to_owned()).into(),
+        );
     };
     let value = match solutions.next() {
         Some(solution) => solution?.get("n").cloned(),
@@ -408,13 +417,20 @@ fn count_answer(client: &SparqlClient, query: &str) -> Result<usize> {
     };
     match value {
         Some(Term::Literal(literal)) => literal.value().parse().map_err(|_| {
-            Failure::new(format!(
-                "{} answered a count that is not a number: {}",
-                client.shown_url(),
-                one_line(literal.value(), 40)
-            ))
+            Failure::new(
+                Kind::Remote,
+                format!(
+                    "{} answered a count that is not a number: {}",
+                    client.shown_url(),
+                    one_line(literal.value(), 40)
+                ),
+            )
             .into()
         }),
-        _ => Err(Failure::new(format!("{} answered no count", client.shown_url())).into()),
+        _ => Err(Failure::new(
+            Kind::Remote,
+            format!("{} answered no count", client.shown_url()),
+        )
+        .into()),
     }
 }

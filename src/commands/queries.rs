@@ -1,9 +1,9 @@
 //! `missions-kg queries`: list the stored queries, or show one in full.
 
-use crate::catalog::{Catalog, StoredQuery};
 use crate::cli::QueriesArgs;
 use crate::commands::write_output;
 use crate::config::Config;
+use crate::sparql::catalog::{Catalog, StoredQuery};
 use anyhow::Result;
 use comfy_table::{presets, Table};
 use std::io::Write;

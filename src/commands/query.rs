@@ -1,17 +1,17 @@
 //! `missions-kg query`: run a stored query, a file, stdin or SPARQL text.
 
-use crate::catalog::{Catalog, StoredQuery};
 use crate::cli::QueryArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::error::Failure;
-use crate::evidence::Articles;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::iri;
+use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
-use crate::input;
-use crate::iri;
-use crate::labels::LabelCache;
+use crate::guard::error::{Failure, Kind};
+use crate::guard::input;
+use crate::provenance::evidence::Articles;
 use crate::sparql;
+use crate::sparql::catalog::{Catalog, StoredQuery};
 use anyhow::Result;
 use oxigraph::sparql::QueryResults;
 use std::path::Path;
@@ -27,7 +27,7 @@ struct Source {
 
 pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     // The clock starts before anything is read: --timeout covers loading.
-    let budget = crate::budget::Budget::new(config, args.timeout)?;
+    let budget = crate::guard::budget::Budget::new(config, args.timeout)?;
     let source = find_query(&args.query, config.max_input)?;
     let base = config.base.as_deref().or(source.base.as_deref());
     let mut prepared = sparql::prepare_with_base(&source.text, &source.origin, base)?;
@@ -42,7 +42,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     }
     // With --evidence, `trace_evidence` (below) refuses a graph query.
     if args.why && !args.evidence && prepared.returns_graph() {
-        return crate::budget::catch_cancellation(|| {
+        return crate::guard::budget::catch_cancellation(|| {
             let quads = prepared.trace_graph(&graph, &budget)?;
             let format = format::resolve(
                 args.format.as_deref(),
@@ -65,7 +65,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         })
         .map_err(|e| budget.explain_stop(e));
     }
-    crate::budget::catch_cancellation(|| {
+    crate::guard::budget::catch_cancellation(|| {
         let results = if args.evidence {
             let articles = Articles::configured(&graph, config, &budget)?;
             prepared.trace_evidence(&graph, &budget, articles.as_ref())?
@@ -110,8 +110,12 @@ fn find_query(query: &str, max_input: u64) -> Result<Source> {
     }
     let mut base = None;
     let (text, origin) = if query == "-" {
-        let text = String::from_utf8(input::read_stdin(max_input)?)
-            .map_err(|_| Failure::new("cannot read the query on stdin: not UTF-8 text"))?;
+        let text = String::from_utf8(input::read_stdin(max_input)?).map_err(|_| {
+            Failure::new(
+                Kind::Input,
+                "cannot read the query on stdin: not UTF-8 text",
+            )
+        })?;
         (text, "on stdin".to_owned())
     } else if Path::new(query).exists() || query.ends_with(".rq") {
         let text = input::read_text(Path::new(query), max_input)?;

@@ -2,13 +2,13 @@
 //! the article texts of `--articles`) once and hands them to `server::run`,
 //! which serves until Ctrl-C.
 
-use crate::budget::Budget;
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::error::Failure;
-use crate::evidence::Articles;
 use crate::graph::Graph;
-use crate::input;
+use crate::guard::budget::Budget;
+use crate::guard::error::Failure;
+use crate::guard::input;
+use crate::provenance::evidence::Articles;
 use crate::server::{self, Settings};
 use anyhow::Result;
 use std::net::ToSocketAddrs;
@@ -22,7 +22,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         .ok_or_else(|| {
             Failure::usage(format!(
                 "invalid --bind '{}': give ADDRESS:PORT, such as 127.0.0.1:7878",
-                crate::error::one_line(&args.bind, 100)
+                crate::guard::error::one_line(&args.bind, 100)
             ))
         })?;
     let size = |flag: &str, text: &str| -> Result<usize, Failure> {
@@ -32,7 +32,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "invalid {flag} '{}': give a size such as 512K or 64M",
-                    crate::error::one_line(text, 40)
+                    crate::guard::error::one_line(text, 40)
                 ))
             })
     };
@@ -40,7 +40,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(Failure::usage(format!(
                 "invalid --public-url '{}': give an http:// or https:// URL",
-                crate::error::one_line(url, 100)
+                crate::guard::error::one_line(url, 100)
             ))
             .into());
         }
@@ -55,7 +55,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
     let settings = Settings {
         bind,
         public_url: args.public_url.clone(),
-        timeout: crate::limits::timeout(args.timeout)?,
+        timeout: crate::guard::limits::timeout(args.timeout)?,
         max_queries: positive("--max-queries", args.max_queries)?,
         max_body: size("--max-body", &args.max_body)?,
         max_result: size("--max-result", &args.max_result)?,
@@ -69,10 +69,10 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
         .ok_or_else(|| {
             Failure::usage(format!(
                 "invalid --cache '{}': give a size such as 64M, or 0 to keep no answers",
-                crate::error::one_line(&args.cache, 40)
+                crate::guard::error::one_line(&args.cache, 40)
             ))
         })?,
-        header_timeout: crate::limits::duration("--header-timeout", args.header_timeout)?,
+        header_timeout: crate::guard::limits::duration("--header-timeout", args.header_timeout)?,
         memory: config.memory,
         allow_service: config.allow_service,
         base: config.base.clone(),

@@ -6,15 +6,15 @@
 //! get the same rows; this command runs them in sections and, for one
 //! article as a table, groups its facts by entity as `describe` does.
 
-use crate::catalog::Catalog;
 use crate::cli::SourcesArgs;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::error::Failure;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
+use crate::guard::error::{Failure, Kind};
 use crate::sparql;
+use crate::sparql::catalog::Catalog;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef, Variable};
@@ -128,11 +128,14 @@ fn find_article(store: &Graph, text: &str) -> Result<NamedNode> {
                 .map(|a| labels::graph_name(a.as_str()))
                 .collect();
             // A name the data does not hold exits 1, like an unknown entity or graph.
-            Failure::new(format!(
-                "no article '{}'; the articles are: {}",
-                crate::error::one_line(text, 80),
-                known.join(", ")
-            ))
+            Failure::new(
+                Kind::NotFound,
+                format!(
+                    "no article '{}'; the articles are: {}",
+                    crate::guard::error::one_line(text, 80),
+                    known.join(", ")
+                ),
+            )
             .into()
         })
 }
@@ -165,7 +168,7 @@ fn results<'a>(
     if let Some(article) = article {
         prepared = prepared.bind(Variable::new_unchecked("article"), article.clone().into());
     }
-    prepared.execute(store, &crate::budget::Budget::default())
+    prepared.execute(store, &crate::guard::budget::Budget::default())
 }
 
 /// Each section under its title: tables or TSV after a `# title` line, or

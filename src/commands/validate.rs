@@ -8,18 +8,20 @@
 //! The report goes to stdout as text, JSON or a SHACL validation report in
 //! RDF; the exit code is 0 when all three passes find nothing, else 1.
 
-use crate::catalog::Catalog;
+pub mod shapes;
+
 use crate::cli::ValidateArgs;
+use crate::commands::validate::shapes::{ShapeViolation, Shapes};
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::embedded;
-use crate::error::Failure;
 use crate::format::{self, turtle, OutputFormat, Payload};
+use crate::graph::embedded;
+use crate::graph::loader::{self, SyntaxError};
 use crate::graph::Graph;
-use crate::input;
-use crate::loader::{self, SyntaxError};
-use crate::shapes::{ShapeViolation, Shapes};
+use crate::guard::error::Failure;
+use crate::guard::input;
 use crate::sparql;
+use crate::sparql::catalog::Catalog;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::io::RdfFormat;
@@ -57,7 +59,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         Payload::Validation,
         config.is_terminal,
     )?;
-    let budget = crate::budget::Budget::new(config, args.timeout)?;
+    let budget = crate::guard::budget::Budget::new(config, args.timeout)?;
     let shapes = match &args.shapes {
         Some(path) => {
             let text = input::read_text(path, config.max_input)?;
@@ -89,7 +91,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         store: config.store.as_ref().map(|dir| dir.display().to_string()),
         triples,
         shapes: shapes.validate(&graph, &budget)?,
-        checks: crate::budget::catch_cancellation(|| run_checks(&graph, &budget))
+        checks: crate::guard::budget::catch_cancellation(|| run_checks(&graph, &budget))
             .map_err(|e| budget.explain_stop(e))?,
         syntax: loaded.errors,
     };
@@ -99,7 +101,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         _ => {
             let mut text = Vec::new();
             write_text(&report, &mut text)?;
-            Ok(crate::error::write_inert(out, &text)?)
+            Ok(crate::guard::error::write_inert(out, &text)?)
         }
     })?;
     if format != OutputFormat::Text || args.output.is_some() {
@@ -114,7 +116,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
 }
 
 /// Runs every stored check on `graph`.
-fn run_checks(graph: &Graph, budget: &crate::budget::Budget) -> Result<Vec<CheckViolation>> {
+fn run_checks(graph: &Graph, budget: &crate::guard::budget::Budget) -> Result<Vec<CheckViolation>> {
     let mut violations = Vec::new();
     for check in Catalog::embedded()?.queries.iter().filter(|q| q.is_check()) {
         let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;

@@ -10,7 +10,7 @@
 //! fetched to read it. Called by `format::write_schema_org` for `export`.
 
 use crate::graph::Graph;
-use crate::links;
+use crate::view::links;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::vocab::xsd;

@@ -2,7 +2,7 @@
 //! shown as their bare lexical value, terminal controls in the data made
 //! inert.
 
-use crate::labels::LabelCache;
+use crate::graph::labels::LabelCache;
 use anyhow::Result;
 use comfy_table::{presets, Table};
 use std::io::Write;
@@ -31,7 +31,7 @@ impl<'a> TableWriter<'a> {
             cells.push(match term {
                 None => String::new(),
                 Some(term) => {
-                    crate::error::inert(&self.labels.display(term.as_ref())?).into_owned()
+                    crate::guard::error::inert(&self.labels.display(term.as_ref())?).into_owned()
                 }
             });
         }
@@ -43,7 +43,7 @@ impl<'a> TableWriter<'a> {
     pub fn push_text(&mut self, row: impl IntoIterator<Item = String>) {
         self.table.add_row(
             row.into_iter()
-                .map(|cell| crate::error::inert(&cell).into_owned()),
+                .map(|cell| crate::guard::error::inert(&cell).into_owned()),
         );
     }
 

@@ -8,7 +8,7 @@
 //! pattern bound to one matches nothing here; the project's data names
 //! every node it describes with an IRI.
 
-use crate::client::SparqlClient;
+use crate::graph::client::SparqlClient;
 use anyhow::Result;
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,

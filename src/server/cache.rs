@@ -15,6 +15,7 @@
 //! each run still gets its own evaluator and cancellation token.
 
 use super::Shared;
+use crate::guard::error::Kind;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -228,7 +229,11 @@ pub fn prepare(
     // Said in the server's words: the command line's message for an empty
     // query speaks of files and stdin.
     if text.trim().is_empty() {
-        return Err(crate::error::Failure::new(format!("the query {origin} is empty")).into());
+        return Err(crate::guard::error::Failure::new(
+            Kind::Syntax,
+            format!("the query {origin} is empty"),
+        )
+        .into());
     }
     if text.len() > MAX_PLAN_TEXT_BYTES {
         return crate::sparql::prepare_with_base(text, origin, Some(base));

@@ -149,7 +149,7 @@ impl Metrics {
             let _ = writeln!(text, "# TYPE missions_kg_{name} {kind}");
             let _ = writeln!(text, "missions_kg_{name} {value}");
         }
-        let held = crate::memory::held();
+        let held = crate::guard::memory::held();
         let _ = writeln!(text, "# HELP missions_kg_heap_bytes Heap memory in use.");
         let _ = writeln!(text, "# TYPE missions_kg_heap_bytes gauge");
         let _ = writeln!(text, "missions_kg_heap_bytes {held}");

@@ -7,16 +7,17 @@
 //! budget, the timeout) from the same views and stored queries as the
 //! commands, then rendered here.
 
-use super::protocol::pairs;
-use super::{accept, Answer, HttpError, Shared};
-use crate::budget::Budget;
-use crate::catalog::StoredQuery;
-use crate::entity;
-use crate::evidence::Passage;
+use super::http::{accept, pairs, stopped, Answer, HttpError};
+use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::entity;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
-use crate::view::{EntityView, Fact, Value};
+use crate::guard::budget::Budget;
+use crate::guard::error::Kind;
+use crate::provenance::evidence::Passage;
+use crate::sparql::catalog::StoredQuery;
+use crate::view::entity::{EntityView, Fact, Value};
 use crate::vocab;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -216,7 +217,7 @@ fn without_controls(html: String) -> String {
 
 /// A failure inside page work: 500, with the error's line.
 pub(super) fn internal(error: &anyhow::Error) -> HttpError {
-    HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, error)
+    HttpError::from_error(error, Kind::Internal)
 }
 
 /// Runs a stored query by name with bindings, for a page; `catalog` is
@@ -244,7 +245,7 @@ pub(super) fn stored<'a>(
     }
     prepared
         .execute(graph, budget)
-        .map_err(|error| super::protocol::stopped(error, budget))
+        .map_err(|error| stopped(error, budget))
 }
 
 /// A term in a table cell: a link with its label for an IRI, the text of a
@@ -650,7 +651,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
             let prepared = shared
                 .prepare(text, "in the editor", &shared.site.url("/sparql"))
-                .map_err(|e| crate::error::show(&e))?;
+                .map_err(|e| crate::guard::error::show(&e))?;
             volatile = prepared.is_volatile();
             let returns_graph = prepared.returns_graph();
             let results = if evidence {
@@ -662,9 +663,9 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
             } else {
                 prepared.execute(graph, budget)
             }
-            .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
+            .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
             let table = results_table(results, graph, &shared.site, lang, 1000)
-                .map_err(|e| crate::error::show(&budget.explain_stop(e)))?;
+                .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
             Ok((table, returns_graph))
         });
         let prefixes: String = vocab::PREFIXES
@@ -984,7 +985,7 @@ fn find_resource(
     }
     Err(HttpError::not_found(format!(
         "nothing in the graph is named <{}>",
-        crate::error::one_line(&site.iri(path), 200)
+        crate::guard::error::one_line(&site.iri(path), 200)
     )))
 }
 
@@ -1287,7 +1288,7 @@ fn differences<'s>(
     if let QueryResults::Solutions(solutions) = stored(state, graph, budget, "disagreements", &[])?
     {
         for solution in solutions {
-            let solution = solution.map_err(|e| super::protocol::stopped(e.into(), budget))?;
+            let solution = solution.map_err(|e| stopped(e.into(), budget))?;
             let get = |name: &str| solution.get(name).cloned();
             if let (
                 Some(subject),
@@ -1420,7 +1421,7 @@ fn article_sections(
 /// them prefixed once the query declares the prefix, which it adds
 /// itself). The editor's own completers would ask a web service (LOV).
 fn editor_terms(graph: &Graph, budget: &Budget) -> Result<String, HttpError> {
-    let stopped = |e: crate::error::Failure| super::protocol::stopped(e.into(), budget);
+    let stopped = |e: crate::guard::error::Failure| stopped(e.into(), budget);
     let properties: std::collections::BTreeSet<String> = graph
         .predicates()
         .map_err(|e| internal(&e))?

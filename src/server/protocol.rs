@@ -8,12 +8,14 @@
 //! before the query runs, from a `format` (or `output`) parameter or the
 //! `Accept` header (`format::negotiate`), so a 406 costs nothing.
 
+use super::http::{accept, choose, pairs, respond, stopped, Answer, Capped, HttpError};
 use super::pages::{self, Lang};
-use super::{accept, respond, timed_out, Answer, HttpError, Shared};
-use crate::budget::Budget;
+use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
+use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
-use crate::labels::LabelCache;
+use crate::guard::budget::Budget;
+use crate::guard::error::Kind;
 use crate::sparql::{self, Prepared};
 use crate::vocab;
 use axum::body::Bytes;
@@ -21,40 +23,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
-use oxigraph::sparql::QueryEvaluationError;
-use std::io::{self, Write};
-
-/// The `key=value` pairs of a query string or a form body, decoded
-/// (`+` is a space, `%XX` a byte). Bytes that do not decode to UTF-8 are
-/// a 400: replacing them would run a query the client did not write.
-pub fn pairs(text: Option<&[u8]>) -> Result<Vec<(String, String)>, HttpError> {
-    let decode = |bytes: &[u8]| -> Result<String, HttpError> {
-        let spaced: Vec<u8> = bytes
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        percent_encoding::percent_decode(&spaced)
-            .decode_utf8()
-            .map(std::borrow::Cow::into_owned)
-            .map_err(|_| {
-                HttpError::bad_request(
-                    "the query string or form holds bytes that are not UTF-8 once decoded",
-                )
-            })
-    };
-    let mut pairs = Vec::new();
-    for part in text.unwrap_or_default().split(|&b| b == b'&') {
-        if part.is_empty() {
-            continue;
-        }
-        let (name, value) = match part.iter().position(|&b| b == b'=') {
-            Some(at) => (&part[..at], &part[at + 1..]),
-            None => (part, &b""[..]),
-        };
-        pairs.push((decode(name)?, decode(value)?));
-    }
-    Ok(pairs)
-}
 
 /// What a protocol request asks for, gathered from the URL and the body.
 #[derive(Default)]
@@ -214,7 +182,7 @@ async fn read_body(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "the request body is larger than {} (the server's --max-body)",
-                crate::input::show_size(max as u64)
+                crate::guard::input::show_size(max as u64)
             ),
         )
     };
@@ -258,7 +226,7 @@ fn unsupported(content_type: &str, hint: &str) -> HttpError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         format!(
             "cannot read a body of type {}: {hint}",
-            crate::error::one_line(content_type, 100)
+            crate::guard::error::one_line(content_type, 100)
         ),
     )
 }
@@ -325,7 +293,7 @@ fn dataset(operation: &Operation) -> Result<Option<(Vec<NamedNode>, Vec<NamedNod
         NamedNode::new(text.as_str()).map_err(|error| {
             HttpError::bad_request(format!(
                 "invalid graph IRI '{}': {error}",
-                crate::error::one_line(text, 200)
+                crate::guard::error::one_line(text, 200)
             ))
         })
     };
@@ -348,7 +316,7 @@ struct QueryRequest {
     text: String,
     /// How messages name it.
     origin: String,
-    stored: Option<crate::catalog::StoredQuery>,
+    stored: Option<crate::sparql::catalog::StoredQuery>,
     /// Parameter values for a stored query, by name.
     params: Vec<(String, String)>,
     #[allow(clippy::type_complexity)]
@@ -370,14 +338,7 @@ impl QueryRequest {
         let mut prepared = self
             .state
             .prepare(&self.text, &self.origin, &self.base)
-            .map_err(|error| {
-                let status = if crate::error::show(&error).contains(sparql::UPDATE_REFUSED) {
-                    StatusCode::FORBIDDEN
-                } else {
-                    StatusCode::BAD_REQUEST
-                };
-                HttpError::from_failure(status, &error)
-            })?;
+            .map_err(|error| HttpError::from_error(&error, Kind::Usage))?;
         let payload = if prepared.returns_graph() {
             Payload::Graph
         } else {
@@ -394,17 +355,7 @@ impl QueryRequest {
         }
         if self.stored.is_some() || !self.params.is_empty() {
             let bindings = sparql::bindings(graph, self.stored.as_ref(), &self.params, "parameter")
-                .map_err(|error| {
-                    let missing = error
-                        .downcast_ref::<crate::error::Failure>()
-                        .is_some_and(|failure| failure.code == crate::error::FAILURE);
-                    let status = if missing {
-                        StatusCode::NOT_FOUND
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    };
-                    HttpError::from_failure(status, &error)
-                })?;
+                .map_err(|error| HttpError::from_error(&error, Kind::Usage))?;
             for (variable, value) in bindings {
                 prepared = prepared.bind(variable, value);
             }
@@ -452,113 +403,6 @@ fn execute(
     })
 }
 
-/// The answer for a query that failed while running: 504 at the timeout,
-/// 503 past the memory ceiling, 400 for a result too large or a query
-/// the engine refuses.
-pub fn stopped(error: anyhow::Error, budget: &Budget) -> HttpError {
-    let cancelled = error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<QueryEvaluationError>(),
-            Some(QueryEvaluationError::Cancelled)
-        )
-    });
-    if cancelled || budget.timed_out() {
-        if budget.timed_out() {
-            return timed_out(std::time::Duration::from_secs_f64(
-                budget.timeout.map_or(0.0, |(seconds, _)| seconds),
-            ));
-        }
-        return HttpError {
-            retry_after: Some(5),
-            ..HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                crate::error::show(&budget.explain_stop(error)),
-            )
-        };
-    }
-    if error.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::FileTooLarge)
-    }) {
-        return HttpError::bad_request(
-            "the result is larger than the server's --max-result; add LIMIT or narrow the query",
-        );
-    }
-    HttpError::from_failure(StatusCode::BAD_REQUEST, &error)
-}
-
-/// Picks the format: a `format` (or `output`) parameter, a name as
-/// `--format` takes or a media type, wins over `Accept`.
-/// With `html`, a browser asking for HTML first gets a page with the
-/// results as a table (other clients, `*/*` included, get data).
-pub fn choose(
-    name: Option<&str>,
-    accept: Option<&str>,
-    payload: Payload,
-    html: bool,
-) -> Result<OutputFormat, HttpError> {
-    let mut offers = payload.offers();
-    if html && !offers.contains(&OutputFormat::Html) {
-        offers.push(OutputFormat::Html);
-    }
-    match name {
-        Some(name) if html && name.eq_ignore_ascii_case("html") => Ok(OutputFormat::Html),
-        // SPARQLWrapper and others send a media type there
-        // (`format=text/tab-separated-values`).
-        Some(media_type) if media_type.contains('/') => {
-            format::negotiate(Some(media_type), &offers)
-                .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message))
-        }
-        Some(name) => format::resolve(Some(name), None, payload, false)
-            .map_err(|failure| HttpError::bad_request(failure.message)),
-        None => format::negotiate(accept, &offers)
-            .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message)),
-    }
-}
-
-/// A body that refuses to grow past its cap (an `io::Error` of kind
-/// `FileTooLarge`, told apart by [`stopped`]).
-struct Capped {
-    bytes: Vec<u8>,
-    max: usize,
-}
-
-impl Capped {
-    fn new(max: usize) -> Self {
-        Self {
-            bytes: Vec::new(),
-            max,
-        }
-    }
-
-    fn finish(self, max: usize) -> Result<Vec<u8>, HttpError> {
-        if self.bytes.len() > max {
-            return Err(HttpError::bad_request(
-                "the result is larger than the server's --max-result; add LIMIT or narrow the query",
-            ));
-        }
-        Ok(self.bytes)
-    }
-}
-
-impl Write for Capped {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.bytes.len() + data.len() > self.max {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "the result is too large",
-            ));
-        }
-        self.bytes.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// `GET /queries`: the stored queries, as JSON (the home page lists them
 /// for people).
 pub async fn stored_list(State(state): State<Shared>) -> Response {
@@ -599,7 +443,11 @@ pub async fn stored_query(
     let Some(stored) = state.catalog.get(&name).cloned() else {
         return HttpError::new(
             StatusCode::NOT_FOUND,
-            crate::error::show(&state.catalog.unknown(&crate::error::one_line(&name, 80))),
+            crate::guard::error::show(
+                &state
+                    .catalog
+                    .unknown(&crate::guard::error::one_line(&name, 80)),
+            ),
         )
         .into_response();
     };
@@ -675,7 +523,7 @@ pub async fn graph_store(
             Err(error) => {
                 return HttpError::bad_request(format!(
                     "invalid graph IRI '{}': {error}",
-                    crate::error::one_line(iri, 200)
+                    crate::guard::error::one_line(iri, 200)
                 ))
                 .into_response()
             }
@@ -703,17 +551,13 @@ pub async fn graph_store(
     };
     let max_result = state.settings.max_result;
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        budget
-            .check("the request")
-            .map_err(|failure| HttpError::new(StatusCode::GATEWAY_TIMEOUT, failure.message))?;
+        budget.check("the request").map_err(HttpError::from)?;
         let quads = match &target {
             Some(name) => {
                 if let GraphName::NamedNode(node) = name {
                     let exists = graph
                         .contains_named_graph(node.as_ref().into())
-                        .map_err(|e| {
-                            HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &e)
-                        })?;
+                        .map_err(|e| HttpError::from_error(&e, Kind::Internal))?;
                     if !exists {
                         return Err(HttpError::not_found(format!(
                             "no graph <{}> in the dataset",
@@ -737,7 +581,7 @@ pub async fn graph_store(
             }
             None => graph.quads(None, None, None, None).collect(),
         }
-        .map_err(|e| HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+        .map_err(|e| HttpError::from_error(&e, Kind::Internal))?;
         let OutputFormat::Rdf(rdf) = format else {
             unreachable!("graph payloads resolve to RDF formats");
         };
@@ -881,8 +725,6 @@ fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
             body,
             volatile: false,
         }),
-        Err(error) => {
-            HttpError::from_failure(StatusCode::INTERNAL_SERVER_ERROR, &error).into_response()
-        }
+        Err(error) => HttpError::from_error(&error, Kind::Internal).into_response(),
     }
 }

@@ -13,11 +13,11 @@
 
 use super::pages::{badge, internal, layout, link, max_day, page, stored, Lang, PageRequest};
 use super::{Answer, HttpError, Shared};
-use crate::budget::Budget;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
+use crate::guard::budget::Budget;
+use crate::guard::error::{Failure, Kind};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use oxigraph::model::Term;
@@ -145,10 +145,7 @@ pub fn events(
     lang: Lang,
 ) -> Result<Vec<Event>, HttpError> {
     let QueryResults::Solutions(solutions) = stored(state, graph, budget, "timeline", &[])? else {
-        return Err(HttpError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the timeline query is not a SELECT",
-        ));
+        return Err(Failure::new(Kind::Internal, "the timeline query is not a SELECT").into());
     };
     let mut labels = LabelCache::new(graph, Some(lang.code()));
     let mut events: Vec<Event> = Vec::new();

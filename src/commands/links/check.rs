@@ -10,14 +10,14 @@
 //! kept as they wrote it, but is not an error.
 
 use crate::cli::CheckArgs;
-use crate::client::SparqlClient;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::error::Failure;
 use crate::format::{self, Payload};
+use crate::graph::client::SparqlClient;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
-use crate::links::{self, Likeness, Subject};
+use crate::guard::error::{Failure, Kind};
+use crate::view::links::{self, Likeness, Subject};
 use anyhow::Result;
 use oxigraph::model::{Literal, NamedNode, Term};
 use oxigraph::sparql::{QueryResults, QuerySolutionIter, Variable};
@@ -97,9 +97,10 @@ pub fn run(config: &Config, args: &CheckArgs) -> Result<()> {
         }
     );
     if wrong > 0 {
-        return Err(Failure::new(format!(
-            "{wrong} Wikidata link(s) look wrong; see the table above"
-        ))
+        return Err(Failure::new(
+            Kind::Check,
+            format!("{wrong} Wikidata link(s) look wrong; see the table above"),
+        )
         .into());
     }
     Ok(())

@@ -10,13 +10,13 @@
 //! accepted: each proposal carries the lines to move into `data/links.trig`.
 
 use crate::cli::ReconcileArgs;
-use crate::client::SparqlClient;
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::entity;
+use crate::graph::client::SparqlClient;
+use crate::graph::entity;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
-use crate::links::{self, Likeness, Subject, FOLDS};
+use crate::view::links::{self, Likeness, Subject, FOLDS};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{Literal, NamedNode, Term};

@@ -8,9 +8,9 @@
 //! broadcasts…). Several matches are an error listing them; no match is an
 //! error naming the closest labels.
 
-use crate::error::Failure;
+use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::labels::{self, LabelCache};
+use crate::guard::error::{Failure, Kind};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{
@@ -26,7 +26,7 @@ pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
     // Every label is compared with the name: a name no label can be is
     // refused before that work.
     if input.chars().count() > MAX_NAME_CHARS {
-        return Err(Failure::new(format!(
+        return Err(Failure::new(Kind::NotFound, format!(
             "no entity matches '{}': names longer than {MAX_NAME_CHARS} characters are not looked up",
             shown(input)
         ))
@@ -104,7 +104,7 @@ const MAX_COMPARED: usize = 50_000;
 
 /// A name as quoted in a message: one line, at most 80 characters.
 fn shown(input: &str) -> String {
-    crate::error::one_line(input, 80)
+    crate::guard::error::one_line(input, 80)
 }
 
 const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
@@ -157,7 +157,8 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
         } else {
             0
         };
-        let label = crate::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
+        let label =
+            crate::graph::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
         ranked.push((rank, normalize(&label), node));
     }
     ranked.sort();
@@ -250,12 +251,15 @@ fn ambiguous(store: &Graph, input: &str, candidates: &[NamedNode]) -> Result<Fai
     if candidates.len() > MAX_LISTED {
         lines.push(format!("  … and {} more", candidates.len() - MAX_LISTED));
     }
-    Ok(Failure::new(format!(
-        "'{}' matches {} entities; name one by slug or IRI:\n{}",
-        shown(input),
-        candidates.len(),
-        lines.join("\n")
-    ))
+    Ok(Failure::new(
+        Kind::NotFound,
+        format!(
+            "'{}' matches {} entities; name one by slug or IRI:\n{}",
+            shown(input),
+            candidates.len(),
+            lines.join("\n")
+        ),
+    )
     .block())
 }
 
@@ -304,7 +308,7 @@ fn no_match(store: &Graph, input: &str) -> Result<Failure> {
             nearest.join(", ")
         )
     };
-    Ok(Failure::new(message))
+    Ok(Failure::new(Kind::NotFound, message))
 }
 
 #[cfg(test)]

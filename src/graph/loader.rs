@@ -8,14 +8,14 @@
 //! default graph, so a plain query sees each fact once while
 //! `GRAPH ?g` still tells its sources.
 
-use crate::budget::Budget;
 use crate::config::Config;
-use crate::dataset::{Dataset, DatasetBuilder};
-use crate::embedded;
-use crate::error::Failure;
-use crate::input;
-use crate::iri;
-use crate::limits::{self, Syntax};
+use crate::graph::dataset::{Dataset, DatasetBuilder};
+use crate::graph::embedded;
+use crate::graph::iri;
+use crate::guard::budget::Budget;
+use crate::guard::error::{Failure, Kind};
+use crate::guard::input;
+use crate::guard::limits::{self, Syntax};
 use crate::vocab;
 use anyhow::{bail, Result};
 use oxigraph::io::{RdfFormat, RdfParseError, RdfParser, RdfSyntaxError};
@@ -122,7 +122,7 @@ impl SyntaxError {
             file: file.display().to_string(),
             line: start.map(|p| p.line + 1),
             column: start.map(|p| p.column + 1),
-            message: crate::error::one_line(message, 200),
+            message: crate::guard::error::one_line(message, 200),
         }
     }
 }
@@ -290,10 +290,10 @@ impl Loader {
         let parser = RdfParser::from_format(format)
             .with_base_iri(base)
             .map_err(|e| {
-                Failure::new(format!(
-                    "cannot load {}: bad base IRI {base}: {e}",
-                    path.display()
-                ))
+                Failure::new(
+                    Kind::Input,
+                    format!("cannot load {}: bad base IRI {base}: {e}", path.display()),
+                )
             })?;
         self.parse_quads(path, parser.for_reader(reader))
     }
@@ -317,10 +317,10 @@ impl Loader {
         }
         if let Some(base) = base {
             parser = parser.with_base_iri(base).map_err(|e| {
-                Failure::new(format!(
-                    "cannot load {}: bad base IRI {base}: {e}",
-                    path.display()
-                ))
+                Failure::new(
+                    Kind::Input,
+                    format!("cannot load {}: bad base IRI {base}: {e}", path.display()),
+                )
             })?;
         }
         if bytes.len() >= self.parallel_from
@@ -415,7 +415,7 @@ impl Loader {
                 Err(RdfParseError::Io(error)) => bail!(
                     "cannot load {}: {}",
                     path.display(),
-                    crate::error::one_line(&input::io_reason(&error), 200)
+                    crate::guard::error::one_line(&crate::guard::error::io_reason(&error), 200)
                 ),
             };
             let error = match quad {
@@ -432,7 +432,7 @@ impl Loader {
                 Err(error) => bail!(
                     "cannot load {}: {}",
                     path.display(),
-                    crate::error::one_line(&error.to_string(), 200)
+                    crate::guard::error::one_line(&error.to_string(), 200)
                 ),
             };
             // A parser that cannot recover (RDF/XML, JSON-LD) may report the
@@ -581,15 +581,20 @@ fn check_depth(format: RdfFormat, path: &Path, bytes: &[u8]) -> Result<()> {
         RdfFormat::JsonLd { .. } => limits::check_nesting(bytes, Syntax::Json),
         _ => limits::check_nesting(bytes, Syntax::Sparql),
     };
-    checked.map_err(|e| Failure::new(format!("cannot load {}: {e}", path.display())).into())
+    checked.map_err(|e| {
+        Failure::new(Kind::Syntax, format!("cannot load {}: {e}", path.display())).into()
+    })
 }
 
 fn unknown_extension(path: &Path) -> anyhow::Error {
-    Failure::new(format!(
-        "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
+    Failure::new(
+        Kind::Input,
+        format!(
+            "cannot load {}: unknown RDF file extension (expected one of: ttl, trig, nt, nq, \
          rdf, owl, xml, jsonld, n3, each also gzipped as .gz)",
-        path.display()
-    ))
+            path.display()
+        ),
+    )
     .into()
 }
 

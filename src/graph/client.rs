@@ -17,7 +17,7 @@
 //! So a password never crosses the wire in clear to a server that asked
 //! for Digest, nor to one that asked for nothing.
 
-use crate::error::{one_line, Failure};
+use crate::guard::error::{one_line, Failure, Kind};
 use anyhow::Result;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
@@ -61,7 +61,7 @@ impl SparqlClient {
     pub fn new(url: &str, timeout_seconds: f64) -> Result<Self> {
         let shown = without_credentials(url);
         check_url("--endpoint", url)?;
-        let timeout = crate::limits::timeout(timeout_seconds)?;
+        let timeout = crate::guard::limits::timeout(timeout_seconds)?;
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             // Statuses are read and explained below, with the body's first line.
@@ -101,7 +101,7 @@ impl SparqlClient {
         login: Option<&Login>,
     ) -> Result<()> {
         let shown = without_credentials(url);
-        let fail = |what: String| Failure::new(format!("{shown}: {what}"));
+        let fail = |what: String| Failure::new(Kind::Remote, format!("{shown}: {what}"));
         let mut response = self
             .exchange(method, url, &[("Content-Type", content_type)], body, login)
             .map_err(|error| fail(self.explain(&error)))?;
@@ -295,7 +295,8 @@ impl SparqlClient {
         &self,
         query: &str,
     ) -> Result<(Vec<Variable>, Vec<QuerySolution>)> {
-        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
+        let fail =
+            |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
         let (content_type, body) = self.post(query, RESULTS_ACCEPT)?;
         let parsed = self.results_parser(&content_type, body)?;
         let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
@@ -336,11 +337,14 @@ impl SparqlClient {
         let format = RdfFormat::from_media_type(&content_type)
             .filter(|format| !format.supports_datasets())
             .ok_or_else(|| {
-                Failure::new(format!(
-                    "endpoint {}: answered a graph query with '{}', not an RDF graph format",
-                    self.shown,
-                    one_line(&content_type, 80)
-                ))
+                Failure::new(
+                    Kind::Remote,
+                    format!(
+                        "endpoint {}: answered a graph query with '{}', not an RDF graph format",
+                        self.shown,
+                        one_line(&content_type, 80)
+                    ),
+                )
             })?;
         let shown = self.shown.clone();
         let triples = RdfParser::from_format(format)
@@ -355,7 +359,8 @@ impl SparqlClient {
     /// Sends `query` as a form POST asking for `accept`; returns the
     /// answer's media type and body, or one line saying what went wrong.
     fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>)> {
-        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
+        let fail =
+            |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("query", query);
         if let Some((default, named)) = &self.dataset {
@@ -420,11 +425,14 @@ impl SparqlClient {
     }
 
     fn malformed(&self, error: &dyn std::fmt::Display) -> Failure {
-        Failure::new(format!(
-            "endpoint {}: sent a malformed answer: {}",
-            self.shown,
-            one_line(&error.to_string(), 200)
-        ))
+        Failure::new(
+            Kind::Remote,
+            format!(
+                "endpoint {}: sent a malformed answer: {}",
+                self.shown,
+                one_line(&error.to_string(), 200)
+            ),
+        )
     }
 
     /// A parser for SPARQL results in the answer's media type.
@@ -433,7 +441,8 @@ impl SparqlClient {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<ReaderQueryResultsParserOutput<std::io::Cursor<Vec<u8>>>> {
-        let fail = |what: String| Failure::new(format!("endpoint {}: {what}", self.shown));
+        let fail =
+            |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
         let format = if content_type.contains("xml") {
             QueryResultsFormat::Xml
         } else if content_type.contains("json") {

@@ -51,24 +51,25 @@ pub fn lineage(query: &Query) -> Option<Lineage> {
         } => (pattern, base_iri, false),
         _ => return None,
     };
-    let (below, mut keys): (&GraphPattern, Vec<Variable>) = match crate::why::top(pattern) {
-        GraphPattern::Project { inner, variables } => match grouped(inner) {
-            // The answers of a group are told apart by its keys.
-            Some((members, by)) => (
-                members,
-                variables
-                    .iter()
-                    .filter(|v| by.contains(v))
-                    .cloned()
-                    .collect(),
-            ),
-            None => (inner.as_ref(), variables.clone()),
-        },
-        other => match grouped(other) {
-            Some((members, _)) => (members, Vec::new()),
-            None => (other, Vec::new()),
-        },
-    };
+    let (below, mut keys): (&GraphPattern, Vec<Variable>) =
+        match crate::provenance::why::top(pattern) {
+            GraphPattern::Project { inner, variables } => match grouped(inner) {
+                // The answers of a group are told apart by its keys.
+                Some((members, by)) => (
+                    members,
+                    variables
+                        .iter()
+                        .filter(|v| by.contains(v))
+                        .cloned()
+                        .collect(),
+                ),
+                None => (inner.as_ref(), variables.clone()),
+            },
+            other => match grouped(other) {
+                Some((members, _)) => (members, Vec::new()),
+                None => (other, Vec::new()),
+            },
+        };
     if !projected {
         // An ASK has one answer, which every solution gives.
         keys.clear();

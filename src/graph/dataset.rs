@@ -350,7 +350,7 @@ impl Dataset {
     /// The built-in graph, as `build.rs` indexed it; `None` when it left
     /// the built-in files to the run-time loader.
     pub fn embedded() -> Option<Self> {
-        let index = crate::embedded::INDEX.as_ref()?;
+        let index = crate::graph::embedded::INDEX.as_ref()?;
         Some(Self {
             terms: Terms::Static(index),
             spog: Cow::Borrowed(index.spog),
@@ -390,6 +390,11 @@ impl Dataset {
     /// Number of quads, default graph included.
     pub fn len(&self) -> usize {
         self.spog.len()
+    }
+
+    /// Whether it holds no quad at all.
+    pub fn is_empty(&self) -> bool {
+        self.spog.is_empty()
     }
 
     /// All quads, sorted by subject, predicate, object, graph ids.
@@ -563,7 +568,7 @@ impl Clone for EvalTerm {
     /// `budget::catch_cancellation`.
     #[inline]
     fn clone(&self) -> Self {
-        crate::budget::notice_cancellation();
+        crate::guard::budget::notice_cancellation();
         match self {
             Self::Known(id) => Self::Known(*id),
             Self::Other(term) => Self::Other(term.clone()),

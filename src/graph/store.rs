@@ -25,9 +25,9 @@
 
 mod hdt_shape;
 
-use crate::budget::contain_panic;
-use crate::dataset::{DatasetBuilder, MAX_COMPUTED_TERM_BYTES};
-use crate::error::Failure;
+use crate::graph::dataset::{DatasetBuilder, MAX_COMPUTED_TERM_BYTES};
+use crate::guard::budget::contain_panic;
+use crate::guard::error::{Failure, Kind};
 use anyhow::{Context, Result};
 use hdt::four_sect_dict::IdKind;
 use hdt::Hdt;
@@ -136,11 +136,14 @@ impl Store {
 
     fn try_open(dir: &Path) -> Result<Self> {
         let Some(generation) = current(dir)? else {
-            return Err(Failure::new(format!(
-                "no store in {}: create one with `missions-kg load --store {} FILE…`",
-                dir.display(),
-                dir.display()
-            ))
+            return Err(Failure::new(
+                Kind::Input,
+                format!(
+                    "no store in {}: create one with `missions-kg load --store {} FILE…`",
+                    dir.display(),
+                    dir.display()
+                ),
+            )
             .into());
         };
         let folder = dir.join(&generation);
@@ -166,7 +169,8 @@ impl Store {
             // generation, and a server opened on it must keep answering.
             let ids_file = folder.join(checked_name(&folder, &part.ids)?);
             let ids = match &merged {
-                Some(merged) => GraphIds::read(&ids_file, &hdt, merged).map_err(Failure::new)?,
+                Some(merged) => GraphIds::read(&ids_file, &hdt, merged)
+                    .map_err(|m| Failure::new(Kind::Damaged, m))?,
                 None => return Err(corrupt(&folder, "named graphs without a merged view")),
             };
             graphs.push(Named {
@@ -225,7 +229,7 @@ impl Store {
             matching(hdt, [s.as_deref(), p.as_deref(), o.as_deref()])
                 .map(move |triple| quad_from_hdt(triple?, &graph))
         });
-        Box::new(self.contained(quads, |m| Failure::new(m).into()))
+        Box::new(self.contained(quads, |m| Failure::new(Kind::Damaged, m).into()))
     }
 
     /// Every property used, each once, from the merged view's dictionary.
@@ -281,7 +285,7 @@ impl Store {
         let quads = default.chain(named).flat_map(|(graph, hdt)| {
             matching(hdt, [None, None, None]).map(move |triple| quad_from_hdt(triple?, &graph))
         });
-        self.contained(quads, |m| Failure::new(m).into())
+        self.contained(quads, |m| Failure::new(Kind::Damaged, m).into())
     }
 }
 
@@ -386,7 +390,7 @@ fn term_from_hdt(text: &str) -> Result<Term> {
             .map_err(|e| {
                 anyhow::anyhow!(
                     "damaged HDT literal {}: {e}",
-                    crate::error::one_line(text, 80)
+                    crate::guard::error::one_line(text, 80)
                 )
             })?
             .into()
@@ -395,7 +399,7 @@ fn term_from_hdt(text: &str) -> Result<Term> {
             .map_err(|e| {
                 anyhow::anyhow!(
                     "damaged HDT blank node {}: {e}",
-                    crate::error::one_line(text, 80)
+                    crate::guard::error::one_line(text, 80)
                 )
             })?
             .into()
@@ -487,7 +491,7 @@ fn predicate_from_hdt(text: &str) -> Result<NamedNode> {
     if text.is_empty() || text.contains(['<', '>', '"', ' ', '\n']) {
         return Err(anyhow::anyhow!(
             "damaged HDT IRI {}",
-            crate::error::one_line(text, 80)
+            crate::guard::error::one_line(text, 80)
         ));
     }
     Ok(NamedNode::new_unchecked(text))
@@ -496,7 +500,11 @@ fn predicate_from_hdt(text: &str) -> Result<NamedNode> {
 /// The name in `CURRENT`, if the folder holds a store.
 fn current(dir: &Path) -> Result<Option<String>> {
     if dir.exists() && !dir.is_dir() {
-        return Err(Failure::new(format!("--store {}: not a folder", dir.display())).into());
+        return Err(Failure::new(
+            Kind::Input,
+            format!("--store {}: not a folder", dir.display()),
+        )
+        .into());
     }
     let path = dir.join(CURRENT);
     match fs::symlink_metadata(&path) {
@@ -530,7 +538,7 @@ fn read_manifest(folder: &Path) -> Result<Manifest> {
             folder,
             &format!(
                 "{MANIFEST} is not a version {VERSION} missions-kg store (format '{}', version {})",
-                crate::error::one_line(&manifest.format, 40),
+                crate::guard::error::one_line(&manifest.format, 40),
                 manifest.version
             ),
         ));
@@ -543,7 +551,7 @@ fn checked_name<'a>(folder: &Path, file: &'a str) -> Result<&'a str> {
     if file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.') {
         return Err(corrupt(
             folder,
-            &format!("a part named {}", crate::error::one_line(file, 40)),
+            &format!("a part named {}", crate::guard::error::one_line(file, 40)),
         ));
     }
     Ok(file)
@@ -556,7 +564,7 @@ fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
     let damaged = |what: &str| {
         corrupt(
             folder,
-            &format!("{file}: {}", crate::error::one_line(what, 160)),
+            &format!("{file}: {}", crate::guard::error::one_line(what, 160)),
         )
     };
     hdt_shape::check(BufReader::new(&reader), len).map_err(|e| damaged(&e))?;
@@ -575,10 +583,10 @@ const MAX_MANIFEST: u64 = 256 << 20;
 /// put in its place would hang or never end), naming it otherwise.
 fn open_regular(path: &Path) -> Result<File> {
     match fs::metadata(path) {
-        Ok(metadata) if !metadata.is_file() => Err(Failure::new(format!(
-            "damaged store: {} is not a regular file",
-            path.display()
-        ))
+        Ok(metadata) if !metadata.is_file() => Err(Failure::new(
+            Kind::Damaged,
+            format!("damaged store: {} is not a regular file", path.display()),
+        )
         .into()),
         Ok(_) => File::open(path).map_err(|e| with_io(path, e)),
         Err(error) => Err(with_io(path, error)),
@@ -592,18 +600,21 @@ fn read_small(path: &Path, max: u64) -> Result<String> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::Read::take(file, max + 1), &mut text).map_err(
         |_| {
-            Failure::new(format!(
-                "damaged store: {} is not UTF-8 text",
-                path.display()
-            ))
+            Failure::new(
+                Kind::Damaged,
+                format!("damaged store: {} is not UTF-8 text", path.display()),
+            )
         },
     )?;
     if text.len() as u64 > max {
-        return Err(Failure::new(format!(
-            "damaged store: {} is larger than {} bytes",
-            path.display(),
-            max
-        ))
+        return Err(Failure::new(
+            Kind::Damaged,
+            format!(
+                "damaged store: {} is larger than {} bytes",
+                path.display(),
+                max
+            ),
+        )
         .into());
     }
     Ok(text)
@@ -615,7 +626,7 @@ fn with_io(path: &Path, error: std::io::Error) -> anyhow::Error {
     let message = format!(
         "cannot read {}: {}",
         path.display(),
-        crate::input::io_reason(&error)
+        crate::guard::error::io_reason(&error)
     );
     anyhow::Error::new(StoreIo {
         message,
@@ -643,7 +654,11 @@ fn is_not_found(error: &anyhow::Error) -> bool {
 }
 
 fn corrupt(place: &Path, what: &str) -> anyhow::Error {
-    Failure::new(format!("damaged store in {}: {what}", place.display())).into()
+    Failure::new(
+        Kind::Damaged,
+        format!("damaged store in {}: {what}", place.display()),
+    )
+    .into()
 }
 
 /// What `load` wrote.
@@ -667,11 +682,14 @@ impl Writer {
     /// writer holding it is an error, not a wait.
     pub fn lock(dir: &Path) -> Result<Self> {
         fs::create_dir_all(dir).map_err(|e| {
-            Failure::new(format!(
-                "cannot create store folder {}: {}",
-                dir.display(),
-                crate::input::io_reason(&e)
-            ))
+            Failure::new(
+                Kind::Output,
+                format!(
+                    "cannot create store folder {}: {}",
+                    dir.display(),
+                    crate::guard::error::io_reason(&e)
+                ),
+            )
         })?;
         let path = dir.join(LOCK);
         let lock = fs::OpenOptions::new()
@@ -680,28 +698,37 @@ impl Writer {
             .write(true)
             .open(&path)
             .map_err(|e| {
-                Failure::new(format!(
-                    "cannot open {}: {}",
-                    path.display(),
-                    crate::input::io_reason(&e)
-                ))
+                Failure::new(
+                    Kind::Output,
+                    format!(
+                        "cannot open {}: {}",
+                        path.display(),
+                        crate::guard::error::io_reason(&e)
+                    ),
+                )
             })?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(Failure::new(format!(
-                    "store {} is in use by another load (it holds {}); wait for it to end",
-                    dir.display(),
-                    path.display()
-                ))
+                return Err(Failure::new(
+                    Kind::Refused,
+                    format!(
+                        "store {} is in use by another load (it holds {}); wait for it to end",
+                        dir.display(),
+                        path.display()
+                    ),
+                )
                 .into())
             }
             Err(fs::TryLockError::Error(error)) => {
-                return Err(Failure::new(format!(
-                    "cannot lock {}: {}",
-                    path.display(),
-                    crate::input::io_reason(&error)
-                ))
+                return Err(Failure::new(
+                    Kind::Output,
+                    format!(
+                        "cannot lock {}: {}",
+                        path.display(),
+                        crate::guard::error::io_reason(&error)
+                    ),
+                )
                 .into())
             }
         }
@@ -750,7 +777,7 @@ impl Writer {
                 Some(text) => strings.push(text),
                 None => {
                     let _ = fs::remove_dir_all(&building);
-                    return Err(Failure::new(format!(
+                    return Err(Failure::new(Kind::Input, format!(
                         "cannot store {term}: HDT holds no triple terms (RDF 1.2); query such data with --data instead"
                     ))
                     .into());
@@ -810,7 +837,7 @@ impl Writer {
             let end = at + rows[at..].partition_point(|row| row[3] == graph);
             let slice = &rows[at..end];
             quads += slice.len() as u64;
-            if graph == crate::dataset::DEFAULT_GRAPH {
+            if graph == crate::graph::dataset::DEFAULT_GRAPH {
                 progress("the default graph");
                 manifest.default = Some(write("default.hdt", slice)?.0);
             } else {
@@ -862,7 +889,7 @@ impl Writer {
     fn next_generation(&self) -> Result<u64> {
         let mut highest = 0;
         let entries =
-            fs::read_dir(&self.dir).map_err(|e| crate::input::cannot_read(&self.dir, &e))?;
+            fs::read_dir(&self.dir).map_err(|e| crate::guard::input::cannot_read(&self.dir, &e))?;
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
@@ -892,11 +919,14 @@ impl Writer {
     }
 
     fn write_error(&self, path: &Path, error: &std::io::Error) -> anyhow::Error {
-        Failure::new(format!(
-            "cannot write {}: {}; the store keeps its previous state",
-            path.display(),
-            crate::input::io_reason(error)
-        ))
+        Failure::new(
+            Kind::Output,
+            format!(
+                "cannot write {}: {}; the store keeps its previous state",
+                path.display(),
+                crate::guard::error::io_reason(error)
+            ),
+        )
         .into()
     }
 }
@@ -1074,7 +1104,7 @@ impl GraphIds {
         }
         let mut bytes = Vec::with_capacity(expected as usize);
         std::io::Read::read_to_end(&mut std::io::Read::take(file, expected), &mut bytes)
-            .map_err(|e| damaged(&crate::input::io_reason(&e)))?;
+            .map_err(|e| damaged(&crate::guard::error::io_reason(&e)))?;
         if bytes.len() % 8 != 0 {
             return Err(damaged("not a whole number of ids"));
         }
@@ -1117,7 +1147,7 @@ impl GraphIds {
                 let canonical = merged.canonical(&text).ok_or_else(|| {
                     format!(
                         "damaged store: {} is not in the merged view",
-                        crate::error::one_line(&text, 80)
+                        crate::guard::error::one_line(&text, 80)
                     )
                 })?;
                 map.push(canonical);

@@ -7,7 +7,7 @@
 //! numbers match the file. Names ending in `-violation` are checks that must
 //! return no rows.
 
-use crate::embedded;
+use crate::graph::embedded;
 use anyhow::{anyhow, bail, Result};
 use std::fmt;
 use std::path::Path;

@@ -13,12 +13,12 @@
 //! --evidence` and the server's entity pages compute their views here and
 //! render them themselves.
 
-use crate::budget::Budget;
 use crate::config::Config;
-use crate::error::Failure;
+use crate::graph::labels;
 use crate::graph::Graph;
-use crate::input;
-use crate::labels;
+use crate::guard::budget::Budget;
+use crate::guard::error::{Failure, Kind};
+use crate::guard::input;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{
@@ -82,15 +82,20 @@ impl Articles {
     /// that does not.
     pub fn open(graph: &Graph, dir: &Path, max: u64, budget: &Budget) -> Result<Self> {
         if !dir.exists() {
-            return Err(
-                Failure::new(format!("--articles {}: no such folder", dir.display())).into(),
-            );
+            return Err(Failure::new(
+                Kind::Input,
+                format!("--articles {}: no such folder", dir.display()),
+            )
+            .into());
         }
         if !dir.is_dir() {
-            return Err(Failure::new(format!(
-                "--articles {}: not a folder (give the folder that holds the article texts)",
-                dir.display()
-            ))
+            return Err(Failure::new(
+                Kind::Input,
+                format!(
+                    "--articles {}: not a folder (give the folder that holds the article texts)",
+                    dir.display()
+                ),
+            )
             .into());
         }
         let file_name = NamedNodeRef::new_unchecked(vocab::MK_FILE_NAME);
@@ -112,10 +117,13 @@ impl Articles {
                 || name == ".."
                 || name.contains('\0')
             {
-                return Err(Failure::new(format!(
-                    "{short}'s file name {} is not a plain file name",
-                    crate::error::one_line(&format!("{name:?}"), 200)
-                ))
+                return Err(Failure::new(
+                    Kind::Damaged,
+                    format!(
+                        "{short}'s file name {} is not a plain file name",
+                        crate::guard::error::one_line(&format!("{name:?}"), 200)
+                    ),
+                )
                 .into());
             }
             let recorded = graph
@@ -125,7 +133,9 @@ impl Articles {
                     Term::Literal(literal) => Some(literal.value().to_ascii_lowercase()),
                     _ => None,
                 })
-                .ok_or_else(|| Failure::new(format!("{short} has no recorded mk:sha256")))?;
+                .ok_or_else(|| {
+                    Failure::new(Kind::Damaged, format!("{short} has no recorded mk:sha256"))
+                })?;
             let path = dir.join(name);
             let bytes = input::read_file(&path, max)?;
             budget.check("reading the article texts")?;
@@ -134,22 +144,28 @@ impl Articles {
                 .map(|b| format!("{b:02x}"))
                 .collect();
             if actual != recorded {
-                return Err(Failure::new(format!(
+                return Err(Failure::new(Kind::Input, format!(
                     "{} is not the text of {short}: its SHA-256 is {actual}, the sources graph records {recorded}",
                     path.display()
                 ))
                 .into());
             }
             let text = String::from_utf8(bytes).map_err(|_| {
-                Failure::new(format!("cannot read {}: not UTF-8 text", path.display()))
+                Failure::new(
+                    Kind::Input,
+                    format!("cannot read {}: not UTF-8 text", path.display()),
+                )
             })?;
             texts.insert(article.as_str().to_owned(), text);
         }
         if texts.is_empty() {
-            return Err(Failure::new(format!(
-                "--articles {}: the graph names no article file (mk:fileName)",
-                dir.display()
-            ))
+            return Err(Failure::new(
+                Kind::Damaged,
+                format!(
+                    "--articles {}: the graph names no article file (mk:fileName)",
+                    dir.display()
+                ),
+            )
             .into());
         }
         let articles = Self { texts };
@@ -177,10 +193,13 @@ impl Articles {
         };
         let count = text.chars().count() as u64;
         if start >= end || end > count {
-            return Err(Failure::new(format!(
-                "passage #char={start},{end} of {} lies outside its {count} characters",
-                labels::graph_name(article)
-            ))
+            return Err(Failure::new(
+                Kind::Damaged,
+                format!(
+                    "passage #char={start},{end} of {} lies outside its {count} characters",
+                    labels::graph_name(article)
+                ),
+            )
             .into());
         }
         let span: String = text
@@ -225,7 +244,7 @@ pub fn of_subject(
                 (RDF_OBJECT, value) => object = Some(value),
                 (vocab::MK_PASSAGE, Term::NamedNode(passage)) => passages.push(passage),
                 (vocab::MK_PASSAGE, other) => {
-                    return Err(Failure::new(format!(
+                    return Err(Failure::new(Kind::Damaged, format!(
                         "evidence {}: its passage {other} is not an IRI (the article's, with #char=start,end)",
                         record.subject
                     ))
@@ -265,7 +284,7 @@ fn read_passage(
     let named = || {
         format!(
             "passage <{}>",
-            crate::error::one_line(passage.as_str(), 200)
+            crate::guard::error::one_line(passage.as_str(), 200)
         )
     };
     let number = |term: &Term| -> Result<u64, Failure> {
@@ -275,18 +294,24 @@ fn read_passage(
                     .contains(&literal.datatype().as_str()) =>
             {
                 literal.value().parse::<u64>().map_err(|_| {
-                    Failure::new(format!(
-                        "{}: {} is not a position in a text (a whole number from 0)",
-                        named(),
-                        crate::error::one_line(literal.value(), 40)
-                    ))
+                    Failure::new(
+                        Kind::Damaged,
+                        format!(
+                            "{}: {} is not a position in a text (a whole number from 0)",
+                            named(),
+                            crate::guard::error::one_line(literal.value(), 40)
+                        ),
+                    )
                 })
             }
-            other => Err(Failure::new(format!(
-                "{}: {} is not a position in a text (an xsd:integer from 0)",
-                named(),
-                crate::error::one_line(&other.to_string(), 60)
-            ))),
+            other => Err(Failure::new(
+                Kind::Damaged,
+                format!(
+                    "{}: {} is not a position in a text (an xsd:integer from 0)",
+                    named(),
+                    crate::guard::error::one_line(&other.to_string(), 60)
+                ),
+            )),
         }
     };
     for quad in graph.quads(
@@ -306,26 +331,32 @@ fn read_passage(
         }
     }
     let (Some(article), Some(start), Some(end)) = (article, start, end) else {
-        return Err(Failure::new(format!(
-            "{}: a passage needs its article (dcterms:isPartOf), mk:start and mk:end",
-            named()
-        ))
+        return Err(Failure::new(
+            Kind::Damaged,
+            format!(
+                "{}: a passage needs its article (dcterms:isPartOf), mk:start and mk:end",
+                named()
+            ),
+        )
         .into());
     };
     if start >= end {
-        return Err(Failure::new(format!(
-            "{} ends at {end}, not after its start {start}",
-            named()
-        ))
+        return Err(Failure::new(
+            Kind::Damaged,
+            format!("{} ends at {end}, not after its start {start}", named()),
+        )
         .into());
     }
     let expected = format!("{article}#char={start},{end}");
     if passage.as_str() != expected {
-        return Err(Failure::new(format!(
-            "{}: its IRI should be <{}>, the article's with its range",
-            named(),
-            crate::error::one_line(&expected, 200)
-        ))
+        return Err(Failure::new(
+            Kind::Damaged,
+            format!(
+                "{}: its IRI should be <{}>, the article's with its range",
+                named(),
+                crate::guard::error::one_line(&expected, 200)
+            ),
+        )
         .into());
     }
     let text = match articles {

@@ -12,7 +12,7 @@
 //! grow faster than their depth. The loader (`loader.rs`), the query preparer
 //! (`sparql.rs`) and the shapes reader (`shapes.rs`) call these checks.
 
-use crate::error::Failure;
+use crate::guard::error::{Failure, Kind};
 use quick_xml::events::Event;
 
 /// How deeply brackets, braces, parentheses, triple terms, JSON objects or
@@ -96,9 +96,10 @@ pub fn check_nesting(text: &[u8], syntax: Syntax) -> Result<(), Failure> {
 }
 
 fn too_deep(line: usize) -> Failure {
-    Failure::new(format!(
-        "nested more than {MAX_NESTING} levels deep at line {line} (the nesting limit)"
-    ))
+    Failure::new(
+        Kind::TooLarge,
+        format!("nested more than {MAX_NESTING} levels deep at line {line} (the nesting limit)"),
+    )
 }
 
 /// The line at which nesting passes `limit`, if it does. Strings, comments
@@ -302,7 +303,7 @@ pub fn check_xml(bytes: &[u8]) -> Result<(), Failure> {
             Ok(_) => {}
         }
         if expanded > MAX_XML_EXPANDED_BYTES {
-            return Err(Failure::new(format!(
+            return Err(Failure::new(Kind::TooLarge, format!(
                 "the references to XML entities expand to more than {} MiB (the entity expansion limit)",
                 MAX_XML_EXPANDED_BYTES >> 20
             )));
@@ -356,12 +357,15 @@ fn entity_sizes(doctype: &[u8]) -> Result<Vec<(String, usize)>, Failure> {
         }
         total = total.saturating_add(size);
         if total > MAX_XML_ENTITY_BYTES {
-            return Err(Failure::new(format!(
-                "the XML entities declared in the document type expand to more than {} KiB \
+            return Err(Failure::new(
+                Kind::TooLarge,
+                format!(
+                    "the XML entities declared in the document type expand to more than {} KiB \
                  (entity '{}'; the entity expansion limit)",
-                MAX_XML_ENTITY_BYTES / 1024,
-                crate::error::one_line(&name, 60)
-            )));
+                    MAX_XML_ENTITY_BYTES / 1024,
+                    crate::guard::error::one_line(&name, 60)
+                ),
+            ));
         }
         sizes.push((name, size));
     }

@@ -8,8 +8,8 @@
 //! each call goes through the project's SPARQL client (`client.rs`):
 //! a form POST with a timeout and a cap on the inflated answer.
 
-use crate::client::SparqlClient;
-use crate::error::Failure;
+use crate::graph::client::SparqlClient;
+use crate::guard::error::Failure;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::{QueryEvaluationError, QuerySolutionIter};
 use spareval::DefaultServiceHandler;

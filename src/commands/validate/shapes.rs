@@ -9,9 +9,9 @@
 //! rudof as triples; rudof's report is read back as RDF, so every term in a
 //! [`ShapeViolation`] is an oxigraph term.
 
-use crate::error::{one_line, Failure};
+use crate::graph::labels;
 use crate::graph::Graph;
-use crate::labels;
+use crate::guard::error::{one_line, Failure, Kind};
 use anyhow::{anyhow, Result};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphNameRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef};
@@ -39,19 +39,26 @@ fn check_sparql_constraint(name: &str, quad: &oxigraph::model::Quad) -> Result<(
         return Ok(());
     };
     let text = text.value();
-    crate::limits::check_nesting(text.as_bytes(), crate::limits::Syntax::Sparql).map_err(|e| {
-        Failure::new(format!(
-            "invalid shapes in {name}: the SPARQL of {}: {e}",
-            one_line(&quad.subject.to_string(), 100)
-        ))
-    })?;
-    if let Some(service) = crate::limits::find_service(text) {
-        return Err(Failure::new(format!(
-            "invalid shapes in {name}: the SPARQL of {} calls SERVICE {}: shapes may not call \
+    crate::guard::limits::check_nesting(text.as_bytes(), crate::guard::limits::Syntax::Sparql)
+        .map_err(|e| {
+            Failure::new(
+                Kind::Input,
+                format!(
+                    "invalid shapes in {name}: the SPARQL of {}: {e}",
+                    one_line(&quad.subject.to_string(), 100)
+                ),
+            )
+        })?;
+    if let Some(service) = crate::guard::limits::find_service(text) {
+        return Err(Failure::new(
+            Kind::Input,
+            format!(
+                "invalid shapes in {name}: the SPARQL of {} calls SERVICE {}: shapes may not call \
              other endpoints",
-            one_line(&quad.subject.to_string(), 100),
-            one_line(&service, 100)
-        ))
+                one_line(&quad.subject.to_string(), 100),
+                one_line(&service, 100)
+            ),
+        )
         .into());
     }
     Ok(())
@@ -161,11 +168,14 @@ fn check_parameters(name: &str, quads: &[oxigraph::model::Quad]) -> Result<(), F
             ),
         };
         if !fits {
-            return Err(Failure::new(format!(
-                "invalid shapes in {name}: {}: sh:{local} is {}, but it takes {wanted}",
-                describe_shape(quads, &quad.subject),
-                one_line(&compact(&quad.object), 100)
-            )));
+            return Err(Failure::new(
+                Kind::Input,
+                format!(
+                    "invalid shapes in {name}: {}: sh:{local} is {}, but it takes {wanted}",
+                    describe_shape(quads, &quad.subject),
+                    one_line(&compact(&quad.object), 100)
+                ),
+            ));
         }
     }
     Ok(())
@@ -254,16 +264,19 @@ impl Shapes {
     /// Parses a shapes file (Turtle or any RDF syntax its name says);
     /// `name` is the path shown in errors.
     pub fn parse(name: &str, text: &str) -> Result<Self> {
-        let format =
-            crate::loader::rdf_format(std::path::Path::new(name)).unwrap_or(RdfFormat::Turtle);
+        let format = crate::graph::loader::rdf_format(std::path::Path::new(name))
+            .unwrap_or(RdfFormat::Turtle);
         let mut graph = OxigraphInMemory::new();
         let mut quads = Vec::new();
         for quad in RdfParser::from_format(format).for_slice(text.as_bytes()) {
             let quad = quad.map_err(|e| {
-                Failure::new(format!(
-                    "cannot read the shapes {name}: {}",
-                    one_line(&e.to_string(), 200)
-                ))
+                Failure::new(
+                    Kind::Syntax,
+                    format!(
+                        "cannot read the shapes {name}: {}",
+                        one_line(&e.to_string(), 200)
+                    ),
+                )
             })?;
             check_sparql_constraint(name, &quad)?;
             quads.push(quad.clone());
@@ -277,16 +290,22 @@ impl Shapes {
         }
         check_parameters(name, &quads)?;
         let ast = ShaclParser::new(graph.clone()).parse().map_err(|e| {
-            Failure::new(format!(
-                "invalid shapes in {name}: {}",
-                engine_reason(&e.to_string())
-            ))
+            Failure::new(
+                Kind::Input,
+                format!(
+                    "invalid shapes in {name}: {}",
+                    engine_reason(&e.to_string())
+                ),
+            )
         })?;
         let schema = IRSchema::compile(&ast).map_err(|e| {
-            Failure::new(format!(
-                "invalid shapes in {name}: {}",
-                one_line(&e.to_string(), 300)
-            ))
+            Failure::new(
+                Kind::Input,
+                format!(
+                    "invalid shapes in {name}: {}",
+                    one_line(&e.to_string(), 300)
+                ),
+            )
         })?;
         Ok(Self { graph, schema })
     }
@@ -297,7 +316,7 @@ impl Shapes {
     pub fn validate(
         &self,
         graph: &Graph,
-        budget: &crate::budget::Budget,
+        budget: &crate::guard::budget::Budget,
     ) -> Result<Vec<ShapeViolation>> {
         budget.check("validation")?;
         let mut data = OxigraphInMemory::new();
@@ -476,14 +495,14 @@ mod tests {
     fn reports_focus_path_message_and_the_named_shape() {
         let shapes = Shapes::parse("shapes.ttl", SHAPES).unwrap();
         let rdf_type = NamedNode::new_unchecked(crate::vocab::RDF_TYPE);
-        let dataset = Graph::from_dataset(crate::dataset::Dataset::from_quads([Quad::new(
+        let dataset = Graph::from_dataset(crate::graph::dataset::Dataset::from_quads([Quad::new(
             n("alice"),
             rdf_type,
             n("Person"),
             oxigraph::model::GraphName::DefaultGraph,
         )]));
         let violations = shapes
-            .validate(&dataset, &crate::budget::Budget::default())
+            .validate(&dataset, &crate::guard::budget::Budget::default())
             .unwrap();
         assert_eq!(violations.len(), 2, "{violations:?}");
         let name = violations

@@ -574,7 +574,7 @@ mod tests {
         check(&bytes[..], bytes.len() as u64).unwrap();
         let hdt = hdt::Hdt::read(&bytes[..]).unwrap();
         let kind = hdt::four_sect_dict::IdKind::Object;
-        let caught = crate::budget::contain_panic(|| hdt.dict.id_to_string(2, kind));
+        let caught = crate::guard::budget::contain_panic(|| hdt.dict.id_to_string(2, kind));
         assert!(caught.is_err(), "{caught:?}");
     }
 }

@@ -20,9 +20,9 @@
 //! answer at the deadline, and the server stays up.
 
 use crate::config::Config;
-use crate::error::Failure;
-use crate::limits;
-use crate::memory;
+use crate::guard::error::{Failure, Kind};
+use crate::guard::limits;
+use crate::guard::memory;
 use anyhow::Result;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
@@ -101,11 +101,11 @@ impl Watch {
     }
 
     /// The one-line message for a stop: what was running, and which limit.
-    fn stop_message(&self) -> String {
+    fn stop_message(&self) -> Failure {
         let phase = self.phase.lock().map_or("the command", |phase| *phase);
         match (self.stopped.load(Ordering::SeqCst), self.timeout) {
-            (BY_MEMORY, _) | (_, None) => memory::over_ceiling(phase, self.memory).message,
-            (_, Some((seconds, _))) => format!("{phase} timed out after {seconds} s"),
+            (BY_MEMORY, _) | (_, None) => memory::over_ceiling(phase, self.memory),
+            (_, Some((seconds, _))) => timed_out(phase, seconds),
         }
     }
 }
@@ -164,9 +164,7 @@ impl Budget {
     pub fn check(&self, what: &'static str) -> Result<(), Failure> {
         self.set_phase(what);
         let failure = match self.timeout {
-            Some((seconds, deadline)) if Instant::now() >= deadline => {
-                Failure::new(format!("{what} timed out after {seconds} s"))
-            }
+            Some((seconds, deadline)) if Instant::now() >= deadline => timed_out(what, seconds),
             _ if memory::held() > self.memory => memory::over_ceiling(what, self.memory),
             _ => return Ok(()),
         };
@@ -222,11 +220,19 @@ impl Budget {
         });
         if cancelled {
             self.watch.reported.store(true, Ordering::SeqCst);
-            Failure::new(self.watch.stop_message()).into()
+            self.watch.stop_message().into()
         } else {
             error
         }
     }
+}
+
+/// The failure of work that ran out of time.
+fn timed_out(what: &str, seconds: f64) -> Failure {
+    Failure::new(
+        Kind::TimedOut,
+        format!("{what} timed out after {seconds} s"),
+    )
 }
 
 /// The panic payload of a cancelled evaluation (see [`notice_cancellation`]).
@@ -327,10 +333,20 @@ pub fn contain_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 pub enum Ending {
     /// It returned, with its result.
     Finished(Result<()>),
-    /// It was given up on: interrupted (Ctrl-C, SIGTERM), or it ran past
-    /// its budget without stopping. `main` prints the message, if any, and
-    /// exits with the code.
-    Abandoned { message: Option<String>, code: u8 },
+    /// It was given up on. `main` prints what the [`Stop`] says, if
+    /// anything, and chooses the exit code.
+    Abandoned(Stop),
+}
+
+/// Why work was given up on before it returned.
+#[derive(Debug)]
+pub enum Stop {
+    /// It panicked (the panic hook printed why).
+    Panicked,
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// It ran past its budget and did not stop when told.
+    Overrun(Failure),
 }
 
 /// Where the last resort and the interrupt handler report to `main`.
@@ -353,10 +369,7 @@ pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
             let ending = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
                 Ok(result) => Ending::Finished(result),
                 // The hook printed why.
-                Err(_) => Ending::Abandoned {
-                    message: None,
-                    code: 101,
-                },
+                Err(_) => Ending::Abandoned(Stop::Panicked),
             };
             let _ = sender.send(ending);
         });
@@ -367,18 +380,15 @@ pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
     }
     receiver.recv().unwrap_or_else(|_| {
         // The worker ended without a word: it panicked (the hook printed why).
-        Ending::Abandoned {
-            message: None,
-            code: 101,
-        }
+        Ending::Abandoned(Stop::Panicked)
     })
 }
 
 /// Asks `main` to end the process (see [`supervise`]); without a
 /// supervisor (unit tests) nothing happens.
-pub fn abandon(message: Option<String>, code: u8) {
+pub fn abandon(stop: Stop) {
     if let Some(sender) = ENDINGS.lock().ok().and_then(|endings| endings.clone()) {
-        let _ = sender.send(Ending::Abandoned { message, code });
+        let _ = sender.send(Ending::Abandoned(stop));
     }
 }
 
@@ -446,7 +456,7 @@ mod watchdog {
             .is_some_and(|at| at.elapsed() >= GRACE);
         if grace_over || held > hard_ceiling {
             watch.reported.store(true, Ordering::SeqCst);
-            abandon(Some(watch.stop_message()), crate::error::FAILURE);
+            abandon(Stop::Overrun(watch.stop_message()));
         }
     }
 }
@@ -456,18 +466,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_panicking_command_ends_the_wait_with_code_101() {
+    fn a_panicking_command_ends_the_wait_as_panicked() {
         // Before, the sender kept for `abandon` made `recv` wait for ever.
         let (done, finished) = mpsc::channel();
         thread::spawn(move || {
             let ending = supervise(|| panic!("a bug"));
-            let _ = done.send(matches!(
-                ending,
-                Ending::Abandoned {
-                    message: None,
-                    code: 101
-                }
-            ));
+            let _ = done.send(matches!(ending, Ending::Abandoned(Stop::Panicked)));
         });
         let ended = finished.recv_timeout(std::time::Duration::from_secs(30));
         assert_eq!(ended, Ok(true));

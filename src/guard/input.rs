@@ -3,7 +3,7 @@
 //! `--max-input` bytes each. The loader (`loader.rs`), `query` and
 //! `validate --shapes` read through here.
 
-use crate::error::Failure;
+use crate::guard::error::{Failure, Kind};
 use anyhow::Result;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -33,7 +33,7 @@ pub fn open_file(path: &Path) -> Result<File> {
         } else {
             "not a regular file (a device, pipe or socket)"
         };
-        return Err(Failure::new(format!("cannot read {shown}: {kind}")).into());
+        return Err(Failure::new(Kind::Input, format!("cannot read {shown}: {kind}")).into());
     }
     File::open(path).map_err(|e| cannot_read(path, &e).into())
 }
@@ -54,8 +54,13 @@ pub fn read_stdin(max: u64) -> Result<Vec<u8>> {
 /// Reads a whole query or shapes file as UTF-8 text (see [`read_file`]).
 pub fn read_text(path: &Path, max: u64) -> Result<String> {
     let bytes = read_file(path, max)?;
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::new(format!("cannot read {}: not UTF-8 text", path.display())).into())
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::new(
+            Kind::Input,
+            format!("cannot read {}: not UTF-8 text", path.display()),
+        )
+        .into()
+    })
 }
 
 fn read_capped(reader: impl Read, max: u64, name: &str) -> Result<Vec<u8>> {
@@ -63,7 +68,12 @@ fn read_capped(reader: impl Read, max: u64, name: &str) -> Result<Vec<u8>> {
     reader
         .take(max.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::new(format!("cannot read {name}: {}", io_reason(&e))))?;
+        .map_err(|e| {
+            Failure::new(
+                Kind::Input,
+                format!("cannot read {name}: {}", crate::guard::error::io_reason(&e)),
+            )
+        })?;
     if bytes.len() as u64 > max {
         return Err(too_large(name, max).into());
     }
@@ -71,30 +81,25 @@ fn read_capped(reader: impl Read, max: u64, name: &str) -> Result<Vec<u8>> {
 }
 
 fn too_large(name: &str, max: u64) -> Failure {
-    Failure::new(format!(
-        "cannot read {name}: larger than the input limit of {} (raise it with --max-input)",
-        show_size(max)
-    ))
+    Failure::new(
+        Kind::TooLarge,
+        format!(
+            "cannot read {name}: larger than the input limit of {} (raise it with --max-input)",
+            show_size(max)
+        ),
+    )
 }
 
 /// "cannot read PATH: reason", for a file or folder that could not be read.
 pub fn cannot_read(path: &Path, error: &io::Error) -> Failure {
-    Failure::new(format!(
-        "cannot read {}: {}",
-        path.display(),
-        io_reason(error)
-    ))
-}
-
-/// An I/O error's reason without Rust's "(os error 2)" suffix, or the
-/// temporary file's name that `tempfile` adds.
-pub fn io_reason(error: &io::Error) -> String {
-    let text = error.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
-    text.split(" at path \"")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    Failure::new(
+        Kind::Input,
+        format!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::guard::error::io_reason(error)
+        ),
+    )
 }
 
 /// A size as people write it: `256 MiB`, `3 GiB`, `512 KiB`, `100 bytes`.

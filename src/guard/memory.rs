@@ -6,6 +6,7 @@
 //! and stop the work with a clear error, rather than leave it to the
 //! system's out-of-memory killer.
 
+use crate::guard::error::Kind;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,11 +62,14 @@ pub fn held() -> u64 {
 }
 
 /// The error for a process over its ceiling.
-pub fn over_ceiling(what: &str, ceiling: u64) -> crate::error::Failure {
-    crate::error::Failure::new(format!(
-        "{what} stopped: it needed more than {} of memory (raise the ceiling with --memory)",
-        crate::input::show_size(ceiling)
-    ))
+pub fn over_ceiling(what: &str, ceiling: u64) -> crate::guard::error::Failure {
+    crate::guard::error::Failure::new(
+        Kind::Exhausted,
+        format!(
+            "{what} stopped: it needed more than {} of memory (raise the ceiling with --memory)",
+            crate::guard::input::show_size(ceiling)
+        ),
+    )
 }
 
 /// Keeps every thread on glibc's main allocator arena. A command does its

@@ -1224,7 +1224,7 @@ fn part_of(
     mask: u64,
 ) -> anyhow::Result<crate::graph::Graph> {
     use oxigraph::model::GraphNameRef;
-    let mut builder = crate::dataset::DatasetBuilder::default();
+    let mut builder = crate::graph::dataset::DatasetBuilder::default();
     for (bit, name) in graphs.iter().enumerate() {
         if mask >> bit & 1 == 0 {
             continue;
@@ -1267,7 +1267,7 @@ fn part_of(
 pub fn shown(family: &Family, graphs: &[Term]) -> String {
     let name = |i: usize| match &graphs[i] {
         term if *term == default_graph() => "default graph".to_owned(),
-        Term::NamedNode(node) => crate::labels::graph_name(node.as_str()),
+        Term::NamedNode(node) => crate::graph::labels::graph_name(node.as_str()),
         other => other.to_string(),
     };
     let supports: Vec<String> = family
@@ -1290,9 +1290,9 @@ pub fn shown(family: &Family, graphs: &[Term]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::budget::Budget;
-    use crate::dataset::{Dataset, DatasetBuilder};
+    use crate::graph::dataset::{Dataset, DatasetBuilder};
     use crate::graph::Graph;
+    use crate::guard::budget::Budget;
     use oxigraph::model::{GraphName, Quad};
     use oxigraph::sparql::QueryResults;
 
@@ -1333,7 +1333,7 @@ mod tests {
         name: String,
         sparql: String,
         bound: Vec<(Variable, Term)>,
-        traced: crate::sparql::Traced,
+        traced: crate::provenance::trace::Traced,
         quads: &'a [Quad],
         cache: HashMap<u64, Vec<Vec<Option<String>>>>,
     }
@@ -1394,7 +1394,7 @@ mod tests {
     /// once in the whole graph), traced on the built-in graph.
     fn trials(quads: &[Quad]) -> Vec<Trial<'_>> {
         let full = Graph::from_dataset(Dataset::embedded().unwrap());
-        let catalog = crate::catalog::Catalog::embedded().unwrap();
+        let catalog = crate::sparql::catalog::Catalog::embedded().unwrap();
         catalog
             .queries
             .iter()
@@ -1410,7 +1410,7 @@ mod tests {
                     name: stored.name.clone(),
                     sparql: stored.sparql.clone(),
                     bound,
-                    traced: crate::sparql::Traced {
+                    traced: crate::provenance::trace::Traced {
                         variables: Vec::new(),
                         rows: Vec::new(),
                         graphs: Vec::new(),

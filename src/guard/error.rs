@@ -1,22 +1,62 @@
-//! Exit codes and the error type that carries one.
+//! Errors with kinds, and how they are shown.
 //!
-//! Every command returns `anyhow::Result`; `main` maps an error to an exit
-//! code by looking for a [`Failure`] in the chain (default 1) and treats a
-//! closed pipe as success. clap exits with 2 on usage errors by itself.
+//! Every function of the library returns `anyhow::Result`; an error that
+//! means something to a user carries a [`Failure`] somewhere in its chain,
+//! and the failure's [`Kind`] says what went wrong. `main` maps a kind to an
+//! exit code and the server maps it to an HTTP status, each in one `match`
+//! (`main.rs`'s `exit_code`, `server::http::status`); neither reads the
+//! message. A closed pipe is not an error. Called by every wing.
 
 use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
-/// A query or data error: exit code 1.
-pub const FAILURE: u8 = 1;
-/// A usage error (what clap uses too): exit code 2.
-pub const USAGE: u8 = 2;
+/// What went wrong, as far as a caller needs to know to react: the exit
+/// code, the HTTP status, whether to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The command line or the request asked for something impossible: an
+    /// unknown format, a malformed parameter, a bad size.
+    Usage,
+    /// A well-formed name the data does not hold, or holds more than once
+    /// (an entity, an article, a graph).
+    NotFound,
+    /// Something the program will not do: an update, a SERVICE call with
+    /// federation off.
+    Refused,
+    /// Past a documented size or depth limit.
+    TooLarge,
+    /// Past the time limit (`--timeout`).
+    TimedOut,
+    /// Past the memory ceiling (`--memory`): worth a retry later.
+    Exhausted,
+    /// Malformed SPARQL or RDF.
+    Syntax,
+    /// What a user handed in cannot be read or does not fit (a file, a
+    /// folder, a base IRI, a text whose checksum differs).
+    Input,
+    /// The query failed while it ran (an error the engine raised).
+    Query,
+    /// An output cannot be written (a full disk, a closed file).
+    Output,
+    /// The data holds what the chosen format cannot write (a control
+    /// character in XML, a property RDF/XML cannot name).
+    Format,
+    /// A remote engine or endpoint failed, or answered something wrong.
+    Remote,
+    /// The on-disk store or the recorded evidence is damaged.
+    Damaged,
+    /// A check found problems (`validate`, `links check`); with an empty
+    /// message, the report on stdout already says which.
+    Check,
+    /// A bug or an environment the program cannot work in.
+    Internal,
+}
 
-/// An error whose message is complete as is, with the exit code to use.
+/// An error with its kind and a message that is complete as is.
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
+    pub kind: Kind,
     pub message: String,
     /// A message laid out on several lines on purpose (a syntax error with
     /// its line and caret, a list of candidates); any other line break in a
@@ -25,10 +65,10 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A query or data error.
-    pub fn new(message: impl Into<String>) -> Self {
+    /// A failure of `kind`.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
         Self {
-            code: FAILURE,
+            kind,
             message: message.into(),
             block: false,
         }
@@ -41,23 +81,15 @@ impl Failure {
         self
     }
 
-    /// A failure already reported on stdout (`validate` found problems):
-    /// exit 1 without an `error:` line.
+    /// A check's failure already reported on stdout (`validate` found
+    /// problems): `main` adds no `error:` line.
     pub fn reported() -> Self {
-        Self {
-            code: FAILURE,
-            message: String::new(),
-            block: false,
-        }
+        Self::new(Kind::Check, String::new())
     }
 
     /// A usage error: the command line asked for something impossible.
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: USAGE,
-            message: message.into(),
-            block: false,
-        }
+        Self::new(Kind::Usage, message)
     }
 }
 
@@ -69,6 +101,22 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The kind of an error: its first [`Failure`]'s, else what the I/O error
+/// in it says (a result past its cap is too large), else `None` (an error
+/// that names no kind; the caller knows what it was doing).
+pub fn kind(error: &anyhow::Error) -> Option<Kind> {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>().map(|failure| failure.kind))
+        .or_else(|| {
+            error.chain().find_map(|cause| {
+                cause.downcast_ref::<io::Error>().and_then(|e| {
+                    (e.kind() == io::ErrorKind::FileTooLarge).then_some(Kind::TooLarge)
+                })
+            })
+        })
+}
+
 /// Prints what clap has to say (help, version, a usage error) and gives
 /// the exit code. Help and version go to stdout through a checked write, so
 /// a full or closed stdout is an error (exit 1) rather than lost output; a
@@ -77,7 +125,7 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
     use std::io::Write;
     if error.use_stderr() {
         let _ = error.print();
-        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(USAGE));
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
     }
     use std::io::IsTerminal;
     let rendered = error.render();
@@ -104,9 +152,9 @@ pub fn clap_exit(error: &clap::Error) -> ExitCode {
             let _ = writeln!(
                 io::stderr(),
                 "error: cannot write to stdout: {}",
-                crate::input::io_reason(&e)
+                io_reason(&e)
             );
-            ExitCode::from(FAILURE)
+            ExitCode::from(1)
         }
     }
 }
@@ -138,6 +186,17 @@ static CHECK_STDOUT_AT_START: extern "C" fn() = {
     check
 };
 
+/// An I/O error's reason without Rust's "(os error 2)" suffix, or the
+/// temporary file's name that `tempfile` adds.
+pub fn io_reason(error: &io::Error) -> String {
+    let text = error.to_string();
+    let text = text.split(" (os error").next().unwrap_or_default();
+    text.split(" at path \"")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// True when the error comes from writing to a closed pipe (`| head`).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
@@ -152,16 +211,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 pub fn is_reported(error: &anyhow::Error) -> bool {
     error
         .downcast_ref::<Failure>()
-        .is_some_and(|failure| failure.message.is_empty())
-}
-
-/// The exit code for an error that reached `main`.
-pub fn exit_code(error: &anyhow::Error) -> ExitCode {
-    let code = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<Failure>())
-        .map_or(FAILURE, |failure| failure.code);
-    ExitCode::from(code)
+        .is_some_and(|failure| failure.kind == Kind::Check && failure.message.is_empty())
 }
 
 /// `message` on one line and at most `max` characters: parsers quote the
@@ -262,7 +312,7 @@ mod tests {
     fn shows_control_characters_and_cuts_long_lines() {
         assert_eq!(safe_line("a\u{1b}]0;x\u{7}b", 100), "a\\u{1b}]0;x\\u{7}b");
         assert_eq!(safe_line("abcdef", 3), "abc…");
-        let error = anyhow::Error::from(Failure::new("one\ntwo\u{1b}").block());
+        let error = anyhow::Error::from(Failure::new(Kind::Syntax, "one\ntwo\u{1b}").block());
         assert_eq!(show(&error), "one\ntwo\\u{1b}");
         let error = anyhow::anyhow!("bad 'a\nb'");
         assert_eq!(show(&error), "bad 'a\\nb'");

@@ -51,7 +51,7 @@ SELECT ?entity ?class ?name ?accepted ?item WHERE {
 /// Every entity (not qualified facts), keyed by IRI, in IRI order.
 pub fn subjects(store: &Graph) -> Result<BTreeMap<NamedNode, Subject>> {
     let QueryResults::Solutions(solutions) = sparql::prepare(SUBJECTS, "(linking subjects)")?
-        .execute(store, &crate::budget::Budget::default())?
+        .execute(store, &crate::guard::budget::Budget::default())?
     else {
         unreachable!("a SELECT query");
     };
