@@ -61,6 +61,7 @@ fn exit_code(kind: Option<Kind>) -> ExitCode {
         Some(
             Kind::NotFound
             | Kind::Refused
+            | Kind::ReadOnly
             | Kind::TooLarge
             | Kind::TimedOut
             | Kind::Exhausted

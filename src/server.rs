@@ -1,7 +1,8 @@
 //! `missions-kg serve`: the graph on the web. One more caller of the same
 //! library as the commands: the [`Graph`] opened once, the stored queries,
-//! `sparql.rs` to prepare and run, `format.rs` to choose and write formats,
-//! `view.rs` for what a page shows.
+//! `sparql` to prepare and run, `format` to choose and write formats,
+//! `view` for what a page shows. Errors become statuses in one table
+//! (`http.rs`, by the error's kind).
 //!
 //! Routes (all read-only):
 //! - `/sparql` (and `/query`, `/sparql/`): the SPARQL 1.1 Protocol, and the
@@ -10,8 +11,9 @@
 //!   Protocol, read-only (`protocol.rs`);
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
-//!   (`site.rs` maps IRIs to URLs, `pages.rs` renders);
-//! - `/`, `/search`, `/timeline`, `/ui/query`: pages (`pages.rs`);
+//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders);
+//! - `/`, `/search`, `/ui/query`: pages (`pages.rs`, results as a table in
+//!   `results.rs`); `/timeline` (`timeline.rs`); `/assets/…` (`assets.rs`);
 //! - `/health`, `/metrics` (`metrics.rs`).
 //!
 //! Queries run on tokio's blocking threads, each with its own [`Budget`]
@@ -23,11 +25,16 @@
 //! (a slow client cannot hold a connection), with at most
 //! `--max-connections` at once.
 
+mod assets;
 mod cache;
 mod http;
+mod lang;
+mod layout;
+mod linked_data;
 mod metrics;
 mod pages;
 mod protocol;
+mod results;
 mod site;
 mod timeline;
 
@@ -113,7 +120,7 @@ pub struct AppState {
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
     /// Where the articles differ, computed once (`pages.rs`).
-    pub differences: std::sync::OnceLock<Vec<pages::Difference>>,
+    pub differences: std::sync::OnceLock<Vec<linked_data::Difference>>,
     /// The editor's completions (prefixes, properties, classes), as
     /// JSON, computed once (`pages.rs`).
     pub editor_terms: std::sync::OnceLock<String>,
@@ -261,7 +268,7 @@ pub fn router(state: Shared) -> Router {
         .route("/search", read(get(pages::search)))
         .route("/timeline", read(get(timeline::timeline)))
         .route("/ui/query", read(get(pages::query_page)))
-        .route("/assets/{name}", read(get(pages::asset)))
+        .route("/assets/{name}", read(get(assets::asset)))
         .route("/health", read(get(metrics::health)))
         .route("/metrics", read(get(metrics::metrics)))
         .route("/queries", read(get(protocol::stored_list)))
@@ -277,7 +284,10 @@ pub fn router(state: Shared) -> Router {
         );
     }
     for prefix in site::DEREFERENCED {
-        router = router.route(&format!("/{prefix}{{*rest}}"), read(get(pages::resource)));
+        router = router.route(
+            &format!("/{prefix}{{*rest}}"),
+            read(get(linked_data::resource)),
+        );
     }
     let router = router
         .fallback(fallback)

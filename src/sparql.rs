@@ -159,7 +159,7 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
         // still recognised as one.
         Err(_) if is_update(&parser, text) => {
             return Err(Failure::new(
-                Kind::Refused,
+                Kind::ReadOnly,
                 format!("cannot run the query {origin}: {UPDATE_REFUSED}"),
             )
             .into())

@@ -21,9 +21,11 @@ pub enum Kind {
     /// A well-formed name the data does not hold, or holds more than once
     /// (an entity, an article, a graph).
     NotFound,
-    /// Something the program will not do: an update, a SERVICE call with
-    /// federation off.
+    /// Something that is off or taken: a SERVICE call with federation off,
+    /// a store another load holds.
     Refused,
+    /// An update: the graph is read-only.
+    ReadOnly,
     /// Past a documented size or depth limit.
     TooLarge,
     /// Past the time limit (`--timeout`).

@@ -108,11 +108,15 @@ impl From<Failure> for HttpError {
 /// 414 or 406, are decided where the request is read).
 pub fn status(kind: Kind) -> StatusCode {
     match kind {
-        Kind::Usage | Kind::TooLarge | Kind::Syntax | Kind::Input | Kind::Query | Kind::Format => {
-            StatusCode::BAD_REQUEST
-        }
+        Kind::Usage
+        | Kind::Refused
+        | Kind::TooLarge
+        | Kind::Syntax
+        | Kind::Input
+        | Kind::Query
+        | Kind::Format => StatusCode::BAD_REQUEST,
         Kind::NotFound => StatusCode::NOT_FOUND,
-        Kind::Refused => StatusCode::FORBIDDEN,
+        Kind::ReadOnly => StatusCode::FORBIDDEN,
         Kind::TimedOut => StatusCode::GATEWAY_TIMEOUT,
         Kind::Exhausted => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Remote => StatusCode::BAD_GATEWAY,

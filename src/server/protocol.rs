@@ -9,7 +9,8 @@
 //! `Accept` header (`format::negotiate`), so a 406 costs nothing.
 
 use super::http::{accept, choose, pairs, respond, stopped, Answer, Capped, HttpError};
-use super::pages::{self, Lang};
+use super::lang::Lang;
+use super::results::{results_page, Shown};
 use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::LabelCache;
@@ -366,13 +367,13 @@ impl QueryRequest {
             let results = prepared
                 .execute(graph, budget)
                 .map_err(|error| stopped(error, budget))?;
-            let shown = pages::Shown {
+            let shown = Shown {
                 title: &self.title,
                 text: &self.text,
                 url: &self.url,
                 returns_graph,
             };
-            return pages::results_page(results, graph, &self.state.site, self.lang, &shown)
+            return results_page(results, graph, &self.state.site, self.lang, &shown)
                 .map(|answer| Answer { volatile, ..answer })
                 .map_err(|error| stopped(error, budget));
         }

@@ -11,7 +11,8 @@
 //! its colours come from the style sheet (the CSP allows no inline style),
 //! and each mark is a link with a title.
 
-use super::pages::{badge, internal, layout, link, max_day, page, stored, Lang, PageRequest};
+use super::lang::{Lang, PageRequest};
+use super::layout::{badge, internal, layout, link, max_day, page, stored};
 use super::{Answer, HttpError, Shared};
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
@@ -264,12 +265,12 @@ pub fn list(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
 
 /// The date as the article gives it, and the year we completed it with.
 fn shown_date(event: &Event, lang: Lang) -> String {
-    let given = super::pages::human_date(&event.date, lang);
+    let given = super::layout::human_date(&event.date, lang);
     match &event.completed {
         Some(completed) => format!(
             "{given} ({} {})",
             lang.t("completed as", "complétée en"),
-            super::pages::human_date(completed, lang)
+            super::layout::human_date(completed, lang)
         ),
         None => given,
     }

@@ -1,0 +1,294 @@
+//! `load --store`: writes a new generation beside the current one, then
+//! commits it all at once (a renamed `CURRENT`), under the store's lock.
+
+use super::files::{current, generation_number};
+use super::ids::{GraphIds, Merged};
+use super::terms::hdt_string;
+use super::{Manifest, NamedPart, Part, Store, CURRENT, FORMAT, LOCK, MANIFEST, VERSION};
+use crate::graph::dataset::DatasetBuilder;
+use crate::guard::error::{Failure, Kind};
+use anyhow::{Context, Result};
+use hdt::Hdt;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What `load` wrote.
+pub struct Written {
+    pub generation: String,
+    /// Quads as loaded (named graphs and the default graph).
+    pub quads: u64,
+    /// Triples of the merged view.
+    pub merged: u64,
+    pub graphs: usize,
+}
+
+/// The writer's side: holds `LOCK` from [`Writer::lock`] until dropped.
+pub struct Writer {
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Writer {
+    /// Creates the folder if needed and takes the writers' lock; another
+    /// writer holding it is an error, not a wait.
+    pub fn lock(dir: &Path) -> Result<Self> {
+        fs::create_dir_all(dir).map_err(|e| {
+            Failure::new(
+                Kind::Output,
+                format!(
+                    "cannot create store folder {}: {}",
+                    dir.display(),
+                    crate::guard::error::io_reason(&e)
+                ),
+            )
+        })?;
+        let path = dir.join(LOCK);
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| {
+                Failure::new(
+                    Kind::Output,
+                    format!(
+                        "cannot open {}: {}",
+                        path.display(),
+                        crate::guard::error::io_reason(&e)
+                    ),
+                )
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Failure::new(
+                    Kind::Refused,
+                    format!(
+                        "store {} is in use by another load (it holds {}); wait for it to end",
+                        dir.display(),
+                        path.display()
+                    ),
+                )
+                .into())
+            }
+            Err(fs::TryLockError::Error(error)) => {
+                return Err(Failure::new(
+                    Kind::Output,
+                    format!(
+                        "cannot lock {}: {}",
+                        path.display(),
+                        crate::guard::error::io_reason(&error)
+                    ),
+                )
+                .into())
+            }
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+            _lock: lock,
+        })
+    }
+
+    /// The store's quads as they were loaded, to load more on top of them;
+    /// `None` for a new store.
+    pub fn existing(&self) -> Result<Option<Store>> {
+        match current(&self.dir)? {
+            Some(_) => Store::open(&self.dir).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds the quads of `store` (read back from the previous generation)
+    /// to `builder`.
+    pub fn carry_over(store: &Store, builder: &mut DatasetBuilder) -> Result<()> {
+        for quad in store.loaded_quads() {
+            builder.insert(quad?);
+        }
+        Ok(())
+    }
+
+    /// Writes `builder`'s quads as a new generation and makes it current.
+    /// `builder` holds the quads as loaded (no merged view yet).
+    pub fn commit(
+        self,
+        builder: DatasetBuilder,
+        mut progress: impl FnMut(&str),
+    ) -> Result<Written> {
+        let number = self.next_generation()?;
+        let name = format!("gen-{number:06}");
+        let building = self.dir.join(format!("{name}.tmp"));
+        let _ = fs::remove_dir_all(&building);
+        fs::create_dir(&building).map_err(|e| self.write_error(&building, &e))?;
+
+        let (terms, rows) = builder.into_rows();
+        // Each term's HDT form, once.
+        let mut strings = Vec::with_capacity(terms.len());
+        for term in &terms {
+            match hdt_string(term.as_ref()) {
+                Some(text) => strings.push(text),
+                None => {
+                    let _ = fs::remove_dir_all(&building);
+                    return Err(Failure::new(Kind::Input, format!(
+                        "cannot store {term}: HDT holds no triple terms (RDF 1.2); query such data with --data instead"
+                    ))
+                    .into());
+                }
+            }
+        }
+        let write = |file: &str, triples: &[[u32; 4]]| -> Result<(Part, Hdt)> {
+            let path = building.join(file);
+            let hdt = Hdt::from_triples(
+                triples
+                    .iter()
+                    .map(|row| [0, 1, 2].map(|i| strings[row[i] as usize].as_str())),
+                "https://w3id.org/missions-kg/store",
+            )
+            .with_context(|| format!("cannot build {}", path.display()))?;
+            let out = File::create(&path).map_err(|e| self.write_error(&path, &e))?;
+            let mut out = BufWriter::new(out);
+            hdt.write(&mut out)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let out = out
+                .into_inner()
+                .map_err(|e| self.write_error(&path, e.error()))?;
+            out.sync_all().map_err(|e| self.write_error(&path, &e))?;
+            let part = Part {
+                file: file.to_owned(),
+                triples: triples.len() as u64,
+            };
+            Ok((part, hdt))
+        };
+
+        // Rows come sorted by graph, then subject, predicate, object.
+        let mut manifest = Manifest {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            default: None,
+            merged: None,
+            graphs: Vec::new(),
+        };
+        let mut quads = 0u64;
+        // The merged view first: each graph's ids are mapped to its own.
+        progress("the merged view");
+        let mut all: Vec<[u32; 4]> = rows.iter().map(|&[s, p, o, _]| [s, p, o, 0]).collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut merged = None;
+        let mut merged_triples = 0;
+        if !all.is_empty() {
+            merged_triples = all.len() as u64;
+            let (part, hdt) = write("merged.hdt", &all)?;
+            manifest.merged = Some(part);
+            merged = Some(Merged::new(hdt)?);
+        }
+        drop(all);
+        let mut at = 0;
+        while at < rows.len() {
+            let graph = rows[at][3];
+            let end = at + rows[at..].partition_point(|row| row[3] == graph);
+            let slice = &rows[at..end];
+            quads += slice.len() as u64;
+            if graph == crate::graph::dataset::DEFAULT_GRAPH {
+                progress("the default graph");
+                manifest.default = Some(write("default.hdt", slice)?.0);
+            } else {
+                let number = manifest.graphs.len() + 1;
+                progress(&strings[graph as usize]);
+                let (part, hdt) = write(&format!("graph-{number:06}.hdt"), slice)?;
+                let merged = merged
+                    .as_ref()
+                    .context("a named graph without a merged view")?;
+                let ids = GraphIds::build(&hdt, merged).map_err(|e| anyhow::anyhow!(e))?;
+                let file = format!("graph-{number:06}.ids");
+                let path = building.join(&file);
+                write_synced(&path, &ids.to_bytes()).map_err(|e| self.write_error(&path, &e))?;
+                manifest.graphs.push(NamedPart {
+                    name: strings[graph as usize].clone(),
+                    file: part.file,
+                    ids: file,
+                    triples: part.triples,
+                });
+            }
+            at = end;
+        }
+        drop(rows);
+        let path = building.join(MANIFEST);
+        let text = serde_json::to_vec_pretty(&manifest)?;
+        write_synced(&path, &text).map_err(|e| self.write_error(&path, &e))?;
+        sync_dir(&building).map_err(|e| self.write_error(&building, &e))?;
+
+        // The commit: rename the complete generation, then point CURRENT at it.
+        let done = self.dir.join(&name);
+        fs::rename(&building, &done).map_err(|e| self.write_error(&done, &e))?;
+        sync_dir(&self.dir).map_err(|e| self.write_error(&self.dir, &e))?;
+        let pointer = self.dir.join(format!("{CURRENT}.tmp"));
+        write_synced(&pointer, format!("{name}\n").as_bytes())
+            .map_err(|e| self.write_error(&pointer, &e))?;
+        fs::rename(&pointer, self.dir.join(CURRENT)).map_err(|e| self.write_error(&pointer, &e))?;
+        sync_dir(&self.dir).map_err(|e| self.write_error(&self.dir, &e))?;
+
+        self.remove_old(&name);
+        Ok(Written {
+            generation: name,
+            quads,
+            merged: merged_triples,
+            graphs: manifest.graphs.len(),
+        })
+    }
+
+    /// One more than any generation in the folder, finished or not.
+    pub(super) fn next_generation(&self) -> Result<u64> {
+        let mut highest = 0;
+        let entries =
+            fs::read_dir(&self.dir).map_err(|e| crate::guard::input::cannot_read(&self.dir, &e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let name = name.strip_suffix(".tmp").unwrap_or(&name);
+            if let Some(number) = generation_number(name) {
+                highest = highest.max(number);
+            }
+        }
+        Ok(highest + 1)
+    }
+
+    /// Removes every generation but `keep`, and what killed loads left.
+    /// Readers still reading one keep their open files (and start over
+    /// from `CURRENT` if they had not opened them yet).
+    pub(super) fn remove_old(&self, keep: &str) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let base = name.strip_suffix(".tmp").unwrap_or(&name);
+            if name != keep && generation_number(base).is_some() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
+    pub(super) fn write_error(&self, path: &Path, error: &std::io::Error) -> anyhow::Error {
+        Failure::new(
+            Kind::Output,
+            format!(
+                "cannot write {}: {}; the store keeps its previous state",
+                path.display(),
+                crate::guard::error::io_reason(error)
+            ),
+        )
+        .into()
+    }
+}
+
+pub(super) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}

@@ -1,0 +1,253 @@
+//! The page shell (header, navigation, search box, footer) and the small
+//! pieces every page uses: a term as a link or a badge, a stored query run
+//! for a page, dates in words, the 500 answer.
+
+use super::http::{stopped, Answer, HttpError};
+use super::lang::Lang;
+use crate::format::{self, OutputFormat};
+use crate::graph::labels::{self, LabelCache};
+use crate::graph::Graph;
+use crate::guard::budget::Budget;
+use crate::guard::error::Kind;
+use maud::{html, Markup, DOCTYPE};
+use oxigraph::model::{Term, Variable};
+use oxigraph::sparql::QueryResults;
+
+/// The frame of every page: header with the search box and the language
+/// switch, the body, a footer.
+pub(super) fn layout(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
+    frame(lang, title, path, html! {}, body)
+}
+
+/// [`layout`] with more in the head: the query page's editor.
+pub(super) fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Markup) -> Markup {
+    let switch = format!("{path}?lang={}", lang.other().code());
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Missions KG" }
+                link rel="stylesheet" href="/assets/site.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
+                (head)
+            }
+            body {
+                header {
+                    nav {
+                        a.brand href={"/?lang=" (lang.code())} { "Missions KG" }
+                        a href={"/timeline?lang=" (lang.code())} { (lang.t("Timeline", "Chronologie")) }
+                        a href={"/ui/query?lang=" (lang.code())} { (lang.t("Query", "Requête")) }
+                        a href=(switch) hreflang=(lang.other().code()) { (lang.t("Français", "English")) }
+                    }
+                    form.search action="/search" method="get" role="search" {
+                        input type="hidden" name="lang" value=(lang.code());
+                        input type="search" name="q" placeholder=(lang.t("Search people, places, things…", "Chercher personnes, lieux, choses…")) aria-label=(lang.t("Search", "Chercher"));
+                        button type="submit" { (lang.t("Search", "Chercher")) }
+                    }
+                }
+                main { (body) }
+                footer {
+                    p {
+                        (lang.t("Every fact comes from one of four French press articles about the series; labels and descriptions are our own words. ",
+                                "Chaque fait vient de l'un des quatre articles de presse français sur la série ; libellés et descriptions sont de notre plume. "))
+                        a href="/sparql" { "SPARQL" } " · "
+                        a href="/queries" { (lang.t("stored queries (JSON)", "requêtes enregistrées (JSON)")) } " · "
+                        a href="/store" { (lang.t("the whole dataset", "tout le jeu de données")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn page(markup: Markup) -> Answer {
+    Answer {
+        volatile: false,
+        content_type: format::content_type(OutputFormat::Html),
+        body: without_controls(markup.into_string()).into_bytes(),
+    }
+}
+
+/// The page with control characters from the data (NUL, ESC…) replaced
+/// by U+FFFD: the template escapes markup, not these, and they make the
+/// HTML (and its inline SVG) invalid. Tab, line feed and carriage return
+/// stay; the templates themselves hold no other.
+pub(super) fn without_controls(html: String) -> String {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !html.contains(is_control) {
+        return html;
+    }
+    html.chars()
+        .map(|c| if is_control(c) { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// A failure inside page work: 500, with the error's line.
+pub(super) fn internal(error: &anyhow::Error) -> HttpError {
+    HttpError::from_error(error, Kind::Internal)
+}
+
+/// Runs a stored query by name with bindings, for a page; `catalog` is
+/// the server's, read once at start.
+pub(super) fn stored<'a>(
+    state: &super::AppState,
+    graph: &'a Graph,
+    budget: &Budget,
+    name: &str,
+    bindings: &[(&str, Term)],
+) -> Result<QueryResults<'a>, HttpError> {
+    let query = state
+        .catalog
+        .get(name)
+        .ok_or_else(|| internal(&state.catalog.unknown(name)))?;
+    let mut prepared = state
+        .prepare(
+            &query.sparql,
+            &format!("'{name}'"),
+            &state.site.url("/sparql"),
+        )
+        .map_err(|e| internal(&e))?;
+    for (variable, value) in bindings {
+        prepared = prepared.bind(Variable::new_unchecked(*variable), value.clone());
+    }
+    prepared
+        .execute(graph, budget)
+        .map_err(|error| stopped(error, budget))
+}
+
+/// A term in a table cell: a link with its label for an IRI, the text of a
+/// literal (with its language), a blank node's label.
+pub(super) fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup {
+    match term {
+        Term::NamedNode(node) => {
+            let label = labels
+                .get(node.as_ref().into())
+                .ok()
+                .flatten()
+                .map(str::to_owned);
+            let text = label.unwrap_or_else(|| labels::compact(node.as_str()));
+            link(site, node.as_str(), "", html! { (text) })
+        }
+        Term::Literal(literal) => match literal.language() {
+            Some(tag) => {
+                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
+            }
+            None => html! { (literal.value()) },
+        },
+        other => html! { (other.to_string()) },
+    }
+}
+
+/// `text` linked to where `iri` leads ([`super::Site::href`]), or plain
+/// when it leads nowhere a browser should go (`javascript:`, `data:`…).
+pub(super) fn link(site: &super::Site, iri: &str, class: &str, text: Markup) -> Markup {
+    let class = (!class.is_empty()).then_some(class);
+    match site.href(iri) {
+        Some(href) => html! { a class=[class] href=(href) title=(iri) { (text) } },
+        None => html! { span class=[class] title=(iri) { (text) } },
+    }
+}
+
+/// A graph (an article) as a short badge linking to its page.
+pub(super) fn badge(term: &Term, site: &super::Site) -> Markup {
+    match term {
+        Term::NamedNode(node) => link(
+            site,
+            node.as_str(),
+            "source",
+            html! { (labels::graph_name(node.as_str())) },
+        ),
+        other => html! { (other.to_string()) },
+    }
+}
+
+pub(super) fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A date with no year (`--06-01`, `--06`, as an article words "1 June"
+/// or "last June") in words; other dates as they are (ISO 8601).
+/// The last day a month can have in some year (29 for February).
+pub(super) fn max_day(month: u32) -> u32 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+pub(super) fn human_date(date: &str, lang: Lang) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let Some(rest) = date.strip_prefix("--") else {
+        return date.to_owned();
+    };
+    let mut parts = rest.split('-');
+    let month = parts
+        .next()
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| (1..=12).contains(m));
+    let day = parts.next().map(|d| d.parse::<u32>().ok());
+    let Some(month) = month else {
+        return date.to_owned();
+    };
+    // An impossible day (`--02-30`) is shown as the data gives it.
+    let day = match day {
+        None => None,
+        Some(Some(day)) if (1..=max_day(month as u32)).contains(&day) => Some(day),
+        Some(_) => return date.to_owned(),
+    };
+    let name = match lang {
+        Lang::En => EN[month - 1],
+        Lang::Fr => FR[month - 1],
+    };
+    let no_year = lang.t("year not given", "année non précisée");
+    match day {
+        Some(day) => format!("{day} {name} ({no_year})"),
+        None => format!("{name} ({no_year})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_without_a_year_are_spelled_out() {
+        assert_eq!(human_date("2017-06-01", Lang::En), "2017-06-01");
+        assert_eq!(human_date("--06-01", Lang::En), "1 June (year not given)");
+        assert_eq!(
+            human_date("--09", Lang::Fr),
+            "septembre (année non précisée)"
+        );
+        assert_eq!(human_date("--13", Lang::En), "--13");
+    }
+}

@@ -1,0 +1,532 @@
+//! Linked data for people: the page of each IRI of the project's namespace
+//! (an entity with its facts and sources, a graph, an article with its
+//! sections), HTML or RDF by `Accept` or extension.
+
+use super::http::{accept, stopped, Answer, HttpError};
+use super::lang::{Lang, PageRequest};
+use super::layout::{badge, cell, encode, internal, layout, link, page, stored};
+use super::Shared;
+use crate::format::{self, OutputFormat, Payload};
+use crate::graph::entity;
+use crate::graph::labels::{self, LabelCache};
+use crate::graph::Graph;
+use crate::guard::budget::Budget;
+use crate::provenance::evidence::Passage;
+use crate::view::entity::{EntityView, Fact, Value};
+use crate::vocab;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use maud::{html, Markup};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, Term};
+use oxigraph::sparql::QueryResults;
+
+/// `GET /id/…`, `/source/…`, `/graph/…`, `/link/…`, `/query/…`: the
+/// resource the path names, as a page or as RDF (by `Accept`, or an
+/// extension: `/id/x.ttl`, `.jsonld`, `.nt`, `.rdf`, `.trig`, `.nq`,
+/// `.html`).
+pub async fn resource(
+    State(state): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    PageRequest { lang, .. }: PageRequest,
+) -> Response {
+    let path = uri.path().to_owned();
+    let accept = accept(&headers);
+    let shared = state.clone();
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let (iri, explicit) = find_resource(graph, &shared.site, &path)?;
+        let format = match explicit {
+            Some(format) => format,
+            None => format::negotiate(accept.as_deref(), &Payload::Page.offers())
+                .map_err(|failure| HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message))?,
+        };
+        match format {
+            OutputFormat::Rdf(rdf) => {
+                let quads = resource_quads(graph, iri.as_ref()).map_err(|e| internal(&e))?;
+                let mut body = Vec::new();
+                format::write_quads(quads, rdf, &mut body).map_err(|e| internal(&e))?;
+                Ok(Answer {
+                    volatile: false,
+                    content_type: format::content_type(format),
+                    body,
+                })
+            }
+            _ if is_only_a_graph(graph, iri.as_ref()).map_err(|e| internal(&e))? => {
+                graph_page(graph, lang, iri.as_ref(), &path)
+            }
+            _ => entity_page(&shared, graph, budget, lang, iri.as_ref(), &path),
+        }
+    };
+    super::answer(&state, work).await
+}
+
+/// The IRI a path names, and the format its extension asks for, if any.
+pub(super) fn find_resource(
+    graph: &Graph,
+    site: &super::Site,
+    path: &str,
+) -> Result<(NamedNode, Option<OutputFormat>), HttpError> {
+    let known = |iri: &str| -> Result<Option<NamedNode>, HttpError> {
+        let Ok(node) = NamedNode::new(iri) else {
+            return Ok(None);
+        };
+        let used = graph
+            .quads(Some(node.as_ref().into()), None, None, None)
+            .next()
+            .transpose()
+            .map_err(|e| internal(&e))?
+            .is_some()
+            || graph
+                .quads(None, None, Some(node.as_ref().into()), None)
+                .next()
+                .transpose()
+                .map_err(|e| internal(&e))?
+                .is_some()
+            || graph
+                .contains_named_graph(node.as_ref().into())
+                .map_err(|e| internal(&e))?;
+        Ok(used.then_some(node))
+    };
+    if let Some(node) = known(&site.iri(path))? {
+        return Ok((node, None));
+    }
+    if let Some((stem, extension)) = path.rsplit_once('.') {
+        if let Some(format) = format::by_extension(extension, Payload::Page) {
+            if let Some(node) = known(&site.iri(stem))? {
+                return Ok((node, Some(format)));
+            }
+        }
+    }
+    Err(HttpError::not_found(format!(
+        "nothing in the graph is named <{}>",
+        crate::guard::error::one_line(&site.iri(path), 200)
+    )))
+}
+
+/// What a resource's RDF holds: every quad, in every graph, about it and
+/// about the qualified facts it points to (a role, a broadcast), so the
+/// TriG or N-Quads shows which article states what.
+/// A named graph that is nothing else (`mkg:ontology`, `mkg:links`) gives
+/// its own statements, as the Graph Store would.
+pub(super) fn resource_quads(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<Vec<Quad>> {
+    let mut quads: Vec<Quad> = graph
+        .quads(Some(iri.into()), None, None, None)
+        .collect::<anyhow::Result<_>>()?;
+    if quads.is_empty() && graph.contains_named_graph(iri.into())? {
+        return graph
+            .quads(None, None, None, Some(iri.into()))
+            .map(|quad| {
+                quad.map(|q| Quad::new(q.subject, q.predicate, q.object, GraphName::DefaultGraph))
+            })
+            .collect();
+    }
+    let mut nested = Vec::new();
+    for quad in &quads {
+        // Only qualified facts are unfolded, as `describe` does; the data
+        // names them with IRIs.
+        if let Term::NamedNode(object) = &quad.object {
+            if quad.graph_name == GraphName::DefaultGraph
+                && entity::is_qualified_fact(graph, object.as_ref().into())?
+            {
+                nested.push(object.clone());
+            }
+        }
+    }
+    for node in nested {
+        quads.extend(
+            graph
+                .quads(Some(node.as_ref().into()), None, None, None)
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
+    }
+    Ok(quads)
+}
+
+/// Whether `iri` names a graph and is the subject of nothing.
+pub(super) fn is_only_a_graph(graph: &Graph, iri: NamedNodeRef<'_>) -> anyhow::Result<bool> {
+    Ok(graph.contains_named_graph(iri.into())?
+        && graph
+            .quads(Some(iri.into()), None, None, None)
+            .next()
+            .transpose()?
+            .is_none())
+}
+
+/// The page of a named graph that is nothing else: its size and where to
+/// get it.
+pub(super) fn graph_page(
+    graph: &Graph,
+    lang: Lang,
+    iri: NamedNodeRef<'_>,
+    path: &str,
+) -> Result<Answer, HttpError> {
+    let mut count = 0;
+    for quad in graph.quads(None, None, None, Some(iri.into())) {
+        quad.map_err(|e| internal(&e))?;
+        count += 1;
+    }
+    let name = labels::graph_name(iri.as_str());
+    let store = format!("/store?graph={}", encode(iri.as_str()));
+    Ok(page(layout(
+        lang,
+        &name,
+        path,
+        html! {
+            h1 { (name) }
+            p.iri { code { (iri.as_str()) } }
+            p { (lang.t("A named graph of ", "Un graphe nommé de ")) (count) (lang.t(" statements.", " énoncés.")) }
+            p.downloads {
+                "⬇ "
+                @for (format, label) in [("turtle", "Turtle"), ("ntriples", "N-Triples"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML")] {
+                    a href={(store) "&format=" (format)} { (label) } " "
+                }
+            }
+        },
+    )))
+}
+
+/// A fact's value, linked, with its sources as links to their articles.
+pub(super) fn fact_value(value: &Value, site: &super::Site) -> Markup {
+    match &value.term {
+        Term::NamedNode(node) => link(site, node.as_str(), "", html! { (value.text) }),
+        Term::Literal(literal) => match literal.language() {
+            Some(tag) => {
+                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
+            }
+            None => html! { (literal.value()) },
+        },
+        _ => html! { (value.text) },
+    }
+}
+
+pub(super) fn sources(fact: &Fact, site: &super::Site) -> Markup {
+    html! {
+        @for source in &fact.sources {
+            @match &source.graph {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => { (link(site, n.as_str(), "source", html! { (source.name) })) " " }
+                _ => { span.source { (source.name) } " " }
+            }
+        }
+    }
+}
+
+/// Where the articles say a fact: each passage's article (a link to its
+/// page) and offsets, and the passage itself when the server has the text.
+pub(super) fn passages(passages: &[Passage], site: &super::Site) -> Markup {
+    html! {
+        @if !passages.is_empty() {
+            ul.passages {
+                @for passage in passages {
+                    li {
+                        (link(site, &passage.article_iri, "source", html! { (passage.article) }))
+                        " " small.offsets { "#char=" (passage.start) "," (passage.end) }
+                        @if let Some(text) = &passage.text { " " q lang="fr" { (text) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Facts grouped by property: one row per property, its values side by
+/// side, each with the articles that state it.
+pub(super) fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
+    let mut groups: Vec<(&Fact, Vec<&Fact>)> = Vec::new();
+    for fact in facts {
+        match groups.last_mut() {
+            Some((first, group)) if first.property == fact.property => group.push(fact),
+            _ => groups.push((fact, vec![fact])),
+        }
+    }
+    html! {
+        @for (first, group) in &groups {
+            @let differ = !inverse && group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
+            tr class=[differ.then_some("differ")] {
+                th scope="row" { @if inverse { "^" } (link(site, first.property.as_str(), "", html! { (first.property_name) })) }
+                td {
+                    ul.values {
+                        @for fact in group {
+                            li {
+                                (fact_value(&fact.value, site)) " " (sources(fact, site))
+                                (passages(&fact.passages, site))
+                                @if !fact.nested.is_empty() {
+                                    ul.nested {
+                                        @for nested in &fact.nested {
+                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The page of an entity (or an article, a graph): labels, classes, facts
+/// grouped with their sources, where the articles differ, what links to
+/// it, external links, downloads.
+pub(super) fn entity_page(
+    state: &super::AppState,
+    graph: &Graph,
+    budget: &Budget,
+    lang: Lang,
+    iri: NamedNodeRef<'_>,
+    path: &str,
+) -> Result<Answer, HttpError> {
+    let site = &state.site;
+    let mut view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
+    view.add_evidence(graph, state.articles.as_ref())
+        .map_err(|e| internal(&e))?;
+    let title = view
+        .label
+        .clone()
+        .unwrap_or_else(|| labels::compact(iri.as_str()));
+    let subject = Term::from(iri.into_owned());
+    let mut labels = LabelCache::new(graph, Some(lang.code()));
+    let differences: Vec<[Markup; 5]> = differences(state, graph, budget)?
+        .iter()
+        .filter(|difference| difference.subject == subject)
+        .map(|d| {
+            [
+                cell(&d.property, &mut labels, site),
+                d.value_cell(true, &mut labels, site),
+                badge(&d.source1, site),
+                d.value_cell(false, &mut labels, site),
+                badge(&d.source2, site),
+            ]
+        })
+        .collect();
+    let is_article = view.classes.iter().any(
+        |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
+    );
+    let article = if is_article {
+        Some(article_sections(state, graph, budget, lang, iri)?)
+    } else {
+        None
+    };
+    let base = path.to_owned();
+    Ok(page(layout(
+        lang,
+        &title,
+        path,
+        html! {
+            article.entity {
+                h1 { (title) }
+                p.iri { code { (iri.as_str()) } }
+                @if !view.classes.is_empty() {
+                    p.classes { @for class in &view.classes { (fact_value(class, site)) " " } }
+                }
+                @if !view.facts.is_empty() {
+                    h2 { (lang.t("Facts", "Faits")) }
+                    table.facts { (fact_rows(&view.facts, site, false)) }
+                }
+                @if !differences.is_empty() {
+                    h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
+                    div.scroll { table.differ {
+                        thead { tr { th { (lang.t("property", "propriété")) } th { (lang.t("one says", "l'un dit")) } th { (lang.t("source", "source")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) } } }
+                        tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
+                    } }
+                }
+                @if let Some(article) = &article { (article) }
+                @if !view.incoming.is_empty() {
+                    h2 { (lang.t("What links here", "Ce qui pointe ici")) }
+                    table.facts { (fact_rows(&view.incoming, site, true)) }
+                }
+                @if !view.external.is_empty() {
+                    h2 { (lang.t("Elsewhere (graph links, not from the articles)", "Ailleurs (liens du graphe, pas des articles)")) }
+                    ul.external {
+                        @for link in &view.external {
+                            li { a href=(link.url) rel="external" { (link.site) } @if let Some(day) = &link.seen_on { " " small { (lang.t("seen on ", "vu le ")) (day) } } }
+                        }
+                    }
+                }
+                p.downloads {
+                    "⬇ "
+                    @for (extension, name) in [("ttl", "Turtle"), ("trig", "TriG"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")] {
+                        a href={(base) "." (extension)} { (name) } " "
+                    }
+                }
+            }
+        },
+    )))
+}
+
+/// One row of the stored query `disagreements`: two articles giving two
+/// values for one subject and property, or answering one question
+/// (`property`, an `mk:Question`) through two properties.
+pub struct Difference {
+    subject: Term,
+    property: Term,
+    value1: Term,
+    source1: Term,
+    value2: Term,
+    source2: Term,
+    /// The properties each article uses, when they differ.
+    properties: Option<(Term, Term)>,
+}
+
+impl Difference {
+    /// The value of one side (`first`: the first article's), after the
+    /// property it was given by when the two articles use different ones.
+    fn value_cell(&self, first: bool, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup {
+        let (value, property) = match (&self.properties, first) {
+            (Some((property, _)), true) => (&self.value1, Some(property)),
+            (Some((_, property)), false) => (&self.value2, Some(property)),
+            (None, true) => (&self.value1, None),
+            (None, false) => (&self.value2, None),
+        };
+        match property {
+            Some(property) => {
+                html! { (cell(property, labels, site)) ": " (cell(value, labels, site)) }
+            }
+            None => cell(value, labels, site),
+        }
+    }
+}
+
+/// Every difference between the articles, computed once (by the first page
+/// that needs it, within its budget) and kept: the graph is read-only, so
+/// they cannot change. Entity and article pages filter it.
+pub(super) fn differences<'s>(
+    state: &'s super::AppState,
+    graph: &Graph,
+    budget: &Budget,
+) -> Result<&'s [Difference], HttpError> {
+    if let Some(kept) = state.differences.get() {
+        return Ok(kept);
+    }
+    let mut rows = Vec::new();
+    if let QueryResults::Solutions(solutions) = stored(state, graph, budget, "disagreements", &[])?
+    {
+        for solution in solutions {
+            let solution = solution.map_err(|e| stopped(e.into(), budget))?;
+            let get = |name: &str| solution.get(name).cloned();
+            if let (
+                Some(subject),
+                Some(property),
+                Some(value1),
+                Some(source1),
+                Some(value2),
+                Some(source2),
+            ) = (
+                get("subject"),
+                get("property"),
+                get("value1"),
+                get("source1"),
+                get("value2"),
+                get("source2"),
+            ) {
+                let properties = get("property1").zip(get("property2"));
+                rows.push(Difference {
+                    subject,
+                    property,
+                    value1,
+                    source1,
+                    value2,
+                    source2,
+                    properties,
+                });
+            }
+        }
+    }
+    // Another thread may have computed them meanwhile: either is right.
+    let _ = state.differences.set(rows);
+    Ok(state.differences.get().map_or(&[], Vec::as_slice))
+}
+
+/// An article's own sections: what it states, grouped by entity (with how
+/// many articles state each fact), and where it differs from the others.
+pub(super) fn article_sections(
+    state: &super::AppState,
+    graph: &Graph,
+    budget: &Budget,
+    lang: Lang,
+    article: NamedNodeRef<'_>,
+) -> Result<Markup, HttpError> {
+    let site = &state.site;
+    let mut labels = LabelCache::new(graph, Some(lang.code()));
+    // Per entity: the entity, its link, and its (property, value, how many
+    // articles state it) rows.
+    type Rows = Vec<(Markup, Markup, String)>;
+    let mut groups: Vec<(Term, Markup, Rows)> = Vec::new();
+    if let QueryResults::Solutions(solutions) = stored(
+        state,
+        graph,
+        budget,
+        "source-facts",
+        &[("article", article.into_owned().into())],
+    )? {
+        for solution in solutions {
+            let solution = solution.map_err(|e| internal(&e.into()))?;
+            let (Some(entity), Some(property), Some(value)) = (
+                solution.get("entity"),
+                solution.get("property"),
+                solution.get("value"),
+            ) else {
+                continue;
+            };
+            let stated_by = match solution.get("statedBy") {
+                Some(Term::Literal(n)) if n.value() != "1" => n.value().to_owned(),
+                _ => String::new(),
+            };
+            let row = (
+                cell(property, &mut labels, site),
+                cell(value, &mut labels, site),
+                stated_by,
+            );
+            match groups.last_mut() {
+                Some((current, _, rows)) if current == entity => rows.push(row),
+                _ => groups.push((entity.clone(), cell(entity, &mut labels, site), vec![row])),
+            }
+        }
+    }
+    let mut differs = Vec::new();
+    let this = Term::from(article.into_owned());
+    for d in differences(state, graph, budget)? {
+        let (first_is_ours, other) = if d.source1 == this {
+            (true, &d.source2)
+        } else if d.source2 == this {
+            (false, &d.source1)
+        } else {
+            continue;
+        };
+        differs.push([
+            cell(&d.subject, &mut labels, site),
+            cell(&d.property, &mut labels, site),
+            d.value_cell(first_is_ours, &mut labels, site),
+            d.value_cell(!first_is_ours, &mut labels, site),
+            badge(other, site),
+        ]);
+    }
+    let facts: usize = groups.iter().map(|(_, _, rows)| rows.len()).sum();
+    Ok(html! {
+        h2 { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
+        @for (_, entity, rows) in &groups {
+            h3 { (entity) }
+            table.facts {
+                @for (property, value, stated_by) in rows {
+                    tr {
+                        th scope="row" { (property) }
+                        td { (value) @if !stated_by.is_empty() { " " small.source { "(" (stated_by) " " (lang.t("articles", "articles")) ")" } } }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
+        @if differs.is_empty() {
+            p { (lang.t("Nowhere.", "Nulle part.")) }
+        } @else {
+            div.scroll { table.differ {
+                thead { tr {
+                    th { (lang.t("about", "sujet")) } th { (lang.t("property", "propriété")) }
+                    th { (lang.t("this article", "cet article")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) }
+                } }
+                tbody { @for row in &differs { tr { @for value in row { td { (value) } } } } }
+            } }
+        }
+    })
+}
