@@ -10,6 +10,7 @@ pub mod catalog;
 mod bound;
 mod params;
 mod shape;
+mod stored;
 mod syntax;
 
 use bound::with_bound_values;

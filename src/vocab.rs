@@ -74,6 +74,16 @@ pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 pub const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
 /// `rdfs:label`, the fallback label.
 pub const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+/// `rdfs:comment`: a term's definition, on the ontology page.
+pub const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
+/// `rdfs:subPropertyOf`: followed to the schema.org property a fact maps to.
+pub const RDFS_SUB_PROPERTY_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf";
+/// `skos:altLabel`: another name an entity is found by.
+pub const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+/// `rdf:nil`: the end of an RDF list.
+pub const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
+/// `prov:wasDerivedFrom`: what a support graph of `--why` is made of.
+pub const PROV_WAS_DERIVED_FROM: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
 /// `owl:sameAs`: an entity's Wikidata item, in graph `mkg:links`.
 pub const OWL_SAME_AS: &str = "http://www.w3.org/2002/07/owl#sameAs";
 /// `schema:about`: a Wikipedia article about an entity, as Wikidata says it.
@@ -99,6 +109,7 @@ pub const MK_START: &str = concat!(base!(), "ontology#start");
 pub const MK_END: &str = concat!(base!(), "ontology#end");
 pub const DCTERMS_IS_PART_OF: &str = "http://purl.org/dc/terms/isPartOf";
 pub const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
+pub const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 pub const XSD_NON_NEGATIVE_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#nonNegativeInteger";
 pub const RDF_SUBJECT: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject";
 pub const RDF_PREDICATE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate";

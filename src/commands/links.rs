@@ -15,10 +15,10 @@ use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::error::Kind;
-use crate::sparql;
 use crate::sparql::catalog::Catalog;
 use anyhow::Result;
-use oxigraph::sparql::{QueryResults, QuerySolutionIter, Variable};
+use oxigraph::model::{NamedNode, Term};
+use oxigraph::sparql::{QueryResults, QuerySolutionIter};
 
 pub fn run(config: &Config, args: &LinksArgs) -> Result<()> {
     match &args.action {
@@ -41,18 +41,20 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
     } else {
         "links"
     };
-    let catalog = Catalog::embedded()?;
-    let stored = catalog.get(name).ok_or_else(|| catalog.unknown(name))?;
-    let mut prepared = sparql::prepare(&stored.sparql, &format!("'{name}'"))?;
     let entity = match &args.entity {
         Some(text) => Some(entity::resolve(&store, text)?),
         None => None,
     };
-    if let Some(node) = &entity {
-        prepared = prepared.bind(Variable::new_unchecked("entity"), node.clone().into());
-    }
-    let QueryResults::Solutions(solutions) =
-        prepared.execute(&store, &crate::guard::budget::Budget::default())?
+    let bindings: Vec<(&str, oxigraph::model::Term)> = entity
+        .iter()
+        .map(|node| ("entity", node.clone().into()))
+        .collect();
+    let QueryResults::Solutions(solutions) = Catalog::embedded()?.run(
+        name,
+        &store,
+        &crate::guard::budget::Budget::default(),
+        &bindings,
+    )?
     else {
         return Err(crate::guard::error::Failure::new(
             Kind::Internal,
@@ -81,4 +83,34 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
             out,
         )
     })
+}
+
+/// Which of the `(item, class)` pairs hold on the endpoint: the item is an
+/// instance of the class, through subclasses (`wdt:P31/wdt:P279*`). The
+/// one type check of `links check` and `links reconcile`, one query for
+/// all pairs.
+fn instances_of(
+    endpoint: &crate::graph::client::SparqlClient,
+    pairs: &std::collections::BTreeSet<(NamedNode, NamedNode)>,
+) -> Result<Vec<(NamedNode, NamedNode)>> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<String> = pairs
+        .iter()
+        .map(|(item, class)| format!("({item} {class})"))
+        .collect();
+    let query = format!(
+        "PREFIX wdt: <http://www.wikidata.org/prop/direct/>\nSELECT DISTINCT ?item ?accepted WHERE {{\n  VALUES (?item ?accepted) {{ {} }}\n  ?item wdt:P31/wdt:P279* ?accepted .\n}}",
+        values.join(" ")
+    );
+    let mut held = Vec::new();
+    for solution in endpoint.select(&query)? {
+        if let (Some(Term::NamedNode(item)), Some(Term::NamedNode(class))) =
+            (solution.get("item"), solution.get("accepted"))
+        {
+            held.push((item.clone(), class.clone()));
+        }
+    }
+    Ok(held)
 }

@@ -13,7 +13,7 @@ pub fn run(config: &Config, args: &QueriesArgs) -> Result<()> {
     match &args.name {
         None => write_output(None, |out| write_list(&catalog, config.is_terminal, out)),
         Some(name) => {
-            let query = catalog.get(name).ok_or_else(|| catalog.unknown(name))?;
+            let query = catalog.find(name)?;
             write_output(None, |out| write_query(query, out))
         }
     }

@@ -13,7 +13,6 @@ use crate::provenance::evidence::Articles;
 use crate::sparql;
 use crate::sparql::catalog::{Catalog, StoredQuery};
 use anyhow::Result;
-use oxigraph::sparql::QueryResults;
 use std::path::Path;
 
 /// Where the query text came from, for error messages and typed params.
@@ -36,36 +35,23 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         .iter()
         .map(|param| sparql::split_param(param))
         .collect::<Result<Vec<_>, _>>()?;
+    // Decided before the graph is opened or the query runs, as the server
+    // does: a bad --format costs nothing.
+    let format = output_format(config, args, &prepared)?;
     let graph = Graph::open(config, &budget)?;
     for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
         prepared = prepared.bind(variable, value);
     }
-    // With --evidence, `trace_evidence` (below) refuses a graph query.
-    if args.why && !args.evidence && prepared.returns_graph() {
-        return crate::guard::budget::catch_cancellation(|| {
-            let quads = prepared.trace_graph(&graph, &budget)?;
-            let format = format::resolve(
-                args.format.as_deref(),
-                args.output.as_deref(),
-                Payload::Dataset,
-                config.is_terminal,
-            )
-            .map_err(|_| {
-                Failure::usage(
-                    "--why on a CONSTRUCT or DESCRIBE puts each support in a graph of its own: give a dataset format (trig, nquads)",
-                )
-            })?;
-            let OutputFormat::Rdf(format) = format else {
-                return Err(
-                    Failure::usage("--why on a CONSTRUCT or DESCRIBE writes RDF: give trig or nquads")
-                        .into(),
-                );
-            };
-            write_output(args.output.as_deref(), |out| format::write_quads(quads, format, out))
-        })
-        .map_err(|e| budget.explain_stop(e));
-    }
     crate::guard::budget::catch_cancellation(|| {
+        // --why on a CONSTRUCT or DESCRIBE: each support a graph of its own.
+        if let (Some(OutputFormat::Rdf(rdf)), true) = (format, args.why && !args.evidence) {
+            if prepared.returns_graph() {
+                let quads = prepared.trace_graph(&graph, &budget)?;
+                return write_output(args.output.as_deref(), |out| {
+                    format::write_quads(quads, rdf, out)
+                });
+            }
+        }
         let results = if args.evidence {
             let articles = Articles::configured(&graph, config, &budget)?;
             prepared.trace_evidence(&graph, &budget, articles.as_ref())?
@@ -74,16 +60,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         } else {
             prepared.execute(&graph, &budget)?
         };
-        let payload = match results {
-            QueryResults::Graph(_) => Payload::Graph,
-            QueryResults::Solutions(_) | QueryResults::Boolean(_) => Payload::Results,
+        // Only `--evidence` on a graph query has no format yet, and
+        // `trace_evidence` has refused it above.
+        let Some(format) = format else {
+            return Err(Failure::new(Kind::Internal, "no output format was resolved").into());
         };
-        let format = format::resolve(
-            args.format.as_deref(),
-            args.output.as_deref(),
-            payload,
-            config.is_terminal,
-        )?;
         write_output(args.output.as_deref(), |out| {
             format::write_results(
                 results,
@@ -94,6 +75,45 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         })
     })
     .map_err(|e| budget.explain_stop(e))
+}
+
+/// The output format, from `--format`, `-o`'s extension or the terminal,
+/// for what the query returns: results, a graph, or with `--why` on a
+/// graph query a dataset (one graph per support). `None` for `--evidence`
+/// on a graph query, which `trace_evidence` refuses in its own words.
+fn output_format(
+    config: &Config,
+    args: &QueryArgs,
+    prepared: &sparql::Prepared,
+) -> Result<Option<OutputFormat>> {
+    let resolve = |payload| {
+        format::resolve(
+            args.format.as_deref(),
+            args.output.as_deref(),
+            payload,
+            config.is_terminal,
+        )
+    };
+    if !prepared.returns_graph() {
+        return Ok(Some(resolve(Payload::Results)?));
+    }
+    if args.evidence {
+        return Ok(None);
+    }
+    if !args.why {
+        return Ok(Some(resolve(Payload::Graph)?));
+    }
+    match resolve(Payload::Dataset) {
+        Ok(format @ OutputFormat::Rdf(_)) => Ok(Some(format)),
+        Ok(_) => Err(Failure::usage(
+            "--why on a CONSTRUCT or DESCRIBE writes RDF: give trig or nquads",
+        )
+        .into()),
+        Err(_) => Err(Failure::usage(
+            "--why on a CONSTRUCT or DESCRIBE puts each support in a graph of its own: give a dataset format (trig, nquads)",
+        )
+        .into()),
+    }
 }
 
 /// Resolves QUERY: a stored query name, `-` (stdin), an existing file (or
@@ -122,7 +142,7 @@ fn find_query(query: &str, max_input: u64) -> Result<Source> {
         base = Some(iri::file_url(Path::new(query))?);
         (text, format!("'{query}'"))
     } else if is_name(query) {
-        return Err(Catalog::embedded()?.unknown(query));
+        return Err(Catalog::embedded()?.unknown(query).into());
     } else {
         (query.to_owned(), "text".to_owned())
     };

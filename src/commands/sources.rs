@@ -13,11 +13,10 @@ use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::error::{Failure, Kind};
-use crate::sparql;
 use crate::sparql::catalog::Catalog;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef, Variable};
+use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef};
 use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::QueryResults;
 use serde_json::{json, Value};
@@ -161,14 +160,16 @@ fn results<'a>(
     section: &Section,
     article: Option<&NamedNode>,
 ) -> Result<QueryResults<'a>> {
-    let stored = catalog
-        .get(section.query)
-        .ok_or_else(|| catalog.unknown(section.query))?;
-    let mut prepared = sparql::prepare(&stored.sparql, &format!("'{}'", stored.name))?;
-    if let Some(article) = article {
-        prepared = prepared.bind(Variable::new_unchecked("article"), article.clone().into());
-    }
-    prepared.execute(store, &crate::guard::budget::Budget::default())
+    let bindings: Vec<(&str, Term)> = article
+        .iter()
+        .map(|article| ("article", (*article).clone().into()))
+        .collect();
+    catalog.run(
+        section.query,
+        store,
+        &crate::guard::budget::Budget::default(),
+        &bindings,
+    )
 }
 
 /// Each section under its title: tables or TSV after a `# title` line, or
@@ -260,7 +261,7 @@ fn write_grouped(
             _ => String::new(),
         };
         let shown = match value.as_ref() {
-            TermRef::Literal(_) => format::turtle::term(value.as_ref()),
+            TermRef::Literal(_) => labels::term(value.as_ref(), labels::Style::Turtle),
             other => labels.display(other)?,
         };
         writeln!(

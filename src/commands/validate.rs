@@ -14,13 +14,12 @@ use crate::cli::ValidateArgs;
 use crate::commands::validate::shapes::{ShapeViolation, Shapes};
 use crate::commands::write_output;
 use crate::config::Config;
-use crate::format::{self, turtle, OutputFormat, Payload};
+use crate::format::{self, OutputFormat, Payload};
 use crate::graph::embedded;
 use crate::graph::loader::{self, SyntaxError};
 use crate::graph::Graph;
 use crate::guard::error::Failure;
 use crate::guard::input;
-use crate::sparql;
 use crate::sparql::catalog::Catalog;
 use crate::vocab;
 use anyhow::Result;
@@ -118,10 +117,10 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
 /// Runs every stored check on `graph`.
 fn run_checks(graph: &Graph, budget: &crate::guard::budget::Budget) -> Result<Vec<CheckViolation>> {
     let mut violations = Vec::new();
-    for check in Catalog::embedded()?.queries.iter().filter(|q| q.is_check()) {
-        let prepared = sparql::prepare(&check.sparql, &format!("'{}'", check.name))?;
-        let QueryResults::Solutions(solutions) = prepared
-            .execute(graph, budget)
+    let catalog = Catalog::embedded()?;
+    for check in catalog.queries.iter().filter(|q| q.is_check()) {
+        let QueryResults::Solutions(solutions) = catalog
+            .run(&check.name, graph, budget, &[])
             .map_err(|e| budget.explain_stop(e))?
         else {
             continue;
@@ -181,7 +180,7 @@ fn count(n: usize, noun: &str) -> String {
 
 /// A term as compact Turtle: `mkd:x`, `"text"@fr`, `"2017"^^xsd:gYear`.
 fn term_text(term: &Term) -> String {
-    turtle::term(term.as_ref())
+    crate::graph::labels::term(term.as_ref(), crate::graph::labels::Style::Turtle)
 }
 
 /// The node a check row is about: the first subject-like column, else the

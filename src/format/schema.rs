@@ -161,14 +161,12 @@ impl<'a> Mapper<'a> {
         if let Some(found) = self.properties.get(property.as_str()) {
             return Ok(found.clone());
         }
-        let found = nearest_schema(self.store, property, RDFS_SUB_PROPERTY_OF)?;
+        let found = nearest_schema(self.store, property, vocab::RDFS_SUB_PROPERTY_OF)?;
         self.properties
             .insert(property.as_str().to_owned(), found.clone());
         Ok(found)
     }
 }
-
-const RDFS_SUB_PROPERTY_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf";
 
 /// The schema.org terms reached first going up `relation` from `term`
 /// (the term itself if it is one), as local names.

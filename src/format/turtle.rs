@@ -7,9 +7,9 @@
 //! `;` between predicates and `,` between objects, one graph block per named
 //! graph. Turtle is TriG without named graphs, so one writer serves both.
 
+use crate::graph::labels::{self, Style};
 use crate::vocab;
-use oxigraph::model::vocab::xsd;
-use oxigraph::model::{GraphNameRef, Literal, LiteralRef, NamedNodeRef, Quad, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, Quad, TermRef};
 use std::io::{self, Write};
 
 /// Writes `quads` (sorted, no duplicates) as Turtle, or TriG when some quad
@@ -116,57 +116,18 @@ fn predicate(node: NamedNodeRef<'_>) -> String {
 }
 
 fn named_node(node: NamedNodeRef<'_>) -> String {
-    vocab::compact(node.as_str()).unwrap_or_else(|| node.to_string())
+    labels::compact(node.as_str())
 }
 
-/// A term as compact Turtle text (also used by `validate` to show terms).
-pub fn term(term: TermRef<'_>) -> String {
-    match term {
-        TermRef::NamedNode(node) => named_node(node),
-        TermRef::Literal(literal) => self::literal(literal),
-        other => other.to_string(),
-    }
-}
-
-/// Plain and language-tagged strings use the N-Triples form (valid Turtle);
-/// canonical numbers and booleans are written bare, as Turtle allows.
-fn literal(literal: LiteralRef<'_>) -> String {
-    let value = literal.value();
-    let datatype = literal.datatype();
-    if literal.language().is_some() || datatype == xsd::STRING {
-        return literal.to_string();
-    }
-    let bare = match datatype {
-        xsd::INTEGER => is_integer(value),
-        xsd::DECIMAL => value
-            .split_once('.')
-            .is_some_and(|(int, frac)| (int.is_empty() || is_integer(int)) && is_digits(frac)),
-        xsd::BOOLEAN => matches!(value, "true" | "false"),
-        _ => false,
-    };
-    if bare {
-        value.to_owned()
-    } else {
-        format!(
-            "{}^^{}",
-            Literal::new_simple_literal(value),
-            named_node(datatype)
-        )
-    }
-}
-
-fn is_integer(value: &str) -> bool {
-    is_digits(value.strip_prefix(['+', '-']).unwrap_or(value))
-}
-
-fn is_digits(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+fn term(term: TermRef<'_>) -> String {
+    labels::term(term, Style::Turtle)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::{GraphName, NamedNode};
+    use oxigraph::model::vocab::xsd;
+    use oxigraph::model::{GraphName, Literal, NamedNode};
 
     fn mkd(slug: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{}{slug}", vocab::MKD))

@@ -17,8 +17,6 @@ use oxigraph::model::{
     GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef,
 };
 use std::collections::BTreeSet;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 /// The IRI `input` names, or an error explaining why there is not exactly one.
 pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
@@ -40,8 +38,8 @@ pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
         }
         return Err(no_match(store, input)?.into());
     }
-    let wanted = normalize(input);
-    let exact = labelled(store, |label| normalize(label) == wanted)?;
+    let wanted = labels::fold(input);
+    let exact = labelled(store, |label| labels::fold(label) == wanted)?;
     // Things of the data come before terms of the ontology ("budget" is both
     // a class and a property of mk:), and whole labels before partial ones.
     let (terms, things): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = exact
@@ -107,12 +105,14 @@ fn shown(input: &str) -> String {
     crate::guard::error::one_line(input, 80)
 }
 
-const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
-
 /// The IRIs with a label (preferred, plain or alternative) that `matches`.
 fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<NamedNode>> {
     let mut found = BTreeSet::new();
-    for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL, SKOS_ALT_LABEL] {
+    for predicate in [
+        vocab::SKOS_PREF_LABEL,
+        vocab::RDFS_LABEL,
+        vocab::SKOS_ALT_LABEL,
+    ] {
         for quad in store.quads(
             None,
             Some(NamedNodeRef::new_unchecked(predicate)),
@@ -159,7 +159,7 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
         };
         let label =
             crate::graph::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
-        ranked.push((rank, normalize(&label), node));
+        ranked.push((rank, labels::fold(&label), node));
     }
     ranked.sort();
     Ok(ranked
@@ -171,7 +171,7 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
 
 /// [`normalize`]d, with punctuation turned into spaces: the words of a label.
 fn words(text: &str) -> String {
-    normalize(&text.replace(|c: char| !c.is_alphanumeric(), " "))
+    labels::fold(&text.replace(|c: char| !c.is_alphanumeric(), " "))
 }
 
 /// Whether one of `node`'s classes is `mk:QualifiedFact` or below it: an
@@ -214,17 +214,6 @@ fn is_known(store: &Graph, node: NamedNodeRef<'_>) -> Result<bool> {
         .is_some())
 }
 
-/// Lowercase, decomposed, without combining marks, spaces collapsed.
-pub fn normalize(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn ambiguous(store: &Graph, input: &str, candidates: &[NamedNode]) -> Result<Failure> {
     let mut cache = LabelCache::new(store, None);
     let mut lines = Vec::new();
@@ -264,7 +253,7 @@ fn ambiguous(store: &Graph, input: &str, candidates: &[NamedNode]) -> Result<Fai
 }
 
 fn no_match(store: &Graph, input: &str) -> Result<Failure> {
-    let wanted = normalize(input);
+    let wanted = labels::fold(input);
     let mut scored: Vec<(f64, String)> = Vec::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
         for quad in store
@@ -280,7 +269,7 @@ fn no_match(store: &Graph, input: &str) -> Result<Failure> {
                 if label.value().len() > MAX_SUGGESTED_CHARS * 4 {
                     continue;
                 }
-                let candidate = normalize(label.value());
+                let candidate = labels::fold(label.value());
                 // A label containing what was typed is the best hint.
                 let score = if candidate.contains(&wanted) {
                     1.0
@@ -317,6 +306,6 @@ mod tests {
 
     #[test]
     fn normalizes_case_accents_and_spaces() {
-        assert_eq!(normalize("  Viviès   ÉTÉ "), "vivies ete");
+        assert_eq!(labels::fold("  Viviès   ÉTÉ "), "vivies ete");
     }
 }

@@ -1,4 +1,5 @@
-//! Human names for IRIs: the label to show, and the compact form.
+//! Human names for IRIs: the label to show, the compact form, and the one
+//! fold that compares names (entity lookup, search, link reconciliation).
 //!
 //! The label rule is used everywhere a name is shown (tables, `describe`):
 //! `skos:prefLabel` before `rdfs:label`, the language asked for with `--lang`
@@ -10,8 +11,45 @@
 use crate::graph::Graph;
 use crate::vocab;
 use anyhow::Result;
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{Literal, LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::collections::HashMap;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Letters that Unicode does not decompose into a base letter and a mark,
+/// and what they fold to.
+const LETTERS: &[(char, &str)] = &[
+    ('œ', "oe"),
+    ('æ', "ae"),
+    ('ß', "ss"),
+    ('ø', "o"),
+    ('đ', "d"),
+    ('ð', "d"),
+    ('ł', "l"),
+    ('þ', "th"),
+    ('ı', "i"),
+];
+
+/// A name made comparable: compatibility forms unfolded (`ﬁ` is `fi`,
+/// full-width letters are ASCII), accents removed, lower case, the letters
+/// of [`LETTERS`] spelt out (`Cœur` is `coeur`, `Straße` is `strasse`),
+/// spaces collapsed. Two names equal after folding differ only in accents,
+/// case, ligatures or spacing.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+    {
+        match LETTERS.iter().find(|(letter, _)| *letter == c) {
+            Some((_, spelt)) => folded.push_str(spelt),
+            None => folded.push(c),
+        }
+    }
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The label of `subject`, if it has one, preferring `lang`.
 pub fn label(
@@ -53,6 +91,74 @@ pub fn label(
 /// An IRI as `prefix:local` when possible, else `<IRI>`.
 pub fn compact(iri: &str) -> String {
     vocab::compact(iri).unwrap_or_else(|| format!("<{iri}>"))
+}
+
+/// How [`term`] writes a literal; IRIs are compact either way
+/// ([`compact`]), blank nodes and triple terms in N-Triples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// As the Turtle writer does: strings in N-Triples form, canonical
+    /// numbers and booleans bare, other values `"v"^^prefix:type`.
+    Turtle,
+    /// Every value that is not a string with its type: `"5"^^xsd:integer`
+    /// (what a shape's parameter is, in `validate`'s messages).
+    Typed,
+    /// N-Triples, types in full (the evidence lines of `--evidence`).
+    NTriples,
+}
+
+/// A term as text, in one of the [`Style`]s: the one way the program
+/// prints a term (people's tables use [`LabelCache::display`]).
+pub fn term(term: TermRef<'_>, style: Style) -> String {
+    match (term, style) {
+        (TermRef::NamedNode(node), _) => compact(node.as_str()),
+        (TermRef::Literal(literal), Style::Turtle) => turtle_literal(literal),
+        (TermRef::Literal(literal), Style::Typed)
+            if literal.language().is_none() && literal.datatype() != xsd::STRING =>
+        {
+            format!(
+                "{}^^{}",
+                Literal::new_simple_literal(literal.value()),
+                compact(literal.datatype().as_str())
+            )
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
+/// Plain and language-tagged strings use the N-Triples form (valid Turtle);
+/// canonical numbers and booleans are written bare, as Turtle allows.
+fn turtle_literal(literal: LiteralRef<'_>) -> String {
+    let value = literal.value();
+    let datatype = literal.datatype();
+    if literal.language().is_some() || datatype == xsd::STRING {
+        return literal.to_string();
+    }
+    let bare = match datatype {
+        xsd::INTEGER => is_integer(value),
+        xsd::DECIMAL => value
+            .split_once('.')
+            .is_some_and(|(int, frac)| (int.is_empty() || is_integer(int)) && is_digits(frac)),
+        xsd::BOOLEAN => matches!(value, "true" | "false"),
+        _ => false,
+    };
+    if bare {
+        value.to_owned()
+    } else {
+        format!(
+            "{}^^{}",
+            Literal::new_simple_literal(value),
+            compact(datatype.as_str())
+        )
+    }
+}
+
+fn is_integer(value: &str) -> bool {
+    is_digits(value.strip_prefix(['+', '-']).unwrap_or(value))
+}
+
+fn is_digits(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The short name of a graph: `article-000` for an article, `ontology` for
@@ -119,5 +225,22 @@ impl<'a> LabelCache<'a> {
             self.cache.insert(key.to_owned(), found);
         }
         Ok(self.cache.get(key).and_then(Option::as_deref))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_case_ligatures_and_spaces() {
+        assert_eq!(fold("  Viviès   ÉTÉ "), "vivies ete");
+        assert_eq!(fold("Hélène  Viviès"), "helene vivies");
+        assert_eq!(fold("Cœur ŒUVRE"), "coeur oeuvre");
+        assert_eq!(fold("Æsir"), "aesir");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("ﬁlm ﬂeur"), "film fleur");
+        assert_eq!(fold("Øresund Łódź"), "oresund lodz");
+        assert_eq!(fold("ＭＩＳＳＩＯＮＳ"), "missions");
     }
 }

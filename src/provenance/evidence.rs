@@ -482,8 +482,5 @@ pub fn fact_lines(
 
 /// A term as a fact line shows it: a compact IRI, a literal in N-Triples.
 fn shown_term(term: &Term) -> String {
-    match term {
-        Term::NamedNode(node) => labels::compact(node.as_str()),
-        other => other.to_string(),
-    }
+    labels::term(term.as_ref(), labels::Style::NTriples)
 }

@@ -8,6 +8,7 @@ use crate::graph::Graph;
 use crate::guard::budget::Budget;
 use crate::guard::error::{Failure, Kind};
 use crate::sparql::{prepare, Form, Parsed, Prepared};
+use crate::vocab;
 use anyhow::{anyhow, Result};
 use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
@@ -408,8 +409,8 @@ pub(crate) fn support_quads(
         }
     }
     {
-        let derived = NamedNode::new_unchecked("http://www.w3.org/ns/prov#wasDerivedFrom");
-        let label = NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#label");
+        let derived = NamedNode::new_unchecked(vocab::PROV_WAS_DERIVED_FROM);
+        let label = NamedNode::new_unchecked(vocab::RDFS_LABEL);
         for (mask, name) in supports {
             let shown = why::shown(&why::Family::of([mask]), graphs);
             quads.push(Quad::new(

@@ -10,7 +10,7 @@ use crate::graph::Graph;
 use crate::guard::budget::Budget;
 use crate::guard::error::Kind;
 use maud::{html, Markup, DOCTYPE};
-use oxigraph::model::{Term, Variable};
+use oxigraph::model::Term;
 use oxigraph::sparql::QueryResults;
 
 /// The frame of every page: header with the search box and the language
@@ -98,22 +98,12 @@ pub(super) fn stored<'a>(
     name: &str,
     bindings: &[(&str, Term)],
 ) -> Result<QueryResults<'a>, HttpError> {
-    let query = state
+    let base = state.site.url("/sparql");
+    state
         .catalog
-        .get(name)
-        .ok_or_else(|| internal(&state.catalog.unknown(name)))?;
-    let mut prepared = state
-        .prepare(
-            &query.sparql,
-            &format!("'{name}'"),
-            &state.site.url("/sparql"),
-        )
-        .map_err(|e| internal(&e))?;
-    for (variable, value) in bindings {
-        prepared = prepared.bind(Variable::new_unchecked(*variable), value.clone());
-    }
-    prepared
-        .execute(graph, budget)
+        .run_with(name, graph, budget, bindings, &|text, origin| {
+            state.prepare(text, origin, &base)
+        })
         .map_err(|error| stopped(error, budget))
 }
 

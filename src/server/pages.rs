@@ -243,8 +243,6 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
     super::answer(&state, work).await
 }
 
-pub(super) const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
-
 /// `GET /ontology`: the ontology's classes and properties, each with an
 /// anchor, so `mk:Person` (`/ontology#Person`) lands on its entry.
 pub async fn ontology(
@@ -276,7 +274,7 @@ pub async fn ontology(
             let comment = graph
                 .default_quads(
                     Some(term.as_ref().into()),
-                    Some(NamedNodeRef::new_unchecked(RDFS_COMMENT)),
+                    Some(NamedNodeRef::new_unchecked(vocab::RDFS_COMMENT)),
                     None,
                 )
                 .map_err(|e| internal(&e))?

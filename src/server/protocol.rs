@@ -442,15 +442,10 @@ pub async fn stored_query(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(stored) = state.catalog.get(&name).cloned() else {
-        return HttpError::new(
-            StatusCode::NOT_FOUND,
-            crate::guard::error::show(
-                &state
-                    .catalog
-                    .unknown(&crate::guard::error::one_line(&name, 80)),
-            ),
-        )
-        .into_response();
+        let unknown = state
+            .catalog
+            .unknown(&crate::guard::error::one_line(&name, 80));
+        return HttpError::from(unknown).into_response();
     };
     let mut format = None;
     let mut params = Vec::new();

@@ -8,6 +8,7 @@ use super::layout::{cell, encode, layout, page};
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
+use crate::vocab;
 use maud::{html, Markup};
 use oxigraph::sparql::QueryResults;
 
@@ -164,7 +165,7 @@ pub(super) fn supports_table(
     let mut triples: BTreeMap<String, (Vec<Option<Term>>, Vec<Term>)> = BTreeMap::new();
     for quad in &quads {
         if quad.graph_name.is_default_graph() {
-            if quad.predicate.as_str() == "http://www.w3.org/2000/01/rdf-schema#label" {
+            if quad.predicate.as_str() == vocab::RDFS_LABEL {
                 if let Term::Literal(label) = &quad.object {
                     labels.insert(quad.subject.clone().into(), label.value().to_owned());
                 }

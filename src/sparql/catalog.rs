@@ -8,6 +8,7 @@
 //! return no rows.
 
 use crate::graph::embedded;
+use crate::guard::error::{Failure, Kind};
 use anyhow::{anyhow, bail, Result};
 use std::fmt;
 use std::path::Path;
@@ -211,8 +212,14 @@ impl Catalog {
         self.queries.iter().find(|query| query.name == name)
     }
 
-    /// The error for an unknown name, suggesting the closest ones.
-    pub fn unknown(&self, name: &str) -> anyhow::Error {
+    /// The stored query `name`, or an error naming the closest ones.
+    pub fn find(&self, name: &str) -> Result<&StoredQuery, Failure> {
+        self.get(name).ok_or_else(|| self.unknown(name))
+    }
+
+    /// The error for an unknown name, suggesting the closest ones: a name
+    /// the catalog does not hold (exit 1, 404).
+    pub fn unknown(&self, name: &str) -> Failure {
         let mut scored: Vec<(f64, &str)> = self
             .queries
             .iter()
@@ -225,14 +232,15 @@ impl Catalog {
             .take(3)
             .map(|(_, name)| format!("'{name}'"))
             .collect();
-        if names.is_empty() {
-            anyhow!("unknown stored query '{name}'; run `missions-kg queries` to list them")
+        let message = if names.is_empty() {
+            format!("unknown stored query '{name}'; run `missions-kg queries` to list them")
         } else {
-            anyhow!(
+            format!(
                 "unknown stored query '{name}'; did you mean {}?",
                 names.join(", ")
             )
-        }
+        };
+        Failure::new(Kind::NotFound, message)
     }
 }
 

@@ -146,35 +146,17 @@ SELECT ?item ?name ?description ?type WHERE {{
             entry.types.insert(class.clone());
         }
     }
-    let pairs: BTreeSet<String> = linked
+    let pairs: BTreeSet<(NamedNode, NamedNode)> = linked
         .iter()
         .flat_map(|(_, subject, item)| {
             subject
                 .accepted_types
                 .iter()
-                .map(move |accepted| format!("({item} {accepted})"))
+                .map(move |accepted| ((*item).clone(), accepted.clone()))
         })
         .collect();
-    if !pairs.is_empty() {
-        let query = format!(
-            r#"PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-SELECT DISTINCT ?item ?accepted WHERE {{
-  VALUES (?item ?accepted) {{ {} }}
-  ?item wdt:P31/wdt:P279* ?accepted .
-}}"#,
-            pairs.into_iter().collect::<Vec<_>>().join(" ")
-        );
-        for solution in endpoint.select(&query)? {
-            if let (Some(Term::NamedNode(item)), Some(Term::NamedNode(accepted))) =
-                (solution.get("item"), solution.get("accepted"))
-            {
-                items
-                    .entry(item.clone())
-                    .or_default()
-                    .fitting
-                    .insert(accepted.clone());
-            }
-        }
+    for (item, accepted) in super::instances_of(endpoint, &pairs)? {
+        items.entry(item).or_default().fitting.insert(accepted);
     }
     Ok(items)
 }

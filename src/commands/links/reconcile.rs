@@ -135,7 +135,7 @@ fn unaccent(text: &str) -> String {
     plain
 }
 
-/// The SPARQL expression folding `?label` as [`links::fold`] does.
+/// The SPARQL expression folding `?label` as [`labels::fold`] does.
 fn fold_expression(variable: &str) -> String {
     let mut expression = format!("LCASE(STR({variable}))");
     for (from, to) in FOLDS {
@@ -177,7 +177,7 @@ fn find_candidates(
                 subject.names.iter().map(move |name| {
                     format!(
                         "({entity} {})",
-                        Literal::new_simple_literal(links::fold(&name.text))
+                        Literal::new_simple_literal(labels::fold(&name.text))
                     )
                 })
             })
@@ -231,25 +231,13 @@ fn check_types(
                 break;
             }
             for accepted in &subject.accepted_types {
-                pairs.insert(format!("({item} {accepted})"));
+                pairs.insert((item.clone(), accepted.clone()));
             }
         }
     }
-    if pairs.is_empty() {
-        return Ok(());
-    }
-    let query = format!(
-        "PREFIX wdt: <http://www.wikidata.org/prop/direct/>\nSELECT DISTINCT ?item ?accepted WHERE {{\n  VALUES (?item ?accepted) {{ {} }}\n  ?item wdt:P31/wdt:P279* ?accepted .\n}}",
-        pairs.into_iter().collect::<Vec<_>>().join(" ")
-    );
-    for solution in endpoint.select(&query)? {
-        let (Some(Term::NamedNode(item)), Some(Term::NamedNode(accepted))) =
-            (solution.get("item"), solution.get("accepted"))
-        else {
-            continue;
-        };
+    for (item, accepted) in super::instances_of(endpoint, &pairs)? {
         for (entity, subject) in batch {
-            if subject.accepted_types.contains(accepted) {
+            if subject.accepted_types.contains(&accepted) {
                 if let Some(candidate) = found.get_mut(&((*entity).clone(), item.clone())) {
                     candidate.fitting.insert(accepted.clone());
                 }

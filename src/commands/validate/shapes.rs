@@ -12,6 +12,7 @@
 use crate::graph::labels;
 use crate::graph::Graph;
 use crate::guard::error::{one_line, Failure, Kind};
+use crate::vocab::{self, SH, XSD};
 use anyhow::{anyhow, Result};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphNameRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef};
@@ -22,8 +23,6 @@ use shacl::validator::processor::{GraphValidation, ShaclProcessor};
 use shacl::validator::store::Graph as ShaclGraph;
 use shacl::validator::{ShaclConfig, ShaclValidationMode};
 use std::collections::HashMap;
-
-const SH: &str = "http://www.w3.org/ns/shacl#";
 
 /// Checks the SPARQL text of a SHACL-SPARQL constraint (`sh:select`,
 /// `sh:ask`) before the engine sees it: nesting within the limits
@@ -124,7 +123,6 @@ const NODE_KINDS: &[&str] = &[
 /// Refuses a SHACL Core parameter whose value is of the wrong kind, naming
 /// the shape (a property shape by its path) and the value.
 fn check_parameters(name: &str, quads: &[oxigraph::model::Quad]) -> Result<(), Failure> {
-    const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
     for quad in quads {
         let Some(local) = quad.predicate.as_str().strip_prefix(SH) else {
             continue;
@@ -157,7 +155,7 @@ fn check_parameters(name: &str, quads: &[oxigraph::model::Quad]) -> Result<(), F
             Takes::List => (
                 match &quad.object {
                     Term::BlankNode(_) => true,
-                    Term::NamedNode(n) => n.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil",
+                    Term::NamedNode(n) => n.as_str() == vocab::RDF_NIL,
                     _ => false,
                 },
                 "an RDF list, ( … )",
@@ -209,22 +207,9 @@ fn describe_shape(quads: &[oxigraph::model::Quad], shape: &NamedOrBlankNode) -> 
     }
 }
 
-/// A term as written in Turtle with the usual prefixes.
+/// A term as written in Turtle with the usual prefixes, values typed.
 fn compact(term: &Term) -> String {
-    match term {
-        Term::NamedNode(node) => labels::compact(node.as_str()),
-        Term::Literal(literal)
-            if literal.datatype().as_str() != "http://www.w3.org/2001/XMLSchema#string"
-                && literal.language().is_none() =>
-        {
-            format!(
-                "\"{}\"^^{}",
-                literal.value(),
-                labels::compact(literal.datatype().as_str())
-            )
-        }
-        other => other.to_string(),
-    }
+    labels::term(term.as_ref(), labels::Style::Typed)
 }
 
 /// The useful part of an error of the engine's shapes parser: it reports
