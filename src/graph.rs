@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::graph::client::SparqlClient;
 use crate::graph::dataset::Dataset;
 use crate::guard::budget::Budget;
+use crate::guard::error::{Failure, Kind};
 
 use crate::graph::store::Store;
 use anyhow::Result;
@@ -32,6 +33,15 @@ pub mod labels;
 pub mod loader;
 mod remote;
 pub mod store;
+
+/// What a query answers: solutions (SELECT), a boolean (ASK) or a graph
+/// (CONSTRUCT, DESCRIBE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answers {
+    Solutions,
+    Boolean,
+    Graph,
+}
 
 /// The graph every command works on.
 #[derive(Clone)]
@@ -100,13 +110,10 @@ impl Graph {
         }
     }
 
-    /// The remote engine's client, when the graph lives in one: queries
-    /// are sent to it as text.
-    pub fn client(&self) -> Option<&SparqlClient> {
-        match &*self.backend {
-            Backend::Remote(client) => Some(client),
-            Backend::Memory(_) | Backend::Store(_) => None,
-        }
+    /// Whether a remote engine holds the graph (`--endpoint`): what runs
+    /// only on local data (`--why`) asks this.
+    pub fn is_remote(&self) -> bool {
+        matches!(&*self.backend, Backend::Remote(_))
     }
 
     /// Quads matching a pattern; `None` matches anything (for the graph:
@@ -231,6 +238,44 @@ impl Graph {
             Backend::Store(store) => Ok(store.contains_named_graph(graph)),
             Backend::Remote(client) => remote::contains_named_graph(client, graph),
         }
+    }
+
+    /// Runs a query where the graph is: the local backends evaluate the
+    /// parsed `query`; a remote engine is sent its `text` (made only then)
+    /// and evaluates it under the client's own timeout, and an answer of
+    /// another kind than `expected` is an error rather than "no data".
+    pub fn run(
+        &self,
+        query: PreparedSparqlQuery,
+        text: impl FnOnce() -> String,
+        expected: Answers,
+    ) -> Result<QueryResults<'_>> {
+        let Backend::Remote(client) = &*self.backend else {
+            return Ok(self.evaluate(query)?);
+        };
+        let results = client.query(&text(), expected == Answers::Graph)?;
+        let fits = matches!(
+            (expected, &results),
+            (Answers::Solutions, QueryResults::Solutions(_))
+                | (Answers::Boolean, QueryResults::Boolean(_))
+                | (Answers::Graph, QueryResults::Graph(_))
+        );
+        if !fits {
+            return Err(Failure::new(
+                Kind::Remote,
+                format!(
+                    "endpoint {}: answered with the wrong kind of result ({} expected)",
+                    client.shown_url(),
+                    match expected {
+                        Answers::Solutions => "solutions, for a SELECT",
+                        Answers::Boolean => "a boolean, for an ASK",
+                        Answers::Graph => "a graph, for a CONSTRUCT or DESCRIBE",
+                    }
+                ),
+            )
+            .into());
+        }
+        Ok(results)
     }
 
     /// Evaluates a prepared query on this graph (`sparql.rs` prepares it,

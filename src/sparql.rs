@@ -20,7 +20,7 @@ use syntax::{explain_syntax, is_update, parses_with_a_base, relative_iri_error, 
 pub use params::{bindings, split_param, typed_value};
 
 use crate::graph::federation::Federation;
-use crate::graph::Graph;
+use crate::graph::{Answers, Graph};
 use crate::guard::budget::Budget;
 use crate::guard::error::{Failure, Kind};
 use crate::guard::limits::{self, Syntax, MAX_QUERY_DEPTH};
@@ -244,20 +244,7 @@ impl Prepared {
     /// one). A value VALUES cannot hold (a blank node) goes in a final
     /// clause, as the nearest the text can say.
     pub fn text(&self) -> String {
-        if let Some(query) = with_bound_values(&self.source, &self.bound) {
-            return query.to_string();
-        }
-        let mut text = self.source.to_string();
-        if !self.bound.is_empty() {
-            let names: Vec<String> = self.bound.iter().map(|(v, _)| v.to_string()).collect();
-            let values: Vec<String> = self.bound.iter().map(|(_, t)| t.to_string()).collect();
-            text.push_str(&format!(
-                "\nVALUES ({}) {{ ({}) }}",
-                names.join(" "),
-                values.join(" ")
-            ));
-        }
-        text
+        text(&self.source, &self.bound)
     }
 
     /// Evaluates on `store` within `budget`: a watchdog cancels the
@@ -278,31 +265,6 @@ impl Prepared {
             }
         }
         budget.check("query")?;
-        // A remote engine evaluates the text itself, under the client's
-        // own timeout.
-        if let Some(client) = graph.client() {
-            let results = client.query(&self.text(), self.returns_graph())?;
-            // A server may answer with the wrong kind of result; said here
-            // rather than taken for "no data".
-            let fits = matches!(
-                (self.form, &results),
-                (Form::Select, QueryResults::Solutions(_))
-                    | (Form::Ask, QueryResults::Boolean(_))
-                    | (Form::Construct | Form::Describe, QueryResults::Graph(_))
-            );
-            if !fits {
-                return Err(Failure::new(
-                    Kind::Remote,
-                    format!(
-                        "endpoint {}: answered a {:?} query with the wrong kind of result",
-                        client.shown_url(),
-                        self.form
-                    ),
-                )
-                .into());
-            }
-            return Ok(results);
-        }
         budget.watch_query(&self.token);
         crate::guard::budget::evaluating(&self.token);
         self.federation
@@ -311,21 +273,48 @@ impl Prepared {
         if let Ok(mut deadline) = self.federation.deadline.lock() {
             *deadline = budget.timeout.map(|(_, at)| at);
         }
+        let expected = match self.form {
+            Form::Select => Answers::Solutions,
+            Form::Ask => Answers::Boolean,
+            Form::Construct | Form::Describe => Answers::Graph,
+        };
+        let (source, bound) = (self.source, self.bound);
         graph
-            .evaluate(self.query)
-            .map_err(|error| match error {
+            .run(self.query, || text(&source, &bound), expected)
+            .map_err(|error| match error.downcast::<QueryEvaluationError>() {
                 // Oxigraph substitutes a bound value into the query, and so
                 // only binds variables the query returns.
-                QueryEvaluationError::NotExistingSubstitutedVariable(variable) => Failure::usage(
-                    format!(
+                Ok(QueryEvaluationError::NotExistingSubstitutedVariable(variable)) => {
+                    Failure::usage(format!(
                         "cannot bind --param {}: the query does not return {variable}; add it to the SELECT clause",
                         variable.as_str()
-                    ),
-                )
-                .into(),
-                error => error.into(),
+                    ))
+                    .into()
+                }
+                Ok(error) => error.into(),
+                Err(error) => error,
             })
     }
+}
+
+/// A parsed query with bound values as text, for a remote engine: the
+/// values in a VALUES block at the top of its WHERE clause (`bound.rs`),
+/// or after the query when that cannot be done.
+fn text(source: &spargebra::Query, bound: &[(Variable, Term)]) -> String {
+    if let Some(query) = with_bound_values(source, bound) {
+        return query.to_string();
+    }
+    let mut text = source.to_string();
+    if !bound.is_empty() {
+        let names: Vec<String> = bound.iter().map(|(v, _)| v.to_string()).collect();
+        let values: Vec<String> = bound.iter().map(|(_, t)| t.to_string()).collect();
+        text.push_str(&format!(
+            "\nVALUES ({}) {{ ({}) }}",
+            names.join(" "),
+            values.join(" ")
+        ));
+    }
+    text
 }
 
 #[cfg(test)]

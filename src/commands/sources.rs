@@ -19,7 +19,7 @@ use anyhow::Result;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef};
 use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::QueryResults;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 /// One part of the report: a title and the stored query that answers it.
@@ -184,24 +184,29 @@ fn write_sections(
     out: &mut impl Write,
 ) -> Result<()> {
     if format == OutputFormat::Results(QueryResultsFormat::Json) {
-        let mut parts = Vec::new();
-        for section in sections {
-            let mut buffer = Vec::new();
+        // One document: each section's SPARQL JSON results written in place
+        // as the results writer makes them, beside its title and query.
+        writeln!(out, "{{\"sections\": [")?;
+        for (index, section) in sections.iter().enumerate() {
+            if index > 0 {
+                writeln!(out, ",")?;
+            }
+            write!(
+                out,
+                "{{\"title\": {}, \"query\": {}, \"results\": ",
+                Value::from(section.title),
+                Value::from(section.query)
+            )?;
             let cache = LabelCache::new(store, labels.lang());
             format::write_results(
                 results(store, catalog, section, article)?,
                 format,
                 cache,
-                &mut buffer,
+                &mut *out,
             )?;
-            let results: Value = serde_json::from_slice(&buffer)?;
-            parts.push(
-                json!({ "title": section.title, "query": section.query, "results": results }),
-            );
+            write!(out, "}}")?;
         }
-        // Written as text so a closed pipe is an io::Error (quiet), not a serde one.
-        let text = serde_json::to_string_pretty(&json!({ "sections": parts }))?;
-        writeln!(out, "{text}")?;
+        writeln!(out, "\n]}}")?;
         return Ok(());
     }
     for (index, section) in sections.iter().enumerate() {

@@ -1,4 +1,6 @@
-//! The read-only, in-memory RDF dataset every command works on.
+//! The read-only, in-memory RDF dataset: the backend of [`super::Graph`]
+//! for the built-in data and `--data` files (the others are the on-disk
+//! store and a remote engine).
 //!
 //! `Graph::open` builds one per run and nothing changes it after, so
 //! it need not be a database: terms are interned once to integer ids and the
@@ -7,8 +9,8 @@
 //! sort of a few thousand rows, where inserting into Oxigraph's transactional
 //! `Store` cost more than parsing the data (measured: README, "Speed").
 //! SPARQL runs on it through `spareval::QueryableDataset`, Oxigraph's own
-//! evaluator; `describe`, `stats`, `export` and the label lookups read it
-//! through [`Dataset::quads_for_pattern`].
+//! evaluator; `Graph`'s reads (`describe`, `stats`, `export`, the label
+//! lookups) come through [`Dataset::quads_for_pattern`].
 //!
 //! The built-in graph is not even built at run time: `build.rs` interns and
 //! sorts it into static arrays ([`StaticIndex`]), and [`Dataset::embedded`]

@@ -2,9 +2,9 @@
 //!
 //! The system allocator is wrapped to keep one running total (an atomic
 //! add per allocation, invisible next to the allocation itself). The
-//! loader and the query watchdog (`sparql.rs`) compare it with the ceiling
-//! and stop the work with a clear error, rather than leave it to the
-//! system's out-of-memory killer.
+//! loader and the watchdog (`budget.rs`) compare it with the ceiling and
+//! stop the work with a clear error, rather than leave it to the system's
+//! out-of-memory killer.
 
 use crate::guard::error::Kind;
 use std::alloc::{GlobalAlloc, Layout, System};

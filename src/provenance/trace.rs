@@ -456,7 +456,7 @@ impl Prepared {
     /// What [`Prepared::trace`] shows: each answer with its family.
     pub fn trace_families(self, graph: &Graph, budget: &Budget) -> Result<Traced> {
         use crate::provenance::why;
-        if graph.client().is_some() {
+        if graph.is_remote() {
             return Err(Failure::usage(
                 "--why traces the local graph: an endpoint's answers cannot be traced (drop --endpoint)",
             )

@@ -3,8 +3,9 @@
 //! computed [`Answer`] and how it is sent, query strings, `Accept`, format
 //! choice, and a body capped at `--max-result`.
 //!
-//! Called by the router (`server.rs`), `protocol.rs`, `pages.rs` and
-//! `timeline.rs`; it calls nothing of theirs.
+//! Called by the router (`server.rs`) and every route's module
+//! (`protocol.rs`, `pages.rs`, `linked_data.rs`, `timeline.rs`…); it calls
+//! nothing of theirs.
 
 use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
