@@ -120,7 +120,7 @@ pub struct AppState {
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
     /// Where the articles differ, computed once (`pages.rs`).
-    pub differences: std::sync::OnceLock<Vec<linked_data::Difference>>,
+    pub differences: std::sync::OnceLock<Vec<crate::view::differences::Difference>>,
     /// The editor's completions (prefixes, properties, classes), as
     /// JSON, computed once (`pages.rs`).
     pub editor_terms: std::sync::OnceLock<String>,

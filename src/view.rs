@@ -2,8 +2,10 @@
 //! plain values, then rendered by whoever shows it (`describe` on a
 //! terminal, the server as HTML or JSON). Nothing here prints.
 //!
-//! `entity` is one entity with its facts and sources; `links` is what the
-//! local graph knows for linking to Wikidata.
+//! `entity` is one entity with its facts and sources; `differences` where
+//! the articles differ; `links` is what the local graph knows for linking
+//! to Wikidata.
 
+pub mod differences;
 pub mod entity;
 pub mod links;

@@ -12,6 +12,7 @@ use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
 use crate::provenance::evidence::Passage;
+use crate::view::differences::Difference;
 use crate::view::entity::{EntityView, Fact, Value};
 use crate::vocab;
 use axum::extract::State;
@@ -293,9 +294,9 @@ pub(super) fn entity_page(
         .map(|d| {
             [
                 cell(&d.property, &mut labels, site),
-                d.value_cell(true, &mut labels, site),
+                value_cell(d, true, &mut labels, site),
                 badge(&d.source1, site),
-                d.value_cell(false, &mut labels, site),
+                value_cell(d, false, &mut labels, site),
                 badge(&d.source2, site),
             ]
         })
@@ -355,36 +356,21 @@ pub(super) fn entity_page(
     )))
 }
 
-/// One row of the stored query `disagreements`: two articles giving two
-/// values for one subject and property, or answering one question
-/// (`property`, an `mk:Question`) through two properties.
-pub struct Difference {
-    subject: Term,
-    property: Term,
-    value1: Term,
-    source1: Term,
-    value2: Term,
-    source2: Term,
-    /// The properties each article uses, when they differ.
-    properties: Option<(Term, Term)>,
-}
-
-impl Difference {
-    /// The value of one side (`first`: the first article's), after the
-    /// property it was given by when the two articles use different ones.
-    fn value_cell(&self, first: bool, labels: &mut LabelCache<'_>, site: &super::Site) -> Markup {
-        let (value, property) = match (&self.properties, first) {
-            (Some((property, _)), true) => (&self.value1, Some(property)),
-            (Some((_, property)), false) => (&self.value2, Some(property)),
-            (None, true) => (&self.value1, None),
-            (None, false) => (&self.value2, None),
-        };
-        match property {
-            Some(property) => {
-                html! { (cell(property, labels, site)) ": " (cell(value, labels, site)) }
-            }
-            None => cell(value, labels, site),
+/// The value of one side of a difference (`first`: the first article's),
+/// after the property it was given by when the two articles use different
+/// ones.
+fn value_cell(
+    difference: &Difference,
+    first: bool,
+    labels: &mut LabelCache<'_>,
+    site: &super::Site,
+) -> Markup {
+    let (value, property) = difference.side(first);
+    match property {
+        Some(property) => {
+            html! { (cell(property, labels, site)) ": " (cell(value, labels, site)) }
         }
+        None => cell(value, labels, site),
     }
 }
 
@@ -399,40 +385,11 @@ pub(super) fn differences<'s>(
     if let Some(kept) = state.differences.get() {
         return Ok(kept);
     }
-    let mut rows = Vec::new();
-    if let QueryResults::Solutions(solutions) = stored(state, graph, budget, "disagreements", &[])?
-    {
-        for solution in solutions {
-            let solution = solution.map_err(|e| stopped(e.into(), budget))?;
-            let get = |name: &str| solution.get(name).cloned();
-            if let (
-                Some(subject),
-                Some(property),
-                Some(value1),
-                Some(source1),
-                Some(value2),
-                Some(source2),
-            ) = (
-                get("subject"),
-                get("property"),
-                get("value1"),
-                get("source1"),
-                get("value2"),
-                get("source2"),
-            ) {
-                let properties = get("property1").zip(get("property2"));
-                rows.push(Difference {
-                    subject,
-                    property,
-                    value1,
-                    source1,
-                    value2,
-                    source2,
-                    properties,
-                });
-            }
-        }
-    }
+    let base = state.site.url("/sparql");
+    let rows = Difference::all(&state.catalog, graph, budget, &|text, origin| {
+        state.prepare(text, origin, &base)
+    })
+    .map_err(|error| stopped(error, budget))?;
     // Another thread may have computed them meanwhile: either is right.
     let _ = state.differences.set(rows);
     Ok(state.differences.get().map_or(&[], Vec::as_slice))
@@ -497,8 +454,8 @@ pub(super) fn article_sections(
         differs.push([
             cell(&d.subject, &mut labels, site),
             cell(&d.property, &mut labels, site),
-            d.value_cell(first_is_ours, &mut labels, site),
-            d.value_cell(!first_is_ours, &mut labels, site),
+            value_cell(d, first_is_ours, &mut labels, site),
+            value_cell(d, !first_is_ours, &mut labels, site),
             badge(other, site),
         ]);
     }
