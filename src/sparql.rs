@@ -7,6 +7,7 @@
 
 pub mod catalog;
 
+pub mod algebra;
 mod bound;
 mod params;
 mod shape;

@@ -146,8 +146,14 @@ pub fn iri_from_text(text: &str) -> Option<String> {
 /// Shortens an IRI to `prefix:local` when a predeclared prefix matches and
 /// the local part is safe to print bare (the Turtle writer relies on this).
 pub fn compact(iri: &str) -> Option<String> {
+    compact_in(iri, PREFIXES)
+}
+
+/// [`compact`] with another list of prefixes (the schema.org view's
+/// JSON-LD context declares only two).
+pub fn compact_in(iri: &str, prefixes: &[(&str, &str)]) -> Option<String> {
     // Longest namespace first: `mk:` must not swallow what `mkd:` names.
-    PREFIXES
+    prefixes
         .iter()
         .filter_map(|(name, ns)| iri.strip_prefix(ns).map(|local| (name, ns.len(), local)))
         .max_by_key(|(_, len, _)| *len)

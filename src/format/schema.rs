@@ -103,13 +103,11 @@ fn push(node: &mut Map<String, Value>, key: &str, value: Value) {
     }
 }
 
+/// An IRI as the context below names it: `mkd:` and `mks:` only, else
+/// in full.
 fn compact(iri: &str) -> String {
-    for (prefix, namespace) in [("mkd", vocab::MKD), ("mks", vocab::MKS)] {
-        if let Some(local) = iri.strip_prefix(namespace) {
-            return format!("{prefix}:{local}");
-        }
-    }
-    iri.to_owned()
+    vocab::compact_in(iri, &[("mkd", vocab::MKD), ("mks", vocab::MKS)])
+        .unwrap_or_else(|| iri.to_owned())
 }
 
 /// A JSON-LD value: a node reference, a plain or language-tagged string,

@@ -163,37 +163,10 @@ impl Shape {
     }
 
     pub(crate) fn expression(&mut self, expression: &Expression) {
-        self.deeper(|shape| match expression {
-            Expression::Or(a, b)
-            | Expression::And(a, b)
-            | Expression::Equal(a, b)
-            | Expression::SameTerm(a, b)
-            | Expression::Greater(a, b)
-            | Expression::GreaterOrEqual(a, b)
-            | Expression::Less(a, b)
-            | Expression::LessOrEqual(a, b)
-            | Expression::Add(a, b)
-            | Expression::Subtract(a, b)
-            | Expression::Multiply(a, b)
-            | Expression::Divide(a, b) => {
-                shape.expression(a);
-                shape.expression(b);
-            }
-            Expression::In(a, list) => {
-                shape.expression(a);
-                list.iter().for_each(|e| shape.expression(e));
-            }
-            Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-                shape.expression(a);
-            }
-            Expression::Exists(pattern) => shape.pattern(pattern),
-            Expression::If(a, b, c) => {
-                shape.expression(a);
-                shape.expression(b);
-                shape.expression(c);
-            }
-            Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
-                if let Expression::FunctionCall(function, _) = expression {
+        self.deeper(|shape| {
+            match expression {
+                Expression::Exists(pattern) => shape.pattern(pattern),
+                Expression::FunctionCall(function, _) => {
                     shape.volatile |= matches!(
                         function,
                         Function::Rand
@@ -203,12 +176,11 @@ impl Shape {
                             | Function::BNode
                     );
                 }
-                list.iter().for_each(|e| shape.expression(e));
+                _ => {}
             }
-            Expression::NamedNode(_)
-            | Expression::Literal(_)
-            | Expression::Variable(_)
-            | Expression::Bound(_) => {}
+            for operand in super::algebra::operands(expression) {
+                shape.expression(operand);
+            }
         });
     }
 }

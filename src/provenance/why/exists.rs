@@ -1,6 +1,7 @@
 //! EXISTS and NOT EXISTS inside expressions: found, set to a value, or
 //! taken out, for the rewrite to trace what the value depends on.
 
+use crate::sparql::algebra;
 use oxigraph::model::Literal;
 use spargebra::algebra::{Expression, GraphPattern};
 use spargebra::term::{NamedNodePattern, TermPattern};
@@ -43,38 +44,11 @@ pub(super) fn exists_in(expression: &Expression, top: bool, found: &mut Vec<Grap
             exists_in(a, top, found);
             exists_in(b, top, found);
         }
-        E::Or(a, b)
-        | E::Equal(a, b)
-        | E::SameTerm(a, b)
-        | E::Greater(a, b)
-        | E::GreaterOrEqual(a, b)
-        | E::Less(a, b)
-        | E::LessOrEqual(a, b)
-        | E::Add(a, b)
-        | E::Subtract(a, b)
-        | E::Multiply(a, b)
-        | E::Divide(a, b) => {
-            exists_in(a, false, found);
-            exists_in(b, false, found);
-        }
-        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => exists_in(a, false, found),
-        E::In(a, list) => {
-            exists_in(a, false, found);
-            for b in list {
-                exists_in(b, false, found);
+        other => {
+            for operand in algebra::operands(other) {
+                exists_in(operand, false, found);
             }
         }
-        E::If(a, b, c) => {
-            exists_in(a, false, found);
-            exists_in(b, false, found);
-            exists_in(c, false, found);
-        }
-        E::Coalesce(list) | E::FunctionCall(_, list) => {
-            for b in list {
-                exists_in(b, false, found);
-            }
-        }
-        E::NamedNode(_) | E::Literal(_) | E::Variable(_) | E::Bound(_) => {}
     }
 }
 
