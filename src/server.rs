@@ -129,6 +129,32 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What `serve` answers from: the graph and article texts opened once,
+    /// the stored queries, and empty metrics, cache and query slots. Its
+    /// public URL is `settings.public_url`, else `settings.bind`'s (the
+    /// address really bound, for `serve`). The one way to build the
+    /// state: [`run`] uses it, and so do the tests that call [`router`]
+    /// in process.
+    pub fn new(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<Self> {
+        let public = match &settings.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned() + "/",
+            None => format!("http://{}/", settings.bind),
+        };
+        Ok(Self {
+            graph,
+            articles,
+            catalog: Catalog::embedded()?,
+            site: Site::new(&public),
+            metrics: metrics::Metrics::default(),
+            answers: cache::new(settings.cache_bytes),
+            differences: std::sync::OnceLock::new(),
+            editor_terms: std::sync::OnceLock::new(),
+            plans: cache::plans(),
+            slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
+            settings,
+        })
+    }
+
     /// `text` ready to run, parsed once for all requests that send it.
     pub fn prepare(
         &self,
@@ -144,7 +170,18 @@ pub type Shared = Arc<AppState>;
 
 /// Runs the server until Ctrl-C or SIGTERM; returns then (exit 0).
 pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = runtime(&settings)?;
+    let result = runtime.block_on(serve(settings, graph, articles));
+    // A query still running is not waited for past a second: the process
+    // is ending, and its work would be cancelled at its deadline anyway.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+/// The runtime the server's requests and queries run on (the tests that
+/// call [`router`] in process build theirs here too).
+pub fn runtime(settings: &Settings) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("serve")
         // Every thread, the blocking ones that run queries included, gets
@@ -155,15 +192,10 @@ pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Resu
         // Queries run here; a few more than may run at once, since a
         // cancelled query holds its thread until it notices.
         .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
-        .build()?;
-    let result = runtime.block_on(serve(settings, graph, articles));
-    // A query still running is not waited for past a second: the process
-    // is ending, and its work would be cancelled at its deadline anyway.
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    result
+        .build()
 }
 
-async fn serve(settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
+async fn serve(mut settings: Settings, graph: Graph, articles: Option<Articles>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|error| {
@@ -176,24 +208,10 @@ async fn serve(settings: Settings, graph: Graph, articles: Option<Articles>) -> 
                 ),
             )
         })?;
-    let bound = listener.local_addr()?;
-    let public = match &settings.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned() + "/",
-        None => format!("http://{bound}/"),
-    };
-    let state = Arc::new(AppState {
-        graph,
-        articles,
-        catalog: Catalog::embedded()?,
-        site: Site::new(&public),
-        metrics: metrics::Metrics::default(),
-        answers: cache::new(settings.cache_bytes),
-        differences: std::sync::OnceLock::new(),
-        editor_terms: std::sync::OnceLock::new(),
-        plans: cache::plans(),
-        slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
-        settings,
-    });
+    // The port really bound (`--bind 127.0.0.1:0` asks for any free one).
+    settings.bind = listener.local_addr()?;
+    let state = Arc::new(AppState::new(settings, graph, articles)?);
+    let public = state.site.url("/");
     println!("Serving the Missions knowledge graph at {public} (SPARQL endpoint: {public}sparql); Ctrl-C stops it");
     let connections = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
     let header_timeout = state.settings.header_timeout;

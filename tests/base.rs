@@ -2,25 +2,9 @@
 //! (its `file://` URL), `--base` replaces that, and a relative IRI where
 //! there is no base is an error that says so.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_missions-kg"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
+use common::{output_in as run, stdout_of as stdout};
 
 /// A scratch folder (with a space, to see it percent-encoded) holding a
 /// Turtle file and an RDF/XML file that write relative IRIs.

@@ -2,7 +2,9 @@
 //! `tests/fixtures/` so they do not change when the real data does.
 //! Review changes with `cargo insta review`.
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+mod common;
+
+use insta_cmd::assert_cmd_snapshot;
 use std::process::Command;
 
 /// The binary, run from the crate root, on the fixture dataset.
@@ -14,9 +16,7 @@ fn kg(args: &[&str]) -> Command {
 
 /// The binary with only the given arguments (built-in data).
 fn bare(args: &[&str]) -> Command {
-    let mut command = Command::new(get_cargo_bin("missions-kg"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
-    command
+    common::command(args)
 }
 
 const CREATORS: &str =

@@ -5,26 +5,24 @@
 //!
 //! Without `rdflib-endpoint` on PATH these tests say so and pass, so that
 //! `cargo test` works with only the Rust toolchain; `.ci/run` installs it and
-//! sets `MISSIONS_KG_REQUIRE_ENDPOINT=1`, which turns its absence into a
-//! failure. The error tests (refused connection, silence, HTTP errors,
-//! answers that are not SPARQL results) use raw sockets and always run.
+//! sets `MISSIONS_KG_REQUIRE_ENDPOINT=1` (and `CI=true` does too), which
+//! turns its absence into a failure. The error tests (refused connection,
+//! silence, HTTP errors, answers that are not SPARQL results) use raw
+//! sockets (`common::raw_server`) and always run.
 
-use insta_cmd::get_cargo_bin;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use std::thread;
+mod common;
+
+use common::{free_port, RdflibEndpoint};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 const KG: &str = "tests/fixtures/links/kg.trig";
 
+/// The binary on the links fixture graph.
 fn run(args: &[&str]) -> Output {
-    Command::new(get_cargo_bin("missions-kg"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--data", KG])
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    let mut all = vec!["--data", KG];
+    all.extend_from_slice(args);
+    common::output(&all)
 }
 
 fn stdout(output: &Output) -> String {
@@ -35,90 +33,9 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// rdflib-endpoint on a free loopback port, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
-
-/// Starts the server, or returns `None` (test skipped) when it is not
-/// installed and not required.
-fn server() -> Option<Server> {
-    let required = std::env::var_os("MISSIONS_KG_REQUIRE_ENDPOINT").is_some();
-    let port = free_port();
-    let child = Command::new("rdflib-endpoint")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["serve", "tests/fixtures/links/wikidata.ttl"])
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(child) => child,
-        Err(error) => {
-            assert!(
-                !required,
-                "rdflib-endpoint is required (MISSIONS_KG_REQUIRE_ENDPOINT) but cannot start: {error}; pip install 'rdflib-endpoint[cli]'"
-            );
-            eprintln!("SKIPPED: rdflib-endpoint not installed ({error}); pip install 'rdflib-endpoint[cli]' to run this test");
-            return None;
-        }
-    };
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}/"),
-    };
-    // Ready when it answers a query.
-    let started = Instant::now();
-    loop {
-        let ready = TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && post(port, "ASK {}").contains("200 OK");
-        if ready {
-            return Some(server);
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "rdflib-endpoint did not start on port {port} within 60 s"
-        );
-        thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// A bare HTTP POST, to see whether the server is up.
-fn post(port: u16, query: &str) -> String {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    let body = format!(
-        "query={}",
-        query
-            .replace(' ', "+")
-            .replace('{', "%7B")
-            .replace('}', "%7D")
-    );
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/sparql-results+json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = stream.write_all(request.as_bytes());
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer
+/// rdflib-endpoint serving the Wikidata fixture, or `None` (skipped).
+fn server() -> Option<RdflibEndpoint> {
+    RdflibEndpoint::start("tests/fixtures/links/wikidata.ttl")
 }
 
 #[test]
@@ -214,18 +131,16 @@ fn check_passes_when_the_links_are_right() {
         .collect();
     let file = tempfile::Builder::new().suffix(".trig").tempfile().unwrap();
     std::fs::write(file.path(), kept).unwrap();
-    let output = Command::new(get_cargo_bin("missions-kg"))
-        .args(["--data", file.path().to_str().unwrap()])
-        .args([
-            "links",
-            "check",
-            "--endpoint",
-            &server.url,
-            "--format",
-            "tsv",
-        ])
-        .output()
-        .unwrap();
+    let output = common::output(&[
+        "--data",
+        file.path().to_str().unwrap(),
+        "links",
+        "check",
+        "--endpoint",
+        &server.url,
+        "--format",
+        "tsv",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output).lines().count(),
@@ -240,51 +155,10 @@ fn check_passes_when_the_links_are_right() {
     );
 }
 
-/// Serves one canned HTTP answer (or none) to every connection.
+/// Serves one canned HTTP answer (or, with `None`, silence, the
+/// connection held open) to every connection, for half a minute.
 fn raw_server(answer: Option<&'static str>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            read_request(&mut stream);
-            match answer {
-                Some(answer) => {
-                    let _ = stream.write_all(answer.as_bytes());
-                }
-                // Say nothing, and keep the connection open.
-                None => thread::sleep(Duration::from_secs(30)),
-            }
-        }
-    });
-    format!("http://127.0.0.1:{port}/sparql")
-}
-
-/// Reads a whole request (headers and body), so the client is not cut off
-/// while it is still sending.
-fn read_request(stream: &mut TcpStream) {
-    let mut request = Vec::new();
-    let mut buffer = [0; 8192];
-    loop {
-        let Ok(n) = stream.read(&mut buffer) else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buffer[..n]);
-        let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|value| value.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if request.len() >= end + 4 + length {
-                return;
-            }
-        }
-    }
+    common::raw_server(answer.map(|a| a.as_bytes().to_vec()), 100, 30.0).0
 }
 
 fn check_error(url: &str, extra: &[&str]) -> String {

@@ -510,7 +510,7 @@ fn articles_must_be_the_texts_the_facts_were_read_from() {
 #[test]
 fn entity_pages_show_the_passages() {
     let seeds = seeds();
-    let with_texts = common::Served::start(repo(), &["--articles", &seeds], &[]);
+    let with_texts = common::App::start(&["--articles", &seeds], &[]);
     let page = with_texts.get("/id/arben-bajraktaraj", "text/html").text();
     assert!(page.contains("<ul class=\"passages\">"), "{page}");
     assert!(page.contains("#char=1524,1579</small> <q lang=\"fr\">Arben Bajraktaraj, qui interprète Komarov, est libanais</q>"), "{page}");
@@ -527,7 +527,7 @@ fn entity_pages_show_the_passages() {
             && page.contains("&amp;why=1&amp;evidence=1"),
         "{page}"
     );
-    let without = common::Served::start(repo(), &[], &[]);
+    let without = common::App::start(&[], &[]);
     let page = without.get("/id/arben-bajraktaraj", "text/html").text();
     assert!(page.contains("#char=1524,1579</small>"), "{page}");
     assert!(!page.contains("<q lang=\"fr\">"), "{page}");

@@ -6,20 +6,10 @@
 mod common;
 
 use common::{assert_error_line_exit, run_in};
-use std::process::Command;
 
+/// The stdout of a run in the crate's root that must succeed.
 fn missions_kg(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_missions-kg"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("missions-kg runs");
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
+    common::ok(common::root(), args)
 }
 
 const BROKEN: &str = "tests/fixtures/provenance-broken.trig";

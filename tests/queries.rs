@@ -9,8 +9,9 @@
 //! must also fire on `tests/fixtures/checks-broken/`, data broken on purpose,
 //! so that no check passes because it cannot fail.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 /// Runs `missions-kg query NAME --format tsv` with the file's `#+ example:`
 /// bindings, and returns stdout; fails the test on a non-zero exit.
@@ -20,16 +21,15 @@ fn run_stored_query(path: &Path, data: Option<&str>) -> String {
         .and_then(|s| s.to_str())
         .expect("utf-8 name");
     let text = std::fs::read_to_string(path).expect("readable query file");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_missions-kg"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut args = Vec::new();
     if let Some(data) = data {
-        command.args(["--data", data]);
+        args.extend(["--data", data]);
     }
-    command.args(["query", name, "--format", "tsv"]);
+    args.extend(["query", name, "--format", "tsv"]);
     for binding in text.lines().filter_map(|l| l.strip_prefix("#+ example:")) {
-        command.args(["--param", binding.trim()]);
+        args.extend(["--param", binding.trim()]);
     }
-    let output = command.output().expect("missions-kg runs");
+    let output = common::output(&args);
     assert!(
         output.status.success(),
         "query {name} failed: {}",

@@ -382,12 +382,13 @@ fn a_protected_endpoints_login_comes_from_a_netrc_file_by_host() {
     // without a login and challenged, asked again with it; then the query,
     // logged in at once.
     let (url, request) = recording_server(3, Some("Basic realm=\"test\""));
-    let output = Command::new(common::bin())
-        .args(["query", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", &url])
-        .env("MISSIONS_KG_NETRC", &netrc)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = common::command_in(
+        dir.path(),
+        &["query", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", &url],
+    )
+    .env("MISSIONS_KG_NETRC", &netrc)
+    .output()
+    .unwrap();
     assert!(output.status.success(), "{output:?}");
     let request = request.join().unwrap();
     // HTTP Basic, the password as written (punctuation and all, not
@@ -431,21 +432,22 @@ fn pushed_to_virtuosos_graph_store_behind_http_digest() {
     // with HTTP Digest; `dba`/`dba` is a new database's administrator.
     let store = server.url("/sparql-graph-crud-auth");
     let push = |password: &str| {
-        Command::new(common::bin())
-            .args([
+        common::command_in(
+            dir.path(),
+            &[
                 "push",
                 "--endpoint",
                 &endpoint,
                 "--graph-store",
                 &store,
                 "--union-default-graph",
-            ])
-            .env("MISSIONS_KG_USER", "dba")
-            .env("MISSIONS_KG_PASSWORD", password)
-            .env("MISSIONS_KG_NETRC", dir.path().join("no-netrc"))
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
+            ],
+        )
+        .env("MISSIONS_KG_USER", "dba")
+        .env("MISSIONS_KG_PASSWORD", password)
+        .env("MISSIONS_KG_NETRC", dir.path().join("no-netrc"))
+        .output()
+        .unwrap()
     };
     // A wrong password: one line naming the store and the refusal.
     let refused = push("not-the-password");

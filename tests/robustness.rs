@@ -9,11 +9,12 @@
 //! set it higher to search longer, e.g. `PROPTEST_CASES=2000 cargo test
 //! --test robustness`.
 
-use insta_cmd::get_cargo_bin;
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const KG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kg.trig");
 
@@ -32,17 +33,12 @@ fn config() -> Config {
 }
 
 fn run(args: &[&str]) -> Output {
-    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+    common::output(args)
 }
 
 /// Runs in `dir`, so that relative paths a case makes up land there.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(get_cargo_bin("missions-kg"))
-        .current_dir(dir)
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    common::output_in(dir, args)
 }
 
 /// What every run keeps: exit 0, 1 or 2, and no panic or backtrace.

@@ -3,22 +3,13 @@
 //! built-in data (every datatype and language tag the articles need). Neither
 //! has blank nodes, so sorted N-Quads equality is isomorphism.
 
-use insta_cmd::get_cargo_bin;
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+/// The stdout of a run in the crate's root that must succeed.
 fn run(args: &[&str]) -> String {
-    let output = Command::new(get_cargo_bin("missions-kg"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::ok(common::root(), args)
 }
 
 /// `--data FILE` for the fixture, nothing for the built-in data.

@@ -7,10 +7,12 @@
 //!
 //! pySHACL comes from PyPI. Without it on PATH the cross-check says so and
 //! passes, so `cargo test` needs only the Rust toolchain; `.ci/run` installs
-//! it and sets `MISSIONS_KG_REQUIRE_PYSHACL=1`, which turns its absence into
-//! a failure.
+//! it and sets `MISSIONS_KG_REQUIRE_PYSHACL=1` (and `CI=true` does too),
+//! which turns its absence into a failure.
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+mod common;
+
+use insta_cmd::assert_cmd_snapshot;
 use oxigraph::io::RdfFormat;
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
@@ -21,13 +23,11 @@ use std::process::{Command, Output};
 const VALID: &str = "tests/fixtures/validate/valid.trig";
 
 fn kg(args: &[&str]) -> Command {
-    let mut command = Command::new(get_cargo_bin("missions-kg"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
-    command
+    common::command(args)
 }
 
 fn run(args: &[&str]) -> Output {
-    kg(args).output().expect("the binary runs")
+    common::output(args)
 }
 
 #[test]
@@ -202,7 +202,6 @@ fn shacl_results(report: &[u8], format: RdfFormat) -> BTreeSet<(String, String, 
 /// `data` (as `export` writes it) plus the ontology, which both mix in.
 /// Returns how many results both found, or `None` when pySHACL is missing.
 fn cross_check(data: &[&str]) -> Option<usize> {
-    let required = std::env::var_os("MISSIONS_KG_REQUIRE_PYSHACL").is_some();
     let dir = tempfile::tempdir().unwrap();
     let merged = dir.path().join("merged.nt");
     let mut args = Vec::new();
@@ -244,12 +243,9 @@ fn cross_check(data: &[&str]) -> Option<usize> {
     let pyshacl = match pyshacl {
         Ok(output) => output,
         Err(error) => {
-            assert!(
-                !required,
-                "pySHACL is required (MISSIONS_KG_REQUIRE_PYSHACL) but cannot start: {error}; pip install pyshacl"
-            );
-            eprintln!(
-                "SKIPPED: pySHACL not installed ({error}); pip install pyshacl to run this test"
+            common::skip(
+                "MISSIONS_KG_REQUIRE_PYSHACL",
+                &format!("pySHACL cannot start ({error}); pip install pyshacl to run this test"),
             );
             return None;
         }

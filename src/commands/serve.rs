@@ -1,6 +1,6 @@
 //! `missions-kg serve`: resolves the server's options, opens the graph (and
-//! the article texts of `--articles`) once and hands them to `server::run`,
-//! which serves until Ctrl-C.
+//! the article texts of `--articles`) once ([`open`]) and hands them to
+//! `server::run`, which serves until Ctrl-C.
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
@@ -14,6 +14,14 @@ use anyhow::Result;
 use std::net::ToSocketAddrs;
 
 pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
+    let (settings, graph, articles) = open(config, args)?;
+    server::run(settings, graph, articles)
+}
+
+/// What `serve` serves, from its options: the settings, the graph and the
+/// article texts, each checked and opened once (the tests that call the
+/// router in process start from here too).
+pub fn open(config: &Config, args: &ServeArgs) -> Result<(Settings, Graph, Option<Articles>)> {
     let bind = args
         .bind
         .to_socket_addrs()
@@ -81,5 +89,5 @@ pub fn run(config: &Config, args: &ServeArgs) -> Result<()> {
     let graph = Graph::load(config)?;
     // The texts are read and checked once, before the first request.
     let articles = Articles::configured(&graph, config, &Budget::new(config, None)?)?;
-    server::run(settings, graph, articles)
+    Ok((settings, graph, articles))
 }

@@ -744,12 +744,27 @@ mod tests {
     fn unknown_terms_match_nothing() {
         let dataset = sample();
         let missing = n("missing");
-        assert_eq!(
-            dataset
-                .quads_for_pattern(Some(missing.as_ref().into()), None, None, None)
-                .count(),
-            0
-        );
+        let missing = missing.as_ref();
+        // In each position, alone and beside known terms.
+        let a = n("a");
+        let p = n("p");
+        let patterns = [
+            dataset.quads_for_pattern(Some(missing.into()), None, None, None),
+            dataset.quads_for_pattern(None, Some(missing), None, None),
+            dataset.quads_for_pattern(None, None, Some(missing.into()), None),
+            dataset.quads_for_pattern(None, None, None, Some(missing.into())),
+            dataset.quads_for_pattern(Some(a.as_ref().into()), Some(missing), None, None),
+            dataset.quads_for_pattern(None, Some(p.as_ref()), Some(missing.into()), None),
+            dataset.quads_for_pattern(
+                Some(a.as_ref().into()),
+                Some(p.as_ref()),
+                None,
+                Some(missing.into()),
+            ),
+        ];
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            assert_eq!(pattern.count(), 0, "pattern {i}");
+        }
     }
 
     #[test]

@@ -1,0 +1,173 @@
+//! `missions-kg serve` on loopback, where a real connection must be
+//! involved: hyper's own answers to what never reaches the router (a
+//! target longer than a URI may be, a head past the read buffer, a line
+//! that is not HTTP), slow clients that must not hold the server (header
+//! and body timeouts, with many connections open), a client that leaves
+//! (its query's slot freed), and the lengths answers carry on the wire.
+//! What the router answers is tested in process (`tests/serve.rs`,
+//! `tests/pages.rs`).
+
+mod common;
+
+use common::Served;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[test]
+fn hyper_answers_what_never_reaches_the_router() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &["--max-body", "4K"]);
+    // Longer than a URI can be (hyper answers), or than the headers may
+    // be: still an answer, not a dropped connection.
+    let longer = format!("/sparql?query={}", "x".repeat(100 * 1024));
+    assert_eq!(served.get(&longer, "*/*").status, 414);
+    // Past hyper's read buffer, 414 or 431 depending on where the reads
+    // split the line: an answer either way.
+    let huge = format!("/sparql?query={}", "x".repeat(2 * 1024 * 1024));
+    let status = served.get(&huge, "*/*").status;
+    assert!(status == 414 || status == 431, "{status}");
+    // A request line that is not HTTP.
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(b"HELLO THERE\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    assert!(
+        String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 400"),
+        "{:?}",
+        String::from_utf8_lossy(&raw)
+    );
+    // None of this was a 500, and the server still answers.
+    let metrics = served.get("/metrics", "*/*");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        !metrics.text().contains("status=\"500\""),
+        "{}",
+        metrics.text()
+    );
+}
+
+/// A query that runs for a long time: a join of every triple with every
+/// triple, counted.
+const SLOW: &str = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+
+#[test]
+fn slow_clients_cannot_hold_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(
+        dir.path(),
+        &[],
+        &["--header-timeout", "1", "--max-connections", "64"],
+    );
+    // Slowloris: many connections sending their headers a byte at a time.
+    let mut slow: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let mut closed = 0;
+    while started.elapsed() < Duration::from_secs(8) && closed < slow.len() {
+        // Meanwhile a normal client is served at once.
+        let reply = served.get("/health", "*/*");
+        assert_eq!(reply.status, 200);
+        closed = 0;
+        for stream in &mut slow {
+            if stream.write_all(b"X").is_err() {
+                closed += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(
+        closed,
+        slow.len(),
+        "the server kept slow connections open past its header timeout"
+    );
+    assert!(served.alive());
+    // A body that never comes does not hold the server either: it answers
+    // others meanwhile (the body's own timeout, 30 s, ends that request).
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    stream
+        .write_all(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")
+        .unwrap();
+    assert_eq!(served.get("/health", "*/*").status, 200);
+}
+
+#[test]
+fn a_client_that_leaves_frees_its_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &["--timeout", "30", "--max-queries", "1"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    let target = format!("/sparql?query={}", encode(SLOW));
+    stream
+        .write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(stream);
+    let started = Instant::now();
+    let mut answered = false;
+    while started.elapsed() < Duration::from_secs(5) {
+        if served
+            .get(&format!("/sparql?query={}", encode("ASK {}")), "*/*")
+            .status
+            == 200
+        {
+            answered = true;
+            break;
+        }
+    }
+    assert!(
+        answered,
+        "the slot of a client that left was still taken after 5 s"
+    );
+}
+
+#[test]
+fn answers_carry_their_whole_length_on_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &[]);
+    // An answer larger than a cache entry is sent whole, with its length.
+    let big = format!(
+        "/sparql?query={}",
+        encode("SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 12000")
+    );
+    let reply = served.get(&big, "application/sparql-results+json");
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.body.len() > 4 * 1024 * 1024,
+        "{} bytes",
+        reply.body.len()
+    );
+    assert_eq!(
+        reply.header("content-length"),
+        Some(reply.body.len().to_string().as_str())
+    );
+    // Gzip clients get the editor's script compressed once, with its
+    // length, the first time and from the cache, never a kept plain copy
+    // compressed again as a stream.
+    let script = "/assets/yasqe-4.6.2.min.js";
+    for _ in 0..2 {
+        let raw = served.request("GET", script, &[], b"");
+        assert_eq!(
+            raw.header("content-length"),
+            Some(raw.body.len().to_string().as_str())
+        );
+        let gzip = served.request("GET", script, &[("Accept-Encoding", "gzip, br")], b"");
+        assert_eq!(gzip.status, 200);
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+        assert_eq!(
+            gzip.header("content-length"),
+            Some(gzip.body.len().to_string().as_str())
+        );
+    }
+}

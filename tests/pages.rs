@@ -1,0 +1,299 @@
+//! The pages of `missions-kg serve`, from its router called in process
+//! (`common::App`): what a person looks for (the articles, search, the
+//! cast, disagreements side by side, an article, the timeline, the query
+//! editor with "why"), linked data in HTML and every RDF format, data
+//! escaped on the way into a page, the vendored editor's assets
+//! (compressed, kept a year), and the pages' language. The same pages in
+//! a real browser are `tests/browser.rs`.
+
+mod common;
+
+use common::App;
+use std::io::Read;
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The server on the built-in data.
+fn embedded() -> App {
+    App::start(&[], &[])
+}
+
+const CAST: &str = "SELECT ?person ?character WHERE { ?role mk:castMember ?person ; mk:character ?character } ORDER BY ?person";
+
+#[test]
+fn pages_show_what_a_person_looks_for() {
+    let app = embedded();
+    let html = "text/html";
+    let home = app.get("/", html).text();
+    assert!(
+        home.contains("href=\"/source/article-000\""),
+        "the articles are listed"
+    );
+    assert!(
+        home.contains("action=\"/queries/cast\""),
+        "stored queries are runnable"
+    );
+    // Search ignores accents and case.
+    let found = app.get("/search?q=vivies", html).text();
+    assert!(found.contains("/id/helene-vivies"), "{found}");
+    // The cast with their characters, from the stored query, as a table.
+    let cast = app.get("/queries/cast", html).text();
+    assert!(
+        cast.contains("Clément Aubert") && cast.contains("Simon Gramat"),
+        "{cast}"
+    );
+    // A disagreement side by side, each side with its article.
+    let broadcast = app.get("/id/broadcast-ocs-2017", html).text();
+    assert!(
+        broadcast.contains("Where the articles differ"),
+        "{broadcast}"
+    );
+    assert!(
+        broadcast.contains("2017-06-01") && broadcast.contains("article-001"),
+        "{broadcast}"
+    );
+    // An article's page: what it states.
+    let article = app.get("/source/article-000", html).text();
+    assert!(article.contains("What this article states"), "{article}");
+    let timeline = app.get("/timeline", html).text();
+    assert!(
+        timeline.contains("<time datetime=\"2017\">2017</time>"),
+        "{timeline}"
+    );
+    // Drawn: a year given alone is a band, a full date a dot, each a link
+    // to its event; an event two articles date alike is one entry with
+    // both sources.
+    assert!(timeline.contains("<svg class=\"chart\""), "{timeline}");
+    assert!(timeline.contains("<rect class=\"band\""), "{timeline}");
+    assert!(timeline.contains("<circle class=\"mark\""), "{timeline}");
+    assert!(timeline.contains("<a href=\"/id/rights-deal-amc-shudder\">"));
+    let mip = timeline
+        .split("<li ")
+        .find(|item| item.contains("MIP 2017"))
+        .expect("the MIP prize is listed");
+    assert!(
+        mip.contains("article-000") && mip.contains("article-001"),
+        "{mip}"
+    );
+    assert_eq!(timeline.matches("MIP 2017</a>").count(), 1, "{timeline}");
+    // French by the switch and by Accept-Language.
+    assert!(app
+        .get("/timeline?lang=fr", html)
+        .text()
+        .contains("Chronologie"));
+    let french = app.request(
+        "GET",
+        "/",
+        &[
+            ("Accept", html),
+            ("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.8"),
+        ],
+        b"",
+    );
+    assert!(french.text().contains("<html lang=\"fr\">"));
+    // The editor runs a query and offers downloads and a permalink.
+    let editor = app
+        .get(&format!("/ui/query?query={}", encode(CAST)), html)
+        .text();
+    assert!(
+        editor.contains("Clément Aubert") && editor.contains("format=csv"),
+        "{editor}"
+    );
+    // With "why", each answer shows the graphs behind it, CONSTRUCT too.
+    let traced = app
+        .get(&format!("/ui/query?query={}&why=1", encode(CAST)), html)
+        .text();
+    assert!(
+        traced.contains("checked") && traced.contains("article-000 | article-002"),
+        "{traced}"
+    );
+    let construct =
+        "CONSTRUCT { ?person mk:castMember ?role } WHERE { ?role mk:castMember ?person }";
+    let traced = app
+        .get(
+            &format!("/ui/query?query={}&why=1", encode(construct)),
+            html,
+        )
+        .text();
+    assert!(
+        traced.contains("why") && traced.contains("article-000 | article-002"),
+        "{traced}"
+    );
+    // A syntax error is shown on the page, not as a failure.
+    let wrong = app.get(
+        &format!("/ui/query?query={}", encode("SELECT WHERE {")),
+        html,
+    );
+    assert_eq!(wrong.status, 200);
+    assert!(wrong.text().contains("role=\"alert\""));
+    // Every page carries a strict policy.
+    let home = app.get("/", html);
+    assert!(home
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn linked_data_dereferences_in_html_and_every_rdf_format() {
+    let app = embedded();
+    let turtle = app.get("/id/julien-lacombe", "text/turtle");
+    assert_eq!(turtle.status, 200);
+    assert!(turtle
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/turtle"));
+    assert!(
+        turtle.text().contains("\"Julien Lacombe\""),
+        "{}",
+        turtle.text()
+    );
+    // The extension wins over Accept, as on Wikidata's entity pages.
+    let by_extension = app.get("/id/julien-lacombe.jsonld", "text/html");
+    assert_eq!(
+        by_extension.header("content-type"),
+        Some("application/ld+json")
+    );
+    // TriG keeps which article states what.
+    let trig = app.get("/id/julien-lacombe.trig", "*/*").text();
+    assert!(trig.contains("article-0"), "{trig}");
+    let html = app.get("/id/julien-lacombe", "text/html").text();
+    assert!(html.contains("<h1>Julien Lacombe</h1>"), "{html}");
+    assert!(
+        html.contains("href=\"/source/article-"),
+        "facts link their sources: {html}"
+    );
+    let missing = app.get("/id/nobody-at-all", "text/html");
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("nobody-at-all"));
+}
+
+#[test]
+fn data_shown_in_pages_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("evil.ttl"),
+        "<https://w3id.org/missions-kg/id/evil> <http://www.w3.org/2000/01/rdf-schema#label> \"<script>alert(1)</script>\" ;\n\
+         <https://w3id.org/missions-kg/ontology#note> \"\\\"><img src=x onerror=alert(2)>\" .\n\
+         <https://w3id.org/missions-kg/id/nul> <http://www.w3.org/2000/01/rdf-schema#label> \"a\\u0000b\\u001Bc\" .\n",
+    )
+    .unwrap();
+    let evil = dir.path().join("evil.ttl");
+    let app = App::start(&["--data", evil.to_str().unwrap()], &[]);
+    for target in [
+        "/id/evil",
+        "/search?q=script",
+        &format!("/sparql?query={}", encode("SELECT * { ?s ?p ?o }")),
+    ] {
+        let page = app.get(target, "text/html").text();
+        assert!(!page.contains("<script>alert"), "{target}: {page}");
+        assert!(!page.contains("<img src=x"), "{target}: {page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{target}: {page}"
+        );
+    }
+    // Control characters from the data never reach a page (they make the
+    // HTML invalid); they show as U+FFFD.
+    let page = app.get("/id/nul", "text/html").text();
+    assert!(page.contains("a\u{fffd}b\u{fffd}c"), "{page}");
+    assert!(!page.contains('\u{0}') && !page.contains('\u{1b}'));
+}
+
+#[test]
+fn the_query_page_loads_the_vendored_editor_compressed_and_kept_a_year() {
+    let app = embedded();
+    let page = app.get("/ui/query", "text/html").text();
+    assert!(
+        page.contains("<script src=\"/assets/yasqe-4.6.2.min.js\" defer>"),
+        "{page}"
+    );
+    assert!(page.contains("<script src=\"/assets/editor.js\" defer>"));
+    // What the editor completes comes with the page: no script asks the
+    // network.
+    assert!(
+        page.contains("data-terms=\"{&quot;classes&quot;:["),
+        "{page}"
+    );
+    assert!(page.contains("https://w3id.org/missions-kg/ontology#creator"));
+    // Only the query page carries the editor.
+    assert!(!app.get("/", "text/html").text().contains("yasqe"));
+    let script = "/assets/yasqe-4.6.2.min.js";
+    // Twice each way, plain first: the second answers would come from the
+    // cache if the cache kept them; a gzipped answer must never reach a
+    // client that did not ask for gzip, and gzip clients always get the
+    // copy compressed once (with its length), never a kept plain copy
+    // compressed again.
+    let mut gzipped: Option<Vec<u8>> = None;
+    for _ in 0..2 {
+        let raw = app.request("GET", script, &[], b"");
+        assert_eq!(raw.header("content-encoding"), None);
+        let gzip = app.request("GET", script, &[("Accept-Encoding", "gzip, br")], b"");
+        assert_eq!(gzip.status, 200);
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+        assert_eq!(
+            gzip.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        // (Its Content-Length on the wire: `tests/connections.rs`.)
+        assert_eq!(gzipped.get_or_insert_with(|| gzip.body.clone()), &gzip.body);
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.body[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(raw.body, text);
+        assert!(raw.body.len() > 500_000 && gzip.body.len() < 150_000);
+        assert!(raw
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript"));
+    }
+    // Refused gzip (q=0, in any case, even with `*` beside it) is
+    // honoured; `*` alone and GZIP in capitals allow it.
+    for (asked, gzip) in [
+        ("gzip;q=0", false),
+        ("gzip;Q=0", false),
+        ("gzip;q=0, *", false),
+        ("br", false),
+        ("*", true),
+        ("GZIP", true),
+        ("br;q=1, gzip;q=0.5", true),
+    ] {
+        let answer = app.request("GET", script, &[("Accept-Encoding", asked)], b"");
+        assert_eq!(
+            answer.header("content-encoding") == Some("gzip"),
+            gzip,
+            "{asked}"
+        );
+    }
+    let bad = app.get("/assets/%FF", "*/*");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("not valid UTF-8"), "{}", bad.text());
+    let css = app.get("/assets/yasqe-4.6.2.min.css", "text/css");
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert_eq!(app.get("/assets/yasqe-0.0.0.min.js", "*/*").status, 404);
+}
+
+#[test]
+fn the_servers_lang_is_the_pages_default_language() {
+    let app = App::start(&["--lang", "fr"], &[]);
+    let html = "text/html";
+    assert!(app.get("/", html).text().contains("Chercher"));
+    // The request still wins: by the switch, and by Accept-Language.
+    assert!(app.get("/?lang=en", html).text().contains(">Search<"));
+    let english = app.request(
+        "GET",
+        "/timeline",
+        &[("Accept", html), ("Accept-Language", "en-GB")],
+        b"",
+    );
+    assert!(
+        english.text().contains("<h1>Timeline</h1>"),
+        "{}",
+        english.text()
+    );
+}
