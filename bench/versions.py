@@ -10,6 +10,8 @@ Usage: python3 bench/versions.py OLD_BINARY NEW_BINARY [--runs N] [--seconds S]
    in turn, `wrk` (Debian package) with 16 connections for S seconds on a stored query and on an entity page
    (HTML), in rounds alternating the two; median requests per second and p50 latency. Every answer is checked to
    be the same bytes.
+3. The server's own CPU per request (`/proc/PID/stat`, user + system), the same workloads sent one at a time, each
+   binary in turn for 4 rounds: less sensitive than throughput to what else the machine runs.
 The ratio NEW/OLD is printed for each; within 5% is "unchanged" (the goal of issue 22).
 """
 import argparse
@@ -73,6 +75,33 @@ def serve(binary, port, seconds, workloads):
         server.wait(timeout=10)
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(binary, port, path, accept, count):
+    server = subprocess.Popen([binary, "serve", "--cache", "0", "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):  # at most 10 s for the server to listen
+            try:
+                fetch(base + "/health", "*/*")
+                break
+            except OSError:
+                time.sleep(0.1)
+        for _ in range(20):
+            fetch(base + path, accept)
+        before = cpu_seconds(server.pid)
+        for _ in range(count):
+            fetch(base + path, accept)
+        return (cpu_seconds(server.pid) - before) / count * 1000
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("old")
@@ -119,3 +148,16 @@ def main():
         print(f"  {name}: " + "; ".join(f"{side} {rate:.0f} req/s (p50 {p50:.2f} ms, {errors} non-2xx)"
                                         for side, rate, p50, errors in line)
               + f"; new/old {new_rate / old_rate:.3f}; {'same answer' if same else 'ANSWERS DIFFER'}")
+    print("## Server CPU per request (one request at a time, 4 rounds alternating, medians)")
+    for name, (path, accept) in workloads.items():
+        count = 300 if "page" in name else 1500
+        cpu = {"old": [], "new": []}
+        for _ in range(4):
+            for side, binary in binaries.items():
+                cpu[side].append(cpu_per_request(binary, port, path, accept, count))
+        old, new = statistics.median(cpu["old"]), statistics.median(cpu["new"])
+        print(f"  {name}: old {old:.3f} ms, new {new:.3f} ms; new/old {new / old:.3f}")
+
+
+if __name__ == "__main__":
+    main()
