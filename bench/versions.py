@@ -45,19 +45,24 @@ def fetch(url, accept):
         return response.read()
 
 
-def serve(binary, port, seconds, workloads):
+def started(binary, port):
+    """`serve --cache 0` (every request evaluated) on `port`, once it answers."""
     server = subprocess.Popen([binary, "serve", "--cache", "0", "--bind", f"127.0.0.1:{port}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):  # at most 10 s for the server to listen
+        try:
+            fetch(f"http://127.0.0.1:{port}/health", "*/*")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    sys.exit(f"{binary} serve did not start")
+
+
+def serve(binary, port, seconds, workloads):
+    server = started(binary, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):  # at most 10 s for the server to listen
-            try:
-                fetch(base + "/health", "*/*")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            sys.exit(f"{binary} serve did not start")
         results = {}
         for name, (path, accept) in workloads.items():
             body = fetch(base + path, accept)
@@ -81,16 +86,9 @@ def cpu_seconds(pid):
 
 
 def cpu_per_request(binary, port, path, accept, count):
-    server = subprocess.Popen([binary, "serve", "--cache", "0", "--bind", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = started(binary, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):  # at most 10 s for the server to listen
-            try:
-                fetch(base + "/health", "*/*")
-                break
-            except OSError:
-                time.sleep(0.1)
         for _ in range(20):
             fetch(base + path, accept)
         before = cpu_seconds(server.pid)

@@ -119,7 +119,8 @@ pub struct AppState {
     pub answers: cache::Answers,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
-    /// Where the articles differ, computed once (`pages.rs`).
+    /// Where the articles differ, computed once (`view/differences.rs`)
+    /// and kept for the linked-data pages.
     pub differences: std::sync::OnceLock<Vec<crate::view::differences::Difference>>,
     /// The editor's completions (prefixes, properties, classes), as
     /// JSON, computed once (`pages.rs`).
