@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 /// Whether tests that need `switch`'s tools (a `MISSIONS_KG_REQUIRE_*`
 /// name) must run here: the switch is `1`, or `CI` is `true` (or `1`),
-/// which requires them all. The switch may also be unset or `0`; any
-/// other value is a mistake, and fails the test that reads it.
+/// which requires them all. Either may also be unset, empty, `0` or
+/// `false`; any other value is a mistake, and fails the test that reads it.
 pub fn required(switch: &str) -> bool {
     let on = |name: &str, yes: &[&str]| match std::env::var(name) {
         Err(std::env::VarError::NotPresent) => false,
-        Ok(value) if value.is_empty() || value == "0" => false,
+        Ok(value) if matches!(value.as_str(), "" | "0" | "false") => false,
         Ok(value) if yes.contains(&value.as_str()) => true,
         other => panic!("{name} is {other:?}: set it to 1, or leave it unset"),
     };
