@@ -458,6 +458,43 @@ fn identical_requests_are_answered_from_the_cache_with_an_etag() {
     );
 }
 
+/// Issue 23, item 2: the cache keyed on the first `Accept` header while
+/// negotiation read them all, so one request with a second `Accept` made
+/// every browser get TSV for that page until restart.
+#[test]
+fn a_second_accept_header_cannot_poison_the_cache() {
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let app = embedded();
+    let poisoned = app.request(
+        "GET",
+        "/queries/cast",
+        &[
+            ("Accept", BROWSER),
+            ("Accept", "text/tab-separated-values;q=1.0"),
+        ],
+        b"",
+    );
+    assert_eq!(poisoned.status, 200);
+    let browser = app.get("/queries/cast", BROWSER);
+    assert!(
+        browser
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html"),
+        "a browser got {:?} after another client's two Accept headers",
+        browser.header("content-type")
+    );
+    // Each answer says which request headers it depends on.
+    let vary = browser
+        .header("vary")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        vary.contains("accept") && vary.contains("accept-language"),
+        "{vary}"
+    );
+}
+
 #[test]
 fn health_metrics_cors_and_compression() {
     let app = embedded();

@@ -67,12 +67,11 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         if !cacheable {
             (None, None)
         } else {
+            // Exactly what the answer depends on: the URL (its parameters
+            // and `lang`) and every value of the headers negotiation reads,
+            // as it reads them (`Vary` names the same two).
             let header_text = |name: header::HeaderName| {
-                request
-                    .headers()
-                    .get(name)
-                    .map_or("", |value| value.to_str().unwrap_or("?"))
-                    .to_owned()
+                super::http::joined(request.headers(), name).unwrap_or_default()
             };
             let key = format!(
                 "{}\n{}\n{}",

@@ -189,10 +189,16 @@ pub fn respond(answer: Answer) -> Response {
 }
 
 /// The value of `Accept`, if any and readable.
-/// Several `Accept` headers are one list (RFC 9110), joined here.
 pub fn accept(headers: &HeaderMap) -> Option<String> {
+    joined(headers, header::ACCEPT)
+}
+
+/// Every readable value of the header `name`, joined: several headers of
+/// one name are one list (RFC 9110). What negotiation reads, and so what
+/// the answer cache keys on.
+pub fn joined(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     let values: Vec<&str> = headers
-        .get_all(header::ACCEPT)
+        .get_all(name)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .collect();

@@ -58,10 +58,7 @@ impl Lang {
         {
             return lang;
         }
-        let accepted = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("");
+        let accepted = super::http::joined(headers, header::ACCEPT_LANGUAGE).unwrap_or_default();
         let mut best: Option<(f32, Self)> = None;
         for range in accepted.split(',').take(32) {
             let mut parts = range.split(';');
