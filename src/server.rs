@@ -341,6 +341,15 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
         .uri()
         .path_and_query()
         .is_some_and(|target| target.as_str().len() > MAX_URI_BYTES);
+    // Bodies are read as they come: one sent compressed would be read as
+    // text and run (or refused for the wrong reason), so it is refused for
+    // the right one, as RFC 9110 says, before any route reads it.
+    let encoded = request
+        .headers()
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.to_str().unwrap_or("?").split(','))
+        .any(|coding| !coding.trim().eq_ignore_ascii_case("identity"));
     let response = if too_long {
         HttpError::new(
             StatusCode::URI_TOO_LONG,
@@ -348,6 +357,12 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
                 "the request target is longer than {} bytes; POST a long query instead",
                 MAX_URI_BYTES
             ),
+        )
+        .into_response()
+    } else if encoded {
+        HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request bodies with a Content-Encoding other than identity are not read; send the body uncompressed",
         )
         .into_response()
     } else {

@@ -458,6 +458,52 @@ fn identical_requests_are_answered_from_the_cache_with_an_etag() {
     );
 }
 
+/// Issue 23, item 8: a body sent with `Content-Encoding: gzip` was read
+/// as plain text and run; the server does not decode bodies, so it says
+/// so (415, RFC 9110) instead of guessing.
+#[test]
+fn an_encoded_request_body_is_refused_with_415() {
+    let app = embedded();
+    let mut gzipped = Vec::new();
+    {
+        use std::io::Write;
+        let mut encoder =
+            flate2::write::GzEncoder::new(&mut gzipped, flate2::Compression::default());
+        encoder.write_all(b"ASK {}").unwrap();
+        encoder.finish().unwrap();
+    }
+    for encoding in ["gzip", "deflate", "br, gzip"] {
+        let reply = app.request(
+            "POST",
+            "/sparql",
+            &[
+                ("Content-Type", "application/sparql-query"),
+                ("Content-Encoding", encoding),
+                ("Accept", "application/sparql-results+json"),
+            ],
+            &gzipped,
+        );
+        assert_eq!(reply.status, 415, "{encoding}: {}", reply.text());
+        assert!(
+            reply.text().contains("Content-Encoding"),
+            "{}",
+            reply.text()
+        );
+    }
+    // `identity` is no encoding at all.
+    let plain = app.request(
+        "POST",
+        "/sparql",
+        &[
+            ("Content-Type", "application/sparql-query"),
+            ("Content-Encoding", "identity"),
+            ("Accept", "application/sparql-results+json"),
+        ],
+        b"ASK {}",
+    );
+    assert_eq!(plain.status, 200, "{}", plain.text());
+}
+
 /// Issue 23, item 2: the cache keyed on the first `Accept` header while
 /// negotiation read them all, so one request with a second `Accept` made
 /// every browser get TSV for that page until restart.
