@@ -657,4 +657,30 @@ mod tests {
             .unwrap();
         assert!(!error.to_string().contains("s3cret"), "{error}");
     }
+
+    /// Issue 23, item 15: `http:/u:pw@host` (one slash) was shown as it
+    /// was, password included; every spelling of a URL with a login is
+    /// shown without it, and `check_url`'s refusal too.
+    #[test]
+    fn a_login_is_never_shown_however_the_url_is_spelt() {
+        for url in [
+            "http://u:pw@example.org/sparql",
+            "http:/u:pw@example.org/sparql",
+            "http:u:pw@example.org/sparql",
+            "HTTPS:///u:pw@example.org",
+            "http:\\\\u:pw@example.org/x?y=1",
+            "ftp://u:pw@example.org",
+        ] {
+            let shown = without_credentials(url);
+            assert!(!shown.contains("pw"), "{url} shown as {shown}");
+            assert!(shown.contains("example.org"), "{url} shown as {shown}");
+            let refused =
+                check_url("--endpoint", url).map_or_else(|e| e.message, |()| String::new());
+            assert!(!refused.contains("pw"), "{url}: {refused}");
+        }
+        assert_eq!(
+            without_credentials("http://example.org/a@b"),
+            "http://example.org/a@b"
+        );
+    }
 }

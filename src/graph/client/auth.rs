@@ -223,12 +223,27 @@ pub fn has_credentials(url: &str) -> bool {
 
 /// `url` without the `user:password@` of its authority.
 pub(super) fn without_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    // The scheme, then however many slashes (or backslashes, which some
+    // clients read as slashes: `http:/u:pw@host` is still a login), then
+    // the authority, whose login ends at its last `@`.
+    let Some(colon) = url.find(':') else {
         return url.to_owned();
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+    let is_scheme = colon > 0
+        && url[..colon]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return url.to_owned();
+    }
+    let (scheme, rest) = url.split_at(colon + 1);
+    let after_slashes = rest.trim_start_matches(['/', '\\']);
+    let slashes = &rest[..rest.len() - after_slashes.len()];
+    let authority_end = after_slashes
+        .find(['/', '\\', '?', '#'])
+        .unwrap_or(after_slashes.len());
+    match after_slashes[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}{slashes}{}", &after_slashes[at + 1..]),
         None => url.to_owned(),
     }
 }
