@@ -66,9 +66,6 @@ pub enum Form {
     Describe,
 }
 
-/// What the error for an update says: the server answers it 403.
-pub const UPDATE_REFUSED: &str = "updates are not supported: the graph is read-only";
-
 /// Past this depth, a query is evaluated without the optimizer. A basic
 /// graph pattern counts its triples toward the depth, so a long sequence
 /// path or a wide join counts too; the stored queries stay far below it
@@ -159,13 +156,13 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
         Ok(query) => query,
         // Told apart with a base IRI, so an update with relative IRIs is
         // still recognised as one.
-        Err(_) if is_update(&parser, text) => {
-            return Err(Failure::new(
-                Kind::ReadOnly,
-                format!("cannot run the query {origin}: {UPDATE_REFUSED}"),
-            )
-            .into())
-        }
+        Err(_) if is_update(&parser, text) => return Err(Failure::new(
+            Kind::ReadOnly,
+            format!(
+                "cannot run the query {origin}: updates are not supported: the graph is read-only"
+            ),
+        )
+        .into()),
         // The parser only says "IRI parsing failed": if any base makes the
         // query parse, a relative IRI was the cause.
         Err(_) if base.is_none() && parses_with_a_base(&parser, text) => {
