@@ -156,13 +156,15 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
         Ok(query) => query,
         // Told apart with a base IRI, so an update with relative IRIs is
         // still recognised as one.
-        Err(_) if is_update(&parser, text) => return Err(Failure::new(
-            Kind::ReadOnly,
-            format!(
+        Err(_) if is_update(&parser, text) => {
+            return Err(Failure::new(
+                Kind::ReadOnly,
+                format!(
                 "cannot run the query {origin}: updates are not supported: the graph is read-only"
             ),
-        )
-        .into()),
+            )
+            .into())
+        }
         // The parser only says "IRI parsing failed": if any base makes the
         // query parse, a relative IRI was the cause.
         Err(_) if base.is_none() && parses_with_a_base(&parser, text) => {
