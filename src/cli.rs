@@ -161,6 +161,11 @@ pub struct ServeArgs {
     /// arrive (a slow client cannot hold a connection).
     #[arg(long, value_name = "SECONDS", default_value = "10", hide = true)]
     pub header_timeout: f64,
+
+    /// Drop a connection whose client reads none of its answer for this
+    /// long (an unread answer holds memory and a connection until then).
+    #[arg(long, value_name = "SECONDS", default_value = "30", hide = true)]
+    pub send_timeout: f64,
 }
 
 #[derive(Debug, Args)]

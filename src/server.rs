@@ -23,7 +23,8 @@
 //! `Retry-After`), a slot being freed only when the work has really ended.
 //! Connections are served by hyper directly, for its header read timeout
 //! (a slow client cannot hold a connection), with at most
-//! `--max-connections` at once.
+//! `--max-connections` at once; a client that stops reading its answer is
+//! dropped, and SIGTERM lets requests in flight end (`listen.rs`).
 
 mod assets;
 mod cache;
@@ -31,6 +32,7 @@ mod http;
 mod lang;
 mod layout;
 mod linked_data;
+mod listen;
 mod metrics;
 mod pages;
 mod protocol;
@@ -78,6 +80,8 @@ pub struct Settings {
     pub cache_bytes: u64,
     /// How long a client may take to send a request's headers.
     pub header_timeout: Duration,
+    /// How long a client may read nothing of its answer (`listen.rs`).
+    pub send_timeout: Duration,
     /// The process's heap ceiling (`--memory`).
     pub memory: u64,
     pub allow_service: bool,
@@ -214,58 +218,16 @@ async fn serve(mut settings: Settings, graph: Graph, articles: Option<Articles>)
     let state = Arc::new(AppState::new(settings, graph, articles)?);
     let public = state.site.url("/");
     println!("Serving the Missions knowledge graph at {public} (SPARQL endpoint: {public}sparql); Ctrl-C stops it");
-    let connections = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
-    let header_timeout = state.settings.header_timeout;
-    let app = router(state);
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            () = &mut shutdown => break,
-            permit = connections.clone().acquire_owned() => permit?,
-        };
-        let (stream, _) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                // Out of file descriptors, a reset before accept: keep serving.
-                Err(_) => continue,
-            },
-        };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .max_buf_size(MAX_HEAD_BYTES)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let _ = connection.await;
-            drop(permit);
-        });
-    }
+    let limits = listen::Limits {
+        max_connections: state.settings.max_connections,
+        header_timeout: state.settings.header_timeout,
+        send_timeout: state.settings.send_timeout,
+        max_head_bytes: MAX_HEAD_BYTES,
+        query_timeout: state.settings.timeout,
+    };
+    listen::serve(listener, router(state), limits).await;
     println!("Stopped.");
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }
 
 /// Every route, and the layers every answer goes through.

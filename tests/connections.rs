@@ -171,3 +171,139 @@ fn answers_carry_their_whole_length_on_the_wire() {
         );
     }
 }
+
+#[test]
+fn sigterm_lets_requests_in_flight_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(dir.path(), &[], &[]);
+    // A request in flight: its head sent, its body still coming.
+    let body = b"ASK { ?s ?p ?o }";
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nContent-Type: application/sparql-query\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(&body[..4]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    served.terminate();
+    // Once stopping, the port takes no new connection.
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", served.port)).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the port still took connections 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stream.write_all(&body[4..]).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let reply = common::parse_reply(&raw, false);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().contains("true"), "{}", reply.text());
+    assert_eq!(
+        served.exit_code(15),
+        Some(0),
+        "serve did not end well after SIGTERM"
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &[
+            "--send-timeout",
+            "1",
+            "--max-connections",
+            "1",
+            "--max-result",
+            "256M",
+            "--cache",
+            "0",
+        ],
+    );
+    // An answer far larger than the sockets' buffers (some 40 MB), never read.
+    let big = format!(
+        "/sparql?query={}",
+        encode("SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 150000")
+    );
+    let mut idle = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    write!(
+        idle,
+        "GET {big} HTTP/1.1\r\nHost: x\r\nAccept: text/tab-separated-values\r\n\r\n"
+    )
+    .unwrap();
+    // The one connection allowed is taken; another client is served once
+    // the server has dropped the one that does not read.
+    let started = Instant::now();
+    let reply = served.get("/health", "*/*");
+    assert_eq!(reply.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the next client waited {:?}",
+        started.elapsed()
+    );
+    // What the idle client gets when it does read: a cut answer, not all
+    // of it (the server let go of it).
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = idle.read_to_end(&mut raw);
+    assert!(
+        raw.len() < 30 * 1024 * 1024,
+        "a client that read nothing for 1 s still got {} bytes",
+        raw.len()
+    );
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file-descriptor limit far below --max-connections, as a service
+    // started with a low `ulimit -n` has.
+    let mut command = std::process::Command::new("sh");
+    command.current_dir(dir.path()).args([
+        "-c",
+        "ulimit -n 48 && exec \"$0\" \"$@\"",
+        common::bin(),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--max-connections",
+        "2000",
+    ]);
+    let served = Served::spawn(command);
+    // Take every descriptor the process has left: accept then fails.
+    let held: Vec<TcpStream> = (0..80)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", served.port)).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = served.cpu_time();
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = served.cpu_time() - before;
+    assert!(
+        spent < Duration::from_millis(500),
+        "out of file descriptors, the server used {spent:?} of CPU in 2 s"
+    );
+    // Once clients leave, the server takes connections again.
+    drop(held);
+    let reply = served.get("/health", "*/*");
+    assert_eq!(reply.status, 200);
+    let stderr = served.stop();
+    assert!(
+        stderr.contains("--max-connections 2000 needs about 2064 file descriptors"),
+        "no warning about the descriptor limit: {stderr}"
+    );
+    assert!(
+        stderr.contains("cannot accept a connection"),
+        "no line about the failed accept: {stderr}"
+    );
+}

@@ -81,6 +81,7 @@ pub fn open(config: &Config, args: &ServeArgs) -> Result<(Settings, Graph, Optio
             ))
         })?,
         header_timeout: crate::guard::limits::duration("--header-timeout", args.header_timeout)?,
+        send_timeout: crate::guard::limits::duration("--send-timeout", args.send_timeout)?,
         memory: config.memory,
         allow_service: config.allow_service,
         base: config.base.clone(),

@@ -6,7 +6,7 @@
 use super::command_in;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -110,11 +110,14 @@ impl Served {
     /// `dir`, and waits (at most 60 s) for the line that gives its URL.
     pub fn start(dir: &Path, global: &[&str], args: &[&str]) -> Self {
         let mut command = command_in(dir, global);
-        command
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.args(["serve", "--bind", "127.0.0.1:0"]).args(args);
+        Self::spawn(command)
+    }
+
+    /// Starts `command`, a `serve` on a free port however it is wrapped
+    /// (a shell that lowers a limit first, say), and waits as [`Self::start`].
+    pub fn spawn(mut command: Command) -> Self {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("start serve");
         let stdout = child.stdout.take().expect("stdout");
         let (sender, receiver) = std::sync::mpsc::channel();
@@ -170,6 +173,56 @@ impl Served {
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the process; what it wrote on stderr.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        stderr
+    }
+
+    /// The CPU time the process has used so far (user and system), from
+    /// `/proc`.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("read /proc/PID/stat");
+        // Fields after the name in parentheses; utime and stime are the
+        // 14th and 15th of the line, in clock ticks.
+        let rest = &stat[stat.rfind(')').expect("stat line") + 2..];
+        let fields: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .map(|f| f.parse().expect("ticks"))
+            .collect();
+        // SAFETY: sysconf only reads a system constant.
+        let ticks = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100);
+        Duration::from_millis((fields[0] + fields[1]) * 1000 / ticks)
+    }
+
+    /// Sends SIGTERM, as a service manager stops a server.
+    pub fn terminate(&self) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill only sends a signal to the process the test started.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "send SIGTERM");
+    }
+
+    /// The exit code once the process has ended, waiting at most `seconds`
+    /// (`None`: still running then, or ended by a signal).
+    pub fn exit_code(&mut self, seconds: u64) -> Option<i32> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(seconds) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 }
 
