@@ -430,6 +430,13 @@ pub async fn answer(
     work: impl FnOnce(&Graph, &Budget) -> Result<Answer, HttpError> + Send + 'static,
 ) -> Response {
     match run_query(state, work).await {
+        // The bound every answer keeps, whatever made it: the pages that
+        // grow with the data stop early and say so (`layout::Room`); this
+        // catches any other (a timeline or a search of a hostile graph).
+        Ok(answer) if answer.body.len() > state.settings.max_result => HttpError::bad_request(
+            "the answer is larger than the server's --max-result; ask /sparql for parts of it with LIMIT",
+        )
+        .into_response(),
         Ok(answer) => respond(answer),
         Err(error) => error.into_response(),
     }

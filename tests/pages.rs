@@ -297,3 +297,76 @@ fn the_servers_lang_is_the_pages_default_language() {
         english.text()
     );
 }
+
+#[test]
+fn pages_keep_the_answer_limit_and_say_where_they_stop() {
+    // 300 values of 20 KB on one entity (6 MB), and 50,000 short facts on
+    // another: both far past a server whose answers stop at 1 MiB.
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = String::new();
+    let big = "x".repeat(20_000);
+    for i in 0..300 {
+        data.push_str(&format!(
+            "<https://w3id.org/missions-kg/id/heavy> <https://w3id.org/missions-kg/ontology#note> \"{i} {big}\" .\n"
+        ));
+    }
+    for i in 0..50_000 {
+        data.push_str(&format!(
+            "<https://w3id.org/missions-kg/id/busy> <https://w3id.org/missions-kg/ontology#note> \"note {i}\" .\n"
+        ));
+    }
+    let file = dir.path().join("big.nt");
+    std::fs::write(&file, data).unwrap();
+    let app = App::start(&["--data", file.to_str().unwrap()], &["--max-result", "1M"]);
+    let limit = 1024 * 1024;
+    let query = format!(
+        "/sparql?query={}",
+        encode("SELECT ?v { <https://w3id.org/missions-kg/id/heavy> ?p ?v }")
+    );
+    // As data, the answer is refused whole (400), as before.
+    assert_eq!(
+        app.get(&query, "application/sparql-results+json").status,
+        400
+    );
+    // As a page, it is cut where the limit falls, and says so.
+    for (target, what) in [
+        (query.as_str(), "the results page"),
+        ("/id/heavy", "an entity with large values"),
+        ("/id/busy", "an entity with 50,000 facts"),
+    ] {
+        let reply = app.get(target, "text/html");
+        assert_eq!(reply.status, 200, "{what}: {}", reply.status);
+        assert!(
+            reply.body.len() <= limit,
+            "{what}: a page of {} bytes past a 1 MiB --max-result",
+            reply.body.len()
+        );
+        let page = reply.text();
+        assert!(
+            page.contains("The page stops here") && page.contains("--max-result, 1 MiB"),
+            "{what}: the cut page does not say so"
+        );
+    }
+    // The editor's page too.
+    let editor = app.get(
+        &format!(
+            "/ui/query?query={}",
+            encode("SELECT ?v { <https://w3id.org/missions-kg/id/heavy> ?p ?v }")
+        ),
+        "text/html",
+    );
+    assert!(editor.body.len() <= limit && editor.text().contains("The page stops here"));
+    // An entity's RDF keeps the same limit as any other answer.
+    let rdf = app.get("/id/heavy.nt", "*/*");
+    assert_eq!(rdf.status, 400, "{}", rdf.text());
+    assert!(rdf.text().contains("--max-result"), "{}", rdf.text());
+    // Pages under the limit are whole, with no notice.
+    let small = app.get(
+        &format!(
+            "/sparql?query={}",
+            encode("SELECT ?v { <https://w3id.org/missions-kg/id/heavy> ?p ?v } LIMIT 3")
+        ),
+        "text/html",
+    );
+    assert!(small.text().contains("3 rows") && !small.text().contains("The page stops here"));
+}

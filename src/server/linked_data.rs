@@ -2,9 +2,9 @@
 //! (an entity with its facts and sources, a graph, an article with its
 //! sections), HTML or RDF by `Accept` or extension.
 
-use super::http::{accept, stopped, Answer, HttpError};
+use super::http::{accept, stopped, Answer, Capped, HttpError};
 use super::lang::{Lang, PageRequest};
-use super::layout::{badge, cell, encode, internal, layout, link, page, stored};
+use super::layout::{badge, cell, encode, internal, layout, link, page, stored, Room};
 use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::entity;
@@ -45,12 +45,13 @@ pub async fn resource(
         match format {
             OutputFormat::Rdf(rdf) => {
                 let quads = resource_quads(graph, iri.as_ref()).map_err(|e| internal(&e))?;
-                let mut body = Vec::new();
-                format::write_quads(quads, rdf, &mut body).map_err(|e| internal(&e))?;
+                let max = shared.settings.max_result;
+                let mut body = Capped::new(max);
+                format::write_quads(quads, rdf, &mut body).map_err(|e| stopped(e, budget))?;
                 Ok(Answer {
                     volatile: false,
                     content_type: format::content_type(format),
-                    body,
+                    body: body.finish(max)?,
                 })
             }
             _ if is_only_a_graph(graph, iri.as_ref()).map_err(|e| internal(&e))? => {
@@ -231,37 +232,50 @@ pub(super) fn passages(passages: &[Passage], site: &super::Site) -> Markup {
 }
 
 /// Facts grouped by property: one row per property, its values side by
-/// side, each with the articles that state it.
-pub(super) fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
-    let mut groups: Vec<(&Fact, Vec<&Fact>)> = Vec::new();
+/// side, each with the articles that state it; the facts that fit in
+/// `room`, in order.
+pub(super) fn fact_rows(
+    facts: &[Fact],
+    site: &super::Site,
+    inverse: bool,
+    room: &mut Room,
+) -> Markup {
+    // Each fact rendered once, and kept while the page has room.
+    let mut groups: Vec<(&Fact, Vec<(&Fact, Markup)>)> = Vec::new();
     for fact in facts {
-        match groups.last_mut() {
-            Some((first, group)) if first.property == fact.property => group.push(fact),
-            _ => groups.push((fact, vec![fact])),
-        }
-    }
-    html! {
-        @for (first, group) in &groups {
-            @let differ = !inverse && group.len() > 1 && group.iter().any(|f| f.sources.iter().map(|s| &s.name).collect::<Vec<_>>() != group[0].sources.iter().map(|s| &s.name).collect::<Vec<_>>());
-            tr class=[differ.then_some("differ")] {
-                th scope="row" { @if inverse { "^" } (link(site, first.property.as_str(), "", html! { (first.property_name) })) }
-                td {
-                    ul.values {
-                        @for fact in group {
-                            li {
-                                (fact_value(&fact.value, site)) " " (sources(fact, site))
-                                (passages(&fact.passages, site))
-                                @if !fact.nested.is_empty() {
-                                    ul.nested {
-                                        @for nested in &fact.nested {
-                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
-                                        }
-                                    }
-                                }
-                            }
+        let item = html! {
+            li {
+                (fact_value(&fact.value, site)) " " (sources(fact, site))
+                (passages(&fact.passages, site))
+                @if !fact.nested.is_empty() {
+                    ul.nested {
+                        @for nested in &fact.nested {
+                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
                         }
                     }
                 }
+            }
+        };
+        if !room.take(&item) {
+            break;
+        }
+        match groups.last_mut() {
+            Some((first, group)) if first.property == fact.property => group.push((fact, item)),
+            _ => groups.push((fact, vec![(fact, item)])),
+        }
+    }
+    let names = |fact: &Fact| {
+        fact.sources
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    html! {
+        @for (first, group) in &groups {
+            @let differ = !inverse && group.len() > 1 && group.iter().any(|(f, _)| names(f) != names(group[0].0));
+            tr class=[differ.then_some("differ")] {
+                th scope="row" { @if inverse { "^" } (link(site, first.property.as_str(), "", html! { (first.property_name) })) }
+                td { ul.values { @for (_, item) in group { (item) } } }
             }
         }
     }
@@ -304,12 +318,18 @@ pub(super) fn entity_page(
     let is_article = view.classes.iter().any(
         |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
     );
+    let base = path.to_owned();
+    let mut room = Room::new(state.settings.max_result);
+    let facts = fact_rows(&view.facts, site, false, &mut room);
     let article = if is_article {
-        Some(article_sections(state, graph, budget, lang, iri)?)
+        Some(article_sections(
+            state, graph, budget, lang, iri, &mut room,
+        )?)
     } else {
         None
     };
-    let base = path.to_owned();
+    let incoming = fact_rows(&view.incoming, site, true, &mut room);
+    let whole = html! { (lang.t("All of its statements are in the downloads below.", "Tous ses énoncés sont dans les téléchargements ci-dessous.")) };
     Ok(page(layout(
         lang,
         &title,
@@ -323,7 +343,7 @@ pub(super) fn entity_page(
                 }
                 @if !view.facts.is_empty() {
                     h2 { (lang.t("Facts", "Faits")) }
-                    table.facts { (fact_rows(&view.facts, site, false)) }
+                    table.facts { (facts) }
                 }
                 @if !differences.is_empty() {
                     h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
@@ -335,7 +355,7 @@ pub(super) fn entity_page(
                 @if let Some(article) = &article { (article) }
                 @if !view.incoming.is_empty() {
                     h2 { (lang.t("What links here", "Ce qui pointe ici")) }
-                    table.facts { (fact_rows(&view.incoming, site, true)) }
+                    table.facts { (incoming) }
                 }
                 @if !view.external.is_empty() {
                     h2 { (lang.t("Elsewhere (graph links, not from the articles)", "Ailleurs (liens du graphe, pas des articles)")) }
@@ -345,6 +365,7 @@ pub(super) fn entity_page(
                         }
                     }
                 }
+                (room.notice(lang, whole))
                 p.downloads {
                     "⬇ "
                     @for (extension, name) in [("ttl", "Turtle"), ("trig", "TriG"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")] {
@@ -403,13 +424,14 @@ pub(super) fn article_sections(
     budget: &Budget,
     lang: Lang,
     article: NamedNodeRef<'_>,
+    room: &mut Room,
 ) -> Result<Markup, HttpError> {
     let site = &state.site;
     let mut labels = LabelCache::new(graph, Some(lang.code()));
-    // Per entity: the entity, its link, and its (property, value, how many
-    // articles state it) rows.
-    type Rows = Vec<(Markup, Markup, String)>;
-    let mut groups: Vec<(Term, Markup, Rows)> = Vec::new();
+    // Per entity: the entity, its link, and its rows (property, value, how
+    // many articles state it), while the page has room.
+    let mut groups: Vec<(Term, Markup, Vec<Markup>)> = Vec::new();
+    let mut facts = 0;
     if let QueryResults::Solutions(solutions) = stored(
         state,
         graph,
@@ -430,11 +452,20 @@ pub(super) fn article_sections(
                 Some(Term::Literal(n)) if n.value() != "1" => n.value().to_owned(),
                 _ => String::new(),
             };
-            let row = (
-                cell(property, &mut labels, site),
-                cell(value, &mut labels, site),
-                stated_by,
-            );
+            facts += 1;
+            if room.is_full() {
+                // Still counted, for the heading's total.
+                continue;
+            }
+            let row = html! {
+                tr {
+                    th scope="row" { (cell(property, &mut labels, site)) }
+                    td { (cell(value, &mut labels, site)) @if !stated_by.is_empty() { " " small.source { "(" (stated_by) " " (lang.t("articles", "articles")) ")" } } }
+                }
+            };
+            if !room.take(&row) {
+                continue;
+            }
             match groups.last_mut() {
                 Some((current, _, rows)) if current == entity => rows.push(row),
                 _ => groups.push((entity.clone(), cell(entity, &mut labels, site), vec![row])),
@@ -459,19 +490,11 @@ pub(super) fn article_sections(
             badge(other, site),
         ]);
     }
-    let facts: usize = groups.iter().map(|(_, _, rows)| rows.len()).sum();
     Ok(html! {
         h2 { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
         @for (_, entity, rows) in &groups {
             h3 { (entity) }
-            table.facts {
-                @for (property, value, stated_by) in rows {
-                    tr {
-                        th scope="row" { (property) }
-                        td { (value) @if !stated_by.is_empty() { " " small.source { "(" (stated_by) " " (lang.t("articles", "articles")) ")" } } }
-                    }
-                }
-            }
+            table.facts { @for row in rows { (row) } }
         }
         h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
         @if differs.is_empty() {

@@ -181,8 +181,14 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                 prepared.execute(graph, budget)
             }
             .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
-            let table = results_table(results, graph, &shared.site, lang, 1000)
-                .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
+            let table = results_table(
+                results,
+                graph,
+                &shared.site,
+                lang,
+                shared.settings.max_result,
+            )
+            .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
             Ok((table, returns_graph))
         });
         let prefixes: String = vocab::PREFIXES

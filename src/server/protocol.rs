@@ -373,9 +373,16 @@ impl QueryRequest {
                 url: &self.url,
                 returns_graph,
             };
-            return results_page(results, graph, &self.state.site, self.lang, &shown)
-                .map(|answer| Answer { volatile, ..answer })
-                .map_err(|error| stopped(error, budget));
+            return results_page(
+                results,
+                graph,
+                &self.state.site,
+                self.lang,
+                &shown,
+                self.max_result,
+            )
+            .map(|answer| Answer { volatile, ..answer })
+            .map_err(|error| stopped(error, budget));
         }
         execute(prepared, graph, budget, format, self.max_result)
     }

@@ -4,7 +4,7 @@
 
 use super::http::Answer;
 use super::lang::Lang;
-use super::layout::{cell, encode, layout, page};
+use super::layout::{cell, encode, layout, page, Room};
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
@@ -12,15 +12,21 @@ use crate::vocab;
 use maud::{html, Markup};
 use oxigraph::sparql::QueryResults;
 
-/// Query results as a table with labels and links.
+/// The most rows a results page shows (the downloads have them all).
+const MAX_ROWS: usize = 1000;
+
+/// Query results as a table with labels and links: at most [`MAX_ROWS`]
+/// rows and `max_bytes` of them (`--max-result`), saying so when cut.
 pub fn results_table(
     results: QueryResults<'_>,
     graph: &Graph,
     site: &super::Site,
     lang: Lang,
-    max_rows: usize,
+    max_bytes: usize,
 ) -> anyhow::Result<Markup> {
     let mut labels = LabelCache::new(graph, Some(lang.code()));
+    let mut room = Room::new(max_bytes);
+    let whole = html! { (lang.t("Download the results for all of them.", "Téléchargez les résultats pour tout voir.")) };
     Ok(match results {
         QueryResults::Boolean(value) => html! { p.boolean { (value) } },
         QueryResults::Solutions(solutions) => {
@@ -33,51 +39,58 @@ pub fn results_table(
             let mut more = false;
             for solution in solutions {
                 let solution = solution?;
-                if rows.len() == max_rows {
+                if rows.len() == MAX_ROWS {
                     more = true;
                     break;
                 }
-                let cells: Vec<Markup> = solution
-                    .values()
-                    .iter()
-                    .map(|value| {
-                        value
-                            .as_ref()
-                            .map_or_else(|| html! {}, |t| cell(t, &mut labels, site))
-                    })
-                    .collect();
-                rows.push(cells);
+                let row = html! {
+                    tr {
+                        @for value in solution.values() {
+                            td { @if let Some(term) = value { (cell(term, &mut labels, site)) } }
+                        }
+                    }
+                };
+                if !room.take(&row) {
+                    break;
+                }
+                rows.push(row);
             }
             html! {
                 div.scroll {
                     table.results {
                         thead { tr { @for variable in &variables { th { (variable) } } } }
-                        tbody {
-                            @for row in &rows { tr { @for value in row { td { (value) } } } }
-                        }
+                        tbody { @for row in &rows { (row) } }
                     }
                 }
                 p.count {
                     (rows.len()) " " (lang.t("rows", "lignes"))
                     @if more { " " (lang.t("(more not shown; download for all)", "(la suite n'est pas affichée ; téléchargez pour tout voir)")) }
                 }
+                (room.notice(lang, whole))
             }
         }
         QueryResults::Graph(triples) => {
             let mut rows = Vec::new();
-            for triple in triples.take(max_rows) {
+            for triple in triples.take(MAX_ROWS) {
                 let triple = triple?;
-                rows.push([
-                    cell(&triple.subject.into(), &mut labels, site),
-                    cell(&triple.predicate.into(), &mut labels, site),
-                    cell(&triple.object, &mut labels, site),
-                ]);
+                let row = html! {
+                    tr {
+                        td { (cell(&triple.subject.into(), &mut labels, site)) }
+                        td { (cell(&triple.predicate.into(), &mut labels, site)) }
+                        td { (cell(&triple.object, &mut labels, site)) }
+                    }
+                };
+                if !room.take(&row) {
+                    break;
+                }
+                rows.push(row);
             }
             html! {
                 div.scroll { table.results {
                     thead { tr { th { "subject" } th { "predicate" } th { "object" } } }
-                    tbody { @for row in &rows { tr { @for value in row { td { (value) } } } } }
+                    tbody { @for row in &rows { (row) } }
                 } }
+                (room.notice(lang, whole))
             }
         }
     })
@@ -133,8 +146,9 @@ pub fn results_page(
     site: &super::Site,
     lang: Lang,
     query: &Shown<'_>,
+    max_bytes: usize,
 ) -> anyhow::Result<Answer> {
-    let table = results_table(results, graph, site, lang, 1000)?;
+    let table = results_table(results, graph, site, lang, max_bytes)?;
     let edit = format!(
         "/ui/query?lang={}&query={}",
         lang.code(),
