@@ -138,6 +138,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value = "8")]
     pub max_queries: usize,
 
+    /// Let one client (one peer address) run at most this many of them at
+    /// once; past it, 503 at once. Default: half of --max-queries, rounded
+    /// up. Behind a reverse proxy every client is the proxy: set it to
+    /// --max-queries there.
+    #[arg(long, value_name = "N")]
+    pub max_queries_per_client: Option<usize>,
+
     /// Refuse a request body (a POSTed query) larger than this (413).
     #[arg(long, value_name = "SIZE", default_value = "1M")]
     pub max_body: String,

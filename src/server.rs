@@ -37,6 +37,7 @@ mod metrics;
 mod pages;
 mod protocol;
 mod results;
+mod shares;
 mod site;
 mod timeline;
 
@@ -73,6 +74,8 @@ pub struct Settings {
     /// A query's timeout.
     pub timeout: Duration,
     pub max_queries: usize,
+    /// How many of those one client (one peer address) may run at once.
+    pub max_queries_per_client: usize,
     pub max_body: usize,
     pub max_result: usize,
     pub max_connections: usize,
@@ -123,6 +126,8 @@ pub struct AppState {
     pub answers: cache::Answers,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
+    /// Each client's share of them (`shares.rs`).
+    shares: shares::Shares,
     /// Where the articles differ, computed once (`view/differences.rs`)
     /// and kept for the linked-data pages.
     pub differences: std::sync::OnceLock<Vec<crate::view::differences::Difference>>,
@@ -156,6 +161,7 @@ impl AppState {
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),
             slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
+            shares: shares::Shares::new(settings.max_queries_per_client),
             settings,
         })
     }
@@ -328,7 +334,11 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
         )
         .into_response()
     } else {
-        next.run(request).await
+        match request.extensions().get::<shares::Peer>().copied() {
+            // The client's address, for its share of the query slots.
+            Some(shares::Peer(peer)) => shares::PEER.scope(peer, next.run(request)).await,
+            None => next.run(request).await,
+        }
     };
     state
         .metrics
@@ -355,6 +365,22 @@ pub async fn run_query(
     state: &Shared,
     work: impl FnOnce(&Graph, &Budget) -> Result<Answer, HttpError> + Send + 'static,
 ) -> Result<Answer, HttpError> {
+    // A client past its share is refused at once: waiting would not help
+    // until one of its own queries ends.
+    let Some(share) = state.shares.enter() else {
+        state.metrics.busy();
+        return Err(HttpError {
+            retry_after: Some(1),
+            ..HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "this client already runs as many queries as it may at once ({} of the server's {}); try again when one ends",
+                    state.shares.per_client(),
+                    state.settings.max_queries
+                ),
+            )
+        });
+    };
     // A query waits a moment for a slot (a burst is queued, not refused),
     // then gets 503.
     let permit = tokio::time::timeout(QUEUE_WAIT, state.slots.clone().acquire_owned()).await;
@@ -391,6 +417,7 @@ pub async fn run_query(
         };
         drop(running);
         drop(permit);
+        drop(share);
         answer
     });
     let outcome = match tokio::time::timeout(settings.timeout + GRACE, task).await {

@@ -307,3 +307,53 @@ fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
         "no line about the failed accept: {stderr}"
     );
 }
+
+#[test]
+fn one_client_cannot_take_every_query_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &["--timeout", "6", "--max-queries", "2", "--cache", "0"],
+    );
+    let slow = format!("/sparql?query={}", encode(SLOW));
+    // One client starts as many slow queries as there are slots.
+    let heavy: Vec<_> = (0..2)
+        .map(|i| {
+            let target = format!("{slow}&n={i}");
+            let port = served.port;
+            let handle =
+                std::thread::spawn(move || common::http_request_from("127.0.0.1", port, &target));
+            std::thread::sleep(Duration::from_millis(200));
+            handle
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Another client still gets its answer.
+    let started = Instant::now();
+    let other = common::http_request_from(
+        "127.0.0.2",
+        served.port,
+        &format!("/sparql?query={}", encode("ASK {}")),
+    );
+    assert_eq!(other.status, 200, "{}", other.text());
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // And the heavy client's query past its share was refused at once,
+    // with a line saying why and when to try again.
+    let replies: Vec<_> = heavy.into_iter().map(|h| h.join().unwrap()).collect();
+    let refused: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(refused[0].header("retry-after"), Some("1"));
+    assert!(
+        refused[0].text().contains(
+            "this client already runs as many queries as it may at once (1 of the server's 2)"
+        ),
+        "{}",
+        refused[0].text()
+    );
+}

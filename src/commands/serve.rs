@@ -65,6 +65,10 @@ pub fn open(config: &Config, args: &ServeArgs) -> Result<(Settings, Graph, Optio
         public_url: args.public_url.clone(),
         timeout: crate::guard::limits::timeout(args.timeout)?,
         max_queries: positive("--max-queries", args.max_queries)?,
+        max_queries_per_client: match args.max_queries_per_client {
+            Some(n) => positive("--max-queries-per-client", n)?.min(args.max_queries),
+            None => args.max_queries.div_ceil(2),
+        },
         max_body: size("--max-body", &args.max_body)?,
         max_result: size("--max-result", &args.max_result)?,
         max_connections: positive("--max-connections", args.max_connections)?,

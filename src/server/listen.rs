@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{sleep, Sleep};
+use tower::ServiceExt;
 
 /// After SIGTERM or Ctrl-C, how long requests in flight may take to end
 /// beyond the query timeout, before the process stops without them.
@@ -62,12 +63,12 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     pause = ACCEPT_PAUSE.0;
-                    stream
+                    (stream, peer)
                 }
                 // That one connection's trouble (reset before accept): the
                 // next one may be fine.
@@ -90,7 +91,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
                 }
             },
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Each request carries its client's address (`shares.rs`).
+        let peer = super::shares::Peer(peer.ip());
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(peer);
+                request
+            },
+        ));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(limits.header_timeout)

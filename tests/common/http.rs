@@ -326,3 +326,41 @@ pub fn parse_reply(raw: &[u8], head_only: bool) -> Reply {
         body,
     }
 }
+
+/// A connection to 127.0.0.1:`port` from the loopback address `source`
+/// (`127.0.0.2`…: Linux routes all of 127/8 to loopback), so that one test
+/// can be several clients to a server that tells them apart by address.
+pub fn connect_from(source: &str, port: u16) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("a runtime to connect");
+    let stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(format!("{source}:0").parse().expect("an address"))?;
+            socket
+                .connect(([127, 0, 0, 1], port).into())
+                .await?
+                .into_std()
+        })
+        .unwrap_or_else(|error| panic!("connect from {source}: {error}"));
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+}
+
+/// [`http_request`] on a connection from `source` ([`connect_from`]).
+pub fn http_request_from(source: &str, port: u16, target: &str) -> Reply {
+    let mut stream = connect_from(source, port);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send head");
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_reply(&raw, false)
+}
