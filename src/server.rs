@@ -28,6 +28,7 @@
 
 mod assets;
 mod cache;
+mod client;
 mod http;
 mod lang;
 mod layout;
@@ -37,12 +38,11 @@ mod metrics;
 mod pages;
 mod protocol;
 mod results;
-mod shares;
 mod site;
 mod timeline;
 
 use crate::graph::Graph;
-use crate::guard::budget::Budget;
+use crate::guard::budget::{Budget, Service};
 use crate::guard::error::{Failure, Kind};
 use crate::provenance::evidence::Articles;
 use crate::sparql::catalog::Catalog;
@@ -126,8 +126,8 @@ pub struct AppState {
     pub answers: cache::Answers,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
-    /// Each client's share of them (`shares.rs`).
-    shares: shares::Shares,
+    /// Each client's share of them (`client.rs`).
+    shares: client::Shares,
     /// Where the articles differ, computed once (`view/differences.rs`)
     /// and kept for the linked-data pages.
     pub differences: std::sync::OnceLock<Vec<crate::view::differences::Difference>>,
@@ -161,7 +161,7 @@ impl AppState {
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),
             slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
-            shares: shares::Shares::new(settings.max_queries_per_client),
+            shares: client::Shares::new(settings.max_queries_per_client),
             settings,
         })
     }
@@ -334,11 +334,13 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
         )
         .into_response()
     } else {
-        match request.extensions().get::<shares::Peer>().copied() {
-            // The client's address, for its share of the query slots.
-            Some(shares::Peer(peer)) => shares::PEER.scope(peer, next.run(request)).await,
-            None => next.run(request).await,
-        }
+        // Who sent it, for its share of the query slots and for SERVICE.
+        let peer = request
+            .extensions()
+            .get::<client::Peer>()
+            .map(|peer| peer.0);
+        let client = client::Client::of(request.headers(), peer, &state.site.url("/"));
+        client::CLIENT.scope(client, next.run(request)).await
     };
     state
         .metrics
@@ -367,7 +369,8 @@ pub async fn run_query(
 ) -> Result<Answer, HttpError> {
     // A client past its share is refused at once: waiting would not help
     // until one of its own queries ends.
-    let Some(share) = state.shares.enter() else {
+    let client = client::Client::now();
+    let Some(share) = state.shares.enter(client.peer) else {
         state.metrics.busy();
         return Err(HttpError {
             retry_after: Some(1),
@@ -398,7 +401,11 @@ pub async fn run_query(
         });
     };
     let settings = &state.settings;
-    let budget = Budget::for_request(settings.timeout, settings.memory, settings.allow_service);
+    let service = match Service::from_flag(settings.allow_service) {
+        Service::Allowed if client.other_origin => Service::OtherOrigin,
+        service => service,
+    };
+    let budget = Budget::for_request(settings.timeout, settings.memory, service);
     let graph = state.graph.clone();
     let running = state.metrics.running();
     // Dropped with this future when the client goes away first: the work

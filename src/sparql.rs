@@ -253,13 +253,13 @@ impl Prepared {
     /// unless the budget allows it.
     pub fn execute<'a>(self, graph: &'a Graph, budget: &Budget) -> Result<QueryResults<'a>> {
         if let Some(service) = self.services.first() {
-            if !budget.allow_service {
+            if !budget.service.allowed() {
                 return Err(Failure::new(
                     Kind::Refused,
                     format!(
-                    "SERVICE {service} is not allowed: federation is off, so a query cannot call \
-                     other endpoints (allow it with --allow-service)"
-                ),
+                        "SERVICE {service} is not allowed: {}",
+                        budget.service.refusal()
+                    ),
                 )
                 .into());
             }
@@ -269,7 +269,7 @@ impl Prepared {
         crate::guard::budget::evaluating(&self.token);
         self.federation
             .allowed
-            .store(budget.allow_service, Ordering::SeqCst);
+            .store(budget.service.allowed(), Ordering::SeqCst);
         if let Ok(mut deadline) = self.federation.deadline.lock() {
             *deadline = budget.timeout.map(|(_, at)| at);
         }

@@ -766,3 +766,72 @@ fn deep_queries_run_on_the_query_threads_large_stack() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(reply.text().contains("2000"), "{}", reply.text());
 }
+
+#[test]
+fn pages_of_other_sites_cannot_make_the_server_call_service() {
+    // An endpoint on loopback standing for one on the server's intranet.
+    let answer = br#"{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"literal","value":"inside"}}]}}"#;
+    let (url, reached) = common::raw_server(
+        Some(common::http_response(
+            "200 OK",
+            &[("Content-Type", "application/sparql-results+json")],
+            answer,
+        )),
+        10,
+        8.0,
+    );
+    let app = App::start(&["--allow-service"], &[]);
+    let query = format!("SELECT ?s {{ SERVICE <{url}> {{ ?s ?p ?o }} }}");
+    let get = format!("/sparql?query={}", encode(&query));
+    let form = format!("query={}", encode(&query));
+    let evil = ("Origin", "https://evil.example");
+    // A script of another site reading the answer through open CORS, a
+    // form it posts in the visitor's name, a link from it, the editor's
+    // page: refused, one line saying why.
+    for (what, reply) in [
+        ("a cross-origin GET", app.request("GET", &get, &[evil], b"")),
+        (
+            "a cross-origin form POST",
+            app.request(
+                "POST",
+                "/sparql",
+                &[evil, ("Content-Type", "application/x-www-form-urlencoded")],
+                form.as_bytes(),
+            ),
+        ),
+        (
+            "a link from another site",
+            app.request("GET", &get, &[("Sec-Fetch-Site", "cross-site")], b""),
+        ),
+    ] {
+        assert_eq!(reply.status, 400, "{what}: {}", reply.text());
+        assert!(
+            reply.text().contains("another Origin"),
+            "{what}: {}",
+            reply.text()
+        );
+    }
+    let editor = app.request(
+        "GET",
+        &format!("/ui/query?query={}", encode(&query)),
+        &[evil, ("Accept", "text/html")],
+        b"",
+    );
+    assert!(
+        editor.text().contains("another Origin"),
+        "{}",
+        editor.text()
+    );
+    // A client that is not a browser, and the server's own pages, still
+    // federate.
+    let own = app.request("GET", &get, &[("Origin", "http://127.0.0.1:0")], b"");
+    assert_eq!(own.status, 200, "{}", own.text());
+    let plain = app.request("GET", &get, &[("Accept", "text/csv")], b"");
+    assert_eq!(plain.status, 200, "{}", plain.text());
+    assert!(plain.text().contains("inside"), "{}", plain.text());
+    assert_eq!(
+        reached.join().unwrap(),
+        2,
+        "requests from other sites reached the endpoint"
+    );
+}

@@ -31,6 +31,44 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// Whether SERVICE may call other endpoints, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Allowed,
+    /// Federation is off (no `--allow-service`).
+    Off,
+    /// The server allows it, but not for this request: a page of another
+    /// site sent it (`server/client.rs`), and a visitor's browser must not
+    /// become a way into the networks the server reaches.
+    OtherOrigin,
+}
+
+impl Service {
+    pub fn from_flag(allowed: bool) -> Self {
+        if allowed {
+            Self::Allowed
+        } else {
+            Self::Off
+        }
+    }
+
+    pub fn allowed(self) -> bool {
+        self == Self::Allowed
+    }
+
+    /// Why a SERVICE call is refused, for its error line.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Self::OtherOrigin => {
+                "this server calls other endpoints only for requests that no other site's page sent (this one came with another Origin)"
+            }
+            Self::Allowed | Self::Off => {
+                "federation is off, so a query cannot call other endpoints (allow it with --allow-service)"
+            }
+        }
+    }
+}
+
 /// What one command's (or one request's) work may use.
 #[derive(Clone)]
 pub struct Budget {
@@ -38,8 +76,8 @@ pub struct Budget {
     pub timeout: Option<(f64, Instant)>,
     /// The heap ceiling, in bytes (`--memory`): the whole process's heap.
     pub memory: u64,
-    /// `--allow-service`.
-    pub allow_service: bool,
+    /// Whether SERVICE may call other endpoints (`--allow-service`).
+    pub service: Service,
     /// What the watchdog reads and sets for this budget.
     watch: Arc<Watch>,
 }
@@ -79,7 +117,7 @@ impl Default for Budget {
         Self {
             timeout: None,
             memory: u64::MAX,
-            allow_service: false,
+            service: Service::Off,
             watch: Arc::new(Watch::new(None, u64::MAX, false)),
         }
     }
@@ -127,24 +165,24 @@ impl Budget {
         Ok(Self::watched(
             timeout,
             config.memory,
-            config.allow_service,
+            Service::from_flag(config.allow_service),
             true,
         ))
     }
 
     /// Starts the clock for one server request: cancelled at the deadline,
     /// never ending the process.
-    pub fn for_request(timeout: Duration, memory: u64, allow_service: bool) -> Self {
+    pub fn for_request(timeout: Duration, memory: u64, service: Service) -> Self {
         let timeout = Instant::now()
             .checked_add(timeout)
             .map(|deadline| (timeout.as_secs_f64(), deadline));
-        Self::watched(timeout, memory, allow_service, false)
+        Self::watched(timeout, memory, service, false)
     }
 
     fn watched(
         timeout: Option<(f64, Instant)>,
         memory: u64,
-        allow_service: bool,
+        service: Service,
         last_resort: bool,
     ) -> Self {
         let watch = Arc::new(Watch::new(timeout, memory, last_resort));
@@ -154,7 +192,7 @@ impl Budget {
         Self {
             timeout,
             memory,
-            allow_service,
+            service,
             watch,
         }
     }

@@ -91,8 +91,8 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
                 }
             },
         };
-        // Each request carries its client's address (`shares.rs`).
-        let peer = super::shares::Peer(peer.ip());
+        // Each request carries its client's address (`client.rs`).
+        let peer = super::client::Peer(peer.ip());
         let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
             move |mut request: axum::extract::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(peer);
