@@ -411,7 +411,11 @@ mod tests {
                 )
             }),
         ));
-        let budget = Budget::for_request(std::time::Duration::from_secs(10), u64::MAX, false);
+        let budget = Budget::for_request(
+            std::time::Duration::from_secs(10),
+            u64::MAX,
+            crate::guard::budget::Service::Off,
+        );
         let answer = |prepared: Prepared| -> Vec<String> {
             let mut rows: Vec<String> = match prepared.execute(&store, &budget).unwrap() {
                 QueryResults::Solutions(solutions) => solutions
@@ -480,7 +484,11 @@ mod tests {
         // Cancelling one run (its client left) must not stop the next
         // request that sends the same text.
         first.token.cancel();
-        let budget = Budget::for_request(std::time::Duration::from_secs(10), u64::MAX, false);
+        let budget = Budget::for_request(
+            std::time::Duration::from_secs(10),
+            u64::MAX,
+            crate::guard::budget::Service::Off,
+        );
         let Ok(QueryResults::Boolean(answer)) = second.execute(&store, &budget) else {
             panic!("the second run should answer");
         };
