@@ -192,17 +192,21 @@ pub fn run(settings: Settings, graph: Graph, articles: Option<Articles>) -> Resu
 /// The runtime the server's requests and queries run on (the tests that
 /// call [`router`] in process build theirs here too).
 pub fn runtime(settings: &Settings) -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let blocking = settings.max_queries.saturating_mul(2).max(4);
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .thread_name("serve")
         // Every thread, the blocking ones that run queries included, gets
         // the commands' large stack once (only touched pages are backed by
         // memory): switching to a fresh mapped stack per query (stacker)
         // cost an mmap, an munmap and a TLB shootdown on every request.
-        .thread_stack_size(crate::guard::limits::STACK_BYTES)
+        // Under an address-space limit, smaller, so that all fit.
+        .thread_stack_size(crate::guard::limits::stack_for(workers + blocking))
         // Queries run here; a few more than may run at once, since a
         // cancelled query holds its thread until it notices.
-        .max_blocking_threads(settings.max_queries.saturating_mul(2).max(4))
+        .max_blocking_threads(blocking)
         .build()
 }
 

@@ -24,7 +24,7 @@ use crate::graph::federation::Federation;
 use crate::graph::{Answers, Graph};
 use crate::guard::budget::Budget;
 use crate::guard::error::{Failure, Kind};
-use crate::guard::limits::{self, Syntax, MAX_QUERY_DEPTH};
+use crate::guard::limits::{self, Syntax};
 use crate::vocab;
 use anyhow::{anyhow, Result};
 use oxigraph::model::{NamedNode, Term, Variable};
@@ -175,10 +175,15 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
     let mut shape = Shape::default();
     shape.query(&query);
     if shape.too_deep {
-        return Err(Failure::new(Kind::TooLarge, format!(
-            "cannot run the query {origin}: its operators nest more than {MAX_QUERY_DEPTH} levels deep \
-             (long chains of UNION, +, &&, / or |; the query depth limit)"
-        ))
+        return Err(Failure::new(
+            Kind::TooLarge,
+            format!(
+                "cannot run the query {origin}: its operators nest more than {} levels deep \
+                 (long chains of UNION, +, &&, / or |; the query depth limit{})",
+                limits::max_query_depth(),
+                limits::lowered()
+            ),
+        )
         .into());
     }
     let form = match &query {

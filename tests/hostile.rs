@@ -612,3 +612,71 @@ fn dataset_formats_keep_every_graph_on_a_round_trip() {
         assert_eq!(again, original, "{format}: graphs lost on the round trip");
     }
 }
+
+/// The binary with `args` under `sh -c 'ulimit -v KIB; exec …'`: an
+/// address-space limit, as batch schedulers set.
+fn limited(kib: u64, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new("sh");
+    command
+        .current_dir(common::root())
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(common::bin())
+        .args(args);
+    command
+}
+
+#[test]
+fn a_limited_address_space_gets_smaller_stacks_and_depth_limits() {
+    // 1 GiB of address space: the 1 GiB work stack cannot be reserved.
+    let gib = 1024 * 1024;
+    let count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
+    let run = common::run_command(limited(gib, &["query", count]), None, BOUND);
+    assert_no_crash(&run, "a command under ulimit -v 1 GiB");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // What it cannot hold any more is refused with the limit it has, and why.
+    let deep = format!(
+        "SELECT * {{ {}?s ?p ?o{} }}",
+        "{".repeat(900),
+        "}".repeat(900)
+    );
+    let run = common::run_command(limited(gib, &["query", &deep]), None, BOUND);
+    assert_no_crash(&run, "a deep query under ulimit -v 1 GiB");
+    assert_error_line(&run, "nested more than 250 levels deep", "deep, limited");
+    assert!(run.stderr.contains("ulimit -v"), "{}", run.stderr);
+    // What it still accepts runs, on the server's smaller stacks too.
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = limited(gib, &["serve", "--bind", "127.0.0.1:0"]);
+    command.current_dir(dir.path());
+    let served = common::Served::spawn(command);
+    let nested = format!(
+        "SELECT * {{ {}?s ?p ?o{} }} LIMIT 1",
+        "{".repeat(99),
+        "}".repeat(99)
+    );
+    let chain = format!(
+        "SELECT * {{ {} }} LIMIT 1",
+        vec!["{ ?s ?p ?o }"; 100].join(" UNION ")
+    );
+    for query in [&nested, &chain] {
+        let reply = served.request(
+            "POST",
+            "/sparql",
+            &[
+                ("Content-Type", "application/sparql-query"),
+                ("Accept", "text/csv"),
+            ],
+            query.as_bytes(),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    let too_deep = served.request(
+        "POST",
+        "/sparql",
+        &[("Content-Type", "application/sparql-query")],
+        deep.as_bytes(),
+    );
+    assert_eq!(too_deep.status, 400, "{}", too_deep.text());
+    let stderr = served.stop();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -369,7 +369,7 @@ impl Loader {
         let (first, second) = std::thread::scope(|scope| {
             // The same stack as the thread that runs every command.
             let second = std::thread::Builder::new()
-                .stack_size(limits::STACK_BYTES)
+                .stack_size(limits::stack_bytes())
                 .spawn_scoped(scope, || half(second));
             let first = half(first);
             let second = match second {

@@ -390,32 +390,58 @@ pub enum Stop {
 /// Where the last resort and the interrupt handler report to `main`.
 static ENDINGS: Mutex<Option<Sender<Ending>>> = Mutex::new(None);
 
-/// Runs `work` on a worker thread with a [`limits::STACK_BYTES`] stack and
-/// waits for it to finish, or for the process to give up on it
-/// ([`abandon`]). Called once, by `main`, which alone ends the process.
+/// Runs `work` on a worker thread with a [`limits::STACK_BYTES`] stack (or
+/// the largest of [`limits::SMALLER_STACKS`] the process may reserve, the
+/// depth limits scaled to it) and waits for it to finish, or for the
+/// process to give up on it ([`abandon`]). Called once, by `main`, which
+/// alone ends the process.
 pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
     let (sender, receiver) = mpsc::channel();
     if let Ok(mut endings) = ENDINGS.lock() {
         *endings = Some(sender.clone());
     }
-    let spawned = thread::Builder::new()
-        .name("work".into())
-        .stack_size(limits::STACK_BYTES)
-        .spawn(move || {
-            // A panic must end the wait too: the sender kept in ENDINGS
-            // would otherwise keep `recv` waiting for ever.
-            let ending = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
-                Ok(result) => Ending::Finished(result),
-                // The hook printed why.
-                Err(_) => Ending::Abandoned(Stop::Panicked),
-            };
-            let _ = sender.send(ending);
-        });
-    if let Err(error) = spawned {
-        return Ending::Finished(Err(anyhow::anyhow!(
-            "cannot start the work thread: {error}"
-        )));
+    // Kept here until a thread starts: a spawn that fails drops what it
+    // was given, and the next size needs the work again.
+    let work = Arc::new(Mutex::new(Some(work)));
+    let mut failure = None;
+    for stack in std::iter::once(limits::STACK_BYTES).chain(limits::SMALLER_STACKS) {
+        let (work, sender) = (work.clone(), sender.clone());
+        let spawned = thread::Builder::new()
+            .name("work".into())
+            .stack_size(stack)
+            .spawn(move || {
+                let Some(work) = work.lock().ok().and_then(|mut work| work.take()) else {
+                    return;
+                };
+                // A panic must end the wait too: the sender kept in ENDINGS
+                // would otherwise keep `recv` waiting for ever.
+                let ending = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                    Ok(result) => Ending::Finished(result),
+                    // The hook printed why.
+                    Err(_) => Ending::Abandoned(Stop::Panicked),
+                };
+                let _ = sender.send(ending);
+            });
+        match spawned {
+            Ok(_) => {
+                limits::lower_stack(stack);
+                failure = None;
+                break;
+            }
+            Err(error) => failure = Some(error),
+        }
     }
+    if let Some(error) = failure {
+        return Ending::Finished(Err(Failure::new(
+            Kind::Exhausted,
+            format!(
+                "cannot start the work thread, even with a {} MiB stack: {error} (is the address space limited? see ulimit -v)",
+                limits::SMALLER_STACKS[limits::SMALLER_STACKS.len() - 1] >> 20
+            ),
+        )
+        .into()));
+    }
+    drop(sender);
     receiver.recv().unwrap_or_else(|_| {
         // The worker ended without a word: it panicked (the hook printed why).
         Ending::Abandoned(Stop::Panicked)

@@ -31,6 +31,72 @@ pub const MAX_QUERY_DEPTH: usize = 10_000;
 /// spare (tests/hostile.rs).
 pub const STACK_BYTES: usize = 1 << 30;
 
+/// The smaller stacks tried, in order, when a process may not reserve
+/// [`STACK_BYTES`] (an address-space limit, `ulimit -v`, as batch
+/// schedulers set): the depth limits shrink in proportion
+/// ([`max_nesting`], [`max_query_depth`]).
+pub const SMALLER_STACKS: [usize; 3] = [256 << 20, 64 << 20, 16 << 20];
+
+/// The stack the threads that parse or evaluate get, once lowered (0: not
+/// lowered, [`STACK_BYTES`]).
+static STACK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Records a smaller stack some thread had to make do with: the depth
+/// limits follow the smallest.
+pub fn lower_stack(bytes: usize) {
+    if bytes < stack_bytes() {
+        STACK.store(bytes, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The stack every thread that parses or evaluates gets: [`STACK_BYTES`],
+/// or the smaller one the process could reserve.
+pub fn stack_bytes() -> usize {
+    match STACK.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => STACK_BYTES,
+        bytes => bytes,
+    }
+}
+
+/// The stack for each of `threads` threads (the server's), so that all of
+/// them fit in half of the address space the process may use (the rest is
+/// for the heap and the program): [`stack_bytes`], or a smaller size of
+/// [`SMALLER_STACKS`], to which the depth limits are then lowered.
+pub fn stack_for(threads: usize) -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } == 0;
+    if !known || limit.rlim_cur == libc::RLIM_INFINITY {
+        return stack_bytes();
+    }
+    let room = usize::try_from(limit.rlim_cur / 2).unwrap_or(usize::MAX) / threads.max(1);
+    let stack = std::iter::once(stack_bytes())
+        .chain(SMALLER_STACKS)
+        .find(|&stack| stack <= room && stack <= stack_bytes())
+        .unwrap_or(SMALLER_STACKS[SMALLER_STACKS.len() - 1]);
+    lower_stack(stack);
+    stack
+}
+
+/// `limit` scaled to the stack the process got, but not below `floor`.
+fn scaled(limit: usize, floor: usize) -> usize {
+    (limit / (STACK_BYTES / stack_bytes()).max(1)).max(floor)
+}
+
+/// [`MAX_NESTING`], or less on a smaller stack: never below 100, which
+/// the smallest stack holds (tests/hostile.rs), and more than people write.
+pub fn max_nesting() -> usize {
+    scaled(MAX_NESTING, 100)
+}
+
+/// [`MAX_QUERY_DEPTH`], or less on a smaller stack.
+pub fn max_query_depth() -> usize {
+    scaled(MAX_QUERY_DEPTH, 0)
+}
+
 /// How much expanded text the entities declared in an XML document type may
 /// produce, all together: a "billion laughs" file declares ten entities that
 /// each repeat the previous one ten times.
@@ -86,10 +152,22 @@ pub enum Syntax {
     Json,
 }
 
-/// Fails when brackets nest deeper than [`MAX_NESTING`] in `text`, naming
+/// What a depth limit's message adds when the stack was smaller.
+pub fn lowered() -> String {
+    if stack_bytes() < STACK_BYTES {
+        format!(
+            ", lowered since this process could reserve only a {} MiB stack: its address space is limited (ulimit -v)",
+            stack_bytes() >> 20
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Fails when brackets nest deeper than [`max_nesting`] in `text`, naming
 /// the line where the limit was passed.
 pub fn check_nesting(text: &[u8], syntax: Syntax) -> Result<(), Failure> {
-    match nesting_overflow(text, syntax, MAX_NESTING) {
+    match nesting_overflow(text, syntax, max_nesting()) {
         None => Ok(()),
         Some(line) => Err(too_deep(line)),
     }
@@ -98,7 +176,11 @@ pub fn check_nesting(text: &[u8], syntax: Syntax) -> Result<(), Failure> {
 fn too_deep(line: usize) -> Failure {
     Failure::new(
         Kind::TooLarge,
-        format!("nested more than {MAX_NESTING} levels deep at line {line} (the nesting limit)"),
+        format!(
+            "nested more than {} levels deep at line {line} (the nesting limit{})",
+            max_nesting(),
+            lowered()
+        ),
     )
 }
 
@@ -286,7 +368,7 @@ pub fn check_xml(bytes: &[u8]) -> Result<(), Failure> {
                 if matches!(event, Ok(Event::Start(_))) {
                     depth += 1;
                 }
-                if depth > MAX_NESTING {
+                if depth > max_nesting() {
                     let line = 1 + bytes[..position(&reader, bytes)]
                         .iter()
                         .filter(|&&b| b == b'\n')

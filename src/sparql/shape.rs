@@ -2,7 +2,7 @@
 //! which SERVICE endpoints it calls, whether it is volatile (RAND, NOW…).
 //! Called by [`super::parse`] before a query is accepted.
 
-use crate::guard::limits::MAX_QUERY_DEPTH;
+use crate::guard::limits::max_query_depth;
 use spargebra::algebra::{
     Expression, Function, GraphPattern, OrderExpression, PropertyPathExpression,
 };
@@ -41,7 +41,7 @@ impl Shape {
 
     /// Runs `walk` one level deeper, unless that passes the limit.
     pub(crate) fn deeper(&mut self, walk: impl FnOnce(&mut Self)) {
-        if self.depth >= MAX_QUERY_DEPTH {
+        if self.depth >= max_query_depth() {
             self.too_deep = true;
             return;
         }
@@ -57,7 +57,7 @@ impl Shape {
             // one, a level of its recursion each: a sequence path of 40,000
             // steps (`p/p/…`) becomes 40,000 triples here.
             GraphPattern::Bgp { patterns } => {
-                if shape.depth + patterns.len() > MAX_QUERY_DEPTH {
+                if shape.depth + patterns.len() > max_query_depth() {
                     shape.too_deep = true;
                     return;
                 }

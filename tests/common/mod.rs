@@ -100,8 +100,14 @@ impl Run {
 /// Runs the binary with `args` in `dir`, feeding `stdin`, killed after
 /// `seconds`. Output is read on two threads so a large one cannot block it.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<Stdio>, seconds: f64) -> Run {
+    run_command(command_in(dir, args), stdin, seconds)
+}
+
+/// [`run_in`] for a command built by the caller (the binary under a shell
+/// that lowers a limit first, say).
+pub fn run_command(mut command: Command, stdin: Option<Stdio>, seconds: f64) -> Run {
     let start = Instant::now();
-    let mut child = command_in(dir, args)
+    let mut child = command
         .stdin(stdin.unwrap_or_else(Stdio::null))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
