@@ -566,3 +566,77 @@ fn a_link_in_a_folder_is_read_by_its_own_name() {
     );
     assert_eq!(rows(&out), vec!["?o", "x"]);
 }
+
+/// A FIFO at `path`, made by the system's `mkfifo` (no unsafe code here).
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Seconds a load of one triple may take before it counts as hung.
+const HUNG: f64 = 20.0;
+
+#[test]
+fn links_and_fifos_planted_in_a_store_are_neither_followed_nor_waited_on() {
+    // Issue 23, item 10: a link named CURRENT.tmp had `load` overwrite the
+    // file it named, a link named LOCK made `load` create its target, and a
+    // FIFO under either name made `load` wait for ever.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("one.nt"),
+        "<http://e.org/a> <http://e.org/p> \"x\" .\n",
+    )
+    .unwrap();
+    ok(d, &["load", "--store", "st", "one.nt"]);
+    let store = d.join("st");
+    let load = |case: &str| {
+        let run = run_in(d, &["load", "--store", "st", "one.nt"], None, HUNG);
+        common::assert_no_crash(&run, case);
+        run
+    };
+
+    // A stale CURRENT.tmp, link or FIFO, is removed, and the load commits.
+    fs::write(d.join("outside"), "untouched\n").unwrap();
+    std::os::unix::fs::symlink(d.join("outside"), store.join("CURRENT.tmp")).unwrap();
+    let run = load("CURRENT.tmp a link");
+    assert_eq!(run.code, Some(0), "CURRENT.tmp a link: {}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(d.join("outside")).unwrap(),
+        "untouched\n"
+    );
+    assert!(fs::symlink_metadata(store.join("CURRENT"))
+        .unwrap()
+        .is_file());
+    assert_eq!(count(d, "st"), 1);
+    mkfifo(&store.join("CURRENT.tmp"));
+    let run = load("CURRENT.tmp a FIFO");
+    assert_eq!(run.code, Some(0), "CURRENT.tmp a FIFO: {}", run.stderr);
+    assert_eq!(count(d, "st"), 1);
+
+    // A LOCK that is not a regular file is refused, naming it; nothing is
+    // created where a link points.
+    fs::remove_file(store.join("LOCK")).unwrap();
+    std::os::unix::fs::symlink(d.join("elsewhere"), store.join("LOCK")).unwrap();
+    let run = load("LOCK a link");
+    assert_error_line_exit(&run, 1, "st/LOCK is not a regular file", "LOCK a link");
+    assert!(
+        !d.join("elsewhere").exists(),
+        "the link's target was created"
+    );
+    fs::remove_file(store.join("LOCK")).unwrap();
+    mkfifo(&store.join("LOCK"));
+    let run = load("LOCK a FIFO");
+    assert_error_line_exit(&run, 1, "st/LOCK is not a regular file", "LOCK a FIFO");
+    fs::remove_file(store.join("LOCK")).unwrap();
+    assert_eq!(count(d, "st"), 1);
+
+    // Readers refuse a FIFO in place of CURRENT at once.
+    fs::remove_file(store.join("CURRENT")).unwrap();
+    mkfifo(&store.join("CURRENT"));
+    let run = run_in(d, &["query", "ASK {}", "--store", "st"], None, HUNG);
+    assert_error_line_exit(&run, 1, "not a regular file", "CURRENT a FIFO");
+}

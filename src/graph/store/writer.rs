@@ -1,7 +1,7 @@
 //! `load --store`: writes a new generation beside the current one, then
 //! commits it all at once (a renamed `CURRENT`), under the store's lock.
 
-use super::files::{current, generation_number};
+use super::files::{current, generation_number, not_regular};
 use super::ids::{GraphIds, Merged};
 use super::terms::hdt_string;
 use super::{Manifest, NamedPart, Part, Store, CURRENT, FORMAT, LOCK, MANIFEST, VERSION};
@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use hdt::Hdt;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// What `load` wrote.
@@ -44,21 +45,43 @@ impl Writer {
             )
         })?;
         let path = dir.join(LOCK);
+        // Never through a link (whoever could write in the folder would
+        // have `load` create or open a file anywhere it may write), never a
+        // FIFO (its `open` waits for a reader): refused, not removed, as
+        // this is the one file another writer may hold.
+        let cannot_open = |e: std::io::Error| {
+            Failure::new(
+                Kind::Output,
+                format!(
+                    "cannot open {}: {}",
+                    path.display(),
+                    crate::guard::error::io_reason(&e)
+                ),
+            )
+        };
+        match fs::symlink_metadata(&path) {
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(not_regular(&path, &metadata, "; remove it"))
+            }
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(cannot_open(error).into())
+            }
+            _ => {}
+        }
+        // Checked again as it is opened: a link or a FIFO planted since
+        // fails `open` (O_NOFOLLOW, O_NONBLOCK), anything else the look
+        // at the open file.
         let lock = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(&path)
-            .map_err(|e| {
-                Failure::new(
-                    Kind::Output,
-                    format!(
-                        "cannot open {}: {}",
-                        path.display(),
-                        crate::guard::error::io_reason(&e)
-                    ),
-                )
-            })?;
+            .map_err(cannot_open)?;
+        let metadata = lock.metadata().map_err(cannot_open)?;
+        if !metadata.is_file() {
+            return Err(not_regular(&path, &metadata, "; remove it"));
+        }
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -84,10 +107,15 @@ impl Writer {
                 .into())
             }
         }
-        Ok(Self {
+        let writer = Self {
             dir: dir.to_owned(),
             _lock: lock,
-        })
+        };
+        // What a writer that died left, under the lock that no one else
+        // holds now: cleared before any work, so that a planted file is
+        // refused before the input is read.
+        writer.remove_stale(&dir.join(format!("{CURRENT}.tmp")))?;
+        Ok(writer)
     }
 
     /// The store's quads as they were loaded, to load more on top of them;
@@ -145,7 +173,7 @@ impl Writer {
                 "https://w3id.org/missions-kg/store",
             )
             .with_context(|| format!("cannot build {}", path.display()))?;
-            let out = File::create(&path).map_err(|e| self.write_error(&path, &e))?;
+            let out = create_new(&path).map_err(|e| self.write_error(&path, &e))?;
             let mut out = BufWriter::new(out);
             hdt.write(&mut out)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
@@ -270,6 +298,17 @@ impl Writer {
         }
     }
 
+    /// Removes what a writer that died left under `path` (a file, or a
+    /// link or FIFO planted there), never what a link names.
+    pub(super) fn remove_stale(&self, path: &Path) -> Result<()> {
+        match fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.is_dir() => Err(not_regular(path, &metadata, "; remove it")),
+            Ok(_) => fs::remove_file(path).map_err(|e| self.write_error(path, &e)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(self.write_error(path, &error)),
+        }
+    }
+
     pub(super) fn write_error(&self, path: &Path, error: &std::io::Error) -> anyhow::Error {
         Failure::new(
             Kind::Output,
@@ -284,11 +323,20 @@ impl Writer {
 }
 
 pub(super) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = File::create(path)?;
+    let mut file = create_new(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }
 
 pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// Creates a file that must not exist yet: a link or a FIFO in its place
+/// fails (O_EXCL neither follows a link nor opens what is there).
+pub(super) fn create_new(path: &Path) -> std::io::Result<File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
