@@ -115,6 +115,7 @@ impl Writer {
         // holds now: cleared before any work, so that a planted file is
         // refused before the input is read.
         writer.remove_stale(&dir.join(format!("{CURRENT}.tmp")))?;
+        writer.remove_unfinished();
         Ok(writer)
     }
 
@@ -138,17 +139,28 @@ impl Writer {
 
     /// Writes `builder`'s quads as a new generation and makes it current.
     /// `builder` holds the quads as loaded (no merged view yet).
-    pub fn commit(
-        self,
-        builder: DatasetBuilder,
-        mut progress: impl FnMut(&str),
-    ) -> Result<Written> {
+    pub fn commit(self, builder: DatasetBuilder, progress: impl FnMut(&str)) -> Result<Written> {
         let number = self.next_generation()?;
         let name = format!("gen-{number:06}");
         let building = self.dir.join(format!("{name}.tmp"));
-        let _ = fs::remove_dir_all(&building);
         fs::create_dir(&building).map_err(|e| self.write_error(&building, &e))?;
+        let unfinished = Unfinished(&building);
+        let written = self.write_generation(&building, &name, builder, progress)?;
+        // Complete: from here on the commit renames it or removes it.
+        std::mem::forget(unfinished);
+        self.make_current(&building, &name)?;
+        self.remove_old(&name);
+        Ok(written)
+    }
 
+    /// Writes the generation's files into `building`, each synced.
+    fn write_generation(
+        &self,
+        building: &Path,
+        name: &str,
+        builder: DatasetBuilder,
+        mut progress: impl FnMut(&str),
+    ) -> Result<Written> {
         let (terms, rows) = builder.into_rows();
         // Each term's HDT form, once.
         let mut strings = Vec::with_capacity(terms.len());
@@ -156,7 +168,6 @@ impl Writer {
             match hdt_string(term.as_ref()) {
                 Some(text) => strings.push(text),
                 None => {
-                    let _ = fs::remove_dir_all(&building);
                     return Err(Failure::new(Kind::Input, format!(
                         "cannot store {term}: HDT holds no triple terms (RDF 1.2); query such data with --data instead"
                     ))
@@ -175,8 +186,12 @@ impl Writer {
             .with_context(|| format!("cannot build {}", path.display()))?;
             let out = create_new(&path).map_err(|e| self.write_error(&path, &e))?;
             let mut out = BufWriter::new(out);
-            hdt.write(&mut out)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            // The crate labels each of its errors "failed to read …", a
+            // full disk included: the I/O error under it says what failed.
+            hdt.write(&mut out).map_err(|e| match io_cause(&e) {
+                Some(io) => self.write_error(&path, io),
+                None => anyhow::anyhow!("cannot write {}: {e}", path.display()),
+            })?;
             let out = out
                 .into_inner()
                 .map_err(|e| self.write_error(&path, e.error()))?;
@@ -244,25 +259,43 @@ impl Writer {
         let path = building.join(MANIFEST);
         let text = serde_json::to_vec_pretty(&manifest)?;
         write_synced(&path, &text).map_err(|e| self.write_error(&path, &e))?;
-        sync_dir(&building).map_err(|e| self.write_error(&building, &e))?;
+        sync_dir(building).map_err(|e| self.write_error(building, &e))?;
 
-        // The commit: rename the complete generation, then point CURRENT at it.
-        let done = self.dir.join(&name);
-        fs::rename(&building, &done).map_err(|e| self.write_error(&done, &e))?;
-        sync_dir(&self.dir).map_err(|e| self.write_error(&self.dir, &e))?;
-        let pointer = self.dir.join(format!("{CURRENT}.tmp"));
-        write_synced(&pointer, format!("{name}\n").as_bytes())
-            .map_err(|e| self.write_error(&pointer, &e))?;
-        fs::rename(&pointer, self.dir.join(CURRENT)).map_err(|e| self.write_error(&pointer, &e))?;
-        sync_dir(&self.dir).map_err(|e| self.write_error(&self.dir, &e))?;
-
-        self.remove_old(&name);
         Ok(Written {
-            generation: name,
+            generation: name.to_owned(),
             quads,
             merged: merged_triples,
             graphs: manifest.graphs.len(),
         })
+    }
+
+    /// The commit: renames the complete generation, then points CURRENT at
+    /// it. Until CURRENT is replaced, the new generation is no one's: a
+    /// failure before then removes it.
+    fn make_current(&self, building: &Path, name: &str) -> Result<()> {
+        let done = self.dir.join(name);
+        if let Err(error) = fs::rename(building, &done) {
+            let _ = remove_entry(building);
+            return Err(self.write_error(&done, &error));
+        }
+        let pointer = self.dir.join(format!("{CURRENT}.tmp"));
+        let pointed = sync_dir(&self.dir)
+            .map_err(|e| self.write_error(&self.dir, &e))
+            .and_then(|()| {
+                write_synced(&pointer, format!("{name}\n").as_bytes())
+                    .map_err(|e| self.write_error(&pointer, &e))
+            })
+            .and_then(|()| {
+                fs::rename(&pointer, self.dir.join(CURRENT)).map_err(|e| {
+                    let _ = fs::remove_file(&pointer);
+                    self.write_error(&pointer, &e)
+                })
+            });
+        if let Err(error) = pointed {
+            let _ = remove_entry(&done);
+            return Err(error);
+        }
+        sync_dir(&self.dir).map_err(|e| self.write_error(&self.dir, &e))
     }
 
     /// One more than any generation in the folder, finished or not.
@@ -281,6 +314,25 @@ impl Writer {
         Ok(highest + 1)
     }
 
+    /// Removes the unfinished generations (`gen-N.tmp`) of writers that
+    /// died, before this one writes: on a full disk, they are what fills
+    /// it. Best effort: one that stays is skipped by [`Self::next_generation`].
+    pub(super) fn remove_unfinished(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name
+                .strip_suffix(".tmp")
+                .is_some_and(|base| generation_number(base).is_some())
+            {
+                let _ = remove_entry(&entry.path());
+            }
+        }
+    }
+
     /// Removes every generation but `keep`, and what killed loads left.
     /// Readers still reading one keep their open files (and start over
     /// from `CURRENT` if they had not opened them yet).
@@ -293,7 +345,7 @@ impl Writer {
             let name = name.to_string_lossy();
             let base = name.strip_suffix(".tmp").unwrap_or(&name);
             if name != keep && generation_number(base).is_some() {
-                let _ = fs::remove_dir_all(entry.path());
+                let _ = remove_entry(&entry.path());
             }
         }
     }
@@ -322,10 +374,15 @@ impl Writer {
     }
 }
 
+/// Writes a new file and syncs it; a file that could not be written whole
+/// is removed (the error says why).
 pub(super) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = create_new(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    written
 }
 
 pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -339,4 +396,37 @@ pub(super) fn create_new(path: &Path) -> std::io::Result<File> {
         .write(true)
         .create_new(true)
         .open(path)
+}
+
+/// A generation being written, removed if the load fails or unwinds before
+/// it is complete: on a full disk, what a failed load left would keep the
+/// disk full, and every later load would fail.
+struct Unfinished<'a>(&'a Path);
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        let _ = remove_entry(self.0);
+    }
+}
+
+/// Removes a folder with what it holds, or a file, link or FIFO; never what
+/// a link names.
+pub(super) fn remove_entry(path: &Path) -> std::io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    }
+}
+
+/// The I/O error under an error of the `hdt` crate, if any.
+fn io_cause<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = error.source();
+    }
+    None
 }
