@@ -619,6 +619,7 @@ fn limited(kib: u64, args: &[&str]) -> std::process::Command {
     let mut command = std::process::Command::new("sh");
     command
         .current_dir(common::root())
+        .stdin(std::process::Stdio::null())
         .arg("-c")
         .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
         .arg(common::bin())
@@ -631,7 +632,7 @@ fn a_limited_address_space_gets_smaller_stacks_and_depth_limits() {
     // 1 GiB of address space: the 1 GiB work stack cannot be reserved.
     let gib = 1024 * 1024;
     let count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
-    let run = common::run_command(limited(gib, &["query", count]), None, BOUND);
+    let run = common::run_command(limited(gib, &["query", count]), BOUND);
     assert_no_crash(&run, "a command under ulimit -v 1 GiB");
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     // What it cannot hold any more is refused with the limit it has, and why.
@@ -640,7 +641,7 @@ fn a_limited_address_space_gets_smaller_stacks_and_depth_limits() {
         "{".repeat(900),
         "}".repeat(900)
     );
-    let run = common::run_command(limited(gib, &["query", &deep]), None, BOUND);
+    let run = common::run_command(limited(gib, &["query", &deep]), BOUND);
     assert_no_crash(&run, "a deep query under ulimit -v 1 GiB");
     assert_error_line(&run, "nested more than 250 levels deep", "deep, limited");
     assert!(run.stderr.contains("ulimit -v"), "{}", run.stderr);

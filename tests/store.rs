@@ -5,28 +5,12 @@
 
 mod common;
 
-use common::{assert_error_line_exit, ok, rows, run_in, stored_queries, App};
+use common::{assert_error_line_exit, ok, rows, run_in, store_count, stored_queries, App};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// The number of triples a plain query sees in the store at `store`.
-fn count(dir: &Path, store: &str) -> u64 {
-    let out = ok(
-        dir,
-        &[
-            "query",
-            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
-            "--store",
-            store,
-            "--format",
-            "tsv",
-        ],
-    );
-    out.lines().nth(1).unwrap().parse().unwrap()
-}
 
 #[test]
 fn the_embedded_graph_in_a_store_answers_every_stored_query_as_in_memory() {
@@ -104,11 +88,11 @@ fn loads_add_up_gzip_included_and_blank_nodes_stay_apart() {
     .unwrap();
     gz.finish().unwrap();
     ok(d, &["load", "--store", "st", "a.ttl"]);
-    assert_eq!(count(d, "st"), 3);
+    assert_eq!(store_count(d, "st"), 3);
     ok(d, &["load", "--store", "st", "b.nq.gz"]);
     // b's _:x is not a's _:x (3 + 3 triples), and the triple both
     // files state is seen once.
-    assert_eq!(count(d, "st"), 6);
+    assert_eq!(store_count(d, "st"), 6);
     let out = ok(
         d,
         &[
@@ -165,7 +149,7 @@ fn a_load_killed_midway_leaves_the_store_as_it_was_or_complete() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(d, &["load", "--store", "st"]);
-    let before = count(d, "st");
+    let before = store_count(d, "st");
     write_quads(&d.join("big.nq"), 300_000);
     let store = d.join("st");
     // Kill points: while parsing, and once the new generation is being
@@ -197,7 +181,7 @@ fn a_load_killed_midway_leaves_the_store_as_it_was_or_complete() {
         }
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
-        let after = count(d, "st");
+        let after = store_count(d, "st");
         // 300,000 quads take seconds to load: a load that ended on its
         // own would leave this test unproven.
         assert!(
@@ -209,7 +193,7 @@ fn a_load_killed_midway_leaves_the_store_as_it_was_or_complete() {
     assert!(saw_writing, "never saw the load writing its generation");
     // What the killed loads left is cleared by the next one, which works.
     ok(d, &["load", "--store", "st", "big.nq"]);
-    assert!(count(d, "st") > before);
+    assert!(store_count(d, "st") > before);
     let leftovers: Vec<_> = fs::read_dir(&store)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -234,7 +218,9 @@ fn one_writer_at_a_time_and_readers_share() {
     // Readers do not wait for the writer, nor for each other: two at once
     // while the writer's lock is held.
     let counts: Vec<u64> = std::thread::scope(|scope| {
-        let readers: Vec<_> = (0..2).map(|_| scope.spawn(|| count(d, "st"))).collect();
+        let readers: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| store_count(d, "st")))
+            .collect();
         readers.into_iter().map(|r| r.join().unwrap()).collect()
     });
     assert!(counts.iter().all(|n| *n > 3000), "{counts:?}");
@@ -552,7 +538,7 @@ fn a_link_in_a_folder_is_read_by_its_own_name() {
     .unwrap();
     std::os::unix::fs::symlink("data.txt", d.join("in/data.nt")).unwrap();
     ok(d, &["load", "--store", "st", "in"]);
-    assert_eq!(count(d, "st"), 1);
+    assert_eq!(store_count(d, "st"), 1);
     let out = ok(
         d,
         &[

@@ -413,6 +413,8 @@ pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
                 let Some(work) = work.lock().ok().and_then(|mut work| work.take()) else {
                     return;
                 };
+                // Before any input is measured against the depth limits.
+                limits::lower_stack(stack);
                 // A panic must end the wait too: the sender kept in ENDINGS
                 // would otherwise keep `recv` waiting for ever.
                 let ending = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
@@ -424,7 +426,6 @@ pub fn supervise(work: impl FnOnce() -> Result<()> + Send + 'static) -> Ending {
             });
         match spawned {
             Ok(_) => {
-                limits::lower_stack(stack);
                 failure = None;
                 break;
             }

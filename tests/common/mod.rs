@@ -100,15 +100,17 @@ impl Run {
 /// Runs the binary with `args` in `dir`, feeding `stdin`, killed after
 /// `seconds`. Output is read on two threads so a large one cannot block it.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<Stdio>, seconds: f64) -> Run {
-    run_command(command_in(dir, args), stdin, seconds)
+    let mut command = command_in(dir, args);
+    command.stdin(stdin.unwrap_or_else(Stdio::null));
+    run_command(command, seconds)
 }
 
-/// [`run_in`] for a command built by the caller (the binary under a shell
-/// that lowers a limit first, say).
-pub fn run_command(mut command: Command, stdin: Option<Stdio>, seconds: f64) -> Run {
+/// Runs `command` (the binary under a wrapper such as `sh -c`, set up by
+/// the caller), as [`run_in`] does: output read on two threads, killed
+/// after `seconds`.
+pub fn run_command(mut command: Command, seconds: f64) -> Run {
     let start = Instant::now();
     let mut child = command
-        .stdin(stdin.unwrap_or_else(Stdio::null))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -311,6 +313,22 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
     let run = run_in(dir, args, None, 120.0);
     assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
     String::from_utf8(run.stdout).unwrap_or_else(|_| panic!("{args:?}: output not UTF-8"))
+}
+
+/// The number of triples a plain query sees in the store at `store`.
+pub fn store_count(dir: &Path, store: &str) -> u64 {
+    let out = ok(
+        dir,
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+            "--store",
+            store,
+            "--format",
+            "tsv",
+        ],
+    );
+    out.lines().nth(1).unwrap().parse().unwrap()
 }
 
 /// Every stored query, with values for the parameters a query needs.

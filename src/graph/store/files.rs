@@ -95,17 +95,57 @@ pub(super) fn read_hdt(folder: &Path, file: &str) -> Result<Hdt> {
 pub(super) const MAX_MANIFEST: u64 = 256 << 20;
 
 /// Opens one of the store's files: a regular file only (a FIFO or a device
-/// put in its place would hang or never end), naming it otherwise.
+/// put in its place would hang or never end), naming it otherwise. A link
+/// is followed (a store may be assembled from links); what it names must
+/// be a regular file too.
 pub(super) fn open_regular(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Looked at before opening, so that a device is never opened (opening
+    // some has effects), and asked again of the open file: a FIFO swapped
+    // in between is caught there, and O_NONBLOCK keeps its `open` from
+    // waiting for a writer (it changes nothing for a regular file).
     match fs::metadata(path) {
-        Ok(metadata) if !metadata.is_file() => Err(Failure::new(
-            Kind::Damaged,
-            format!("damaged store: {} is not a regular file", path.display()),
-        )
-        .into()),
-        Ok(_) => File::open(path).map_err(|e| with_io(path, e)),
-        Err(error) => Err(with_io(path, error)),
+        Ok(metadata) if !metadata.is_file() => return Err(not_regular(path, &metadata, "")),
+        Ok(_) => {}
+        Err(error) => return Err(with_io(path, error)),
     }
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| with_io(path, e))?;
+    let metadata = file.metadata().map_err(|e| with_io(path, e))?;
+    if !metadata.is_file() {
+        return Err(not_regular(path, &metadata, ""));
+    }
+    Ok(file)
+}
+
+/// The one line for a store file that is something else: a link (when
+/// not followed), a folder, a FIFO, a socket or a device; `fix` says what
+/// to do about it, if anything is safe to say.
+pub(super) fn not_regular(path: &Path, metadata: &fs::Metadata, fix: &str) -> anyhow::Error {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a device"
+    };
+    Failure::new(
+        Kind::Damaged,
+        format!(
+            "damaged store: {} is not a regular file but {what}{fix}",
+            path.display()
+        ),
+    )
+    .into()
 }
 
 /// Reads a small text file of the store (CURRENT, a manifest), at most

@@ -161,7 +161,8 @@ impl GraphIds {
     }
 
     /// Reads what [`GraphIds::to_bytes`] wrote for `hdt`, checking every
-    /// count against its dictionary and every id against the merged view.
+    /// count against its dictionary and every id against the merged view,
+    /// then the maps' order ([`in_order`]).
     pub(super) fn read(path: &Path, hdt: &Hdt, merged: &Merged) -> Result<Self, String> {
         let damaged = |what: &str| format!("damaged store: {}: {what}", path.display());
         let sizes = section_sizes(hdt);
@@ -198,6 +199,7 @@ impl GraphIds {
         if words.next().is_some() {
             return Err(damaged("trailing bytes"));
         }
+        in_order(&maps, hdt, merged).map_err(damaged)?;
         Ok(Self(maps))
     }
 
@@ -226,6 +228,92 @@ impl GraphIds {
     }
 }
 
+/// Whether `maps`, read from a `.ids` file, can be `hdt`'s ids in
+/// `merged`, asked of the ids alone: decoding every term to compare them
+/// would cost what the file saves at each open. Found by a hostile review:
+/// ids swapped within range gave wrong answers, and a graph's properties
+/// mapped to literals panicked the evaluator's sort.
+///
+/// Both files come from the `hdt` crate, which sorts each dictionary
+/// section by its bytes, so a map keeps that order within each section of
+/// the merged view it maps a section into; a term has one id, the same as
+/// subject and as object; and every id is one the merged view has in that
+/// position (a subject among its subjects, a property among its
+/// properties). What passes puts no term where the merged view never has
+/// it; two terms swapped across two of its sections (a subject that is
+/// also an object there, and one that is not) still pass.
+fn in_order(maps: &[Vec<u64>; 3], hdt: &Hdt, merged: &Merged) -> Result<(), &'static str> {
+    let [subjects, predicates, objects] = maps;
+    let shared = hdt.dict.shared.num_strings;
+    let shared_end = merged.shared;
+    let subjects_end = shared_end + merged.subjects;
+    let objects_end = subjects_end + merged.objects;
+    if subjects[1..=shared] != objects[1..=shared] {
+        return Err("a term with one id as subject and another as object");
+    }
+    // The ids in the merged view's shared section, from each part, each
+    // list increasing: no two terms may have the same one.
+    let mut in_shared: [Vec<u64>; 3] = Default::default();
+    // Each part of the maps, with the sections of the merged view its ids
+    // may be in (by the first and last id of each).
+    let parts = [
+        (&subjects[1..=shared], &[(1, shared_end)][..]),
+        (
+            &subjects[shared + 1..],
+            &[(1, shared_end), (shared_end + 1, subjects_end)],
+        ),
+        (
+            &objects[shared + 1..],
+            &[(1, shared_end), (subjects_end + 1, objects_end)],
+        ),
+    ];
+    for ((ids, sections), in_shared) in parts.into_iter().zip(&mut in_shared) {
+        let mut last = [0; 2];
+        for &id in ids {
+            let section = sections
+                .iter()
+                .position(|&(first, end)| first <= id && id <= end)
+                .ok_or("an id the merged view has for another kind of term")?;
+            if id <= last[section] {
+                return Err("ids out of their dictionary's order, or repeated");
+            }
+            last[section] = id;
+            if id <= shared_end {
+                in_shared.push(id);
+            }
+        }
+    }
+    let [a, b, c] = &in_shared;
+    if !disjoint(a, b) || !disjoint(a, c) || !disjoint(b, c) {
+        return Err("one id for two terms");
+    }
+    let mut last = 0;
+    for id in &predicates[1..] {
+        let position = *merged
+            .predicates
+            .get(id)
+            .ok_or("a property's id that is no property of the merged view")?;
+        if position <= last {
+            return Err("ids out of their dictionary's order, or repeated");
+        }
+        last = position;
+    }
+    Ok(())
+}
+
+/// Whether two increasing lists have no value in common.
+fn disjoint(a: &[u64], b: &[u64]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return false,
+        }
+    }
+    true
+}
+
 /// The evaluator's form of a term given as HDT text.
 pub(super) fn internal_of(merged: Option<&Merged>, text: String) -> StoreTerm {
     match merged.and_then(|m| m.canonical(&text)) {
@@ -246,3 +334,69 @@ impl std::fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hdt(triples: &[[&str; 3]]) -> Hdt {
+        Hdt::from_triples(triples.iter().copied(), "http://e.org/").unwrap()
+    }
+
+    #[test]
+    fn a_map_as_load_writes_it_passes_and_altered_ones_do_not() {
+        let graph = [
+            ["http://e.org/a", "http://e.org/p", "http://e.org/a"],
+            ["http://e.org/b", "http://e.org/p", "\"l\""],
+            ["http://e.org/b", "http://e.org/q", "http://e.org/c"],
+            ["http://e.org/p", "http://e.org/q", "_:x"],
+            [
+                "_:y",
+                "http://e.org/r",
+                "\"1\"^^<http://www.w3.org/2001/XMLSchema#integer>",
+            ],
+        ];
+        let mut all = graph.to_vec();
+        all.extend([
+            ["http://e.org/z", "http://e.org/p", "http://e.org/b"],
+            ["http://e.org/c", "http://e.org/s", "http://e.org/z"],
+            ["http://e.org/d", "http://e.org/p", "\"m\""],
+        ]);
+        let merged = Merged::new(hdt(&all)).unwrap();
+        let graph = hdt(&graph);
+        let ids = GraphIds::build(&graph, &merged).unwrap();
+        // The merged view's shared terms are a, b, c, z (1 to 4), its
+        // subjects _:y, d, p (5 to 7), its objects the three literals and
+        // _:x (8 to 11): the graph's subjects _:y, b, p map into two of
+        // those sections, its objects into two others, and its property p
+        // is a subject too.
+        assert_eq!(
+            ids.0,
+            [
+                vec![0, 1, 5, 2, 7],
+                vec![0, 7, 13, 14],
+                vec![0, 1, 8, 9, 11, 3]
+            ]
+        );
+        in_order(&ids.0, &graph, &merged).unwrap();
+        type Alteration = fn(&mut [Vec<u64>; 3]);
+        let alterations: [(&str, Alteration); 6] = [
+            ("a shared term with two ids", |maps| maps[0][1] = 4),
+            ("two subjects swapped", |maps| maps[0].swap(2, 4)),
+            ("two properties swapped", |maps| maps[1].swap(1, 2)),
+            ("a subject's id for an object", |maps| maps[2][5] = 2),
+            ("a literal as a property", |maps| maps[1][1] = 8),
+            ("an object as a subject", |maps| maps[0][2] = 8),
+        ];
+        for (case, alter) in alterations {
+            let mut maps = ids.0.clone();
+            alter(&mut maps);
+            assert!(in_order(&maps, &graph, &merged).is_err(), "{case}");
+        }
+        // The limit of a check that decodes nothing: _:y and b, swapped
+        // across two sections of the merged view, keep each one's order.
+        let mut maps = ids.0.clone();
+        maps[0].swap(2, 3);
+        assert!(in_order(&maps, &graph, &merged).is_ok());
+    }
+}
