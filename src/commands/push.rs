@@ -75,13 +75,15 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     };
     // The environment first, else the netrc-style file's entry for the
     // URL's host.
-    let login = |url: &str| {
-        credentials
-            .clone()
-            .or_else(|| client::netrc_credentials(url))
-            .map(|(user, password)| client::Login { user, password })
+    let login = |url: &str| -> Result<Option<client::Login>> {
+        let pair = match &credentials {
+            Some(pair) => Some(pair.clone()),
+            None => client::netrc_credentials(url)?,
+        };
+        Ok(pair.map(|(user, password)| client::Login { user, password }))
     };
-    let client = SparqlClient::new(&args.endpoint, args.timeout)?.with_login(login(&args.endpoint));
+    let client =
+        SparqlClient::new(&args.endpoint, args.timeout)?.with_login(login(&args.endpoint)?);
     let graph = Graph::load(config)?;
     let started = Instant::now();
     // With a union default graph, the server merges the named graphs
@@ -197,7 +199,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 &Upload {
                     client: &client,
                     url: store,
-                    login: login(store),
+                    login: login(store)?,
                     progress: &progress,
                 },
                 target,
@@ -209,7 +211,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 let upload = Upload {
                     client: &client,
                     url: update,
-                    login: login(update),
+                    login: login(update)?,
                     progress: &progress,
                 };
                 upload_update(&upload, target, &triples, size)?

@@ -100,9 +100,17 @@ impl Run {
 /// Runs the binary with `args` in `dir`, feeding `stdin`, killed after
 /// `seconds`. Output is read on two threads so a large one cannot block it.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<Stdio>, seconds: f64) -> Run {
+    let mut command = command_in(dir, args);
+    command.stdin(stdin.unwrap_or_else(Stdio::null));
+    run_command(command, seconds)
+}
+
+/// Runs `command` (made by [`command_in`], with whatever environment the
+/// test gives it) as [`run_in`] does: killed after `seconds`, watched for
+/// its peak memory.
+pub fn run_command(mut command: Command, seconds: f64) -> Run {
     let start = Instant::now();
-    let mut child = command_in(dir, args)
-        .stdin(stdin.unwrap_or_else(Stdio::null))
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
