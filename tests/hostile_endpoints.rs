@@ -1,12 +1,16 @@
 //! What a hostile endpoint, or a hostile file beside one, may not do to the
 //! commands that talk to it (issue 23, item 15): a login file that is a
-//! FIFO. Each endpoint is a loopback server written here
-//! (`common::ScriptedServer`), each run bounded in time and watched for its
-//! peak memory, and each expected to end in one clear `error:` line.
+//! FIFO, a Graph Store URL that already names a graph. Each endpoint is a
+//! loopback server written here (`common::ScriptedServer`), each run
+//! bounded in time and watched for its peak memory, and each expected to
+//! end in one clear `error:` line.
 
 mod common;
 
-use common::{assert_error_line, command_in, run_command, scratch, Scripted, ScriptedServer};
+use common::{
+    assert_error_line, assert_error_line_exit, command_in, run_command, run_in, scratch, Scripted,
+    ScriptedServer,
+};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -68,4 +72,58 @@ fn a_netrc_that_is_not_a_regular_file_is_refused_in_one_line() {
         );
     }
     assert_eq!(server.requests(), Vec::<String>::new());
+}
+
+/// A `--graph-store` URL carrying `?graph=` or `?default` of its own went
+/// out with two graph parameters (`?graph=x&graph=…`), which each server
+/// reads its own way: it is refused before anything is sent, naming the
+/// parameter. Any other parameter stays, and the graph's follows it.
+#[test]
+fn a_graph_store_url_that_names_a_graph_is_refused() {
+    let dir = scratch();
+    let server = ScriptedServer::start(
+        |request: &str| {
+            if request.starts_with("PUT") || request.starts_with("POST /store") {
+                Scripted::whole(common::http_response("204 No Content", &[], b""))
+            } else {
+                no_rows(request)
+            }
+        },
+        200,
+        120.0,
+    );
+    for (query, parameter) in [
+        ("?graph=http%3A%2F%2Fe.org%2Fg", "graph"),
+        ("?default", "default"),
+        ("?default=", "default"),
+        ("?key=1&graph=x", "graph"),
+        ("?%67raph=x", "graph"),
+    ] {
+        let store = format!("{}/store{query}", server.origin);
+        let run = run_in(
+            dir.path(),
+            &["push", "--endpoint", &server.url, "--graph-store", &store],
+            None,
+            60.0,
+        );
+        assert_error_line_exit(
+            &run,
+            2,
+            &format!("already names a graph (?{parameter}"),
+            &store,
+        );
+    }
+    assert_eq!(server.requests(), Vec::<String>::new());
+    let store = format!("{}/store?key=1", server.origin);
+    run_in(
+        dir.path(),
+        &["push", "--endpoint", &server.url, "--graph-store", &store],
+        None,
+        60.0,
+    );
+    let requests = server.requests();
+    let first = requests
+        .first()
+        .map_or("", |r| r.lines().next().unwrap_or(""));
+    assert_eq!(first, "PUT /store?key=1&default HTTP/1.1", "{requests:?}");
 }

@@ -57,6 +57,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             }
         }
     }
+    if let Some(store) = &args.graph_store {
+        check_graph_store(store)?;
+    }
     if args.batch == Some(0) {
         return Err(Failure::usage("invalid --batch 0: give at least 1 triple per request").into());
     }
@@ -315,6 +318,29 @@ impl Upload<'_> {
         self.client
             .send(method, url, content_type, body, self.login.as_ref())
     }
+}
+
+/// Refuses a `--graph-store` URL that already names a graph (`?graph=` or
+/// `?default`, also percent-encoded): `push` names each graph it uploads,
+/// so every request would carry two (`?graph=x&graph=…`), and which one a
+/// server obeys is its own choice; replacing the user's would upload
+/// somewhere they did not write. Other parameters stay (a key a gateway
+/// wants). Called once the URL is known to hold no login.
+fn check_graph_store(store: &str) -> Result<(), Failure> {
+    let query = store.split_once('?').map_or("", |(_, query)| query);
+    for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+        let parameter = match name.as_ref() {
+            "graph" => "?graph=",
+            "default" => "?default",
+            _ => continue,
+        };
+        return Err(Failure::usage(format!(
+            "invalid --graph-store '{}': it already names a graph ({parameter}); give the Graph \
+             Store's own URL (Oxigraph: /store, Fuseki: /DATASET/data), as push names each graph it uploads",
+            one_line(store, 200)
+        )));
+    }
+    Ok(())
 }
 
 /// PUT the first batch (replacing the graph), POST the others.
