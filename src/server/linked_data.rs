@@ -11,7 +11,6 @@ use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
-use crate::provenance::evidence::Passage;
 use crate::view::differences::Difference;
 use crate::view::entity::{EntityView, Fact, Value};
 use crate::vocab;
@@ -213,17 +212,21 @@ pub(super) fn sources(fact: &Fact, site: &super::Site) -> Markup {
 }
 
 /// Where the articles say a fact: each passage's article (a link to its
-/// page) and offsets, and the passage itself when the server has the text.
-pub(super) fn passages(passages: &[Passage], site: &super::Site) -> Markup {
+/// page) and offsets, and the passage itself when the server has the text;
+/// then how many more passages there are, if some were left out.
+pub(super) fn passages(fact: &Fact, site: &super::Site, lang: Lang) -> Markup {
     html! {
-        @if !passages.is_empty() {
+        @if !fact.passages.is_empty() {
             ul.passages {
-                @for passage in passages {
+                @for passage in &fact.passages {
                     li {
                         (link(site, &passage.article_iri, "source", html! { (passage.article) }))
                         " " small.offsets { "#char=" (passage.start) "," (passage.end) }
                         @if let Some(text) = &passage.text { " " q lang="fr" { (text) } }
                     }
+                }
+                @if fact.more_passages > 0 {
+                    li.more { (lang.t("… and ", "… et ")) (fact.more_passages) (lang.t(" more passages", " autres passages")) }
                 }
             }
         }
@@ -232,7 +235,7 @@ pub(super) fn passages(passages: &[Passage], site: &super::Site) -> Markup {
 
 /// Facts grouped by property: one row per property, its values side by
 /// side, each with the articles that state it.
-pub(super) fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Markup {
+pub(super) fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool, lang: Lang) -> Markup {
     let mut groups: Vec<(&Fact, Vec<&Fact>)> = Vec::new();
     for fact in facts {
         match groups.last_mut() {
@@ -250,11 +253,11 @@ pub(super) fn fact_rows(facts: &[Fact], site: &super::Site, inverse: bool) -> Ma
                         @for fact in group {
                             li {
                                 (fact_value(&fact.value, site)) " " (sources(fact, site))
-                                (passages(&fact.passages, site))
+                                (passages(fact, site, lang))
                                 @if !fact.nested.is_empty() {
                                     ul.nested {
                                         @for nested in &fact.nested {
-                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
+                                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(nested, site, lang)) }
                                         }
                                     }
                                 }
@@ -323,7 +326,7 @@ pub(super) fn entity_page(
                 }
                 @if !view.facts.is_empty() {
                     h2 { (lang.t("Facts", "Faits")) }
-                    table.facts { (fact_rows(&view.facts, site, false)) }
+                    table.facts { (fact_rows(&view.facts, site, false, lang)) }
                 }
                 @if !differences.is_empty() {
                     h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
@@ -335,7 +338,7 @@ pub(super) fn entity_page(
                 @if let Some(article) = &article { (article) }
                 @if !view.incoming.is_empty() {
                     h2 { (lang.t("What links here", "Ce qui pointe ici")) }
-                    table.facts { (fact_rows(&view.incoming, site, true)) }
+                    table.facts { (fact_rows(&view.incoming, site, true, lang)) }
                 }
                 @if !view.external.is_empty() {
                     h2 { (lang.t("Elsewhere (graph links, not from the articles)", "Ailleurs (liens du graphe, pas des articles)")) }
