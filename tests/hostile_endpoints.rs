@@ -1,9 +1,9 @@
 //! What a hostile endpoint, or a hostile file beside one, may not do to the
 //! commands that talk to it (issue 23, item 15): a login file that is a
-//! FIFO, a Graph Store URL that already names a graph. Each endpoint is a
-//! loopback server written here (`common::ScriptedServer`), each run
-//! bounded in time and watched for its peak memory, and each expected to
-//! end in one clear `error:` line.
+//! FIFO, a Graph Store URL that already names a graph, an answer of many
+//! millions of empty rows. Each endpoint is a loopback server written here
+//! (`common::ScriptedServer`), each run bounded in time and watched for its
+//! peak memory, and each expected to end in one clear `error:` line.
 
 mod common;
 
@@ -126,4 +126,50 @@ fn a_graph_store_url_that_names_a_graph_is_refused() {
         .first()
         .map_or("", |r| r.lines().next().unwrap_or(""));
     assert_eq!(first, "PUT /store?key=1&default HTTP/1.1", "{requests:?}");
+}
+
+/// 63 MiB of empty rows (`{},` each: 22 million of them) grew to 6.8 GB
+/// under `links --endpoint`, past any `--memory`: the rows count against
+/// the ceiling, as `query --endpoint`'s do, and the command ends in one
+/// line.
+#[test]
+fn an_answer_of_millions_of_empty_rows_stops_at_the_memory_ceiling() {
+    let dir = scratch();
+    let rows = (63 << 20) / 3;
+    let server = ScriptedServer::start(
+        move |request: &str| {
+            // The dataset `push` may have described: none.
+            if request.contains("void") {
+                return no_rows(request);
+            }
+            Scripted::ok(
+                JSON,
+                br#"{"head":{"vars":[]},"results":{"bindings":["#,
+                b"{},",
+                rows,
+                b"{}]}}",
+            )
+        },
+        10,
+        120.0,
+    );
+    for args in [
+        vec!["--memory", "192M", "links", "--endpoint", &server.url],
+        vec![
+            "--memory",
+            "192M",
+            "links",
+            "check",
+            "--endpoint",
+            &server.url,
+        ],
+    ] {
+        let run = run_in(dir.path(), &args, None, 30.0);
+        assert_error_line(
+            &run,
+            "needed more than 192 MiB of memory (raise the ceiling with --memory)",
+            &format!("{args:?}"),
+        );
+        assert!(run.peak_mib < 450, "{args:?}: peak {} MiB", run.peak_mib);
+    }
 }
