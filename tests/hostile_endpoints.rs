@@ -1,9 +1,10 @@
 //! What a hostile endpoint, or a hostile file beside one, may not do to the
 //! commands that talk to it (issue 23, item 15): a login file that is a
 //! FIFO, a Graph Store URL that already names a graph, an answer of many
-//! millions of empty rows. Each endpoint is a loopback server written here
-//! (`common::ScriptedServer`), each run bounded in time and watched for its
-//! peak memory, and each expected to end in one clear `error:` line.
+//! millions of empty rows, an answer nested deeper than anyone writes. Each
+//! endpoint is a loopback server written here (`common::ScriptedServer`),
+//! each run bounded in time and watched for its peak memory, and each
+//! expected to end in one clear `error:` line.
 
 mod common;
 
@@ -171,5 +172,68 @@ fn an_answer_of_millions_of_empty_rows_stops_at_the_memory_ceiling() {
             &format!("{args:?}"),
         );
         assert!(run.peak_mib < 450, "{args:?}: peak {} MiB", run.peak_mib);
+    }
+}
+
+/// One triple term in SPARQL JSON results, nested `depth` deep.
+fn nested_term(depth: usize) -> Vec<u8> {
+    let mut term = Vec::new();
+    for _ in 0..depth {
+        term.extend_from_slice(
+            br#"{"type":"triple","value":{"subject":{"type":"uri","value":"http://e.org/s"},"predicate":{"type":"uri","value":"http://e.org/p"},"object":"#,
+        );
+    }
+    term.extend_from_slice(br#"{"type":"uri","value":"http://e.org/o"}"#);
+    term.extend_from_slice(&b"}}".repeat(depth));
+    term
+}
+
+/// Parsing nested triple terms costs time that grows with the square of
+/// their depth, and it came after the request's timeout: one answer 20,000
+/// deep took minutes, and 900 rows each 450 deep (within the nesting
+/// limit, 60 MiB) most of one. The answer's nesting is measured first,
+/// and the timeout covers its parsing: each ends in one line, soon after
+/// `--timeout`.
+#[test]
+fn a_deeply_nested_answer_ends_within_the_request_timeout() {
+    let dir = scratch();
+    let start = br#"{"head":{"vars":["x"]},"results":{"bindings":["#;
+    let mut deep = start.to_vec();
+    deep.extend_from_slice(br#"{"x":"#);
+    deep.extend_from_slice(&nested_term(20_000));
+    deep.extend_from_slice(b"}]}}");
+    let mut row = br#"{"x":"#.to_vec();
+    row.extend_from_slice(&nested_term(450));
+    row.extend_from_slice(b"},");
+    let rows = (60 << 20) / row.len();
+    let last = br#"{"x":{"type":"uri","value":"http://e.org/o"}}]}}"#;
+    for (case, answer, needle) in [
+        (
+            "one row 20,000 triple terms deep",
+            Scripted::ok(JSON, &deep, b"", 0, b""),
+            "answer refused: nested more than 1000 levels deep",
+        ),
+        (
+            "900 rows 450 triple terms deep",
+            Scripted::ok(JSON, start, &row, rows, last),
+            "answer not read within 2 s",
+        ),
+    ] {
+        let server = ScriptedServer::start(move |_: &str| answer.clone(), 4, 60.0);
+        let run = run_in(
+            dir.path(),
+            &[
+                "links",
+                "check",
+                "--endpoint",
+                &server.url,
+                "--timeout",
+                "2",
+            ],
+            None,
+            30.0,
+        );
+        assert_error_line(&run, needle, case);
+        assert!(run.seconds < 10.0, "{case}: {:.1} s", run.seconds);
     }
 }
