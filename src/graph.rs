@@ -69,7 +69,7 @@ impl Graph {
         if let Some(url) = &config.endpoint {
             // A protected endpoint's login comes from the netrc-style file,
             // by host (never the command line).
-            let login = match crate::graph::client::netrc_credentials(url) {
+            let login = match crate::graph::client::netrc_credentials(url)? {
                 Some((user, password)) if !crate::graph::client::has_credentials(url) => {
                     Some(crate::graph::client::Login { user, password })
                 }

@@ -716,3 +716,69 @@ fn an_answer_s_facts_are_capped() {
         lines[500]
     );
 }
+
+/// A fact with 31 passages (the one article 002 gives, and 30 more from a
+/// generated record): `describe --evidence` and the entity page show the
+/// first 20 and say how many more, instead of every passage however many.
+#[test]
+fn a_fact_shows_at_most_twenty_passages_and_how_many_more() {
+    let dir = common::scratch();
+    let fixture = dir.path().join("many-passages.trig");
+    let article = "https://w3id.org/missions-kg/source/article-002";
+    let mut trig = String::from(
+        "@prefix mk: <https://w3id.org/missions-kg/ontology#> .\n\
+         @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n\
+         <https://w3id.org/missions-kg/graph/evidence> {\n\
+         <https://w3id.org/missions-kg/evidence/many> a mk:Evidence ;\n",
+    );
+    trig.push_str(&format!(
+        "  mk:inArticle <{article}> ; rdf:subject <https://w3id.org/missions-kg/id/arben-bajraktaraj> ;\n\
+         rdf:predicate mk:nationality ; rdf:object <https://w3id.org/missions-kg/id/lebanon> .\n"
+    ));
+    for i in 0..30 {
+        let (start, end) = (900_000 + 10 * i, 900_005 + 10 * i);
+        let passage = format!("<{article}#char={start},{end}>");
+        trig.push_str(&format!(
+            "<https://w3id.org/missions-kg/evidence/many> mk:passage {passage} .\n\
+             {passage} <http://purl.org/dc/terms/isPartOf> <{article}> ; mk:start {start} ; mk:end {end} .\n"
+        ));
+    }
+    trig.push_str("}\n");
+    std::fs::write(&fixture, trig).unwrap();
+    let fixture = fixture.display().to_string();
+    let run = common::run_in(
+        repo(),
+        &[
+            "--data",
+            &fixture,
+            "--with-embedded",
+            "describe",
+            "arben-bajraktaraj",
+            "--evidence",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = run.stdout_text();
+    let under: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("nationality"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .collect();
+    let shown = under.iter().filter(|l| l.starts_with("    > ")).count();
+    assert_eq!(shown, 20, "{text}");
+    assert_eq!(
+        under.last().copied(),
+        Some("    … and 11 more passages (at most 20 are shown per fact)"),
+        "{text}"
+    );
+    let app = common::App::start(&["--data", &fixture, "--with-embedded"], &[]);
+    let page = app.get("/id/arben-bajraktaraj", "text/html").text();
+    assert_eq!(page.matches("#char=900").count(), 19, "{page}");
+    assert!(
+        page.contains("… and 11 more passages") || page.contains("… et 11 autres passages"),
+        "{page}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::graph::entity;
 use crate::graph::labels;
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
+use crate::guard::limits::MAX_PASSAGES_PER_FACT;
 use crate::provenance::evidence::{Articles, Passage};
 use crate::view::entity::{EntityView, Fact};
 use anyhow::Result;
@@ -101,6 +102,8 @@ struct Line<'a> {
     sources: String,
     nested: bool,
     passages: &'a [Passage],
+    /// How many passages were left out (see `MAX_PASSAGES_PER_FACT`).
+    more_passages: usize,
 }
 
 impl<'a> Line<'a> {
@@ -119,6 +122,7 @@ impl<'a> Line<'a> {
             sources: sources.join(", "),
             nested,
             passages: &fact.passages,
+            more_passages: fact.more_passages,
         }
     }
 }
@@ -156,6 +160,13 @@ fn write_lines(lines: &[Line<'_>], out: &mut impl Write) -> Result<()> {
                 Some(text) => writeln!(out, "{indent}    > {}: \"{text}\"", passage.place())?,
                 None => writeln!(out, "{indent}    > {}", passage.place())?,
             }
+        }
+        if line.more_passages > 0 {
+            writeln!(
+                out,
+                "{indent}    … and {} more passages (at most {MAX_PASSAGES_PER_FACT} are shown per fact)",
+                line.more_passages
+            )?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ use crate::format::{self, Payload};
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::budget::{catch_cancellation, Budget};
 use crate::guard::error::Kind;
 use crate::sparql::catalog::Catalog;
 use anyhow::Result;
@@ -35,7 +36,11 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
         Payload::Results,
         config.is_terminal,
     )?;
-    let store = Graph::load(config)?;
+    // One budget for the whole command, as `query` has: the rows an
+    // endpoint answers (`--endpoint`) are read after the graph is opened,
+    // and count against the memory ceiling only while a budget is watched.
+    let budget = Budget::new(config, None)?;
+    let store = Graph::open(config, &budget)?;
     let name = if args.missing {
         "links-missing"
     } else {
@@ -49,21 +54,20 @@ fn list(config: &Config, args: &LinksArgs) -> Result<()> {
         .iter()
         .map(|node| ("entity", node.clone().into()))
         .collect();
-    let QueryResults::Solutions(solutions) = Catalog::embedded()?.run(
-        name,
-        &store,
-        &crate::guard::budget::Budget::default(),
-        &bindings,
-    )?
-    else {
-        return Err(crate::guard::error::Failure::new(
-            Kind::Internal,
-            format!("the stored query '{name}' did not answer rows"),
-        )
-        .into());
-    };
-    let variables = solutions.variables().to_vec();
-    let rows = solutions.collect::<Result<Vec<_>, _>>()?;
+    let (variables, rows) = catch_cancellation(|| {
+        let QueryResults::Solutions(solutions) =
+            Catalog::embedded()?.run(name, &store, &budget, &bindings)?
+        else {
+            return Err(crate::guard::error::Failure::new(
+                Kind::Internal,
+                format!("the stored query '{name}' did not answer rows"),
+            )
+            .into());
+        };
+        let variables = solutions.variables().to_vec();
+        Ok((variables, solutions.collect::<Result<Vec<_>, _>>()?))
+    })
+    .map_err(|e| budget.explain_stop(e))?;
     if let (Some(node), true) = (&entity, rows.is_empty()) {
         // Not an error: "none verified" is an answer, and the curator's cue.
         eprintln!(

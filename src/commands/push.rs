@@ -57,6 +57,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             }
         }
     }
+    if let Some(store) = &args.graph_store {
+        check_graph_store(store)?;
+    }
     if args.batch == Some(0) {
         return Err(Failure::usage("invalid --batch 0: give at least 1 triple per request").into());
     }
@@ -75,13 +78,15 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
     };
     // The environment first, else the netrc-style file's entry for the
     // URL's host.
-    let login = |url: &str| {
-        credentials
-            .clone()
-            .or_else(|| client::netrc_credentials(url))
-            .map(|(user, password)| client::Login { user, password })
+    let login = |url: &str| -> Result<Option<client::Login>> {
+        let pair = match &credentials {
+            Some(pair) => Some(pair.clone()),
+            None => client::netrc_credentials(url)?,
+        };
+        Ok(pair.map(|(user, password)| client::Login { user, password }))
     };
-    let client = SparqlClient::new(&args.endpoint, args.timeout)?.with_login(login(&args.endpoint));
+    let client =
+        SparqlClient::new(&args.endpoint, args.timeout)?.with_login(login(&args.endpoint)?);
     let graph = Graph::load(config)?;
     let started = Instant::now();
     // With a union default graph, the server merges the named graphs
@@ -197,7 +202,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 &Upload {
                     client: &client,
                     url: store,
-                    login: login(store),
+                    login: login(store)?,
                     progress: &progress,
                 },
                 target,
@@ -209,7 +214,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 let upload = Upload {
                     client: &client,
                     url: update,
-                    login: login(update),
+                    login: login(update)?,
                     progress: &progress,
                 };
                 upload_update(&upload, target, &triples, size)?
@@ -313,6 +318,29 @@ impl Upload<'_> {
         self.client
             .send(method, url, content_type, body, self.login.as_ref())
     }
+}
+
+/// Refuses a `--graph-store` URL that already names a graph (`?graph=` or
+/// `?default`, also percent-encoded): `push` names each graph it uploads,
+/// so every request would carry two (`?graph=x&graph=…`), and which one a
+/// server obeys is its own choice; replacing the user's would upload
+/// somewhere they did not write. Other parameters stay (a key a gateway
+/// wants). Called once the URL is known to hold no login.
+fn check_graph_store(store: &str) -> Result<(), Failure> {
+    let query = store.split_once('?').map_or("", |(_, query)| query);
+    for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+        let parameter = match name.as_ref() {
+            "graph" => "?graph=",
+            "default" => "?default",
+            _ => continue,
+        };
+        return Err(Failure::usage(format!(
+            "invalid --graph-store '{}': it already names a graph ({parameter}); give the Graph \
+             Store's own URL (Oxigraph: /store, Fuseki: /DATASET/data), as push names each graph it uploads",
+            one_line(store, 200)
+        )));
+    }
+    Ok(())
 }
 
 /// PUT the first batch (replacing the graph), POST the others.

@@ -5,9 +5,10 @@
 //!
 //! Queries go out as an HTML form POST (the protocol's "query via URL-encoded
 //! POST", which has no length limit) asking for JSON or XML results; answers
-//! are parsed by Oxigraph's own results parser. Whatever goes wrong on the
-//! way (an unreachable host, a timeout, an HTTP error, an answer that is not
-//! SPARQL results) becomes one line that names the endpoint and the cause.
+//! are parsed by Oxigraph's own parsers, within the request's timeout
+//! (`answer.rs`). Whatever goes wrong on the way (an unreachable host, a
+//! timeout, an HTTP error, an answer that is not SPARQL results) becomes one
+//! line that names the endpoint and the cause.
 //!
 //! A protected server is logged in to the way it asks: the first request
 //! goes without credentials, and a `401` answer's `WWW-Authenticate`
@@ -17,24 +18,23 @@
 //! So a password never crosses the wire in clear to a server that asked
 //! for Digest, nor to one that asked for nothing.
 
+mod answer;
 mod auth;
+use answer::{Answer, Parsed, Shape};
 pub use auth::{basic, check_url, has_credentials, netrc_credentials, Login};
 use auth::{origin_of, refused, request_target, without_credentials, Challenge, LoginState};
 
 use crate::guard::error::{one_line, Failure, Kind};
 use anyhow::Result;
-use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::Triple;
-use oxigraph::sparql::results::{
-    QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
-};
+use oxigraph::io::RdfFormat;
+use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::{
     QueryEvaluationError, QueryResults, QuerySolution, QuerySolutionIter, QueryTripleIter, Variable,
 };
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A request body larger than this, with a login at hand, is preceded by
 /// an empty one that learns the server's challenge (see `exchange`).
@@ -299,42 +299,59 @@ impl SparqlClient {
         &self,
         query: &str,
     ) -> Result<(Vec<Variable>, Vec<QuerySolution>)> {
-        let fail =
-            |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
-        let (content_type, body) = self.post(query, RESULTS_ACCEPT)?;
-        let parsed = self.results_parser(&content_type, body)?;
-        let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
-            return Err(fail("answered a yes/no result to a SELECT query".to_owned()).into());
+        let mut answer = self.results(query)?;
+        let variables = match answer.next() {
+            Some(Ok(Parsed::Variables(variables))) => variables,
+            Some(Err(failure)) => return Err(failure.into()),
+            _ => {
+                return Err(Failure::new(
+                    Kind::Remote,
+                    format!(
+                        "endpoint {}: answered a yes/no result to a SELECT query",
+                        self.shown
+                    ),
+                )
+                .into())
+            }
         };
-        let variables = solutions.variables().to_vec();
-        let solutions = solutions
-            .map(|solution| solution.map_err(|e| self.malformed(&e).into()))
-            .collect::<Result<_>>()?;
+        let mut solutions = Vec::new();
+        for item in answer {
+            if let Parsed::Solution(solution) = item? {
+                solutions.push(solution);
+            }
+        }
         Ok((variables, solutions))
     }
 
     /// Runs any query (the form decides what is asked for) and returns
     /// its answer as the local engine would: solutions, a boolean or
     /// triples. The answer is read whole (at most 64 MiB) before it is
-    /// parsed, so a stalled server cannot hold the results open.
+    /// parsed, so a stalled server cannot hold the results open, and its
+    /// parsing counts against the request's timeout (`answer.rs`).
     pub fn query(&self, query: &str, returns_graph: bool) -> Result<QueryResults<'static>> {
         if !returns_graph {
-            let (content_type, body) = self.post(query, RESULTS_ACCEPT)?;
-            return Ok(match self.results_parser(&content_type, body)? {
-                ReaderQueryResultsParserOutput::Solutions(solutions) => {
-                    let shown = self.shown.clone();
-                    let variables: std::sync::Arc<[Variable]> = solutions.variables().into();
-                    QueryResults::Solutions(QuerySolutionIter::new(
-                        variables,
-                        solutions.map(move |solution| {
-                            solution.map_err(|e| unexpected(&shown, &e.to_string()))
+            let mut answer = self.results(query)?;
+            return match answer.next() {
+                Some(Ok(Parsed::Boolean(value))) => Ok(QueryResults::Boolean(value)),
+                Some(Ok(Parsed::Variables(variables))) => {
+                    Ok(QueryResults::Solutions(QuerySolutionIter::new(
+                        variables.into(),
+                        answer.filter_map(|item| match item {
+                            Ok(Parsed::Solution(solution)) => Some(Ok(solution)),
+                            Ok(_) => None,
+                            Err(failure) => Some(Err(evaluation_error(failure))),
                         }),
-                    ))
+                    )))
                 }
-                ReaderQueryResultsParserOutput::Boolean(value) => QueryResults::Boolean(value),
-            });
+                Some(Err(failure)) => Err(failure.into()),
+                _ => Err(Failure::new(
+                    Kind::Remote,
+                    format!("endpoint {}: answered no results", self.shown),
+                )
+                .into()),
+            };
         }
-        let (content_type, body) = self.post(
+        let (content_type, body, deadline) = self.post(
             query,
             "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8",
         )?;
@@ -350,19 +367,39 @@ impl SparqlClient {
                     ),
                 )
             })?;
-        let shown = self.shown.clone();
-        let triples = RdfParser::from_format(format)
-            .for_reader(std::io::Cursor::new(body))
-            .map(move |quad| {
-                quad.map(Triple::from)
-                    .map_err(|e| unexpected(&shown, &e.to_string()))
-            });
-        Ok(QueryResults::Graph(QueryTripleIter::new(triples)))
+        let answer = Answer::parse(
+            body,
+            Shape::Graph(format),
+            &self.shown,
+            self.timeout,
+            deadline,
+        )?;
+        Ok(QueryResults::Graph(QueryTripleIter::new(
+            answer.filter_map(|item| match item {
+                Ok(Parsed::Triple(triple)) => Some(Ok(triple)),
+                Ok(_) => None,
+                Err(failure) => Some(Err(evaluation_error(failure))),
+            }),
+        )))
+    }
+
+    /// Sends a results query (SELECT or ASK) and starts parsing its answer.
+    fn results(&self, query: &str) -> Result<Answer> {
+        let (content_type, body, deadline) = self.post(query, RESULTS_ACCEPT)?;
+        let format = self.results_format(&content_type)?;
+        Ok(Answer::parse(
+            body,
+            Shape::Results(format),
+            &self.shown,
+            self.timeout,
+            deadline,
+        )?)
     }
 
     /// Sends `query` as a form POST asking for `accept`; returns the
-    /// answer's media type and body, or one line saying what went wrong.
-    fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>)> {
+    /// answer's media type and body, and when the request's timeout runs
+    /// out (its parsing counts too), or one line saying what went wrong.
+    fn post(&self, query: &str, accept: &str) -> Result<(String, Vec<u8>, Instant)> {
         let fail =
             |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
         let mut form = form_urlencoded::Serializer::new(String::new());
@@ -382,6 +419,7 @@ impl SparqlClient {
             ("Accept", accept),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
+        let sent = Instant::now();
         let mut response = self
             .exchange(
                 "POST",
@@ -425,29 +463,13 @@ impl SparqlClient {
             let login = self.login_state(&self.url, self.login.as_ref());
             return Err(fail(refused(status.as_u16(), &detail, login)).into());
         }
-        Ok((content_type, body))
+        let deadline = sent.checked_add(self.timeout).unwrap_or(sent);
+        Ok((content_type, body, deadline))
     }
 
-    fn malformed(&self, error: &dyn std::fmt::Display) -> Failure {
-        Failure::new(
-            Kind::Remote,
-            format!(
-                "endpoint {}: sent a malformed answer: {}",
-                self.shown,
-                one_line(&error.to_string(), 200)
-            ),
-        )
-    }
-
-    /// A parser for SPARQL results in the answer's media type.
-    fn results_parser(
-        &self,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<ReaderQueryResultsParserOutput<std::io::Cursor<Vec<u8>>>> {
-        let fail =
-            |what: String| Failure::new(Kind::Remote, format!("endpoint {}: {what}", self.shown));
-        let format = if content_type.contains("xml") {
+    /// The results format of the answer's media type.
+    fn results_format(&self, content_type: &str) -> Result<QueryResultsFormat> {
+        Ok(if content_type.contains("xml") {
             QueryResultsFormat::Xml
         } else if content_type.contains("json") {
             QueryResultsFormat::Json
@@ -456,19 +478,20 @@ impl SparqlClient {
         } else if content_type.contains("csv") {
             QueryResultsFormat::Csv
         } else {
-            return Err(fail(format!(
-                "answered with '{}', not SPARQL results (is this a SPARQL endpoint URL?)",
-                if content_type.is_empty() {
-                    "no content type"
-                } else {
-                    &content_type
-                }
-            ))
+            return Err(Failure::new(
+                Kind::Remote,
+                format!(
+                    "endpoint {}: answered with '{}', not SPARQL results (is this a SPARQL endpoint URL?)",
+                    self.shown,
+                    if content_type.is_empty() {
+                        "no content type"
+                    } else {
+                        content_type
+                    }
+                ),
+            )
             .into());
-        };
-        Ok(QueryResultsParser::from_format(format)
-            .for_reader(std::io::Cursor::new(body))
-            .map_err(|e| self.malformed(&e))?)
+        })
     }
 
     /// One line for an HTTP-level error.
@@ -502,15 +525,10 @@ impl SparqlClient {
 const RESULTS_ACCEPT: &str =
     "application/sparql-results+json, application/sparql-results+xml;q=0.9";
 
-/// A malformed answer met while its rows are read.
-fn unexpected(shown: &str, error: &str) -> QueryEvaluationError {
-    QueryEvaluationError::Unexpected(
-        format!(
-            "endpoint {shown}: sent a malformed answer: {}",
-            one_line(error, 200)
-        )
-        .into(),
-    )
+/// A failure met while an answer's rows are read, as the query engine's
+/// error (the message names the endpoint already).
+fn evaluation_error(failure: Failure) -> QueryEvaluationError {
+    QueryEvaluationError::Unexpected(Box::new(failure))
 }
 
 /// The HTTP error inside an I/O error from ureq's body reader.

@@ -107,6 +107,12 @@ pub const MAX_XML_ENTITY_BYTES: usize = 64 * 1024;
 /// would build a literal of 480 MB.
 pub const MAX_XML_EXPANDED_BYTES: usize = 1024 * 1024;
 
+/// The most passages shown under one fact (`describe --evidence`, the
+/// entity pages); the others are counted ("… and 11 more passages"). The
+/// articles state a fact a few times at most, but a generated evidence
+/// graph can give one fact thousands, each shown with its text.
+pub const MAX_PASSAGES_PER_FACT: usize = 20;
+
 /// Reads a `--timeout` in seconds: a positive, finite number.
 pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
     duration("--timeout", seconds)

@@ -11,7 +11,6 @@ use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
-use crate::provenance::evidence::Passage;
 use crate::view::differences::Difference;
 use crate::view::entity::{EntityView, Fact, Value};
 use crate::vocab;
@@ -214,17 +213,21 @@ pub(super) fn sources(fact: &Fact, site: &super::Site) -> Markup {
 }
 
 /// Where the articles say a fact: each passage's article (a link to its
-/// page) and offsets, and the passage itself when the server has the text.
-pub(super) fn passages(passages: &[Passage], site: &super::Site) -> Markup {
+/// page) and offsets, and the passage itself when the server has the text;
+/// then how many more passages there are, if some were left out.
+pub(super) fn passages(fact: &Fact, site: &super::Site, lang: Lang) -> Markup {
     html! {
-        @if !passages.is_empty() {
+        @if !fact.passages.is_empty() {
             ul.passages {
-                @for passage in passages {
+                @for passage in &fact.passages {
                     li {
                         (link(site, &passage.article_iri, "source", html! { (passage.article) }))
                         " " small.offsets { "#char=" (passage.start) "," (passage.end) }
                         @if let Some(text) = &passage.text { " " q lang="fr" { (text) } }
                     }
+                }
+                @if fact.more_passages > 0 {
+                    li.more { (lang.t("… and ", "… et ")) (fact.more_passages) (lang.t(" more passages", " autres passages")) }
                 }
             }
         }
@@ -238,6 +241,7 @@ pub(super) fn fact_rows(
     facts: &[Fact],
     site: &super::Site,
     inverse: bool,
+    lang: Lang,
     room: &mut Room,
 ) -> Markup {
     // Each fact rendered once, and kept while the page has room.
@@ -246,11 +250,11 @@ pub(super) fn fact_rows(
         let item = html! {
             li {
                 (fact_value(&fact.value, site)) " " (sources(fact, site))
-                (passages(&fact.passages, site))
+                (passages(fact, site, lang))
                 @if !fact.nested.is_empty() {
                     ul.nested {
                         @for nested in &fact.nested {
-                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(&nested.passages, site)) }
+                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(nested, site, lang)) }
                         }
                     }
                 }
@@ -320,7 +324,7 @@ pub(super) fn entity_page(
     );
     let base = path.to_owned();
     let mut room = Room::new(state.settings.max_result);
-    let facts = fact_rows(&view.facts, site, false, &mut room);
+    let facts = fact_rows(&view.facts, site, false, lang, &mut room);
     let article = if is_article {
         Some(article_sections(
             state, graph, budget, lang, iri, &mut room,
@@ -328,7 +332,7 @@ pub(super) fn entity_page(
     } else {
         None
     };
-    let incoming = fact_rows(&view.incoming, site, true, &mut room);
+    let incoming = fact_rows(&view.incoming, site, true, lang, &mut room);
     let whole = html! { (lang.t("All of its statements are in the downloads below.", "Tous ses énoncés sont dans les téléchargements ci-dessous.")) };
     Ok(page(layout(
         lang,

@@ -10,6 +10,7 @@
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::limits::MAX_PASSAGES_PER_FACT;
 use crate::provenance::evidence::{self, Articles, Passage};
 use crate::view::links::{self, ExternalLink};
 use crate::vocab;
@@ -47,8 +48,11 @@ pub struct Fact {
     /// The facts of the value when it is a qualified fact (a role, a
     /// broadcast), without the link back to the entity, its type or label.
     pub nested: Vec<Fact>,
-    /// Where the articles say it (filled by [`EntityView::add_evidence`]).
+    /// Where the articles say it (filled by [`EntityView::add_evidence`]),
+    /// at most [`MAX_PASSAGES_PER_FACT`] of them.
     pub passages: Vec<Passage>,
+    /// How many more passages the articles give for it than are kept.
+    pub more_passages: usize,
 }
 
 /// A value as shown: the term and the text people read.
@@ -103,6 +107,7 @@ impl EntityView {
                 sources: sources(graph, &quad)?,
                 nested: Vec::new(),
                 passages: Vec::new(),
+                more_passages: 0,
                 property: quad.predicate.clone(),
             };
             fact.nested = unfold(graph, quad.subject.as_ref(), subject, &mut labels)?;
@@ -129,7 +134,7 @@ impl EntityView {
     pub fn add_evidence(&mut self, graph: &Graph, articles: Option<&Articles>) -> Result<()> {
         let own = evidence::of_subject(graph, self.iri.as_ref().into(), articles)?;
         for fact in &mut self.facts {
-            fact.passages = lookup(&own, fact, None);
+            (fact.passages, fact.more_passages) = lookup(&own, fact, None);
             if let Some(node) = as_subject(&fact.value.term) {
                 add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
             }
@@ -138,7 +143,7 @@ impl EntityView {
         for fact in &mut self.incoming {
             if let Some(node) = as_subject(&fact.value.term) {
                 let theirs = evidence::of_subject(graph, node.as_ref(), articles)?;
-                fact.passages = lookup(&theirs, fact, Some(&iri));
+                (fact.passages, fact.more_passages) = lookup(&theirs, fact, Some(&iri));
                 add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
             }
         }
@@ -157,17 +162,22 @@ fn add_nested_evidence(
     }
     let found = evidence::of_subject(graph, node, articles)?;
     for fact in nested {
-        fact.passages = lookup(&found, fact, None);
+        (fact.passages, fact.more_passages) = lookup(&found, fact, None);
     }
     Ok(())
 }
 
 /// The passages of one fact, of the articles among its sources only (an
 /// evidence record may name an article whose graph lacks the fact: the
-/// check `evidence-without-fact` reports it, and it is not shown).
-fn lookup(found: &evidence::ByFact, fact: &Fact, subject_value: Option<&Term>) -> Vec<Passage> {
+/// check `evidence-without-fact` reports it, and it is not shown): the
+/// first [`MAX_PASSAGES_PER_FACT`] in their order, and how many more.
+fn lookup(
+    found: &evidence::ByFact,
+    fact: &Fact,
+    subject_value: Option<&Term>,
+) -> (Vec<Passage>, usize) {
     let value = subject_value.unwrap_or(&fact.value.term);
-    found
+    let mut passages: Vec<Passage> = found
         .get(&(fact.property.clone(), value.clone()))
         .into_iter()
         .flatten()
@@ -177,7 +187,10 @@ fn lookup(found: &evidence::ByFact, fact: &Fact, subject_value: Option<&Term>) -
             })
         })
         .cloned()
-        .collect()
+        .collect();
+    let more = passages.len().saturating_sub(MAX_PASSAGES_PER_FACT);
+    passages.truncate(MAX_PASSAGES_PER_FACT);
+    (passages, more)
 }
 
 /// A link to an external wiki or its evidence record: shown apart, under
@@ -235,6 +248,7 @@ fn outgoing(
             sources: sources(graph, &quad)?,
             nested: Vec::new(),
             passages: Vec::new(),
+            more_passages: 0,
         };
         facts.push((quad, fact));
     }

@@ -1,7 +1,8 @@
 //! `missions-kg serve` on a loopback port ([`Served`]), HTTP requests
 //! written byte by byte and their answers read ([`Reply`]), and one-purpose
-//! servers that answer whatever a test needs ([`raw_server`]): for what
-//! needs a real connection.
+//! servers that answer whatever a test needs ([`raw_server`]; and
+//! [`ScriptedServer`], which answers by request, streams answers of any
+//! size and records what it was sent): for what needs a real connection.
 
 use super::command_in;
 use std::io::{Read, Write};
@@ -55,8 +56,9 @@ pub fn raw_server(
     (url, handle)
 }
 
-/// Reads one request's head and its body (by Content-Length).
-fn read_request(stream: &mut std::net::TcpStream) {
+/// Reads one request's head and its body (by Content-Length), and
+/// returns them.
+fn read_request(stream: &mut std::net::TcpStream) -> Vec<u8> {
     let mut request = Vec::new();
     let mut buffer = [0u8; 4096];
     while let Ok(n) = stream.read(&mut buffer) {
@@ -77,6 +79,135 @@ fn read_request(stream: &mut std::net::TcpStream) {
             if request.len() >= end + 4 + length {
                 break;
             }
+        }
+    }
+    request
+}
+
+/// What a [`ScriptedServer`] writes for one request: `start` (the status
+/// line, the headers and the body's first bytes), `repeat` `times` times,
+/// then `end`. Written as it goes, so an answer of any size costs the test
+/// no memory.
+#[derive(Clone)]
+pub struct Scripted {
+    pub start: Vec<u8>,
+    pub repeat: Vec<u8>,
+    pub times: usize,
+    pub end: Vec<u8>,
+}
+
+impl Scripted {
+    /// A `200 OK` of `content_type` whose body is `start`, `repeat`
+    /// `times` times, then `end`.
+    pub fn ok(content_type: &str, start: &[u8], repeat: &[u8], times: usize, end: &[u8]) -> Self {
+        let length = start.len() + repeat.len() * times + end.len();
+        let mut head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes();
+        head.extend_from_slice(start);
+        Self {
+            start: head,
+            repeat: repeat.to_vec(),
+            times,
+            end: end.to_vec(),
+        }
+    }
+
+    /// A whole answer, as [`http_response`] writes it.
+    pub fn whole(response: Vec<u8>) -> Self {
+        Self {
+            start: response,
+            repeat: Vec::new(),
+            times: 0,
+            end: Vec::new(),
+        }
+    }
+}
+
+/// A loopback server that answers each request with what its script makes
+/// of it (the request's head and body, as text), for at most `max_requests`
+/// requests and `seconds`, and records every request; stopped when dropped.
+pub struct ScriptedServer {
+    /// `http://127.0.0.1:PORT/sparql`.
+    pub url: String,
+    /// `http://127.0.0.1:PORT`, for other paths.
+    pub origin: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl ScriptedServer {
+    pub fn start(
+        script: impl Fn(&str) -> Scripted + Send + 'static,
+        max_requests: usize,
+        seconds: f64,
+    ) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let origin = format!("http://{}", listener.local_addr().expect("address"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (recorded, stopped) = (requests.clone(), stop.clone());
+        let handle = thread::spawn(move || {
+            let start = Instant::now();
+            let mut accepted = 0;
+            let open =
+                || !stopped.load(Ordering::SeqCst) && start.elapsed().as_secs_f64() < seconds;
+            while accepted < max_requests && open() {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                accepted += 1;
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                // A client that stops reading holds a write at most this long.
+                let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+                let request = String::from_utf8_lossy(&read_request(&mut stream)).into_owned();
+                let answer = script(&request);
+                if let Ok(mut recorded) = recorded.lock() {
+                    recorded.push(request);
+                }
+                let mut written = stream.write_all(&answer.start);
+                // The repeated part goes out in blocks of about 64 KiB: a
+                // write per repetition would take minutes for millions.
+                let per_block = (65_536 / answer.repeat.len().max(1)).max(1);
+                let block = answer.repeat.repeat(per_block);
+                let mut left = answer.times;
+                while written.is_ok() && left > 0 && open() {
+                    let now = left.min(per_block);
+                    written = stream.write_all(&block[..now * answer.repeat.len()]);
+                    left -= now;
+                }
+                if written.is_ok() {
+                    let _ = stream.write_all(&answer.end);
+                    let _ = stream.flush();
+                }
+            }
+        });
+        Self {
+            url: format!("{origin}/sparql"),
+            origin,
+            requests,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Every request received so far: its head and body, as text.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
         }
     }
 }

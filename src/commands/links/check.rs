@@ -16,6 +16,7 @@ use crate::format::{self, Payload};
 use crate::graph::client::SparqlClient;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::budget::Budget;
 use crate::guard::error::{Failure, Kind};
 use crate::view::links::{self, Likeness, Subject};
 use anyhow::Result;
@@ -51,7 +52,13 @@ pub fn run(config: &Config, args: &CheckArgs) -> Result<()> {
         config.is_terminal,
     )?;
     let endpoint = SparqlClient::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
-    let store = Graph::load(config)?;
+    // Held to the end, as `query` holds its own: the endpoint's rows are
+    // read after the graph is opened, and count against the memory
+    // ceiling only while a budget is watched.
+    let budget = Budget::new(config, None)?;
+    let store = Graph::open(config, &budget)?;
+    // What a stop names from here on: no longer the loading.
+    budget.set_phase("links check");
     let subjects = links::subjects(&store)?;
     let linked: Vec<(&NamedNode, &Subject, &NamedNode)> = subjects
         .iter()

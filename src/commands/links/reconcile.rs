@@ -16,6 +16,7 @@ use crate::graph::client::SparqlClient;
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::budget::Budget;
 use crate::view::links::{self, Likeness, Subject, FOLDS};
 use crate::vocab;
 use anyhow::Result;
@@ -46,7 +47,13 @@ struct Proposal {
 
 pub fn run(config: &Config, args: &ReconcileArgs) -> Result<()> {
     let endpoint = SparqlClient::new(&args.endpoint.endpoint, args.endpoint.timeout)?;
-    let store = Graph::load(config)?;
+    // Held to the end, as `query` holds its own: the endpoint's rows are
+    // read after the graph is opened, and count against the memory
+    // ceiling only while a budget is watched.
+    let budget = Budget::new(config, None)?;
+    let store = Graph::open(config, &budget)?;
+    // What a stop names from here on: no longer the loading.
+    budget.set_phase("links reconcile");
     let only = match &args.entity {
         Some(text) => Some(entity::resolve(&store, text)?),
         None => None,

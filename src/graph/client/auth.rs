@@ -144,19 +144,30 @@ pub fn check_url(flag: &str, url: &str) -> Result<(), Failure> {
 /// The login and password a netrc-style file gives for `url`'s host
 /// (`machine HOST login USER password PASS`, or a `default` entry), from
 /// `$MISSIONS_KG_NETRC`, else `~/.netrc`. None when there is no file or no
-/// entry: a missing file is not an error.
-pub fn netrc_credentials(url: &str) -> Option<(String, String)> {
-    let path = std::env::var_os("MISSIONS_KG_NETRC")
+/// entry: a missing file is not an error. Anything else there must be a
+/// regular file, refused in one line otherwise: opening a FIFO waits until
+/// something writes to it, for ever, and a device never ends.
+pub fn netrc_credentials(url: &str) -> Result<Option<(String, String)>> {
+    let Some(path) = std::env::var_os("MISSIONS_KG_NETRC")
         .map(std::path::PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".netrc"))
-        })?;
-    // A credentials file is small; a huge one is not read.
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    file.take(1024 * 1024).read_to_string(&mut text).ok()?;
+        })
+    else {
+        return Ok(None);
+    };
+    // `exists` reads the metadata only (it never opens), and follows links.
+    if !path.exists() {
+        return Ok(None);
+    }
+    let file = crate::guard::input::open_file(&path)?;
+    // A credentials file is small; a huge one is not read past its start.
+    let mut bytes = Vec::new();
+    file.take(1024 * 1024)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::guard::input::cannot_read(&path, &e))?;
     let host = host_of(url);
-    netrc_lookup(&text, &host)
+    Ok(netrc_lookup(&String::from_utf8_lossy(&bytes), &host))
 }
 
 /// The host of `url` (no port, no brackets around an IPv6 address).
