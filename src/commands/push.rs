@@ -12,7 +12,9 @@
 //! request when two graphs share a node, so it stays one node on the server
 //! (`blank.rs`). With `--union-default-graph` (Virtuoso) only the named
 //! graphs go, and the server's union is the merged view. Afterwards every graph is counted through the query
-//! endpoint; a count that differs is an error.
+//! endpoint; a count that differs is an error. With `--prune`, the graphs
+//! under the project's namespace that the data no longer has are then
+//! deleted from the server (`prune.rs`).
 //!
 //! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`,
 //! else from a netrc-style file (`$MISSIONS_KG_NETRC`, else `~/.netrc`) by
@@ -32,6 +34,7 @@ use std::io::Write;
 use std::time::Instant;
 
 mod blank;
+mod prune;
 
 /// Where, with `--union-default-graph`, the triples that no named graph
 /// holds go (a `--data` file's plain triples; the project's own data has
@@ -280,6 +283,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         client.shown_url(),
         started.elapsed().as_secs_f64()
     );
+    if args.prune {
+        prune::prune(&upload, &targets)?;
+    }
     Ok(())
 }
 
