@@ -347,6 +347,30 @@ fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
         60.0,
     );
     assert_error_line(&silent, "no answer within 2 s", "not a graph store");
+    // A blank node two graphs share goes in one N-Quads POST to the Graph
+    // Store's own URL, which Virtuoso's answers 200 with a page and keeps
+    // nothing of: the counts differ, and the line says why (last, as it
+    // replaces the merged view).
+    std::fs::write(
+        dir.path().join("shared.trig"),
+        "@prefix ex: <http://example.org/> .\n\
+         <https://w3id.org/missions-kg/source/a> { ex:x ex:p _:b . }\n\
+         <https://w3id.org/missions-kg/source/b> { _:b ex:q \"in b\" . }\n",
+    )
+    .unwrap();
+    let mut shared = vec!["--data", "shared.trig"];
+    shared.extend(push);
+    let run = run_in(dir.path(), &shared, None, 120.0);
+    assert_error_line(
+        &run,
+        "one N-Quads POST to the Graph Store's own URL",
+        "shared _:b",
+    );
+    assert!(
+        run.stderr.contains("source/a> and in graph <"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A server that answers `requests` requests, each with an empty SPARQL

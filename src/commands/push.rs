@@ -224,9 +224,14 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
             with_blanks.push((target.clone(), blank));
         }
     }
+    // Why a count may be short, when the server could drop what it was
+    // sent in one request for the dataset (said with a count that differs).
+    let mut together = String::new();
     if !with_blanks.is_empty() {
         progress.set_message("pushing the triples holding blank nodes");
-        blank::upload(&upload, &with_blanks)?;
+        if let Some(note) = blank::upload(&upload, &with_blanks)? {
+            together = format!("; {note}");
+        }
     }
     if args.union_default_graph {
         // The merged view, as the server makes it from our graphs: each
@@ -241,7 +246,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 Kind::Remote,
                 format!(
                 "the merged view holds {local} triples here, but the union of the pushed graphs \
-                 on {} holds {found}",
+                 on {} holds {found}{together}",
                 client.shown_url()
             ),
             )
@@ -256,7 +261,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 Kind::Remote,
                 format!(
                     "pushed {wanted} triples to {} but {} counts {found}: the server changed them \
-                 (is its default graph the union of all graphs?)",
+                 (is its default graph the union of all graphs?){together}",
                     shown(target.as_ref()),
                     client.shown_url()
                 ),

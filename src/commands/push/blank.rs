@@ -9,7 +9,9 @@
 //! URL, the dataset (Oxigraph's `/store`, Fuseki's `/DATASET/data`), as
 //! loading a TriG file whole into Oxigraph or Jena keeps one node. When no
 //! node is shared, each graph's go in one request to that graph, as before,
-//! which every Graph Store takes.
+//! which every Graph Store takes. Virtuoso's Graph Store answers quads at
+//! its own URL `200` and keeps none: the counts then differ, and the error
+//! says why (the note [`upload`] returns).
 
 use super::{graph_url, ntriples, update_form, Upload};
 use crate::guard::error::{Failure, Kind};
@@ -64,14 +66,20 @@ fn shared(groups: &[(GraphName, Vec<Triple>)]) -> Option<(BlankNode, GraphName, 
 
 /// Sends the triples holding blank nodes, by graph, after every graph was
 /// replaced: in one request when a node is shared (module comment), else
-/// one request per graph.
-pub(super) fn upload(upload: &Upload<'_>, groups: &[(GraphName, Vec<Triple>)]) -> Result<()> {
+/// one request per graph. Says, when the one request went to a Graph
+/// Store, what to tell if the counts then differ: Virtuoso's takes quads at
+/// its own URL with `200` and a page, and keeps none of them.
+pub(super) fn upload(
+    upload: &Upload<'_>,
+    groups: &[(GraphName, Vec<Triple>)],
+) -> Result<Option<String>> {
     let Some((node, one, other)) = shared(groups) else {
         for group in groups {
             send(upload, std::slice::from_ref(group))?;
         }
-        return Ok(());
+        return Ok(None);
     };
+    let (one, other) = (super::shown(one.as_ref()), super::shown(other.as_ref()));
     send(upload, groups).map_err(|error| {
         // The server's refusal, and why this request was needed: a Graph
         // Store that takes no quads at its own URL (Virtuoso's) can still be
@@ -85,14 +93,19 @@ pub(super) fn upload(upload: &Upload<'_>, groups: &[(GraphName, Vec<Triple>)]) -
         Failure::new(
             Kind::Remote,
             format!(
-                "{error} (sending the triples that hold blank nodes: {node} is in {} and in {}, \
-                 and to stay one node on the server they {how})",
-                super::shown(one.as_ref()),
-                super::shown(other.as_ref())
+                "{error} (sending the triples that hold blank nodes: {node} is in {one} and in \
+                 {other}, and to stay one node on the server they {how})"
             ),
         )
-        .into()
-    })
+    })?;
+    Ok(upload.graph_store.then(|| {
+        format!(
+            "the triples holding blank nodes went in one N-Quads POST to the Graph Store's own \
+             URL, as {node} is in {one} and in {other}, and this server may have kept none \
+             (Virtuoso's answers such a request with a page, and its SPARQL Update refuses \
+             blank nodes): give the node an IRI, or use --update where SPARQL Update takes them"
+        )
+    }))
 }
 
 /// One request adding `groups` to the graphs already replaced.
