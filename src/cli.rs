@@ -249,6 +249,13 @@ pub struct PushArgs {
     /// Seconds each request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
     pub timeout: f64,
+
+    /// Once every count is verified, delete the server's named graphs
+    /// under the project's namespace (https://w3id.org/missions-kg/) that
+    /// the data no longer has; graphs outside it are never touched. Names
+    /// the deleted graphs on stderr.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// Where the graph lives when it is not loaded here.

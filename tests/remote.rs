@@ -240,6 +240,41 @@ fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
             pushed.stderr
         );
     }
+    // --prune finds and deletes a graph under the namespace that the data
+    // lacks (Virtuoso's own graphs and this one outside it stay).
+    for graph in [
+        "https%3A%2F%2Fw3id.org%2Fmissions-kg%2Fsource%2Fstale",
+        "urn%3Aother",
+    ] {
+        let made = common::http_request(
+            server.http_port,
+            "POST",
+            &format!("/sparql-graph-crud?graph={graph}"),
+            &[("Content-Type", "application/n-triples")],
+            b"<http://example.org/x> <http://example.org/p> \"stale\" .\n",
+        );
+        assert!(made.status < 300, "{made:?}");
+    }
+    let mut prune = push.to_vec();
+    prune.push("--prune");
+    let pruned = run_in(dir.path(), &prune, None, 120.0);
+    assert_eq!(pruned.code, Some(0), "{}", pruned.stderr);
+    assert!(
+        pruned.stderr.contains("pruned 1 graph under")
+            && pruned
+                .stderr
+                .contains("<https://w3id.org/missions-kg/source/stale>"),
+        "{}",
+        pruned.stderr
+    );
+    let other = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:other> { ?s ?p ?o } }";
+    assert_eq!(
+        rows(&ok(
+            dir.path(),
+            &["query", other, "-f", "tsv", "--endpoint", &endpoint]
+        )),
+        rows("?n\n1\n")
+    );
     // Every stored query, as the Oxigraph tests run them: the bag that a
     // union default graph would give is gone (the dataset push described
     // is named in each request), and the rest are Virtuoso's own ways,
@@ -312,6 +347,30 @@ fn pushed_to_virtuoso_whose_default_graph_is_the_union() {
         60.0,
     );
     assert_error_line(&silent, "no answer within 2 s", "not a graph store");
+    // A blank node two graphs share goes in one N-Quads POST to the Graph
+    // Store's own URL, which Virtuoso's answers 200 with a page and keeps
+    // nothing of: the counts differ, and the line says why (last, as it
+    // replaces the merged view).
+    std::fs::write(
+        dir.path().join("shared.trig"),
+        "@prefix ex: <http://example.org/> .\n\
+         <https://w3id.org/missions-kg/source/a> { ex:x ex:p _:b . }\n\
+         <https://w3id.org/missions-kg/source/b> { _:b ex:q \"in b\" . }\n",
+    )
+    .unwrap();
+    let mut shared = vec!["--data", "shared.trig"];
+    shared.extend(push);
+    let run = run_in(dir.path(), &shared, None, 120.0);
+    assert_error_line(
+        &run,
+        "one N-Quads POST to the Graph Store's own URL",
+        "shared _:b",
+    );
+    assert!(
+        run.stderr.contains("source/a> and in graph <"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A server that answers `requests` requests, each with an empty SPARQL
@@ -473,4 +532,215 @@ fn pushed_to_virtuosos_graph_store_behind_http_digest() {
         )),
         rows(&local)
     );
+}
+
+/// The named graphs holding a triple on the Oxigraph server at `port`,
+/// asked directly (not through `missions-kg`), sorted.
+fn server_graphs(port: u16) -> Vec<String> {
+    let answer = server_select(port, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }");
+    let mut graphs: Vec<String> = answer.lines().skip(1).map(str::to_owned).collect();
+    graphs.sort();
+    graphs
+}
+
+/// A SELECT sent straight to the Oxigraph server at `port`, answered as CSV.
+fn server_select(port: u16, query: &str) -> String {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("query", query)
+        .finish();
+    let reply = common::http_request(
+        port,
+        "POST",
+        "/query",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "text/csv"),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.text().replace('\r', "")
+}
+
+#[test]
+fn push_prune_deletes_the_namespaces_graphs_the_data_no_longer_has() {
+    if !available("oxigraph (PyPI)", Command::new("oxigraph").arg("--version")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefixes = "@prefix mks: <https://w3id.org/missions-kg/source/> .\n\
+                    @prefix ex: <http://example.org/> .\n";
+    let a = "mks:prune-a { ex:x ex:p \"a\" . }\n";
+    let b = "mks:prune-b { ex:x ex:p \"b\" . }\n";
+    std::fs::write(dir.path().join("both.trig"), format!("{prefixes}{a}{b}")).unwrap();
+    std::fs::write(dir.path().join("only-a.trig"), format!("{prefixes}{a}")).unwrap();
+    let server = OxigraphServer::start(&dir.path().join("store"));
+    // A graph outside the project's namespace, made on the server itself.
+    let outside = "http://example.org/outside";
+    let made = common::http_request(
+        server.port,
+        "POST",
+        "/store?graph=http%3A%2F%2Fexample.org%2Foutside",
+        &[("Content-Type", "application/n-triples")],
+        b"<http://example.org/x> <http://example.org/p> \"kept\" .\n",
+    );
+    assert!(made.status < 300, "{made:?}");
+    let graph_a = "https://w3id.org/missions-kg/source/prune-a";
+    let graph_b = "https://w3id.org/missions-kg/source/prune-b";
+    let endpoint = server.url("/query");
+    for writes in [
+        ["--graph-store", &server.url("/store")],
+        ["--update", &server.url("/update")],
+    ] {
+        let push = |file: &str, more: &[&str]| {
+            let mut args = vec!["--data", file, "push", "--endpoint", &endpoint];
+            args.extend(writes);
+            args.extend(more);
+            let run = run_in(dir.path(), &args, None, 120.0);
+            assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+            run.stderr
+        };
+        push("both.trig", &[]);
+        assert_eq!(server_graphs(server.port), [outside, graph_a, graph_b]);
+        // Without --prune, nothing is deleted.
+        let stderr = push("only-a.trig", &[]);
+        assert!(!stderr.contains("pruned"), "{stderr}");
+        assert_eq!(server_graphs(server.port), [outside, graph_a, graph_b]);
+        // With it, the graph the data no longer has goes, named; the
+        // graph outside the namespace stays.
+        let stderr = push("only-a.trig", &["--prune"]);
+        assert!(
+            stderr.contains("pruned 1 graph") && stderr.contains(graph_b),
+            "{writes:?}: {stderr}"
+        );
+        assert!(!stderr.contains(outside), "{stderr}");
+        assert_eq!(server_graphs(server.port), [outside, graph_a]);
+        // Again: nothing left to prune.
+        let stderr = push("only-a.trig", &["--prune"]);
+        assert!(stderr.contains("pruned no graph"), "{stderr}");
+        assert_eq!(server_graphs(server.port), [outside, graph_a]);
+    }
+}
+
+#[test]
+fn push_keeps_a_blank_node_shared_by_two_graphs_one_node() {
+    if !available("oxigraph (PyPI)", Command::new("oxigraph").arg("--version")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // `_:b` in two graphs (and so in the merged view, the default graph),
+    // beside triples without blank nodes, which go in batches of one.
+    std::fs::write(
+        dir.path().join("shared.trig"),
+        "@prefix mks: <https://w3id.org/missions-kg/source/> .\n\
+         @prefix ex: <http://example.org/> .\n\
+         mks:bnode-a { ex:x ex:p _:b . ex:x ex:label \"a\" . }\n\
+         mks:bnode-b { _:b ex:q \"in b\" . ex:y ex:label \"b\" . }\n",
+    )
+    .unwrap();
+    let server = OxigraphServer::start(&dir.path().join("store"));
+    let endpoint = server.url("/query");
+    let nodes = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { \
+                 { ?b ?p ?o } UNION { ?s ?p ?b } UNION { GRAPH ?g { ?b ?p ?o } } \
+                 UNION { GRAPH ?g { ?s ?p ?b } } FILTER isBlank(?b) }";
+    let joined = "SELECT (COUNT(*) AS ?n) WHERE { \
+                  GRAPH <https://w3id.org/missions-kg/source/bnode-a> { ?x <http://example.org/p> ?b } \
+                  GRAPH <https://w3id.org/missions-kg/source/bnode-b> { ?b <http://example.org/q> ?o } \
+                  ?b <http://example.org/q> ?o }";
+    for writes in [
+        ["--graph-store", &server.url("/store")],
+        ["--update", &server.url("/update")],
+    ] {
+        let mut args = vec!["--data", "shared.trig", "push", "--endpoint", &endpoint];
+        args.extend(writes);
+        args.extend(["--batch", "1"]);
+        let run = run_in(dir.path(), &args, None, 120.0);
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        // One node on the server, in both graphs and the default graph;
+        // pushing again (the second protocol) replaced the first's.
+        assert_eq!(server_select(server.port, nodes), "n\n1\n", "{writes:?}");
+        assert_eq!(server_select(server.port, joined), "n\n1\n", "{writes:?}");
+    }
+}
+
+#[test]
+fn push_prune_never_deletes_a_graph_outside_the_namespace_whatever_the_server_lists() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("only-a.trig"),
+        "<https://w3id.org/missions-kg/source/prune-a> \
+         { <http://example.org/x> <http://example.org/p> \"a\" . }\n",
+    )
+    .unwrap();
+    // A server that ignores the listing's FILTER: it names a graph of its
+    // own beside ours, and the stale one until it is deleted. Every count
+    // is 1 (one triple in each graph pushed); every write succeeds.
+    let deleted = std::sync::Arc::new(AtomicBool::new(false));
+    let seen = deleted.clone();
+    let server = common::ScriptedServer::start(
+        move |request| {
+            let json = |body: String| {
+                common::Scripted::ok(
+                    "application/sparql-results+json",
+                    body.as_bytes(),
+                    b"",
+                    0,
+                    b"",
+                )
+            };
+            let binding = |iri: &str| format!(r#"{{"g":{{"type":"uri","value":"{iri}"}}}}"#);
+            if request.starts_with("DELETE") {
+                seen.store(true, Ordering::SeqCst);
+            }
+            if request.contains("COUNT") {
+                json(r#"{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"1"}}]}}"#.to_owned())
+            } else if request.starts_with("POST /sparql ") {
+                let mut graphs = vec![
+                    binding("http://example.org/outside"),
+                    binding("https://w3id.org/missions-kg/source/prune-a"),
+                ];
+                if !seen.load(Ordering::SeqCst) {
+                    graphs.push(binding("https://w3id.org/missions-kg/source/prune-b"));
+                }
+                json(format!(
+                    r#"{{"head":{{"vars":["g"]}},"results":{{"bindings":[{}]}}}}"#,
+                    graphs.join(",")
+                ))
+            } else {
+                common::Scripted::whole(common::http_response("204 No Content", &[], b""))
+            }
+        },
+        20,
+        60.0,
+    );
+    let store = format!("{}/store", server.origin);
+    let run = run_in(
+        dir.path(),
+        &[
+            "--data",
+            "only-a.trig",
+            "push",
+            "--endpoint",
+            &server.url,
+            "--graph-store",
+            &store,
+            "--prune",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("pruned 1 graph"), "{}", run.stderr);
+    let deletes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.starts_with("DELETE"))
+        .map(|request| request.lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        deletes,
+        ["DELETE /store?graph=https%3A%2F%2Fw3id%2Eorg%2Fmissions%2Dkg%2Fsource%2Fprune%2Db HTTP/1.1"]
+    );
+    assert!(deleted.load(Ordering::SeqCst));
 }

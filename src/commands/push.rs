@@ -8,9 +8,13 @@
 //! replaced, not added to, so pushing again gives the same server state.
 //! Uploads use the Graph Store Protocol (`--graph-store`: PUT the first
 //! batch, POST the next) or else SPARQL Update (DROP SILENT, then INSERT
-//! DATA per batch). With `--union-default-graph` (Virtuoso) only the named
+//! DATA per batch); the triples holding blank nodes go last, all in one
+//! request when two graphs share a node, so it stays one node on the server
+//! (`blank.rs`). With `--union-default-graph` (Virtuoso) only the named
 //! graphs go, and the server's union is the merged view. Afterwards every graph is counted through the query
-//! endpoint; a count that differs is an error.
+//! endpoint; a count that differs is an error. With `--prune`, the graphs
+//! under the project's namespace that the data no longer has are then
+//! deleted from the server (`prune.rs`).
 //!
 //! Credentials come from `MISSIONS_KG_USER` and `MISSIONS_KG_PASSWORD`,
 //! else from a netrc-style file (`$MISSIONS_KG_NETRC`, else `~/.netrc`) by
@@ -29,14 +33,18 @@ use oxigraph::sparql::QueryResults;
 use std::io::Write;
 use std::time::Instant;
 
+mod blank;
+mod prune;
+
 /// Where, with `--union-default-graph`, the triples that no named graph
 /// holds go (a `--data` file's plain triples; the project's own data has
 /// none).
 const UNNAMED: &str = "https://w3id.org/missions-kg/graph/unnamed";
 
-/// Triples per request, by default (`--batch`). A graph holding blank
-/// nodes goes in one request whatever its size: a blank node split across
-/// two requests would become two nodes on the server.
+/// Triples per request, by default (`--batch`). The triples holding blank
+/// nodes are not batched: they go together whatever their number
+/// (`blank.rs`), as a blank node split across two requests would become
+/// two nodes on the server.
 const GRAPH_STORE_BATCH: usize = 50_000;
 const UPDATE_BATCH: usize = 500;
 
@@ -165,8 +173,27 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         all as u64,
         "{msg} [{bar:30}] {human_pos}/{human_len} triples, {per_sec}, {eta} left",
     );
+    let batch = args.batch.unwrap_or(if args.graph_store.is_some() {
+        GRAPH_STORE_BATCH
+    } else {
+        UPDATE_BATCH
+    });
+    let url = match &args.graph_store {
+        Some(store) => store.as_str(),
+        None => args.update.as_deref().unwrap_or(&args.endpoint),
+    };
+    let upload = Upload {
+        client: &client,
+        url,
+        graph_store: args.graph_store.is_some(),
+        login: login(url)?,
+        progress: &progress,
+    };
     let mut total = 0;
     let mut expected = Vec::new();
+    // The triples holding blank nodes, by graph: they go last, together
+    // (`blank.rs`), so that a node two graphs share stays one.
+    let mut with_blanks = Vec::new();
     for target in &targets {
         progress.set_message(format!("pushing {}", shown(target.as_ref())));
         let triples: Vec<Triple> = if *target == unnamed && !leftovers.is_empty() {
@@ -184,44 +211,27 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 .map(|quad| quad.map(Triple::from))
                 .collect::<Result<_>>()?
         };
-        // Blank nodes inside RDF 1.2 triple terms count too; a literal
-        // holding "_:" only costs one larger request.
-        let has_blank = triples.iter().any(|t| {
-            matches!(t.subject, NamedOrBlankNode::BlankNode(_))
-                || matches!(t.object, Term::BlankNode(_))
-                || matches!(&t.object, Term::Triple(_) if t.object.to_string().contains("_:"))
-        });
-        let batch = args.batch.unwrap_or(if args.graph_store.is_some() {
-            GRAPH_STORE_BATCH
-        } else {
-            UPDATE_BATCH
-        });
-        let size = if has_blank { usize::MAX } else { batch };
-        match &args.graph_store {
-            Some(store) => upload_graph_store(
-                &Upload {
-                    client: &client,
-                    url: store,
-                    login: login(store)?,
-                    progress: &progress,
-                },
-                target,
-                &triples,
-                size,
-            )?,
-            None => {
-                let update = args.update.as_deref().unwrap_or(&args.endpoint);
-                let upload = Upload {
-                    client: &client,
-                    url: update,
-                    login: login(update)?,
-                    progress: &progress,
-                };
-                upload_update(&upload, target, &triples, size)?
-            }
-        }
         total += triples.len();
         expected.push((target.clone(), count(&triples)));
+        let (blank, plain): (Vec<Triple>, Vec<Triple>) =
+            triples.into_iter().partition(blank::holds_blank);
+        if upload.graph_store {
+            upload_graph_store(&upload, target, &plain, batch)?;
+        } else {
+            upload_update(&upload, target, &plain, batch)?;
+        }
+        if !blank.is_empty() {
+            with_blanks.push((target.clone(), blank));
+        }
+    }
+    // Why a count may be short, when the server could drop what it was
+    // sent in one request for the dataset (said with a count that differs).
+    let mut together = String::new();
+    if !with_blanks.is_empty() {
+        progress.set_message("pushing the triples holding blank nodes");
+        if let Some(note) = blank::upload(&upload, &with_blanks)? {
+            together = format!("; {note}");
+        }
     }
     if args.union_default_graph {
         // The merged view, as the server makes it from our graphs: each
@@ -236,7 +246,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 Kind::Remote,
                 format!(
                 "the merged view holds {local} triples here, but the union of the pushed graphs \
-                 on {} holds {found}",
+                 on {} holds {found}{together}",
                 client.shown_url()
             ),
             )
@@ -251,7 +261,7 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
                 Kind::Remote,
                 format!(
                     "pushed {wanted} triples to {} but {} counts {found}: the server changed them \
-                 (is its default graph the union of all graphs?)",
+                 (is its default graph the union of all graphs?){together}",
                     shown(target.as_ref()),
                     client.shown_url()
                 ),
@@ -278,6 +288,9 @@ pub fn run(config: &Config, args: &PushArgs) -> Result<()> {
         client.shown_url(),
         started.elapsed().as_secs_f64()
     );
+    if args.prune {
+        prune::prune(&upload, &targets)?;
+    }
     Ok(())
 }
 
@@ -308,7 +321,9 @@ fn ntriples(triples: &[Triple]) -> Result<Vec<u8>> {
 /// Where one graph goes, and how.
 struct Upload<'a> {
     client: &'a SparqlClient,
+    /// The Graph Store's own URL, or the SPARQL Update endpoint.
     url: &'a str,
+    graph_store: bool,
     login: Option<client::Login>,
     progress: &'a indicatif::ProgressBar,
 }
@@ -343,16 +358,11 @@ fn check_graph_store(store: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// PUT the first batch (replacing the graph), POST the others.
-fn upload_graph_store(
-    upload: &Upload<'_>,
-    target: &GraphName,
-    triples: &[Triple],
-    batch: usize,
-) -> Result<()> {
-    let store = upload.url;
+/// The URL of `target` in the Graph Store at `store` (`?graph=` or
+/// `?default`, after the store's own parameters).
+fn graph_url(store: &str, target: &GraphName) -> String {
     let separator = if store.contains('?') { '&' } else { '?' };
-    let url = match target {
+    match target {
         GraphName::DefaultGraph => format!("{store}{separator}default"),
         GraphName::NamedNode(node) => format!(
             "{store}{separator}graph={}",
@@ -362,7 +372,17 @@ fn upload_graph_store(
             )
         ),
         GraphName::BlankNode(_) => unreachable!("refused in run"),
-    };
+    }
+}
+
+/// PUT the first batch (replacing the graph), POST the others.
+fn upload_graph_store(
+    upload: &Upload<'_>,
+    target: &GraphName,
+    triples: &[Triple],
+    batch: usize,
+) -> Result<()> {
+    let url = graph_url(upload.url, target);
     if triples.is_empty() {
         return upload.send("PUT", &url, "application/n-triples", b"");
     }
@@ -374,6 +394,14 @@ fn upload_graph_store(
     Ok(())
 }
 
+/// `text` as the form a SPARQL Update endpoint takes.
+fn update_form(text: &str) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("update", text)
+        .finish()
+        .into_bytes()
+}
+
 /// DROP SILENT the graph, then INSERT DATA batch by batch.
 fn upload_update(
     upload: &Upload<'_>,
@@ -382,12 +410,6 @@ fn upload_update(
     batch: usize,
 ) -> Result<()> {
     let update = upload.url;
-    let form = |text: String| -> Vec<u8> {
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("update", &text)
-            .finish()
-            .into_bytes()
-    };
     let urlencoded = "application/x-www-form-urlencoded";
     let (drop, open, close) = match target {
         GraphName::DefaultGraph => ("DROP SILENT DEFAULT".to_owned(), String::new(), ""),
@@ -398,11 +420,11 @@ fn upload_update(
         ),
         GraphName::BlankNode(_) => unreachable!("refused in run"),
     };
-    upload.send("POST", update, urlencoded, &form(drop))?;
+    upload.send("POST", update, urlencoded, &update_form(&drop))?;
     for chunk in triples.chunks(batch) {
         let data = String::from_utf8(ntriples(chunk)?)?;
         let text = format!("INSERT DATA {{ {open}\n{data}{close} }}");
-        upload.send("POST", update, urlencoded, &form(text))?;
+        upload.send("POST", update, urlencoded, &update_form(&text))?;
         upload.progress.inc(chunk.len() as u64);
     }
     Ok(())

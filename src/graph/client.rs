@@ -93,7 +93,7 @@ impl SparqlClient {
 
     /// Sends `body` (of `content_type`) to `url` with `method` (PUT or
     /// POST): a Graph Store upload, or a SPARQL Update form when
-    /// `content_type` is the form type; `login` answers the server's
+    /// `content_type` is the form type; or a Graph Store DELETE (no body); `login` answers the server's
     /// challenge, if it makes one. Any answer but 2xx is an error naming
     /// `url` and quoting the answer's first line.
     pub fn send(
@@ -163,17 +163,27 @@ impl SparqlClient {
                 Some(login) => self.authorization(&origin, method, url, body, login),
                 None => None,
             };
-            let mut request = match method {
-                "PUT" => self.agent.put(url),
-                _ => self.agent.post(url),
+            // A DELETE has no body (`push --prune`), and ureq gives it a
+            // request type of its own.
+            let response = if method == "DELETE" {
+                let mut request = self.agent.delete(url);
+                if let Some(authorization) = &authorization {
+                    request = request.header("Authorization", authorization);
+                }
+                request.call()?
+            } else {
+                let mut request = match method {
+                    "PUT" => self.agent.put(url),
+                    _ => self.agent.post(url),
+                };
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                if let Some(authorization) = &authorization {
+                    request = request.header("Authorization", authorization);
+                }
+                request.send(body)?
             };
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            if let Some(authorization) = &authorization {
-                request = request.header("Authorization", authorization);
-            }
-            let response = request.send(body)?;
             // One answer to one challenge: a second 401 means the login
             // is wrong, and is reported as it is.
             if response.status() != 401 || answered || login.is_none() {
