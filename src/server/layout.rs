@@ -110,7 +110,11 @@ impl Room {
 
     /// What a cut page says where it stops: why, and where to get it all.
     pub(super) fn notice(&self, lang: Lang, whole: Markup) -> Markup {
-        let limit = format!("{:.0} MiB", self.max as f64 / (1024.0 * 1024.0));
+        let limit = if self.max >= 1 << 20 {
+            format!("{:.0} MiB", self.max as f64 / f64::from(1 << 20))
+        } else {
+            format!("{:.0} KiB", self.max as f64 / 1024.0)
+        };
         html! {
             @if self.full {
                 p.cut role="status" {
