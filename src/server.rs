@@ -375,34 +375,26 @@ pub async fn run_query(
     // until one of its own queries ends.
     let client = client::Client::now();
     let Some(share) = state.shares.enter(client.peer) else {
-        state.metrics.busy();
-        return Err(HttpError {
-            retry_after: Some(1),
-            ..HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "this client already runs as many queries as it may at once ({} of the server's {}); try again when one ends",
-                    state.shares.per_client(),
-                    state.settings.max_queries
-                ),
-            )
-        });
+        return Err(busy(
+            state,
+            format!(
+                "this client already runs as many queries as it may at once ({} of the server's {}); try again when one ends",
+                state.shares.per_client(),
+                state.settings.max_queries
+            ),
+        ));
     };
     // A query waits a moment for a slot (a burst is queued, not refused),
     // then gets 503.
     let permit = tokio::time::timeout(QUEUE_WAIT, state.slots.clone().acquire_owned()).await;
     let Ok(Ok(permit)) = permit else {
-        state.metrics.busy();
-        return Err(HttpError {
-            retry_after: Some(1),
-            ..HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "the server is busy: {} queries are running; try again in a moment",
-                    state.settings.max_queries
-                ),
-            )
-        });
+        return Err(busy(
+            state,
+            format!(
+                "the server is busy: {} queries are running; try again in a moment",
+                state.settings.max_queries
+            ),
+        ));
     };
     let settings = &state.settings;
     let service = match Service::from_flag(settings.allow_service) {
@@ -449,6 +441,16 @@ pub async fn run_query(
     };
     abandon.0 = None;
     outcome
+}
+
+/// A query refused for lack of a slot (the server's, or its client's
+/// share): 503 with `Retry-After: 1`, counted for `/metrics`.
+fn busy(state: &Shared, message: String) -> HttpError {
+    state.metrics.busy();
+    HttpError {
+        retry_after: Some(1),
+        ..HttpError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
 }
 
 /// Cancels a query's budget when dropped armed.
