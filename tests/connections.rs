@@ -269,17 +269,17 @@ fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
     let dir = tempfile::tempdir().unwrap();
     // A file-descriptor limit far below --max-connections, as a service
     // started with a low `ulimit -n` has.
-    let mut command = std::process::Command::new("sh");
-    command.current_dir(dir.path()).args([
-        "-c",
-        "ulimit -n 48 && exec \"$0\" \"$@\"",
-        common::bin(),
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--max-connections",
-        "2000",
-    ]);
+    let command = common::under_shell(
+        dir.path(),
+        "ulimit -n 48",
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--max-connections",
+            "2000",
+        ],
+    );
     let served = Served::spawn(command);
     // Take every descriptor the process has left: accept then fails.
     let held: Vec<TcpStream> = (0..80)

@@ -613,18 +613,10 @@ fn dataset_formats_keep_every_graph_on_a_round_trip() {
     }
 }
 
-/// The binary with `args` under `sh -c 'ulimit -v KIB; exec …'`: an
-/// address-space limit, as batch schedulers set.
+/// The binary with `args` under an address-space limit of `kib`, as batch
+/// schedulers set.
 fn limited(kib: u64, args: &[&str]) -> std::process::Command {
-    let mut command = std::process::Command::new("sh");
-    command
-        .current_dir(common::root())
-        .stdin(std::process::Stdio::null())
-        .arg("-c")
-        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-        .arg(common::bin())
-        .args(args);
-    command
+    common::under_shell(common::root(), &format!("ulimit -v {kib}"), args)
 }
 
 #[test]
@@ -647,9 +639,11 @@ fn a_limited_address_space_gets_smaller_stacks_and_depth_limits() {
     assert!(run.stderr.contains("ulimit -v"), "{}", run.stderr);
     // What it still accepts runs, on the server's smaller stacks too.
     let dir = tempfile::tempdir().unwrap();
-    let mut command = limited(gib, &["serve", "--bind", "127.0.0.1:0"]);
-    command.current_dir(dir.path());
-    let served = common::Served::spawn(command);
+    let served = common::Served::spawn(common::under_shell(
+        dir.path(),
+        &format!("ulimit -v {gib}"),
+        &["serve", "--bind", "127.0.0.1:0"],
+    ));
     let nested = format!(
         "SELECT * {{ {}?s ?p ?o{} }} LIMIT 1",
         "{".repeat(99),

@@ -128,14 +128,7 @@ fn a_write_that_fails_is_named_and_leaves_no_unfinished_generation() {
     )
     .unwrap();
     ok(d, &["load", "--store", "st", "one.nt"]);
-    let mut limited = Command::new("sh");
-    limited
-        .current_dir(d)
-        .stdin(std::process::Stdio::null())
-        .env_remove("RUST_BACKTRACE")
-        .args(["-c", "trap '' XFSZ && ulimit -f 4 && exec \"$0\" \"$@\""])
-        .arg(common::bin())
-        .args(["load", "--store", "st"]);
+    let limited = common::under_shell(d, "trap '' XFSZ && ulimit -f 4", &["load", "--store", "st"]);
     let run = run_command(limited, HUNG);
     assert_error_line_exit(
         &run,

@@ -38,6 +38,23 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary with `args`, run in `dir` by `sh` after `setup` (such as
+/// `ulimit -v 1048576`, a limit lowered as a batch scheduler or a service
+/// manager would), nothing on stdin; as [`command_in`] otherwise.
+pub fn under_shell(dir: &Path, setup: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .args(["-c", &format!("{setup} && exec \"$0\" \"$@\"")])
+        .arg(bin())
+        .args(args);
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        command.env_remove("RUST_BACKTRACE");
+    }
+    command
+}
+
 /// The binary with `args`, run in `dir`, nothing on stdin. Without
 /// RUST_BACKTRACE, so that a panic shows the line that names it (which
 /// [`assert_no_crash`] looks for), whatever the tests were run with.
