@@ -13,8 +13,9 @@
 //! One watchdog thread serves every budget of the process. A command's
 //! budget also has a last resort, for work that never looks at the token
 //! (the SHACL engine, a parser on a pathological file): half a second
-//! after the limit, or at once when the heap passes the ceiling by a
-//! quarter, the watchdog tells `main` (through [`supervise`]), which
+//! after the limit, or at once when the heap (or the resident memory the
+//! command added, which also counts blocks the allocator kept after they
+//! were freed) passes the ceiling by a quarter, the watchdog tells `main` (through [`supervise`]), which
 //! deletes partial output files, prints the same one-line error and ends
 //! the process. A server's budgets have no last resort: a request gets its
 //! answer at the deadline, and the server stays up.
@@ -472,6 +473,8 @@ mod watchdog {
             watched.push(Arc::downgrade(watch));
         }
         STARTED.get_or_init(|| {
+            // The first reading: what the program itself has resident.
+            memory::resident_growth();
             // Without a watchdog the cooperative checks still hold.
             let _ = thread::Builder::new().name("watchdog".into()).spawn(run);
         });
@@ -496,6 +499,14 @@ mod watchdog {
 
     fn tick(watch: &Watch) {
         let held = memory::held();
+        // A command's ceiling is what it may make resident; a server's
+        // budgets share the process, whose resident set also holds what
+        // earlier requests left with the allocator, so they count heap.
+        let held = if watch.last_resort {
+            held.max(memory::resident_growth())
+        } else {
+            held
+        };
         if watch.stopped.load(Ordering::SeqCst) == 0 {
             let reason = match watch.timeout {
                 Some((_, deadline)) if Instant::now() >= deadline => BY_TIMEOUT,
