@@ -9,6 +9,7 @@ pub mod catalog;
 
 pub mod algebra;
 mod bound;
+pub(crate) mod order;
 mod params;
 mod shape;
 mod stored;
@@ -102,14 +103,14 @@ impl Parsed {
     pub fn prepare(&self) -> Prepared {
         let token = CancellationToken::new();
         let federation = Federation::default();
-        let mut evaluator = SparqlEvaluator::new();
+        let mut evaluator = order::register(SparqlEvaluator::new());
         if !self.optimized {
             evaluator = evaluator.without_optimizations();
         }
         let query = evaluator
             .with_cancellation_token(token.clone())
             .with_default_service_handler(federation.clone())
-            .for_query((*self.query).clone());
+            .for_query(order::total((*self.query).clone()));
         Prepared {
             query,
             source: self.query.clone(),

@@ -531,16 +531,17 @@ impl Prepared {
         let rewritten = why::rewrite(inner, &keep, with_default).map_err(untraceable)?;
         let functions = why::Functions::new(&graphs);
         let mut evaluator = functions
-            .register(SparqlEvaluator::new())
+            .register(crate::sparql::order::register(SparqlEvaluator::new()))
             .with_cancellation_token(self.token.clone());
         if !self.optimized {
             evaluator = evaluator.without_optimizations();
         }
-        let mut traced = evaluator.for_query(spargebra::Query::Select {
-            dataset: None,
-            pattern: rewritten.pattern,
-            base_iri: base_iri.clone(),
-        });
+        let mut traced =
+            evaluator.for_query(crate::sparql::order::total(spargebra::Query::Select {
+                dataset: None,
+                pattern: rewritten.pattern,
+                base_iri: base_iri.clone(),
+            }));
         for (variable, value) in &self.bound {
             traced = traced.substitute_variable(variable.clone(), value.clone());
         }
