@@ -126,7 +126,7 @@ pub struct AppState {
     /// Answers kept for identical requests (`cache.rs`).
     pub answers: cache::Answers,
     /// Identical requests being computed, waited for (`coalesce.rs`).
-    flights: coalesce::Flights<cache::Kept>,
+    flights: coalesce::Flights<cache::ForAll>,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
     /// Each client's share of them (`client.rs`).

@@ -427,3 +427,50 @@ fn identical_requests_at_once_run_one_query_within_the_clients_share() {
     assert_eq!(shared, N as u64 - 1);
     assert_eq!(metric(&served, "missions_kg_queries_refused_busy_total"), 0);
 }
+
+#[test]
+fn identical_requests_that_time_out_share_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &[
+            "--timeout",
+            "1",
+            "--max-queries",
+            "2",
+            "--max-queries-per-client",
+            "1",
+        ],
+    );
+    let target = format!("/sparql?query={}", encode(SLOW));
+    const N: usize = 3;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(N));
+    let requests: Vec<_> = (0..N)
+        .map(|_| {
+            let (start, target, port) = (start.clone(), target.clone(), served.port);
+            std::thread::spawn(move || {
+                start.wait();
+                common::http_request_from("127.0.0.1", port, &target)
+            })
+        })
+        .collect();
+    let replies: Vec<_> = requests.into_iter().map(|h| h.join().unwrap()).collect();
+    // One query ran to the timeout; the requests that waited for it get its
+    // 504 (not a 503 past the client's share, nor a second run of their
+    // own to the same end).
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [504; N], "{:?}", replies.last().map(|r| r.text()));
+    assert!(replies.iter().all(|r| r.body == replies[0].body));
+    assert!(
+        replies[0].text().contains("timed out"),
+        "{}",
+        replies[0].text()
+    );
+    // Each request either ran the query to its timeout or waited for one
+    // that did, however they fell in time.
+    let ran = metric(&served, "missions_kg_query_timeouts_total");
+    let waited = metric(&served, "missions_kg_requests_coalesced_total");
+    assert_eq!(ran + waited, N as u64, "{ran} ran, {waited} waited");
+    assert_eq!(metric(&served, "missions_kg_queries_refused_busy_total"), 0);
+}

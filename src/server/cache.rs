@@ -9,7 +9,7 @@
 //! HEAD are kept, and not `/health` or `/metrics`, which change. Every
 //! kept answer carries a (weak) ETag, and `If-None-Match` gets 304. On a
 //! miss, a request identical to one being computed waits for its answer
-//! instead of running its own (`coalesce.rs`).
+//! (kept, or its 504) instead of running its own (`coalesce.rs`).
 //!
 //! Parsed queries are kept too ([`Plans`]), by text and base IRI: parsing
 //! with the predeclared prefixes was a sixth of the work of a small query.
@@ -21,7 +21,7 @@ use super::Shared;
 use crate::guard::error::Kind;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::hash::{Hash, Hasher};
@@ -98,27 +98,29 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     // A miss: wait for an identical request being computed, if any
     // (`coalesce.rs`), at most as long as its query may take (a slot's
     // wait, the timeout and its grace); past that, or when its answer is
-    // not kept, compute this one's own, as without coalescing.
+    // not for all, compute this one's own, as without coalescing.
     let deadline =
         tokio::time::Instant::now() + state.settings.timeout + super::QUEUE_WAIT + super::GRACE;
     for _ in 0..MAX_JOINS {
-        match state.flights.join(&key, || state.answers.get(&key)) {
-            Joined::Found(kept) => {
+        let kept = || state.answers.get(&key).map(ForAll::Kept);
+        match state.flights.join(&key, kept) {
+            Joined::Found(found) => {
                 state.metrics.cache_hit();
-                return answer(&kept, if_none_match.as_ref());
+                return found.answer(if_none_match.as_ref());
             }
             Joined::Lead(lead) => {
-                let computed = compute(&state, key.clone(), request, next).await;
-                lead.land(computed.kept());
+                let (computed, for_all) =
+                    for_all(compute(&state, key.clone(), request, next).await).await;
+                lead.land(for_all);
                 return respond(computed, if_none_match.as_ref());
             }
             Joined::Wait(wait) => match tokio::time::timeout_at(deadline, wait.landed()).await {
-                Ok(Landed::Kept(kept)) => {
+                Ok(Landed::Shared(shared)) => {
                     state.metrics.coalesced();
-                    return answer(&kept, if_none_match.as_ref());
+                    return shared.answer(if_none_match.as_ref());
                 }
                 Ok(Landed::Abandoned) => continue,
-                Ok(Landed::NotKept) | Err(_) => break,
+                Ok(Landed::Own) | Err(_) => break,
             },
         }
     }
@@ -140,13 +142,64 @@ enum Computed {
     Kept(Kept, axum::http::response::Parts),
 }
 
-impl Computed {
-    /// The kept answer, for the requests that waited for it.
-    fn kept(&self) -> Option<Kept> {
+/// What the requests that waited for an identical one get from it.
+#[derive(Clone)]
+pub enum ForAll {
+    /// Its answer, kept.
+    Kept(Kept),
+    /// Its 504, as it was: the same query would run out of time again, and
+    /// would keep each waiter twice as long to say so.
+    TimedOut { headers: HeaderMap, body: Bytes },
+}
+
+/// The longest 504 passed on to the requests that waited for it.
+const MAX_SHARED_ERROR_BYTES: usize = 64 * 1024;
+
+impl ForAll {
+    fn answer(&self, if_none_match: Option<&HeaderValue>) -> Response {
         match self {
-            Self::Passed(_) => None,
-            Self::Kept(kept, _) => Some(kept.clone()),
+            Self::Kept(kept) => answer(kept, if_none_match),
+            Self::TimedOut { headers, body } => {
+                let mut response = Response::new(Body::from(body.clone()));
+                *response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+                *response.headers_mut() = headers.clone();
+                response
+            }
         }
+    }
+}
+
+/// What of `computed` goes to the requests that waited for it: a kept
+/// answer or a 504, else none (they compute their own).
+async fn for_all(computed: Computed) -> (Computed, Option<ForAll>) {
+    match computed {
+        Computed::Kept(kept, parts) => {
+            let shared = ForAll::Kept(kept.clone());
+            (Computed::Kept(kept, parts), Some(shared))
+        }
+        Computed::Passed(response)
+            if response.status() == StatusCode::GATEWAY_TIMEOUT
+                && http_body::Body::size_hint(response.body())
+                    .exact()
+                    .is_some_and(|size| size <= MAX_SHARED_ERROR_BYTES as u64) =>
+        {
+            let (parts, body) = response.into_parts();
+            match to_bytes(body, MAX_SHARED_ERROR_BYTES).await {
+                Ok(body) => {
+                    let shared = ForAll::TimedOut {
+                        headers: parts.headers.clone(),
+                        body: body.clone(),
+                    };
+                    let response = Response::from_parts(parts, Body::from(body));
+                    (Computed::Passed(response), Some(shared))
+                }
+                Err(_) => (
+                    Computed::Passed(Response::from_parts(parts, Body::empty())),
+                    None,
+                ),
+            }
+        }
+        computed => (computed, None),
     }
 }
 

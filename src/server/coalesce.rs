@@ -6,15 +6,17 @@
 //! a client's burst of identical requests on a cold cache (`wrk`'s eight
 //! connections on a stored query) runs one query, not eight, and is not
 //! refused past its share. The cache layer (`cache.rs`) is the only caller:
-//! it asks [`Flights::join`] on a miss and lands the leader's answer, kept
-//! or not, with [`Lead::land`].
+//! it asks [`Flights::join`] on a miss, and the leader lands with the
+//! answer for all (the kept answer; a timeout) or none, when the waiters
+//! are to compute their own (an answer not kept: an error, too large,
+//! `no-store`), with [`Lead::land`].
 //!
 //! Why not quick_cache's own placeholder guards (`get_value_or_guard_async`):
 //! a guard dropped without a value hands the key to one waiter at a time,
-//! so identical requests whose answer is not kept (a query that runs to its
-//! timeout, one calling `RAND()`) would run one after the other, each
-//! waiting for the one before; here the waiters then run their own at once,
-//! as without coalescing.
+//! so identical requests whose answer is not kept (one calling `RAND()`, a
+//! 503 past the leader's client's share) would run one after the other,
+//! each waiting for the one before; here the waiters then run their own at
+//! once, as without coalescing.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,10 +27,10 @@ use tokio::sync::watch;
 #[derive(Clone)]
 enum State<V> {
     Computing,
-    /// Its answer, kept in the cache too.
-    Kept(V),
-    /// An answer not to keep (an error, too large, `no-store`…).
-    NotKept,
+    /// The answer for all who wait.
+    Shared(V),
+    /// None: each computes its own.
+    Own,
 }
 
 /// The requests being computed, by cache key: each has one leader, which
@@ -68,10 +70,11 @@ pub struct Wait<V>(watch::Receiver<State<V>>);
 
 /// How the awaited computation ended.
 pub enum Landed<V> {
-    /// With this answer (kept in the cache).
-    Kept(V),
-    /// With an answer not to keep: each waiter computes its own.
-    NotKept,
+    /// With this answer for all.
+    Shared(V),
+    /// With an answer for its own request only: each waiter computes its
+    /// own.
+    Own,
     /// Without an answer (its client left, a panic): join again.
     Abandoned,
 }
@@ -123,12 +126,12 @@ impl<V: Clone> Flights<V> {
 }
 
 impl<V> Lead<'_, V> {
-    /// Gives the waiters the answer (`Some`, already kept in the cache) or
-    /// tells them to compute their own (`None`).
-    pub fn land(self, kept: Option<V>) {
-        let state = match kept {
-            Some(value) => State::Kept(value),
-            None => State::NotKept,
+    /// Gives the waiters the answer for all (`Some`), or tells them to
+    /// compute their own (`None`).
+    pub fn land(self, shared: Option<V>) {
+        let state = match shared {
+            Some(value) => State::Shared(value),
+            None => State::Own,
         };
         self.sender.send_replace(state);
     }
@@ -161,8 +164,8 @@ impl<V: Clone> Wait<V> {
             .await
         {
             Ok(state) => match &*state {
-                State::Kept(value) => Landed::Kept(value.clone()),
-                _ => Landed::NotKept,
+                State::Shared(value) => Landed::Shared(value.clone()),
+                _ => Landed::Own,
             },
             Err(_) => Landed::Abandoned,
         }
@@ -195,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn waiters_get_the_leaders_kept_answer() {
+    fn waiters_get_the_leaders_answer() {
         let flights = Flights::default();
         let leader = lead(flights.join("k", || None));
         let waiters: Vec<_> = (0..3).map(|_| wait(flights.join("k", || None))).collect();
@@ -205,7 +208,7 @@ mod tests {
         drop(other);
         assert_eq!(flights.len(), 0);
         for waiter in waiters {
-            assert!(matches!(block_on(waiter.landed()), Landed::Kept(7)));
+            assert!(matches!(block_on(waiter.landed()), Landed::Shared(7)));
         }
     }
 
@@ -217,12 +220,12 @@ mod tests {
     }
 
     #[test]
-    fn waiters_compute_their_own_when_the_answer_is_not_kept() {
+    fn waiters_compute_their_own_when_the_answer_is_not_for_all() {
         let flights = Flights::default();
         let leader = lead(flights.join("k", || None));
         let waiter = wait(flights.join("k", || None));
         leader.land(None);
-        assert!(matches!(block_on(waiter.landed()), Landed::NotKept));
+        assert!(matches!(block_on(waiter.landed()), Landed::Own));
     }
 
     #[test]
