@@ -12,7 +12,8 @@ then for M minutes (default 5) runs at once:
 - idle sockets: 100 connections that send nothing, opened again as the server closes them;
 - slowloris: 20 connections that send their headers a byte a second;
 - heavy queries: from another loopback address (127.0.0.2), six at a time, a query that runs to the timeout,
-  again and again (past its share of the slots it gets 503 and waits a second, as Retry-After says).
+  again and again (past its share of the slots it gets 503 and waits a second, as Retry-After says); six
+  different requests (`&n=` differs), or the server would run one for all six.
 The well-behaved clients connect from 127.0.0.1, the slow, idle and slowloris ones from 127.0.0.3, so each group
 is one client to the server's per-client share of the query slots.
 The load starts on a cold cache: wrk's eight connections ask the same stored query at once, past their
@@ -179,8 +180,8 @@ def main():
             conns = alive
             time.sleep(1)
 
-    def heavy():
-        slow = "/sparql?query=" + q("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    def heavy(n):
+        slow = "/sparql?query=" + q("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }") + f"&n={n}"
         while not stop.is_set():
             try:
                 status, _ = request(port, slow, source="127.0.0.2")
@@ -198,7 +199,7 @@ def main():
     threads = [threading.Thread(target=well_behaved)]
     threads += [threading.Thread(target=slow_reader, args=(n,)) for n in (False, False, True, True)]
     threads += [threading.Thread(target=idle_sockets), threading.Thread(target=slowloris)]
-    threads += [threading.Thread(target=heavy) for _ in range(6)]
+    threads += [threading.Thread(target=heavy, args=(n,)) for n in range(6)]
     for t in threads:
         t.daemon = True
         t.start()
