@@ -29,6 +29,7 @@
 mod assets;
 mod cache;
 mod client;
+mod coalesce;
 mod http;
 mod lang;
 mod layout;
@@ -124,6 +125,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Answers kept for identical requests (`cache.rs`).
     pub answers: cache::Answers,
+    /// Identical requests being computed, waited for (`coalesce.rs`).
+    flights: coalesce::Flights<cache::ForAll>,
     /// One permit per query allowed to run at once.
     slots: Arc<Semaphore>,
     /// Each client's share of them (`client.rs`).
@@ -157,6 +160,7 @@ impl AppState {
             site: Site::new(&public),
             metrics: metrics::Metrics::default(),
             answers: cache::new(settings.cache_bytes),
+            flights: coalesce::Flights::default(),
             differences: std::sync::OnceLock::new(),
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),

@@ -3,7 +3,8 @@
 //! target longer than a URI may be, a head past the read buffer, a line
 //! that is not HTTP), slow clients that must not hold the server (header
 //! and body timeouts, with many connections open), a client that leaves
-//! (its query's slot freed), and the lengths answers carry on the wire.
+//! (its query's slot freed), identical requests at once from one client
+//! (one query run for all), and the lengths answers carry on the wire.
 //! What the router answers is tested in process (`tests/serve.rs`,
 //! `tests/pages.rs`).
 
@@ -356,4 +357,120 @@ fn one_client_cannot_take_every_query_slot() {
         "{}",
         refused[0].text()
     );
+}
+
+/// A query that takes a moment (about a second in a debug build): every
+/// triple against 128 values.
+fn a_moment() -> String {
+    let values: Vec<String> = (1..=128).map(|n| n.to_string()).collect();
+    format!(
+        "SELECT (COUNT(*) AS ?n) {{ ?a ?b ?c . VALUES ?x {{ {} }} }}",
+        values.join(" ")
+    )
+}
+
+/// The value of one of `/metrics`' series (0 when absent).
+fn metric(served: &Served, name: &str) -> u64 {
+    let metrics = served.get("/metrics", "text/plain").text();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .map_or(0, |value| value.trim().parse().expect("a count"))
+}
+
+#[test]
+fn identical_requests_at_once_run_one_query_within_the_clients_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &[
+            "--timeout",
+            "30",
+            "--max-queries",
+            "2",
+            "--max-queries-per-client",
+            "1",
+        ],
+    );
+    let target = format!("/sparql?query={}", encode(&a_moment()));
+    // Eight identical requests on a cold cache, all at once from one
+    // client whose share is one query, as wrk's connections start.
+    const N: usize = 8;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(N));
+    let requests: Vec<_> = (0..N)
+        .map(|_| {
+            let (start, target, port) = (start.clone(), target.clone(), served.port);
+            std::thread::spawn(move || {
+                start.wait();
+                common::http_request_from("127.0.0.1", port, &target)
+            })
+        })
+        .collect();
+    let replies: Vec<_> = requests.into_iter().map(|h| h.join().unwrap()).collect();
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "identical requests past the client's share were refused: {statuses:?}; {}",
+        replies
+            .iter()
+            .find(|r| r.status != 200)
+            .map(|r| r.text())
+            .unwrap_or_default()
+    );
+    assert!(replies[0].text().contains("\"n\""), "{}", replies[0].text());
+    assert!(replies.iter().all(|r| r.body == replies[0].body));
+    // The query ran once: every other answer was the one computed for it,
+    // waited for or found in the cache, however the requests fell in time.
+    let shared = metric(&served, "missions_kg_requests_coalesced_total")
+        + metric(&served, "missions_kg_cache_hits_total");
+    assert_eq!(shared, N as u64 - 1);
+    assert_eq!(metric(&served, "missions_kg_queries_refused_busy_total"), 0);
+}
+
+#[test]
+fn identical_requests_that_time_out_share_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &[
+            "--timeout",
+            "1",
+            "--max-queries",
+            "2",
+            "--max-queries-per-client",
+            "1",
+        ],
+    );
+    let target = format!("/sparql?query={}", encode(SLOW));
+    const N: usize = 3;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(N));
+    let requests: Vec<_> = (0..N)
+        .map(|_| {
+            let (start, target, port) = (start.clone(), target.clone(), served.port);
+            std::thread::spawn(move || {
+                start.wait();
+                common::http_request_from("127.0.0.1", port, &target)
+            })
+        })
+        .collect();
+    let replies: Vec<_> = requests.into_iter().map(|h| h.join().unwrap()).collect();
+    // One query ran to the timeout; the requests that waited for it get its
+    // 504 (not a 503 past the client's share, nor a second run of their
+    // own to the same end).
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [504; N], "{:?}", replies.last().map(|r| r.text()));
+    assert!(replies.iter().all(|r| r.body == replies[0].body));
+    assert!(
+        replies[0].text().contains("timed out"),
+        "{}",
+        replies[0].text()
+    );
+    // Each request either ran the query to its timeout or waited for one
+    // that did, however they fell in time.
+    let ran = metric(&served, "missions_kg_query_timeouts_total");
+    let waited = metric(&served, "missions_kg_requests_coalesced_total");
+    assert_eq!(ran + waited, N as u64, "{ran} ran, {waited} waited");
+    assert_eq!(metric(&served, "missions_kg_queries_refused_busy_total"), 0);
 }

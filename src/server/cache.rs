@@ -7,18 +7,21 @@
 //! can make a kept answer stale, so entries are only evicted for room
 //! (quick_cache's S3-FIFO, bounded by `--cache` bytes, 64 MiB by default). Only 200 answers of GET and
 //! HEAD are kept, and not `/health` or `/metrics`, which change. Every
-//! kept answer carries a (weak) ETag, and `If-None-Match` gets 304.
+//! kept answer carries a (weak) ETag, and `If-None-Match` gets 304. On a
+//! miss, a request identical to one being computed waits for its answer
+//! (kept, or its 504) instead of running its own (`coalesce.rs`).
 //!
 //! Parsed queries are kept too ([`Plans`]), by text and base IRI: parsing
 //! with the predeclared prefixes was a sixth of the work of a small query.
 //! A parse depends on nothing else, so a kept one is never wrong either;
 //! each run still gets its own evaluator and cancellation token.
 
+use super::coalesce::{Joined, Landed};
 use super::Shared;
 use crate::guard::error::Kind;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::hash::{Hash, Hasher};
@@ -92,6 +95,117 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         state.metrics.cache_hit();
         return answer(&kept, if_none_match.as_ref());
     }
+    // A miss: wait for an identical request being computed, if any
+    // (`coalesce.rs`), at most as long as its query may take (a slot's
+    // wait, the timeout and its grace); past that, or when its answer is
+    // not for all, compute this one's own, as without coalescing.
+    let deadline =
+        tokio::time::Instant::now() + state.settings.timeout + super::QUEUE_WAIT + super::GRACE;
+    for _ in 0..MAX_JOINS {
+        let kept = || state.answers.get(&key).map(ForAll::Kept);
+        match state.flights.join(&key, kept) {
+            Joined::Found(found) => {
+                state.metrics.cache_hit();
+                return found.answer(if_none_match.as_ref());
+            }
+            Joined::Lead(lead) => {
+                let (computed, for_all) =
+                    for_all(compute(&state, key.clone(), request, next).await).await;
+                lead.land(for_all);
+                return respond(computed, if_none_match.as_ref());
+            }
+            Joined::Wait(wait) => match tokio::time::timeout_at(deadline, wait.landed()).await {
+                Ok(Landed::Shared(shared)) => {
+                    state.metrics.coalesced();
+                    return shared.answer(if_none_match.as_ref());
+                }
+                Ok(Landed::Abandoned) => continue,
+                Ok(Landed::Own) | Err(_) => break,
+            },
+        }
+    }
+    respond(
+        compute(&state, key, request, next).await,
+        if_none_match.as_ref(),
+    )
+}
+
+/// How many times a request joins the computation of its answer when the
+/// ones it waited for were abandoned (their clients left) before it
+/// computes its own.
+const MAX_JOINS: usize = 4;
+
+/// What the handler answered: passed on as it is, or kept (and put in the
+/// cache), with the handler's own headers.
+enum Computed {
+    Passed(Response),
+    Kept(Kept, axum::http::response::Parts),
+}
+
+/// What the requests that waited for an identical one get from it.
+#[derive(Clone)]
+pub enum ForAll {
+    /// Its answer, kept.
+    Kept(Kept),
+    /// Its 504, as it was: the same query would run out of time again, and
+    /// would keep each waiter twice as long to say so.
+    TimedOut { headers: HeaderMap, body: Bytes },
+}
+
+/// The longest 504 passed on to the requests that waited for it.
+const MAX_SHARED_ERROR_BYTES: usize = 64 * 1024;
+
+impl ForAll {
+    fn answer(&self, if_none_match: Option<&HeaderValue>) -> Response {
+        match self {
+            Self::Kept(kept) => answer(kept, if_none_match),
+            Self::TimedOut { headers, body } => {
+                let mut response = Response::new(Body::from(body.clone()));
+                *response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+                *response.headers_mut() = headers.clone();
+                response
+            }
+        }
+    }
+}
+
+/// What of `computed` goes to the requests that waited for it: a kept
+/// answer or a 504, else none (they compute their own).
+async fn for_all(computed: Computed) -> (Computed, Option<ForAll>) {
+    match computed {
+        Computed::Kept(kept, parts) => {
+            let shared = ForAll::Kept(kept.clone());
+            (Computed::Kept(kept, parts), Some(shared))
+        }
+        Computed::Passed(response)
+            if response.status() == StatusCode::GATEWAY_TIMEOUT
+                && http_body::Body::size_hint(response.body())
+                    .exact()
+                    .is_some_and(|size| size <= MAX_SHARED_ERROR_BYTES as u64) =>
+        {
+            let (parts, body) = response.into_parts();
+            match to_bytes(body, MAX_SHARED_ERROR_BYTES).await {
+                Ok(body) => {
+                    let shared = ForAll::TimedOut {
+                        headers: parts.headers.clone(),
+                        body: body.clone(),
+                    };
+                    let response = Response::from_parts(parts, Body::from(body));
+                    (Computed::Passed(response), Some(shared))
+                }
+                Err(_) => (
+                    Computed::Passed(Response::from_parts(parts, Body::empty())),
+                    None,
+                ),
+            }
+        }
+        computed => (computed, None),
+    }
+}
+
+/// The handler's answer, kept when it is a 200 small enough that does not
+/// change between runs.
+async fn compute(state: &Shared, key: String, request: Request, next: Next) -> Computed {
     let response = next.run(request).await;
     // Only a 200 whose size is known and small enough is kept, and not an
     // answer its handler marked as changing between runs (`no-store`: a
@@ -117,12 +231,12 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         || encoded
         || size.is_none_or(|size| size > MAX_ENTRY_BYTES as u64)
     {
-        return response;
+        return Computed::Passed(response);
     }
     let (parts, body) = response.into_parts();
     let Ok(body) = to_bytes(body, MAX_ENTRY_BYTES).await else {
         // The size was exact and below the cap, so this cannot happen.
-        return Response::from_parts(parts, Body::empty());
+        return Computed::Passed(Response::from_parts(parts, Body::empty()));
     };
     let mut hasher = rustc_hash::FxHasher::default();
     body.hash(&mut hasher);
@@ -140,16 +254,26 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         body,
     };
     state.answers.insert(key, kept.clone());
+    Computed::Kept(kept, parts)
+}
+
+/// The computed answer for the request that computed it: the handler's
+/// own headers, with the ETag when kept (or 304 when it matches).
+fn respond(computed: Computed, if_none_match: Option<&HeaderValue>) -> Response {
+    let (kept, parts) = match computed {
+        Computed::Passed(response) => return response,
+        Computed::Kept(kept, parts) => (kept, parts),
+    };
+    if matches_etag(if_none_match, &kept.etag) {
+        return answer(&kept, if_none_match);
+    }
     let mut response = Response::from_parts(parts, Body::from(kept.body.clone()));
     response
         .headers_mut()
         .insert(header::ETAG, kept.etag.clone());
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, kept.cache_control.clone());
-    if matches_etag(if_none_match.as_ref(), &kept.etag) {
-        return answer(&kept, if_none_match.as_ref());
-    }
+        .insert(header::CACHE_CONTROL, kept.cache_control);
     response
 }
 

@@ -1,7 +1,7 @@
 //! `/health` and `/metrics`: whether the server is up, and what it has
 //! answered, in Prometheus' text format (requests by route and status, a
-//! latency histogram, queries running, timeouts, refusals for lack of a
-//! free slot). Routes are named from a fixed list, so hostile paths cannot
+//! latency histogram, queries running, timeouts, cache hits, answers
+//! shared by identical requests, refusals for lack of a free slot). Routes are named from a fixed list, so hostile paths cannot
 //! grow the set of series.
 
 use super::Shared;
@@ -30,6 +30,7 @@ pub struct Metrics {
     timeouts: AtomicU64,
     busy: AtomicU64,
     cache_hits: AtomicU64,
+    coalesced: AtomicU64,
 }
 
 /// Holds one "query running" until dropped.
@@ -68,6 +69,10 @@ impl Metrics {
 
     pub fn cache_hit(&self) {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn coalesced(&self) {
+        self.coalesced.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn busy(&self) {
@@ -136,6 +141,12 @@ impl Metrics {
                 "counter",
                 "Answers served from the cache of identical requests.",
                 i64::try_from(self.cache_hits.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
+            ),
+            (
+                "requests_coalesced_total",
+                "counter",
+                "Answers given to requests that waited for an identical request's, computed once for all.",
+                i64::try_from(self.coalesced.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
             ),
             (
                 "queries_refused_busy_total",
