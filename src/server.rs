@@ -12,9 +12,10 @@
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
 //!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders);
-//! - `/`, `/search`, `/ui/query`: pages (`pages.rs`, results as a table in
-//!   `results.rs`); `/timeline` (`timeline.rs`); `/assets/…` (`assets.rs`);
-//! - `/health`, `/metrics` (`metrics.rs`).
+//! - `/`, `/search`: pages (`pages.rs`); `/ui/query`, the query page
+//!   (`query_page.rs`, results as a table in `results.rs`); `/timeline` (`timeline.rs`); `/assets/…` (`assets.rs`);
+//! - `/health`, `/metrics` (`metrics.rs`);
+//! - any error a browser meets is a page (`error_page.rs`).
 //!
 //! Queries run on tokio's blocking threads, each with its own [`Budget`]
 //! whose cancellation token the shared watchdog cancels at the timeout;
@@ -30,6 +31,7 @@ mod assets;
 mod cache;
 mod client;
 mod coalesce;
+mod error_page;
 mod http;
 mod lang;
 mod layout;
@@ -38,6 +40,7 @@ mod listen;
 mod metrics;
 mod pages;
 mod protocol;
+mod query_page;
 mod results;
 mod site;
 mod timeline;
@@ -262,7 +265,7 @@ pub fn router(state: Shared) -> Router {
         .route("/", read(get(pages::home)))
         .route("/search", read(get(pages::search)))
         .route("/timeline", read(get(timeline::timeline)))
-        .route("/ui/query", read(get(pages::query_page)))
+        .route("/ui/query", read(get(query_page::query_page)))
         .route("/assets/{name}", read(get(assets::asset)))
         .route("/health", read(get(metrics::health)))
         .route("/metrics", read(get(metrics::metrics)))
@@ -289,7 +292,6 @@ pub fn router(state: Shared) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), cache::layer))
         .with_state(state.clone());
     let mut router = router
-        .layer(CompressionLayer::new())
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -297,7 +299,11 @@ pub fn router(state: Shared) -> Router {
                 .allow_headers([header::CONTENT_TYPE, header::ACCEPT]),
         )
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
-        .layer(middleware::from_fn_with_state(state, guard));
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        // Around the guard, so its refusals (414, 415) are pages too; and
+        // inside the compression, which then compresses the pages as well.
+        .layer(middleware::from_fn_with_state(state, error_page::layer))
+        .layer(CompressionLayer::new());
     // Outermost, so that every answer carries them, the guard's 414 too.
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

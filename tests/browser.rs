@@ -5,6 +5,8 @@
 //! or style would). `.ci/run` installs both and sets
 //! MISSIONS_KG_REQUIRE_BROWSER (CI=true requires it too); elsewhere the
 //! test says it skipped.
+//! A second test (`tests/clients/site.py`) checks the query page and the
+//! error pages at a laptop's and a phone's width.
 //! With MISSIONS_KG_SCREENSHOTS=DIR the screenshots are kept there (the
 //! README's come from `docs/screenshots`).
 
@@ -15,18 +17,7 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
-    let ready = std::path::Path::new("/usr/bin/chromium").exists()
-        && Command::new("python3")
-            .args(["-c", "import playwright"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-    if !ready {
-        common::skip(
-            "MISSIONS_KG_REQUIRE_BROWSER",
-            "/usr/bin/chromium or the playwright module is missing",
-        );
+    if !browser_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -69,4 +60,67 @@ fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
         );
     }
     assert!(shots.join("cast.png").is_file());
+}
+
+/// Issue 24's checks, page by page at 1366 and 390 px: the query page's
+/// default and every stored query answer with no mark, sorting, filtering
+/// and paging work, and every error is a page with a way on.
+#[test]
+fn the_query_page_and_the_error_pages_work_at_both_widths() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], &[]);
+    let shots = std::env::var("MISSIONS_KG_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("screenshots"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/site.py");
+    let output = Command::new("timeout")
+        .args(["300", "python3", script, &served.url])
+        .arg(&shots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for width in [1366, 390] {
+        for check in [
+            "default query",
+            "sort and filter",
+            "examples",
+            "paging",
+            "error pages",
+        ] {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|line| line == format!("ok {check} {width}")),
+                "{check} at {width}: {stdout}"
+            );
+        }
+    }
+    assert!(stdout.lines().any(|line| line == "ok console"), "{stdout}");
+}
+
+/// Whether Chromium and Playwright are here; if not, says the test skipped
+/// (a failure where MISSIONS_KG_REQUIRE_BROWSER or CI is set).
+fn browser_ready() -> bool {
+    let ready = std::path::Path::new("/usr/bin/chromium").exists()
+        && Command::new("python3")
+            .args(["-c", "import playwright"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+    if !ready {
+        common::skip(
+            "MISSIONS_KG_REQUIRE_BROWSER",
+            "/usr/bin/chromium or the playwright module is missing",
+        );
+    }
+    ready
 }

@@ -368,5 +368,159 @@ fn pages_keep_the_answer_limit_and_say_where_they_stop() {
         ),
         "text/html",
     );
-    assert!(small.text().contains("3 rows") && !small.text().contains("The page stops here"));
+    assert!(
+        small.text().contains("3 results in ") && !small.text().contains("The page stops here")
+    );
+}
+
+/// What Chromium sends for a page.
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8";
+
+#[test]
+fn errors_a_browser_meets_are_pages_and_other_clients_keep_their_line() {
+    let app = embedded();
+    // An unknown path: the site's page, with search and where to go next.
+    let page = app.get("/nope", BROWSER);
+    assert_eq!(page.status, 404);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    let text = page.text();
+    assert!(text.contains("<h1>Nothing here</h1>"), "{text}");
+    assert!(text.contains("action=\"/search\"") && text.contains("href=\"/ui/query?lang=en\""));
+    // The same for a client that does not ask for HTML first.
+    for accept in ["*/*", "application/sparql-results+json"] {
+        let plain = app.get("/nope", accept);
+        assert_eq!(plain.status, 404);
+        assert!(plain
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain"));
+        assert_eq!(plain.text().lines().count(), 1, "{}", plain.text());
+    }
+    // An ambiguous name lists its candidates as links, each with its kind.
+    let ambiguous = app.get("/queries/entity-facts?entity=Komarov", BROWSER);
+    assert_eq!(ambiguous.status, 404);
+    let text = ambiguous.text();
+    assert!(text.contains("Which one do you mean?"), "{text}");
+    assert!(
+        text.contains("href=\"/id/vladimir-komarov\"")
+            && text.contains("href=\"/id/character-vladimir-komarov\""),
+        "{text}"
+    );
+    assert!(!text.contains("\\n"), "no escaped line break: {text}");
+    // A name with a typo: the nearest entities, as links.
+    let typo = app
+        .get("/queries/entity-facts?entity=Komarof", BROWSER)
+        .text();
+    assert!(typo.contains("href=\"/id/vladimir-komarov\""), "{typo}");
+    // A broken query sent by a browser: a page with the error line, 400.
+    let broken = app.get("/sparql?query=SELECT%20WHERE%20%7B", BROWSER);
+    assert_eq!(broken.status, 400);
+    assert!(
+        broken.text().contains("role=\"alert\""),
+        "{}",
+        broken.text()
+    );
+    assert_eq!(
+        app.get("/sparql?query=SELECT%20WHERE%20%7B", "*/*").status,
+        400
+    );
+    // In French when the browser prefers it.
+    let french = app.request(
+        "GET",
+        "/id/nobody-at-all",
+        &[("Accept", BROWSER), ("Accept-Language", "fr-FR,fr;q=0.9")],
+        b"",
+    );
+    assert_eq!(french.status, 404);
+    assert!(french.text().contains("<html lang=\"fr\">") && french.text().contains("Rien ici"));
+}
+
+/// The text between `<textarea …>` and `</textarea>`, unescaped.
+fn textarea(page: &str) -> String {
+    let start = page.find("<textarea").expect("a textarea");
+    let open = start + page[start..].find('>').unwrap() + 1;
+    let close = open + page[open..].find("</textarea>").unwrap();
+    page[open..close]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_query_page_opens_on_a_query_that_answers_and_pages_its_results() {
+    let app = embedded();
+    let blank = app.get("/ui/query", BROWSER).text();
+    let default = textarea(&blank);
+    assert!(default.contains("SELECT"), "{default}");
+    let ran = app
+        .get(&format!("/ui/query?query={}", encode(&default)), BROWSER)
+        .text();
+    assert!(
+        !ran.contains("role=\"alert\""),
+        "the default query fails: {ran}"
+    );
+    let rows = ran.matches("<tr>").count() - 1;
+    assert!(rows > 0, "the default query answers nothing: {ran}");
+    assert!(
+        ran.contains(&format!("{rows} results in ")),
+        "the count and the time: {ran}"
+    );
+    // Every stored query is one click away.
+    assert!(blank.contains("Examples: the stored queries"));
+    assert!(
+        blank.contains("href=\"/queries/entity-facts?lang=en&amp;entity=Julien%20Lacombe\"")
+            || blank.contains("href=\"/queries/entity-facts?lang=en&amp;entity=Julien+Lacombe\""),
+        "{blank}"
+    );
+    // Grammar in both languages.
+    let one = "SELECT ?x WHERE { BIND(1 AS ?x) }";
+    let none = "SELECT ?x WHERE { FILTER(false) }";
+    let count = |query: &str, lang: &str| {
+        let page = app
+            .get(
+                &format!("/ui/query?lang={lang}&query={}", encode(query)),
+                BROWSER,
+            )
+            .text();
+        let at = page.find("class=\"count\"").expect("a count");
+        let end = at + page[at..].find("</p>").unwrap();
+        page[at..end].to_owned()
+    };
+    assert!(
+        count(one, "en").contains(">1 result in "),
+        "{}",
+        count(one, "en")
+    );
+    assert!(count(none, "en").contains(">0 results in "));
+    assert!(count(one, "fr").contains(">1 résultat en "));
+    assert!(count(none, "fr").contains(">0 résultat en "));
+    // Past 1,000 rows: the total, and the next page linked.
+    let all = "SELECT * WHERE { ?s ?p ?o }";
+    let first = count(all, "en");
+    assert!(first.contains("; shown: 1–1,000"), "{first}");
+    let page = app
+        .get(&format!("/ui/query?lang=en&query={}", encode(all)), BROWSER)
+        .text();
+    assert!(page.contains("rel=\"next\""), "{page}");
+    let second = app
+        .get(
+            &format!("/ui/query?lang=en&query={}&page=2", encode(all)),
+            BROWSER,
+        )
+        .text();
+    assert!(second.contains("; shown: 1,001–"), "{second}");
+    assert!(second.contains("rel=\"prev\""));
+    assert_eq!(
+        app.get(
+            &format!("/ui/query?query={}&page=two", encode(all)),
+            BROWSER
+        )
+        .status,
+        400
+    );
 }

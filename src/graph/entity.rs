@@ -249,12 +249,39 @@ fn ambiguous(store: &Graph, input: &str, candidates: &[NamedNode]) -> Result<Fai
             lines.join("\n")
         ),
     )
-    .block())
+    .block()
+    .with_candidates(
+        candidates
+            .iter()
+            .take(MAX_LISTED)
+            .map(|node| node.as_str().to_owned())
+            .collect(),
+    ))
+}
+
+/// How close `wanted` is to `label` (both folded), 0 to 1: the best of the
+/// whole label and of each run of as many of its words as `wanted` has,
+/// so a misspelt surname ("komarof") finds the full name ("vladimir
+/// komarov").
+fn closeness(wanted: &str, label: &str) -> f64 {
+    let whole = strsim::jaro_winkler(wanted, label);
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let width = wanted.split_whitespace().count().max(1);
+    if words.len() <= width {
+        return whole;
+    }
+    words
+        .windows(width)
+        .map(|run| strsim::jaro_winkler(wanted, &run.join(" ")))
+        // A label has many words, and some short word is always a little
+        // like what was typed: a part counts only when it is very close.
+        .filter(|score| *score >= 0.88)
+        .fold(whole, f64::max)
 }
 
 fn no_match(store: &Graph, input: &str) -> Result<Failure> {
     let wanted = labels::fold(input);
-    let mut scored: Vec<(f64, String)> = Vec::new();
+    let mut scored: Vec<(f64, String, String)> = Vec::new();
     for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
         for quad in store
             .quads(
@@ -265,7 +292,8 @@ fn no_match(store: &Graph, input: &str) -> Result<Failure> {
             )
             .take(MAX_COMPARED)
         {
-            if let Term::Literal(label) = quad?.object {
+            let quad = quad?;
+            if let Term::Literal(label) = quad.object {
                 if label.value().len() > MAX_SUGGESTED_CHARS * 4 {
                     continue;
                 }
@@ -274,20 +302,47 @@ fn no_match(store: &Graph, input: &str) -> Result<Failure> {
                 let score = if candidate.contains(&wanted) {
                     1.0
                 } else {
-                    strsim::jaro_winkler(&wanted, &candidate)
+                    closeness(&wanted, &candidate)
                 };
-                scored.push((score, label.value().to_owned()));
+                // A blank node has no page: only IRIs are offered as links.
+                let subject = match quad.subject {
+                    oxigraph::model::NamedOrBlankNode::NamedNode(node) => node.into_string(),
+                    oxigraph::model::NamedOrBlankNode::BlankNode(_) => String::new(),
+                };
+                scored.push((score, label.value().to_owned(), subject));
             }
         }
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    scored.dedup_by(|a, b| a.1 == b.1);
-    let nearest: Vec<String> = scored
-        .into_iter()
-        .filter(|(score, _)| *score > 0.75)
-        .take(3)
-        .map(|(_, label)| format!("'{label}'"))
+    // Each thing once (a label per language), and things before the roles
+    // and other qualified facts that carry a name in their labels.
+    let mut seen = BTreeSet::new();
+    let (mut plain, mut qualified) = (Vec::new(), Vec::new());
+    for (_, label, subject) in scored.into_iter().take_while(|(s, _, _)| *s > 0.75) {
+        if plain.len() >= 3 || seen.len() >= 30 || !seen.insert(subject.clone()) {
+            continue;
+        }
+        let is_qualified = !subject.is_empty()
+            && is_qualified_fact(store, NamedNodeRef::new_unchecked(&subject).into())?;
+        let shown = if subject.is_empty() {
+            format!("'{label}'")
+        } else {
+            format!("'{label}' ({})", labels::compact(&subject))
+        };
+        let entry = (shown, subject);
+        if is_qualified {
+            qualified.push(entry)
+        } else {
+            plain.push(entry)
+        }
+    }
+    let nearest: Vec<(String, String)> = plain.into_iter().chain(qualified).take(3).collect();
+    let candidates = nearest
+        .iter()
+        .filter(|(_, subject)| !subject.is_empty())
+        .map(|(_, subject)| subject.clone())
         .collect();
+    let nearest: Vec<String> = nearest.into_iter().map(|(label, _)| label).collect();
     let input = shown(input);
     let message = if nearest.is_empty() {
         format!("no entity matches '{input}'")
@@ -297,12 +352,19 @@ fn no_match(store: &Graph, input: &str) -> Result<Failure> {
             nearest.join(", ")
         )
     };
-    Ok(Failure::new(Kind::NotFound, message))
+    Ok(Failure::new(Kind::NotFound, message).with_candidates(candidates))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_word_of_a_label_is_close() {
+        assert!(closeness("komarof", "vladimir komarov") > 0.9);
+        assert!(closeness("alessandra najac", "alexandra najac") > 0.9);
+        assert!(closeness("komarof", "julien lacombe") < 0.75);
+    }
 
     #[test]
     fn normalizes_case_accents_and_spaces() {

@@ -64,6 +64,10 @@ pub struct Failure {
     /// its line and caret, a list of candidates); any other line break in a
     /// message comes from quoted input and is shown as `\n`.
     pub block: bool,
+    /// The entities a name could mean (IRIs), when it named none or
+    /// several: a page lists them as links, where a terminal has the lines
+    /// of the message.
+    pub candidates: Vec<String>,
 }
 
 impl Failure {
@@ -73,7 +77,22 @@ impl Failure {
             kind,
             message: message.into(),
             block: false,
+            candidates: Vec::new(),
         }
+    }
+
+    /// The same failure, with the entities it could mean.
+    #[must_use]
+    pub fn with_candidates(mut self, candidates: Vec<String>) -> Self {
+        self.candidates = candidates;
+        self
+    }
+
+    /// The first failure in `error`'s chain, if any.
+    pub fn of(error: &anyhow::Error) -> Option<&Failure> {
+        error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<Failure>())
     }
 
     /// A failure whose message is laid out on several lines.

@@ -1,5 +1,6 @@
 //! The site's own files, compiled into the binary: the style sheet, the
-//! editor (YASQE, vendored) and its glue, the icon; gzipped when the client
+//! editor (YASQE, vendored) and its glue, the results tables' sorting and
+//! filtering, the icon; gzipped when the client
 //! accepts it.
 
 use super::http::HttpError;
@@ -17,6 +18,9 @@ pub(super) const YASQE_JS: &[u8] = include_bytes!("vendor/yasqe-4.6.2.min.js");
 pub(super) const YASQE_CSS: &[u8] = include_bytes!("vendor/yasqe-4.6.2.min.css");
 
 pub(super) const EDITOR_JS: &str = include_str!("editor.js");
+
+/// Sorting and filtering of results tables (`results.js`).
+pub(super) const RESULTS_JS: &str = include_str!("results.js");
 
 /// The editor's script compressed once, when first asked for: 536 KB
 /// raw, 136 KB gzipped. Compressing it per request would cost more than
@@ -56,6 +60,14 @@ pub async fn asset(super::Segment(name): super::Segment, headers: HeaderMap) -> 
                 (header::CACHE_CONTROL, "public, max-age=3600"),
             ],
             EDITOR_JS,
+        )
+            .into_response(),
+        "results.js" => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            RESULTS_JS,
         )
             .into_response(),
         "site.css" => (

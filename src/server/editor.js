@@ -44,6 +44,27 @@
   fork("property", "graph-properties", { bulk: true, get: terms.properties || [] });
   fork("class", "graph-classes", { bulk: true, get: terms.classes || [] });
   if (Yasqe.Autocompleters.variables) completers.push("variables");
+
+  // The server declares these prefixes for every query: the editor's
+  // syntax check starts knowing them, so `mk:` without a PREFIX line is
+  // not marked "Prefix 'mk' is not defined". Each parse starts from the
+  // mode's startState, wrapped here before any editor is made.
+  var factory = Yasqe.modes && Yasqe.modes.sparql11;
+  if (typeof factory === "function") {
+    Yasqe.modes.sparql11 = function () {
+      var mode = factory.apply(this, arguments);
+      var start = mode.startState;
+      mode.startState = function () {
+        var state = start.apply(this, arguments);
+        for (var name in terms.prefixes || {}) {
+          if (state.prefixes && state.prefixes[name] === undefined) state.prefixes[name] = terms.prefixes[name];
+        }
+        return state;
+      };
+      return mode;
+    };
+    for (var key in factory) Yasqe.modes.sparql11[key] = factory[key];
+  }
   // Set on the defaults, not passed in the options: YASQE merges arrays
   // of options index by index, which would keep the network completers.
   Yasqe.defaults.autocompleters = completers;

@@ -48,7 +48,15 @@ pub struct HttpError {
     pub retry_after: Option<u32>,
     /// `Allow`, for 405.
     pub allow: Option<&'static str>,
+    /// The entities a name could mean (IRIs): a browser's error page
+    /// lists them as links (`error_page.rs`).
+    pub candidates: Vec<String>,
 }
+
+/// What an error answer hands the browser's error page besides its line:
+/// the entities the name could mean. Kept in the response's extensions.
+#[derive(Clone, Debug, Default)]
+pub struct Candidates(pub Vec<String>);
 
 impl HttpError {
     /// An answer with one line: control characters in it (which may come
@@ -61,6 +69,7 @@ impl HttpError {
             message: crate::guard::error::safe_line(&message, 1000),
             retry_after: None,
             allow: None,
+            candidates: Vec::new(),
         }
     }
 
@@ -94,6 +103,9 @@ impl HttpError {
             message: error::show(error),
             retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
             allow: None,
+            candidates: Failure::of(error)
+                .map(|failure| failure.candidates.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -144,6 +156,11 @@ impl IntoResponse for HttpError {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if !self.candidates.is_empty() {
+            response
+                .extensions_mut()
+                .insert(Candidates(self.candidates));
         }
         response
     }

@@ -1,5 +1,5 @@
-//! The human side of the server: the home page, search, the query page and
-//! the ontology page, rendered on the server (maud, which escapes every
+//! The human side of the server: the home page, search and the ontology
+//! page (the query page is `query_page.rs`), rendered on the server (maud, which escapes every
 //! value), readable without JavaScript, in English or French (`lang.rs`).
 //! The shell they share is `layout.rs`; the linked-data pages of the
 //! project's IRIs are `linked_data.rs`.
@@ -8,11 +8,9 @@
 //! budget, the timeout) from the same views and stored queries as the
 //! commands, then rendered here.
 
-use super::assets::YASQE_VERSION;
 use super::http::{stopped, Answer, HttpError};
 use super::lang::PageRequest;
-use super::layout::{cell, encode, frame, internal, layout, page, stored};
-use super::results::{downloads, results_table, supports_table};
+use super::layout::{cell, internal, layout, page, stored};
 use super::Shared;
 use crate::graph::entity;
 use crate::graph::labels::LabelCache;
@@ -148,103 +146,6 @@ pub async fn search(State(state): State<Shared>, request: PageRequest) -> Respon
                 }
             },
         )))
-    };
-    super::answer(&state, work).await
-}
-
-/// `GET /ui/query`: an editor (a plain textarea: it works without
-/// scripts), and with `?query=` the results below it.
-pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Response {
-    let text = request.param("query").map(str::to_owned);
-    // Evidence is listed per answer of a trace: asking for it asks for why.
-    let evidence = request.param("evidence").is_some_and(|v| !v.is_empty());
-    let why = evidence || request.param("why").is_some_and(|v| !v.is_empty());
-    let lang = request.lang;
-    let shared = state.clone();
-    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        let default = "SELECT ?person ?character WHERE {\n  ?role a mk:Role ; mk:castMember ?person ; mk:character ?character .\n}\nORDER BY ?person";
-        let shown = text.clone().unwrap_or_else(|| default.to_owned());
-        let mut volatile = false;
-        let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
-            let prepared = shared
-                .prepare(text, "in the editor", &shared.site.url("/sparql"))
-                .map_err(|e| crate::guard::error::show(&e))?;
-            volatile = prepared.is_volatile();
-            let returns_graph = prepared.returns_graph();
-            let results = if evidence {
-                prepared.trace_evidence(graph, budget, shared.articles.as_ref())
-            } else if why && returns_graph {
-                prepared.trace_graph(graph, budget).map(supports_table)
-            } else if why {
-                prepared.trace(graph, budget)
-            } else {
-                prepared.execute(graph, budget)
-            }
-            .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
-            let table = results_table(
-                results,
-                graph,
-                &shared.site,
-                lang,
-                shared.settings.max_result,
-            )
-            .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
-            Ok((table, returns_graph))
-        });
-        let prefixes: String = vocab::PREFIXES
-            .iter()
-            .map(|(name, iri)| format!("{name}: <{iri}>"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        // A failed run (a timeout, the memory ceiling) may succeed later:
-        // its page is not kept either.
-        let volatile = volatile || matches!(outcome, Some(Err(_)));
-        let terms = match shared.editor_terms.get() {
-            Some(terms) => terms,
-            None => {
-                let terms = editor_terms(graph, budget)?;
-                shared.editor_terms.get_or_init(|| terms)
-            }
-        };
-        let answer = page(frame(
-            lang,
-            lang.t("Query", "Requête"),
-            "/ui/query",
-            html! {
-                link rel="stylesheet" href={"/assets/yasqe-" (YASQE_VERSION) ".min.css"};
-                script src={"/assets/yasqe-" (YASQE_VERSION) ".min.js"} defer {}
-                script src="/assets/editor.js" defer {}
-            },
-            html! {
-                h1 { (lang.t("Query the graph", "Interroger le graphe")) }
-                form.editor action="/ui/query" method="get" {
-                    input type="hidden" name="lang" value=(lang.code());
-                    textarea #query-text name="query" rows="12" spellcheck="false" aria-label="SPARQL" data-terms=(terms) { (shown) }
-                    label.why {
-                        input type="checkbox" name="why" value="1" checked[why];
-                        " " (lang.t("Why: the graphs behind each answer", "Pourquoi : les graphes derrière chaque réponse"))
-                    }
-                    label.why {
-                        input type="checkbox" name="evidence" value="1" checked[evidence];
-                        " " (lang.t("Evidence: each answer's facts and their passages", "Preuves : les faits de chaque réponse et leurs passages"))
-                    }
-                    button type="submit" { (lang.t("Run", "Lancer")) }
-                }
-                details { summary { (lang.t("Predeclared prefixes", "Préfixes prédéclarés")) } pre { (prefixes) } }
-                @if let Some(outcome) = &outcome {
-                    @match outcome {
-                        Ok((table, returns_graph)) => {
-                            (table)
-                            @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
-                            (downloads(&url, *returns_graph))
-                            p { a href={"/ui/query?lang=" (lang.code()) "&query=" (encode(text.as_deref().unwrap_or(""))) @if why { "&why=1" } @if evidence { "&evidence=1" }} { (lang.t("Permalink", "Lien permanent")) } }
-                        }
-                        Err(message) => { p.error role="alert" { (message) } }
-                    }
-                }
-            },
-        ));
-        Ok(Answer { volatile, ..answer })
     };
     super::answer(&state, work).await
 }

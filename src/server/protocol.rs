@@ -364,6 +364,7 @@ impl QueryRequest {
         if format == OutputFormat::Html {
             let returns_graph = prepared.returns_graph();
             let volatile = prepared.is_volatile();
+            let started = std::time::Instant::now();
             let results = prepared
                 .execute(graph, budget)
                 .map_err(|error| stopped(error, budget))?;
@@ -372,6 +373,7 @@ impl QueryRequest {
                 text: &self.text,
                 url: &self.url,
                 returns_graph,
+                started,
             };
             return results_page(
                 results,

@@ -4,7 +4,7 @@
 
 use super::http::Answer;
 use super::lang::Lang;
-use super::layout::{cell, encode, layout, page, Room};
+use super::layout::{cell, encode, frame, page, Room};
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
@@ -12,23 +12,54 @@ use crate::vocab;
 use maud::{html, Markup};
 use oxigraph::sparql::QueryResults;
 
-/// The most rows a results page shows (the downloads have them all).
-const MAX_ROWS: usize = 1000;
+/// The most rows a results page shows at once; the next rows are one
+/// page further (`&page=`), the downloads have them all.
+pub(super) const PAGE_ROWS: usize = 1000;
 
-/// Query results as a table with labels and links: at most [`MAX_ROWS`]
-/// rows and `max_bytes` of them (`--max-result`), saying so when cut.
+/// Which rows of the results a page shows, and how it was asked.
+pub struct Window {
+    /// 1 for the first [`PAGE_ROWS`] rows.
+    pub page: usize,
+    /// The page's URL without its `page` parameter, to link the others;
+    /// `None` where the page cannot be turned (a stored query's page links
+    /// the editor instead).
+    pub link: Option<String>,
+    /// When the query started, for the run time shown.
+    pub started: std::time::Instant,
+}
+
+impl Window {
+    /// The first page, with no links to others.
+    pub fn first(started: std::time::Instant) -> Self {
+        Self {
+            page: 1,
+            link: None,
+            started,
+        }
+    }
+}
+
+/// Query results as a table with labels and links: one page of
+/// [`PAGE_ROWS`] rows within `max_bytes` (`--max-result`), saying so when
+/// cut; then how many results in all and how long they took ("8 results
+/// in 3 ms"), counted to the end within the query's time and memory.
 pub fn results_table(
     results: QueryResults<'_>,
     graph: &Graph,
     site: &super::Site,
     lang: Lang,
     max_bytes: usize,
+    window: &Window,
 ) -> anyhow::Result<Markup> {
     let mut labels = LabelCache::new(graph, Some(lang.code()));
     let mut room = Room::new(max_bytes);
     let whole = html! { (lang.t("Download the results for all of them.", "Téléchargez les résultats pour tout voir.")) };
+    let skip = (window.page.max(1) - 1).saturating_mul(PAGE_ROWS);
     Ok(match results {
-        QueryResults::Boolean(value) => html! { p.boolean { (value) } },
+        QueryResults::Boolean(value) => html! {
+            p.boolean { @if value { (lang.t("Yes", "Oui")) } @else { (lang.t("No", "Non")) } " " small { "(" (value) ")" } }
+            (summary(lang, None, window))
+        },
         QueryResults::Solutions(solutions) => {
             let variables: Vec<String> = solutions
                 .variables()
@@ -36,12 +67,12 @@ pub fn results_table(
                 .map(|v| v.as_str().to_owned())
                 .collect();
             let mut rows = Vec::new();
-            let mut more = false;
+            let mut total = 0;
             for solution in solutions {
                 let solution = solution?;
-                if rows.len() == MAX_ROWS {
-                    more = true;
-                    break;
+                total += 1;
+                if total <= skip || rows.len() == PAGE_ROWS || room.is_full() {
+                    continue;
                 }
                 let row = html! {
                     tr {
@@ -50,29 +81,31 @@ pub fn results_table(
                         }
                     }
                 };
-                if !room.take(&row) {
-                    break;
+                if room.take(&row) {
+                    rows.push(row);
                 }
-                rows.push(row);
             }
             html! {
+                (summary(lang, Some((total, skip, rows.len())), window))
                 div.scroll {
                     table.results {
-                        thead { tr { @for variable in &variables { th { (variable) } } } }
+                        thead { tr { @for variable in &variables { th scope="col" { (variable) } } } }
                         tbody { @for row in &rows { (row) } }
                     }
                 }
-                p.count {
-                    (rows.len()) " " (lang.t("rows", "lignes"))
-                    @if more { " " (lang.t("(more not shown; download for all)", "(la suite n'est pas affichée ; téléchargez pour tout voir)")) }
-                }
+                (pages(lang, total, window))
                 (room.notice(lang, whole))
             }
         }
         QueryResults::Graph(triples) => {
             let mut rows = Vec::new();
-            for triple in triples.take(MAX_ROWS) {
+            let mut total = 0;
+            for triple in triples {
                 let triple = triple?;
+                total += 1;
+                if total <= skip || rows.len() == PAGE_ROWS || room.is_full() {
+                    continue;
+                }
                 let row = html! {
                     tr {
                         td { (cell(&triple.subject.into(), &mut labels, site)) }
@@ -80,20 +113,117 @@ pub fn results_table(
                         td { (cell(&triple.object, &mut labels, site)) }
                     }
                 };
-                if !room.take(&row) {
-                    break;
+                if room.take(&row) {
+                    rows.push(row);
                 }
-                rows.push(row);
             }
             html! {
+                (summary(lang, Some((total, skip, rows.len())), window))
                 div.scroll { table.results {
-                    thead { tr { th { "subject" } th { "predicate" } th { "object" } } }
+                    thead { tr { th scope="col" { "subject" } th scope="col" { "predicate" } th scope="col" { "object" } } }
                     tbody { @for row in &rows { (row) } }
                 } }
+                (pages(lang, total, window))
                 (room.notice(lang, whole))
             }
         }
     })
+}
+
+/// "8 results in 3 ms", and which of them this page shows when it shows
+/// some only: `counts` is (all results, rows before this page, rows shown).
+fn summary(lang: Lang, counts: Option<(usize, usize, usize)>, window: &Window) -> Markup {
+    let took = took(window.started.elapsed());
+    html! {
+        p.count role="status" {
+            @match counts {
+                None => { (lang.t("Answered in ", "Réponse en ")) (took) }
+                Some((total, skip, shown)) => {
+                    (results_in_words(lang, total)) " " (lang.t("in", "en")) " " (took)
+                    @if shown < total {
+                        @if shown == 0 {
+                            (lang.t("; none on this page", " ; aucun sur cette page"))
+                        } @else {
+                            (lang.t("; shown: ", " ; affichés : ")) (number(lang, skip + 1)) "–" (number(lang, skip + shown))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "1 result", "8 results"; "0 résultat", "1 résultat", "8 résultats".
+pub(super) fn results_in_words(lang: Lang, count: usize) -> String {
+    let (one, many) = match lang {
+        Lang::En => ("result", "results"),
+        Lang::Fr => ("résultat", "résultats"),
+    };
+    // French puts 0 and 1 in the singular, English only 1.
+    let singular = count == 1 || (count == 0 && lang == Lang::Fr);
+    format!(
+        "{} {}",
+        number(lang, count),
+        if singular { one } else { many }
+    )
+}
+
+/// A count with its thousands marked as each language does: 12,345 and
+/// 12 345 (a narrow no-break space).
+fn number(lang: Lang, count: usize) -> String {
+    let digits = count.to_string();
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{202f}",
+    };
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A run time as people read it: "3 ms", "1.2 s".
+fn took(elapsed: std::time::Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        "< 1 ms".to_owned()
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+/// Links to the previous and next pages of rows, when there are others.
+fn pages(lang: Lang, total: usize, window: &Window) -> Markup {
+    let last = total.div_ceil(PAGE_ROWS).max(1);
+    let Some(link) = &window.link else {
+        return html! {
+            @if total > PAGE_ROWS {
+                p.more { (lang.t("Only the first 1,000 are shown here; open the query in the editor to see the next ones, or download them all.", "Seuls les 1 000 premiers sont affichés ici ; ouvrez la requête dans l'éditeur pour voir les suivants, ou téléchargez-les tous.")) }
+            }
+        };
+    };
+    let page = window.page.max(1);
+    html! {
+        @if last > 1 {
+            nav.pages aria-label=(lang.t("Pages of results", "Pages de résultats")) {
+                @if page > 1 {
+                    a rel="prev" href={(link) "&page=" (page - 1)} { "← " (lang.t("Previous", "Précédents")) }
+                    " "
+                }
+                span { (lang.t("Page", "Page")) " " (page) " / " (last) }
+                @if page < last {
+                    " "
+                    a rel="next" href={(link) "&page=" (page + 1)} { (lang.t("Next", "Suivants")) " →" }
+                }
+            }
+        }
+    }
 }
 
 /// Download links for a query URL in every format of its payload.
@@ -136,6 +266,8 @@ pub struct Shown<'a> {
     pub text: &'a str,
     pub url: &'a str,
     pub returns_graph: bool,
+    /// When the query started (for the run time shown).
+    pub started: std::time::Instant,
 }
 
 /// The results page of a query: the query, its results, downloads and a
@@ -148,16 +280,24 @@ pub fn results_page(
     query: &Shown<'_>,
     max_bytes: usize,
 ) -> anyhow::Result<Answer> {
-    let table = results_table(results, graph, site, lang, max_bytes)?;
+    let table = results_table(
+        results,
+        graph,
+        site,
+        lang,
+        max_bytes,
+        &Window::first(query.started),
+    )?;
     let edit = format!(
         "/ui/query?lang={}&query={}",
         lang.code(),
         encode(query.text)
     );
-    Ok(page(layout(
+    Ok(page(frame(
         lang,
         query.title,
         "/ui/query",
+        html! { script src="/assets/results.js" defer {} },
         html! {
             h1 { (query.title) }
             (table)

@@ -88,10 +88,14 @@ pub fn typed_value(graph: &Graph, kind: ParamKind, name: &str, value: &str) -> R
             // The value is well formed but names nothing in the data: exit 1.
             .map_err(|e| {
                 // A malformed value is a usage error, one the data lacks is not.
+                let first = Failure::of(&e);
                 Failure {
                     kind: crate::guard::error::kind(&e).unwrap_or(Kind::Internal),
-                    message: format!("bad {name}='{value}': {e}"),
-                    block: false,
+                    // Laid out on lines when the cause is (the candidates),
+                    // so a line break typed in the value is escaped.
+                    message: format!("bad {name}='{}': {e}", value.escape_debug()),
+                    block: first.is_some_and(|f| f.block),
+                    candidates: first.map(|f| f.candidates.clone()).unwrap_or_default(),
                 }
             })?
             .into(),
