@@ -8,4 +8,5 @@
 
 pub mod differences;
 pub mod entity;
+pub mod human;
 pub mod links;

@@ -524,3 +524,37 @@ fn the_query_page_opens_on_a_query_that_answers_and_pages_its_results() {
         400
     );
 }
+
+#[test]
+fn pages_show_values_and_properties_in_words() {
+    let app = embedded();
+    let series = app.get("/id/missions", BROWSER).text();
+    for (words, raw) in [
+        ("1 June 2017", "2017-06-01"),
+        ("June, year not given", "--06"),
+        ("26 min", "PT26M"),
+        ("yes", "true"),
+        ("1,500,000", "1500000.0"),
+    ] {
+        assert!(
+            series.contains(&format!("value=\"{raw}\""))
+                && series.contains(&format!(">{words}</data>")),
+            "{raw} as {words}"
+        );
+    }
+    let french = app.get("/id/missions?lang=fr", BROWSER).text();
+    assert!(
+        french.contains(">1er juin 2017</data>")
+            && french.contains(">juin, année non précisée</data>")
+    );
+    // Properties of other vocabularies by name, inverse facts in words.
+    let actor = app.get("/id/clement-aubert", BROWSER).text();
+    assert!(
+        actor.contains(">name</a>") && actor.contains(">person of</a>"),
+        "{actor}"
+    );
+    assert!(
+        !actor.contains(">rdfs:label<") && !actor.contains("^"),
+        "{actor}"
+    );
+}

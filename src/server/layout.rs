@@ -173,16 +173,42 @@ pub(super) fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site)
                 .ok()
                 .flatten()
                 .map(str::to_owned);
-            let text = label.unwrap_or_else(|| labels::compact(node.as_str()));
+            let text = label
+                .or_else(|| {
+                    crate::view::human::known_term(node.as_str(), labels.lang()).map(str::to_owned)
+                })
+                .unwrap_or_else(|| labels::compact(node.as_str()));
             link(site, node.as_str(), "", html! { (text) })
         }
-        Term::Literal(literal) => match literal.language() {
-            Some(tag) => {
-                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
-            }
-            None => html! { (literal.value()) },
-        },
+        Term::Literal(value) => {
+            let lang = if labels.lang() == Some("fr") {
+                Lang::Fr
+            } else {
+                Lang::En
+            };
+            literal(value.as_ref(), lang)
+        }
         other => html! { (other.to_string()) },
+    }
+}
+
+/// A literal as a person reads it: a text in its language (tagged), a
+/// date, duration, yes/no or number in words with the value as written in
+/// its tooltip and `value` (`<data>`), anything else as written.
+pub(super) fn literal(literal: oxigraph::model::LiteralRef<'_>, lang: Lang) -> Markup {
+    if let Some(tag) = literal.language() {
+        return html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } };
+    }
+    match crate::view::human::in_words(literal, Some(lang.code())) {
+        Some(words) => {
+            let raw = format!(
+                "{} ({})",
+                literal.value(),
+                labels::compact(literal.datatype().as_str())
+            );
+            html! { data value=(literal.value()) title=(raw) { (words) } }
+        }
+        None => html! { (literal.value()) },
     }
 }
 

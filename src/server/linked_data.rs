@@ -188,16 +188,24 @@ pub(super) fn graph_page(
 }
 
 /// A fact's value, linked, with its sources as links to their articles.
-pub(super) fn fact_value(value: &Value, site: &super::Site) -> Markup {
+pub(super) fn fact_value(value: &Value, site: &super::Site, lang: Lang) -> Markup {
     match &value.term {
         Term::NamedNode(node) => link(site, node.as_str(), "", html! { (value.text) }),
-        Term::Literal(literal) => match literal.language() {
-            Some(tag) => {
-                html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } }
-            }
-            None => html! { (literal.value()) },
-        },
+        Term::Literal(literal) => super::layout::literal(literal.as_ref(), lang),
         _ => html! { (value.text) },
+    }
+}
+
+/// A property's name as a row shows it: the ontology's label, a known
+/// vocabulary's name in words, and an inverse fact read backwards
+/// ("person of"); the IRI stays the link and its tooltip.
+fn property_in_words(fact: &Fact, inverse: bool, lang: Lang) -> String {
+    let name = crate::view::human::known_term(fact.property.as_str(), Some(lang.code()))
+        .map_or_else(|| fact.property_name.clone(), str::to_owned);
+    if inverse {
+        crate::view::human::inverse(&name, Some(lang.code()))
+    } else {
+        name
     }
 }
 
@@ -249,12 +257,12 @@ pub(super) fn fact_rows(
     for fact in facts {
         let item = html! {
             li {
-                (fact_value(&fact.value, site)) " " (sources(fact, site))
+                (fact_value(&fact.value, site, lang)) " " (sources(fact, site))
                 (passages(fact, site, lang))
                 @if !fact.nested.is_empty() {
                     ul.nested {
                         @for nested in &fact.nested {
-                            li { span.property { (nested.property_name) } " " (fact_value(&nested.value, site)) " " (sources(nested, site)) (passages(nested, site, lang)) }
+                            li { span.property { (property_in_words(nested, false, lang)) } " " (fact_value(&nested.value, site, lang)) " " (sources(nested, site)) (passages(nested, site, lang)) }
                         }
                     }
                 }
@@ -278,7 +286,7 @@ pub(super) fn fact_rows(
         @for (first, group) in &groups {
             @let differ = !inverse && group.len() > 1 && group.iter().any(|(f, _)| names(f) != names(group[0].0));
             tr class=[differ.then_some("differ")] {
-                th scope="row" { @if inverse { "^" } (link(site, first.property.as_str(), "", html! { (first.property_name) })) }
+                th scope="row" { (link(site, first.property.as_str(), "", html! { (property_in_words(first, inverse, lang)) })) }
                 td { ul.values { @for (_, item) in group { (item) } } }
             }
         }
@@ -343,7 +351,7 @@ pub(super) fn entity_page(
                 h1 { (title) }
                 p.iri { code { (iri.as_str()) } }
                 @if !view.classes.is_empty() {
-                    p.classes { @for class in &view.classes { (fact_value(class, site)) " " } }
+                    p.classes { @for class in &view.classes { (fact_value(class, site, lang)) " " } }
                 }
                 @if !view.facts.is_empty() {
                     h2 { (lang.t("Facts", "Faits")) }

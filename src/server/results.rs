@@ -168,22 +168,9 @@ pub(super) fn results_in_words(lang: Lang, count: usize) -> String {
     )
 }
 
-/// A count with its thousands marked as each language does: 12,345 and
-/// 12 345 (a narrow no-break space).
+/// A count with its thousands marked as the page's language does.
 fn number(lang: Lang, count: usize) -> String {
-    let digits = count.to_string();
-    let separator = match lang {
-        Lang::En => ",",
-        Lang::Fr => "\u{202f}",
-    };
-    let mut out = String::new();
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at) % 3 == 0 {
-            out.push_str(separator);
-        }
-        out.push(digit);
-    }
-    out
+    crate::view::human::number(count, Some(lang.code()))
 }
 
 /// A run time as people read it: "3 ms", "1.2 s".

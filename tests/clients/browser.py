@@ -74,7 +74,9 @@ with sync_playwright() as p:
     # A disagreement, side by side, each side with its article.
     page.goto(base + "/id/broadcast-ocs-2017")
     differ = page.locator("table.differ")
-    expect(differ).to_contain_text("2017-06-01")
+    # Dates in words, the value as written in the tooltip.
+    expect(differ).to_contain_text("1 June 2017")
+    expect(differ.locator("data[value='2017-06-01']").first).to_have_attribute("title", "2017-06-01 (xsd:date)")
     expect(differ).to_contain_text("article-001")
     expect(page.locator("tr.differ").first).to_be_visible()
     page.screenshot(path=f"{shots}/disagreement.png", full_page=True)
