@@ -6,9 +6,9 @@
 //!
 //! Routes (all read-only):
 //! - `/sparql` (and `/query`, `/sparql/`): the SPARQL 1.1 Protocol, and the
-//!   service description without a query (`protocol.rs`);
-//! - `/queries/NAME?param=…`: a stored query; `/store`: the Graph Store
-//!   Protocol, read-only (`protocol.rs`);
+//!   service description without a query (`protocol.rs`, `service.rs`);
+//! - `/queries/NAME?param=…`: a stored query (`protocol.rs`); `/store`:
+//!   the Graph Store Protocol, read-only, and the downloads (`store.rs`);
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
 //!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders);
@@ -39,7 +39,9 @@ mod metrics;
 mod pages;
 mod protocol;
 mod results;
+mod service;
 mod site;
+mod store;
 mod timeline;
 
 use crate::graph::Graph;
@@ -268,7 +270,7 @@ pub fn router(state: Shared) -> Router {
         .route("/metrics", read(get(metrics::metrics)))
         .route("/queries", read(get(protocol::stored_list)))
         .route("/queries/{name}", read(get(protocol::stored_query)))
-        .route("/store", read(get(protocol::graph_store)))
+        .route("/store", read(get(store::graph_store)))
         .route("/ontology", read(get(pages::ontology)));
     for path in ["/sparql", "/sparql/", "/query"] {
         router = router.route(

@@ -9,6 +9,7 @@
 mod common;
 
 use common::App;
+use oxigraph::io::{RdfFormat, RdfParser};
 use std::io::Read;
 
 fn encode(text: &str) -> String {
@@ -369,4 +370,133 @@ fn pages_keep_the_answer_limit_and_say_where_they_stop() {
         "text/html",
     );
     assert!(small.text().contains("3 rows") && !small.text().contains("The page stops here"));
+}
+
+/// What a browser sends when it follows a link.
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// `attachment; filename="NAME"` of a reply, if it has one.
+fn saved_as(reply: &common::Reply) -> Option<String> {
+    let value = reply.header("content-disposition")?;
+    let name = value.strip_prefix("attachment; filename=\"")?;
+    Some(name.trim_end_matches('"').to_owned())
+}
+
+#[test]
+fn downloads_have_names_and_a_page_for_people() {
+    let app = embedded();
+    // The home page offers the graph in four formats, each link saving a
+    // file named for what it holds, that parses as that format.
+    let home = app.get("/", BROWSER).text();
+    assert!(home.contains("Download the graph"), "{home}");
+    let links = common::links_to(&home, "/store?");
+    let labels: Vec<&str> = links.iter().map(|(_, text)| text.as_str()).collect();
+    for label in ["Turtle", "TriG", "N-Quads", "JSON-LD"] {
+        assert!(labels.contains(&label), "{label}: {links:?}");
+    }
+    for (href, label) in &links {
+        let (format, name) = match label.as_str() {
+            "Turtle" => (RdfFormat::Turtle, "missions-kg.ttl"),
+            "TriG" => (RdfFormat::TriG, "missions-kg.trig"),
+            "N-Quads" => (RdfFormat::NQuads, "missions-kg.nq"),
+            "JSON-LD" => (
+                RdfFormat::JsonLd {
+                    profile: oxigraph::io::JsonLdProfileSet::empty(),
+                },
+                "missions-kg.jsonld",
+            ),
+            _ => continue,
+        };
+        let reply = app.get(href, BROWSER);
+        assert_eq!(reply.status, 200, "{href}: {}", reply.text());
+        assert_eq!(saved_as(&reply).as_deref(), Some(name), "{href}");
+        assert_eq!(
+            reply
+                .header("content-type")
+                .map(|t| t.split(';').next().unwrap()),
+            Some(format.media_type()),
+            "{href}"
+        );
+        let quads = RdfParser::from_format(format)
+            .for_slice(&reply.body)
+            .count();
+        assert!(quads > 1000, "{href}: {quads} quads");
+    }
+    // `/store` and `/store?default` in a browser: a page with the choice,
+    // saying what each file holds; not RDF/XML.
+    for target in ["/store", "/store?default"] {
+        let page = app.get(target, BROWSER);
+        assert_eq!(page.status, 200, "{target}");
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{target}: {:?}",
+            page.header("content-type")
+        );
+        let text = page.text();
+        for needle in [
+            "missions-kg.trig",
+            "missions-kg.ttl",
+            "named graph",
+            "RDF/XML",
+        ] {
+            assert!(text.contains(needle), "{target}: no {needle}");
+        }
+        assert_eq!(saved_as(&page), None);
+    }
+    let french = app.get("/store?lang=fr", BROWSER).text();
+    assert!(french.contains("Télécharger le graphe"), "{french}");
+    // Programs get RDF as before, now with a name.
+    let all = app.get("/store", "application/n-quads");
+    assert_eq!(saved_as(&all).as_deref(), Some("missions-kg.nq"));
+    let merged = app.get("/store?default", "text/turtle");
+    assert_eq!(saved_as(&merged).as_deref(), Some("missions-kg.ttl"));
+    let article = app.get(
+        &format!(
+            "/store?graph={}",
+            encode("https://w3id.org/missions-kg/source/article-000")
+        ),
+        "*/*",
+    );
+    assert_eq!(
+        saved_as(&article).as_deref(),
+        Some("missions-kg-article-000.ttl")
+    );
+    // Results downloads are labelled by format, and saved by name.
+    let results = app
+        .get(&format!("/sparql?query={}", encode(CAST)), BROWSER)
+        .text();
+    let downloads: Vec<(String, String)> = common::links_to(&results, "/sparql?")
+        .into_iter()
+        .filter(|(href, _)| href.contains("&format="))
+        .collect();
+    let mut labels: Vec<&str> = downloads.iter().map(|(_, text)| text.as_str()).collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["CSV", "JSON", "TSV", "XML"], "{downloads:?}");
+    let csv = &downloads.iter().find(|(_, text)| text == "CSV").unwrap().0;
+    let reply = app.get(csv, BROWSER);
+    assert!(reply
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/csv"));
+    assert_eq!(saved_as(&reply).as_deref(), Some("missions-kg-results.csv"));
+    assert!(reply.text().contains("clement-aubert"), "{}", reply.text());
+    // A client negotiating by Accept gets no attachment.
+    let data = app.get(&format!("/sparql?query={}", encode(CAST)), "text/csv");
+    assert_eq!(saved_as(&data), None);
+    let graph = app
+        .get(
+            &format!(
+                "/sparql?query={}",
+                encode("CONSTRUCT WHERE { ?s mk:castMember ?o }")
+            ),
+            BROWSER,
+        )
+        .text();
+    let labels: Vec<String> = common::links_to(&graph, "/sparql?")
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert!(labels.contains(&"Turtle".to_owned()) && labels.contains(&"RDF/XML".to_owned()));
 }

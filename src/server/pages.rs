@@ -77,6 +77,9 @@ pub async fn home(State(state): State<Shared>, PageRequest { lang, .. }: PageReq
                         li { (link) " " small { (kind) @if !date.is_empty() { " · " (date) } } }
                     }
                 }
+                h2 { (lang.t("Download the graph", "Télécharger le graphe")) }
+                (super::store::graph_downloads(lang, false))
+                p { a href={"/store?lang=" (lang.code())} { (lang.t("More formats, and one graph at a time", "D'autres formats, et un graphe à la fois")) } }
                 h2 { (lang.t("Stored queries", "Requêtes enregistrées")) }
                 ul.queries {
                     @for query in &queries {
