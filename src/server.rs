@@ -11,7 +11,8 @@
 //!   the Graph Store Protocol, read-only, and the downloads (`store.rs`);
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
-//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders);
+//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders; the
+//!   ontology's documentation is `ontology.rs`);
 //! - `/`, `/search`, `/ui/query`: pages (`pages.rs`, results as a table in
 //!   `results.rs`); `/timeline` (`timeline.rs`); `/assets/…` (`assets.rs`);
 //! - `/health`, `/metrics` (`metrics.rs`).
@@ -36,6 +37,7 @@ mod layout;
 mod linked_data;
 mod listen;
 mod metrics;
+mod ontology;
 mod pages;
 mod protocol;
 mod results;
@@ -271,7 +273,15 @@ pub fn router(state: Shared) -> Router {
         .route("/queries", read(get(protocol::stored_list)))
         .route("/queries/{name}", read(get(protocol::stored_query)))
         .route("/store", read(get(store::graph_store)))
-        .route("/ontology", read(get(pages::ontology)));
+        .route("/ontology", read(get(ontology::ontology)));
+    // `/ontology.ttl` and the rest: every extension `format` reads for a
+    // page (the router matches no suffix of a segment).
+    for extension in crate::format::extensions(crate::format::Payload::Page) {
+        router = router.route(
+            &format!("/ontology.{extension}"),
+            read(get(ontology::ontology)),
+        );
+    }
     for path in ["/sparql", "/sparql/", "/query"] {
         router = router.route(
             path,

@@ -500,3 +500,104 @@ fn downloads_have_names_and_a_page_for_people() {
         .collect();
     assert!(labels.contains(&"Turtle".to_owned()) && labels.contains(&"RDF/XML".to_owned()));
 }
+
+/// The `<dt>` entry of `/ontology` for the term `local`, up to the next.
+fn ontology_entry(page: &str, local: &str) -> String {
+    let start = page
+        .find(&format!("<dt id=\"{local}\">"))
+        .unwrap_or_else(|| panic!("no entry for mk:{local}"));
+    let rest = &page[start..];
+    let end = rest[4..].find("<dt ").map_or(rest.len(), |end| end + 4);
+    rest[..end].to_owned()
+}
+
+#[test]
+fn the_ontology_documents_each_term_and_answers_rdf() {
+    let app = embedded();
+    let page = app.get("/ontology", BROWSER).text();
+    // A property: labels in both languages, its definition (from the
+    // ontology file), domain, range, how many facts use it, examples.
+    let cast = ontology_entry(&page, "castMember");
+    for needle in [
+        "cast member",
+        "interprète",
+        "An actor in the cast (shortcut for a mk:ActorRole).",
+        "Domain: ",
+        "href=\"/ontology#Work\"",
+        "Range: ",
+        "href=\"/ontology#Person\"",
+        " facts",
+        "href=\"/id/",
+    ] {
+        assert!(cast.contains(needle), "castMember: no {needle}: {cast}");
+    }
+    let person = ontology_entry(&page, "Person");
+    assert!(person.contains("A real human being."), "{person}");
+    assert!(person.contains(" instances"), "{person}");
+    let french = app.get("/ontology?lang=fr", BROWSER).text();
+    let personne = ontology_entry(&french, "Person");
+    assert!(personne.contains("Être humain réel."), "{personne}");
+    assert!(personne.contains("Domaine") || personne.contains("instances"));
+    // Every link to the ontology from the site's pages lands on an entry.
+    for target in [
+        "/id/julien-lacombe",
+        "/id/broadcast-ocs-2017",
+        "/source/article-000",
+        "/search?q=lacombe",
+        "/queries/cast",
+    ] {
+        let html = app.get(target, BROWSER).text();
+        for href in common::hrefs(&html) {
+            if let Some(anchor) = href.strip_prefix("/ontology#") {
+                assert!(
+                    page.contains(&format!(" id=\"{anchor}\"")),
+                    "{target} links {href}, which /ontology has no entry for"
+                );
+            }
+        }
+    }
+    // As data, like every IRI of the namespace: by Accept and by extension.
+    let turtle = app.get("/ontology", "text/turtle");
+    assert_eq!(turtle.status, 200);
+    assert_eq!(
+        turtle.header("content-type"),
+        Some("text/turtle; charset=utf-8")
+    );
+    let count = |format: RdfFormat, body: &[u8]| {
+        RdfParser::from_format(format)
+            .for_slice(body)
+            .inspect(|quad| assert!(quad.is_ok(), "{quad:?}"))
+            .count()
+    };
+    let triples = count(RdfFormat::Turtle, &turtle.body);
+    assert!(triples > 500, "{triples}");
+    assert!(turtle.text().contains("castMember"));
+    for (path, format) in [
+        ("/ontology.ttl", RdfFormat::Turtle),
+        ("/ontology.nt", RdfFormat::NTriples),
+        ("/ontology.rdf", RdfFormat::RdfXml),
+        (
+            "/ontology.jsonld",
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+        ),
+    ] {
+        let reply = app.get(path, BROWSER);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(
+            reply
+                .header("content-type")
+                .map(|t| t.split(';').next().unwrap()),
+            Some(format.media_type()),
+            "{path}"
+        );
+        assert_eq!(count(format, &reply.body), triples, "{path}");
+    }
+    let html = app.get("/ontology.html", "*/*");
+    assert!(html
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(app.get("/ontology.csv", "*/*").status, 404);
+}
