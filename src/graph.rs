@@ -297,4 +297,40 @@ impl Graph {
             )),
         }
     }
+
+    /// The dataset as `export --graph all` writes it: every named graph in
+    /// full, plus the default-graph triples no named graph holds. Loading
+    /// it again (which merges the named graphs into the default graph)
+    /// rebuilds the same dataset; the merged view itself is not written,
+    /// or each of its triples would come back twice. `check` is called
+    /// every few thousand quads (a request's budget).
+    pub fn dataset_quads(&self, check: &mut dyn FnMut() -> Result<()>) -> Result<Vec<Quad>> {
+        let mut quads = Vec::new();
+        for (seen, quad) in self.quads(None, None, None, None).enumerate() {
+            if seen % 4096 == 0 {
+                check()?;
+            }
+            let quad = quad?;
+            if quad.graph_name.is_default_graph() {
+                let mut stating = self.quads(
+                    Some(quad.subject.as_ref()),
+                    Some(quad.predicate.as_ref()),
+                    Some(quad.object.as_ref()),
+                    None,
+                );
+                let mut in_named_graph = false;
+                for other in &mut stating {
+                    if !other?.graph_name.is_default_graph() {
+                        in_named_graph = true;
+                        break;
+                    }
+                }
+                if in_named_graph {
+                    continue;
+                }
+            }
+            quads.push(quad);
+        }
+        Ok(quads)
+    }
 }

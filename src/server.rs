@@ -6,14 +6,16 @@
 //!
 //! Routes (all read-only):
 //! - `/sparql` (and `/query`, `/sparql/`): the SPARQL 1.1 Protocol, and the
-//!   service description without a query (`protocol.rs`);
-//! - `/queries/NAME?param=…`: a stored query; `/store`: the Graph Store
-//!   Protocol, read-only (`protocol.rs`);
+//!   service description without a query (`protocol.rs`, `service.rs`);
+//! - `/queries/NAME?param=…`: a stored query (`protocol.rs`); `/store`:
+//!   the Graph Store Protocol, read-only, and the downloads (`store.rs`);
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
-//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders);
+//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders; the
+//!   ontology's documentation is `ontology.rs`);
 //! - `/`, `/search`: pages (`pages.rs`); `/ui/query`, the query page
-//!   (`query_page.rs`, results as a table in `results.rs`); `/timeline` (`timeline.rs`); `/assets/…` (`assets.rs`);
+//!   (`query_page.rs`, results as a table in `results.rs`); `/timeline`
+//!   (`timeline.rs`); `/assets/…` (`assets.rs`);
 //! - `/health`, `/metrics` (`metrics.rs`);
 //! - any error a browser meets is a page (`error_page.rs`).
 //!
@@ -38,11 +40,14 @@ mod layout;
 mod linked_data;
 mod listen;
 mod metrics;
+mod ontology;
 mod pages;
 mod protocol;
 mod query_page;
 mod results;
+mod service;
 mod site;
+mod store;
 mod timeline;
 
 use crate::graph::Graph;
@@ -271,8 +276,16 @@ pub fn router(state: Shared) -> Router {
         .route("/metrics", read(get(metrics::metrics)))
         .route("/queries", read(get(protocol::stored_list)))
         .route("/queries/{name}", read(get(protocol::stored_query)))
-        .route("/store", read(get(protocol::graph_store)))
-        .route("/ontology", read(get(pages::ontology)));
+        .route("/store", read(get(store::graph_store)))
+        .route("/ontology", read(get(ontology::ontology)));
+    // `/ontology.ttl` and the rest: every extension `format` reads for a
+    // page (the router matches no suffix of a segment).
+    for extension in crate::format::extensions(crate::format::Payload::Page) {
+        router = router.route(
+            &format!("/ontology.{extension}"),
+            read(get(ontology::ontology)),
+        );
+    }
     for path in ["/sparql", "/sparql/", "/query"] {
         router = router.route(
             path,

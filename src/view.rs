@@ -4,9 +4,10 @@
 //!
 //! `entity` is one entity with its facts and sources; `differences` where
 //! the articles differ; `links` is what the local graph knows for linking
-//! to Wikidata.
+//! to Wikidata; `ontology` the vocabulary's terms with their use.
 
 pub mod differences;
 pub mod entity;
 pub mod human;
 pub mod links;
+pub mod ontology;

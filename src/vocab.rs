@@ -74,6 +74,8 @@ pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 pub const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
 /// `rdfs:label`, the fallback label.
 pub const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+/// `skos:definition`: a term's definition in the ontology files.
+pub const SKOS_DEFINITION: &str = "http://www.w3.org/2004/02/skos/core#definition";
 /// `rdfs:comment`: a term's definition, on the ontology page.
 pub const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 /// `rdfs:subPropertyOf`: followed to the schema.org property a fact maps to.

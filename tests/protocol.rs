@@ -570,3 +570,77 @@ fn same_graph(turtle: &str, reply: &Reply) -> bool {
     };
     parse(RdfFormat::Turtle, turtle.as_bytes()) == parse(format, &reply.body)
 }
+
+/// The mends found with Comunica, rdflib and the protocol tests: the
+/// service description names the endpoint that was asked; `/store` gives
+/// what `export` gives, so a reload does not double the merged view; a
+/// CONSTRUCT asked for with only a results `Accept` gets Turtle.
+#[test]
+fn interop_endpoint_dump_and_graph_fallback() {
+    let app = App::start(&[], &[]);
+    for path in ["/sparql", "/sparql/", "/query"] {
+        let description = app.get(path, "application/n-triples");
+        assert_eq!(description.status, 200, "{path}");
+        let endpoint = format!(
+            "<http://www.w3.org/ns/sparql-service-description#endpoint> <http://127.0.0.1:0{path}>"
+        );
+        let text = description.text();
+        assert!(text.contains(&endpoint), "{path}: {text}");
+    }
+    // The dump is the export, quad for quad.
+    let dump = app.get("/store", "application/n-quads");
+    assert_eq!(dump.status, 200);
+    let export = common::output(&["export", "--format", "nquads"]);
+    let dataset = |bytes: &[u8]| {
+        let mut dataset = oxigraph::model::Dataset::new();
+        for quad in RdfParser::from_format(RdfFormat::NQuads).for_slice(bytes) {
+            dataset.insert(&quad.unwrap());
+        }
+        // Blank nodes are named anew by each load.
+        dataset.canonicalize(oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable);
+        dataset
+    };
+    let served = dataset(&dump.body);
+    let exported = dataset(&common::stdout_of(&export).into_bytes());
+    assert_eq!(served.len(), exported.len());
+    assert!(served == exported, "the dump differs from the export");
+    // No triple of the default graph is also in a named graph.
+    let doubled = served
+        .iter()
+        .filter(|quad| quad.graph_name.is_default_graph())
+        .filter(|quad| {
+            served.quads_for_subject(quad.subject).any(|other| {
+                other.predicate == quad.predicate
+                    && other.object == quad.object
+                    && !other.graph_name.is_default_graph()
+            })
+        })
+        .count();
+    assert_eq!(doubled, 0, "triples written twice");
+    // A CONSTRUCT asked for with results types only: Turtle.
+    let construct = format!(
+        "/sparql?query={}",
+        form_urlencoded::byte_serialize(b"CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3")
+            .collect::<String>()
+    );
+    for accept in [
+        "application/sparql-results+json",
+        "application/sparql-results+xml, text/csv;q=0.5",
+    ] {
+        let reply = app.get(&construct, accept);
+        assert_eq!(reply.status, 200, "{accept}: {}", reply.text());
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/turtle; charset=utf-8"),
+            "{accept}"
+        );
+        assert_eq!(
+            RdfParser::from_format(RdfFormat::Turtle)
+                .for_slice(&reply.body)
+                .count(),
+            3
+        );
+    }
+    // Nothing any query can be answered in is still refused.
+    assert_eq!(app.get(&construct, "image/png").status, 406);
+}

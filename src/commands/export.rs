@@ -38,7 +38,7 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
     });
     let store = Graph::load(config)?;
     let quads = match graph {
-        "all" => dataset_quads(&store)?,
+        "all" => store.dataset_quads(&mut || Ok(()))?,
         "default" => graph_quads(&store, GraphNameRef::DefaultGraph)?,
         name => {
             let graph = find_graph(&store, name)?;
@@ -54,34 +54,6 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
 
 fn graph_quads(store: &Graph, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
     store.quads(None, None, None, Some(graph)).collect()
-}
-
-/// Named graphs in full, plus default-graph triples no named graph holds.
-fn dataset_quads(store: &Graph) -> Result<Vec<Quad>> {
-    let mut quads = Vec::new();
-    for quad in store.quads(None, None, None, None) {
-        let quad = quad?;
-        if quad.graph_name.is_default_graph() {
-            let mut stating = store.quads(
-                Some(quad.subject.as_ref()),
-                Some(quad.predicate.as_ref()),
-                Some(quad.object.as_ref()),
-                None,
-            );
-            let mut in_named_graph = false;
-            for other in &mut stating {
-                if !other?.graph_name.is_default_graph() {
-                    in_named_graph = true;
-                    break;
-                }
-            }
-            if in_named_graph {
-                continue;
-            }
-        }
-        quads.push(quad);
-    }
-    Ok(quads)
 }
 
 /// A graph by IRI, prefixed name, or short name (`article-000`, `ontology`).
@@ -133,7 +105,8 @@ mod tests {
         quads.insert(Quad::new(n("c"), n("p"), n("d"), GraphName::DefaultGraph));
         quads.merge_named_graphs_into_default();
         let store = Graph::from_dataset(quads.build());
-        let mut exported: Vec<String> = dataset_quads(&store)
+        let mut exported: Vec<String> = store
+            .dataset_quads(&mut || Ok(()))
             .unwrap()
             .iter()
             .map(ToString::to_string)

@@ -33,6 +33,8 @@ const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Kept {
     content_type: Option<HeaderValue>,
+    /// A download's name (`attachment; filename="missions-kg.trig"`).
+    content_disposition: Option<HeaderValue>,
     /// The handler's own (an asset's `max-age`), else `no-cache`.
     cache_control: HeaderValue,
     etag: HeaderValue,
@@ -245,6 +247,7 @@ async fn compute(state: &Shared, key: String, request: Request, next: Next) -> C
     let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), body.len());
     let kept = Kept {
         content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        content_disposition: parts.headers.get(header::CONTENT_DISPOSITION).cloned(),
         cache_control: parts
             .headers
             .get(header::CACHE_CONTROL)
@@ -303,6 +306,9 @@ fn answer(kept: &Kept, if_none_match: Option<&HeaderValue>) -> Response {
     let headers = response.headers_mut();
     if let (Some(content_type), false) = (&kept.content_type, not_modified) {
         headers.insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    if let (Some(disposition), false) = (&kept.content_disposition, not_modified) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition.clone());
     }
     headers.insert(header::ETAG, kept.etag.clone());
     headers.insert(

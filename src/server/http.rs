@@ -174,6 +174,16 @@ pub struct Answer {
     /// Whether the same request may get another answer (the query calls
     /// RAND, NOW, UUID…): sent `Cache-Control: no-store`, never kept.
     pub volatile: bool,
+    /// For a download, the file's name (`missions-kg.trig`): sent as
+    /// `Content-Disposition: attachment`, so a browser saves it by a name
+    /// that says what it holds.
+    pub filename: Option<String>,
+}
+
+/// The name a download is saved by: `stem` and the extension of `format`
+/// (`missions-kg.ttl`, `missions-kg-results.csv`).
+pub fn filename(stem: &str, format: OutputFormat) -> String {
+    format!("{stem}.{}", format::extension(format))
 }
 
 /// The 504 answer.
@@ -201,6 +211,16 @@ pub fn respond(answer: Answer) -> Response {
     );
     if answer.volatile {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Names are made here from ASCII stems and extensions; a name that
+    // would need quoting is left out rather than sent broken.
+    if let Some(name) = answer.filename.filter(|name| {
+        name.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    }) {
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
     }
     response
 }

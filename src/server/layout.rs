@@ -66,6 +66,7 @@ pub(super) fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Mar
 pub(super) fn page(markup: Markup) -> Answer {
     Answer {
         volatile: false,
+        filename: None,
         content_type: format::content_type(OutputFormat::Html),
         body: without_controls(markup.into_string()).into_bytes(),
     }

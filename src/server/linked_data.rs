@@ -49,6 +49,7 @@ pub async fn resource(
                 format::write_quads(quads, rdf, &mut body).map_err(|e| stopped(e, budget))?;
                 Ok(Answer {
                     volatile: false,
+                    filename: None,
                     content_type: format::content_type(format),
                     body: body.finish(max)?,
                 })

@@ -171,6 +171,12 @@ impl Metrics {
 /// The route a path belongs to, from a fixed list.
 pub fn route_of(path: &str) -> &'static str {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    // `/ontology.ttl` is the ontology's resource too.
+    let first = if first.starts_with("ontology.") {
+        "ontology"
+    } else {
+        first
+    };
     match first {
         "" => "/",
         "sparql" | "query" => "/sparql",

@@ -1,5 +1,5 @@
-//! The human side of the server: the home page, search and the ontology
-//! page (the query page is `query_page.rs`), rendered on the server (maud, which escapes every
+//! The human side of the server: the home page and search (the query
+//! page is `query_page.rs`, the ontology's `ontology.rs`), rendered on the server (maud, which escapes every
 //! value), readable without JavaScript, in English or French (`lang.rs`).
 //! The shell they share is `layout.rs`; the linked-data pages of the
 //! project's IRIs are `linked_data.rs`.
@@ -75,6 +75,9 @@ pub async fn home(State(state): State<Shared>, PageRequest { lang, .. }: PageReq
                         li { (link) " " small { (kind) @if !date.is_empty() { " · " (date) } } }
                     }
                 }
+                h2 { (lang.t("Download the graph", "Télécharger le graphe")) }
+                (super::store::graph_downloads(lang, false))
+                p { a href={"/store?lang=" (lang.code())} { (lang.t("More formats, and one graph at a time", "D'autres formats, et un graphe à la fois")) } }
                 h2 { (lang.t("Stored queries", "Requêtes enregistrées")) }
                 ul.queries {
                     @for query in &queries {
@@ -142,70 +145,6 @@ pub async fn search(State(state): State<Shared>, request: PageRequest) -> Respon
                         @for (link, classes) in &rows {
                             li { (link) @for class in classes { " " small.class { (class) } } }
                         }
-                    }
-                }
-            },
-        )))
-    };
-    super::answer(&state, work).await
-}
-
-/// `GET /ontology`: the ontology's classes and properties, each with an
-/// anchor, so `mk:Person` (`/ontology#Person`) lands on its entry.
-pub async fn ontology(
-    State(state): State<Shared>,
-    PageRequest { lang, .. }: PageRequest,
-) -> Response {
-    let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
-        let mut labels = LabelCache::new(graph, Some(lang.code()));
-        let mut terms = std::collections::BTreeMap::new();
-        for quad in graph.quads(
-            None,
-            None,
-            None,
-            Some(vocab::graph("ontology").as_ref().into()),
-        ) {
-            let quad = quad.map_err(|e| internal(&e))?;
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(term) = quad.subject {
-                if let Some(local) = term.as_str().strip_prefix(vocab::MK) {
-                    terms.entry(local.to_owned()).or_insert(term);
-                }
-            }
-        }
-        let mut rows = Vec::new();
-        for (local, term) in &terms {
-            let label = labels
-                .get(term.as_ref().into())
-                .map_err(|e| internal(&e))?
-                .map(str::to_owned);
-            let comment = graph
-                .default_quads(
-                    Some(term.as_ref().into()),
-                    Some(NamedNodeRef::new_unchecked(vocab::RDFS_COMMENT)),
-                    None,
-                )
-                .map_err(|e| internal(&e))?
-                .into_iter()
-                .find_map(|q| match q.object {
-                    Term::Literal(l)
-                        if l.language() == Some(lang.code()) || l.language().is_none() =>
-                    {
-                        Some(l.value().to_owned())
-                    }
-                    _ => None,
-                });
-            rows.push((local.clone(), label, comment));
-        }
-        Ok(page(layout(
-            lang,
-            lang.t("Ontology", "Ontologie"),
-            "/ontology",
-            html! {
-                h1 { (lang.t("The ontology", "L'ontologie")) }
-                dl.terms {
-                    @for (local, label, comment) in &rows {
-                        dt id=(local) { code { "mk:" (local) } @if let Some(label) = label { " — " (label) } }
-                        @if let Some(comment) = comment { dd { (comment) } }
                     }
                 }
             },

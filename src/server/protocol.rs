@@ -1,6 +1,6 @@
-//! The machine side of the server: the SPARQL 1.1 Protocol on `/sparql`,
-//! stored queries on `/queries/NAME`, the Graph Store Protocol (read-only)
-//! on `/store`, and the service description.
+//! The machine side of the server: the SPARQL 1.1 Protocol on `/sparql`
+//! and stored queries on `/queries/NAME` (the Graph Store Protocol on
+//! `/store` is `store.rs`; the service description, `service.rs`).
 //!
 //! Every query goes through [`super::run_query`] (a slot, a budget, the
 //! timeout) and `sparql.rs` (parsing, limits, binding, SERVICE refused
@@ -8,7 +8,7 @@
 //! before the query runs, from a `format` (or `output`) parameter or the
 //! `Accept` header (`format::negotiate`), so a 406 costs nothing.
 
-use super::http::{accept, choose, pairs, respond, stopped, Answer, Capped, HttpError};
+use super::http::{accept, choose, filename, pairs, stopped, Answer, Capped, HttpError};
 use super::lang::Lang;
 use super::results::{results_page, Shown};
 use super::Shared;
@@ -18,12 +18,11 @@ use crate::graph::Graph;
 use crate::guard::budget::Budget;
 use crate::guard::error::Kind;
 use crate::sparql::{self, Prepared};
-use crate::vocab;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
+use oxigraph::model::NamedNode;
 
 /// What a protocol request asks for, gathered from the URL and the body.
 #[derive(Default)]
@@ -56,6 +55,7 @@ impl Operation {
 /// `GET /sparql`: a query in the URL, or the service description.
 pub async fn sparql_get(
     State(state): State<Shared>,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -69,7 +69,7 @@ pub async fn sparql_get(
     }
     if operation.queries.is_empty() {
         if raw.as_deref().is_none_or(str::is_empty) {
-            return service_description(&state, &headers).into_response();
+            return super::service::service_description(&state, &headers, uri.path());
         }
         return HttpError::bad_request("no query: give it as ?query=… (SPARQL 1.1 Protocol)")
             .into_response();
@@ -173,7 +173,7 @@ pub async fn sparql_post(
 /// Reads a request body of at most `max` bytes (`--max-body`): 413 past it
 /// (at once when `Content-Length` says so), 408 when it does not arrive
 /// within `super::BODY_TIMEOUT`, 400 when the connection breaks.
-async fn read_body(
+pub(super) async fn read_body(
     body: axum::body::Body,
     headers: &HeaderMap,
     max: usize,
@@ -267,6 +267,7 @@ async fn answer(
         dataset,
         format: operation.format,
         accept: accept(headers),
+        download: "missions-kg-results",
         base: state
             .settings
             .base
@@ -324,6 +325,10 @@ struct QueryRequest {
     dataset: Option<(Vec<NamedNode>, Vec<NamedNode>)>,
     format: Option<String>,
     accept: Option<String>,
+    /// The name a download is saved by, without its extension
+    /// (`missions-kg-results`): given when `format` names the format, as
+    /// the pages' download links do.
+    download: &'static str,
     base: String,
     max_result: usize,
     /// For an HTML answer: the server, the page's language, its title and
@@ -345,12 +350,7 @@ impl QueryRequest {
         } else {
             Payload::Results
         };
-        let format = choose(
-            self.format.as_deref(),
-            self.accept.as_deref(),
-            payload,
-            true,
-        )?;
+        let format = choose_for_query(self.format.as_deref(), self.accept.as_deref(), payload)?;
         if let Some((default, named)) = self.dataset {
             prepared.set_dataset(default, named);
         }
@@ -386,7 +386,37 @@ impl QueryRequest {
             .map(|answer| Answer { volatile, ..answer })
             .map_err(|error| stopped(error, budget));
         }
+        let filename = self
+            .format
+            .is_some()
+            .then(|| filename(self.download, format));
         execute(prepared, graph, budget, format, self.max_result)
+            .map(|answer| Answer { filename, ..answer })
+    }
+}
+
+/// [`choose`] for a query's answer, where a graph (CONSTRUCT, DESCRIBE)
+/// asked for with only SPARQL results types in `Accept` (a client that
+/// sends `application/sparql-results+json` for every query) is sent as
+/// Turtle, as Fuseki does, rather than refused with 406 (Oxigraph's
+/// answer): the `Content-Type` says what came. An `Accept` that fits no
+/// query (`image/png`) is still 406, and a `format=` name is never
+/// replaced.
+fn choose_for_query(
+    name: Option<&str>,
+    accept: Option<&str>,
+    payload: Payload,
+) -> Result<OutputFormat, HttpError> {
+    match choose(name, accept, payload, true) {
+        Err(error)
+            if error.status == StatusCode::NOT_ACCEPTABLE
+                && payload == Payload::Graph
+                && name.is_none()
+                && format::negotiate(accept, &Payload::Results.offers()).is_ok() =>
+        {
+            Ok(OutputFormat::Rdf(oxigraph::io::RdfFormat::Turtle))
+        }
+        chosen => chosen,
     }
 }
 
@@ -410,6 +440,7 @@ fn execute(
         content_type: format::content_type(format),
         body,
         volatile,
+        filename: None,
     })
 }
 
@@ -488,6 +519,7 @@ pub async fn stored_query(
         dataset: None,
         format,
         accept: accept(&headers),
+        download: "missions-kg-results",
         base: state.site.url("/sparql"),
         max_result: state.settings.max_result,
         lang: Lang::of(&lang, &headers, Lang::default_of(&state)),
@@ -496,240 +528,4 @@ pub async fn stored_query(
         state: state.clone(),
     };
     super::answer(&state, move |graph, budget| request.run(graph, budget)).await
-}
-
-/// `GET`/`HEAD /store?graph=IRI`, `?default`, or neither (the whole
-/// dataset): the SPARQL 1.1 Graph Store Protocol, read-only.
-pub async fn graph_store(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let mut graphs = Vec::new();
-    let mut default = false;
-    let mut format = None;
-    let given = match pairs(raw.as_deref().map(str::as_bytes)) {
-        Ok(given) => given,
-        Err(error) => return error.into_response(),
-    };
-    for (name, value) in given {
-        match name.as_str() {
-            "graph" => graphs.push(value),
-            "default" => default = true,
-            "format" | "output" => format = Some(value),
-            _ => {}
-        }
-    }
-    let target = match (default, graphs.as_slice()) {
-        (true, []) => Some(GraphName::DefaultGraph),
-        (false, []) => None,
-        (false, [iri]) => match NamedNode::new(iri.as_str()) {
-            Ok(node) => Some(node.into()),
-            Err(error) => {
-                return HttpError::bad_request(format!(
-                    "invalid graph IRI '{}': {error}",
-                    crate::guard::error::one_line(iri, 200)
-                ))
-                .into_response()
-            }
-        },
-        _ => {
-            return HttpError::bad_request(
-                "give one graph: ?graph=IRI or ?default (or neither, for the whole dataset)",
-            )
-            .into_response()
-        }
-    };
-    let payload = if target.is_some() {
-        Payload::Graph
-    } else {
-        Payload::Dataset
-    };
-    let format = match choose(
-        format.as_deref(),
-        accept(&headers).as_deref(),
-        payload,
-        false,
-    ) {
-        Ok(format) => format,
-        Err(error) => return error.into_response(),
-    };
-    let max_result = state.settings.max_result;
-    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
-        budget.check("the request").map_err(HttpError::from)?;
-        let quads = match &target {
-            Some(name) => {
-                if let GraphName::NamedNode(node) = name {
-                    let exists = graph
-                        .contains_named_graph(node.as_ref().into())
-                        .map_err(|e| HttpError::from_error(&e, Kind::Internal))?;
-                    if !exists {
-                        return Err(HttpError::not_found(format!(
-                            "no graph <{}> in the dataset",
-                            node.as_str()
-                        )));
-                    }
-                }
-                graph
-                    .quads(None, None, None, Some(name.as_ref()))
-                    .map(|quad| {
-                        quad.map(|quad| {
-                            Quad::new(
-                                quad.subject,
-                                quad.predicate,
-                                quad.object,
-                                GraphName::DefaultGraph,
-                            )
-                        })
-                    })
-                    .collect::<anyhow::Result<Vec<_>>>()
-            }
-            None => graph.quads(None, None, None, None).collect(),
-        }
-        .map_err(|e| HttpError::from_error(&e, Kind::Internal))?;
-        let OutputFormat::Rdf(rdf) = format else {
-            unreachable!("graph payloads resolve to RDF formats");
-        };
-        let mut body = Capped::new(max_result);
-        format::write_quads(quads, rdf, &mut body).map_err(|error| stopped(error, budget))?;
-        body.finish(max_result).map(|body| Answer {
-            content_type: format::content_type(format),
-            body,
-            volatile: false,
-        })
-    };
-    super::answer(&state, work).await
-}
-
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
-const FORMATS: &str = "http://www.w3.org/ns/formats/";
-
-/// The service description (SPARQL 1.1 Service Description): the
-/// endpoint, its language, result formats, dataset, and the stored
-/// queries as SHACL SPARQL executables.
-fn service_description(state: &Shared, headers: &HeaderMap) -> Response {
-    // A person opening the endpoint in a browser wants the query editor.
-    let mut offers = Payload::Graph.offers();
-    offers.push(OutputFormat::Html);
-    let accepted = accept(headers);
-    if format::negotiate(accepted.as_deref(), &offers).is_ok_and(|f| f == OutputFormat::Html) {
-        return axum::response::Redirect::to("/ui/query").into_response();
-    }
-    let format = match format::negotiate(accepted.as_deref(), &Payload::Graph.offers()) {
-        Ok(format) => format,
-        Err(failure) => {
-            return HttpError::new(StatusCode::NOT_ACCEPTABLE, failure.message).into_response()
-        }
-    };
-    let OutputFormat::Rdf(rdf) = format else {
-        unreachable!("graph payloads resolve to RDF formats");
-    };
-    let n = |iri: String| NamedNode::new_unchecked(iri);
-    let endpoint = n(state.site.url("/sparql"));
-    let mut quads = Vec::new();
-    let mut add = |subject: &NamedNode, predicate: String, object: Term| {
-        quads.push(Quad::new(
-            subject.clone(),
-            n(predicate),
-            object,
-            GraphName::DefaultGraph,
-        ));
-    };
-    add(
-        &endpoint,
-        vocab::RDF_TYPE.to_owned(),
-        n(format!("{SD}Service")).into(),
-    );
-    add(&endpoint, format!("{SD}endpoint"), endpoint.clone().into());
-    add(
-        &endpoint,
-        format!("{SD}supportedLanguage"),
-        n(format!("{SD}SPARQL11Query")).into(),
-    );
-    add(
-        &endpoint,
-        format!("{SD}feature"),
-        n(format!("{SD}UnionDefaultGraph")).into(),
-    );
-    if state.settings.allow_service {
-        add(
-            &endpoint,
-            format!("{SD}feature"),
-            n(format!("{SD}BasicFederatedQuery")).into(),
-        );
-    }
-    for name in [
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "TriG",
-        "N-Triples",
-        "N-Quads",
-        "JSON-LD",
-        "RDF_XML",
-    ] {
-        add(
-            &endpoint,
-            format!("{SD}resultFormat"),
-            n(format!("{FORMATS}{name}")).into(),
-        );
-    }
-    let description = Literal::new_language_tagged_literal_unchecked(
-        "A sourced knowledge graph of the French TV series Missions (2017): every fact in the \
-         named graph of the article that states it; the default graph is their merge.",
-        "en",
-    );
-    add(
-        &endpoint,
-        format!("{}comment", vocab::RDFS),
-        description.into(),
-    );
-    let sh = vocab::SH;
-    for query in state.catalog.queries.iter() {
-        let url = n(state.site.url(&format!("/queries/{}", query.name)));
-        add(
-            &endpoint,
-            format!("{}seeAlso", vocab::RDFS),
-            url.clone().into(),
-        );
-        let form = sparql::prepare(&query.sparql, &query.name).map(|prepared| prepared.form());
-        let (class, property) = match form {
-            Ok(sparql::Form::Construct | sparql::Form::Describe) => {
-                ("SPARQLConstructExecutable", "construct")
-            }
-            Ok(sparql::Form::Ask) => ("SPARQLAskExecutable", "ask"),
-            _ => ("SPARQLSelectExecutable", "select"),
-        };
-        add(
-            &url,
-            vocab::RDF_TYPE.to_owned(),
-            n(format!("{sh}{class}")).into(),
-        );
-        add(
-            &url,
-            format!("{}label", vocab::RDFS),
-            Literal::new_simple_literal(&query.title).into(),
-        );
-        add(
-            &url,
-            format!("{}comment", vocab::RDFS),
-            Literal::new_simple_literal(&query.description).into(),
-        );
-        add(
-            &url,
-            format!("{sh}{property}"),
-            Literal::new_simple_literal(&query.sparql).into(),
-        );
-    }
-    let mut body = Vec::new();
-    match format::write_quads(quads, rdf, &mut body) {
-        Ok(()) => respond(Answer {
-            content_type: format::content_type(format),
-            body,
-            volatile: false,
-        }),
-        Err(error) => HttpError::from_error(&error, Kind::Internal).into_response(),
-    }
 }

@@ -5,7 +5,7 @@
 use super::http::Answer;
 use super::lang::Lang;
 use super::layout::{cell, encode, frame, page, Room};
-use crate::format::{self, OutputFormat, Payload};
+use crate::format::{self, Payload};
 use crate::graph::labels::LabelCache;
 use crate::graph::Graph;
 use crate::vocab;
@@ -213,7 +213,9 @@ fn pages(lang: Lang, total: usize, window: &Window) -> Markup {
     }
 }
 
-/// Download links for a query URL in every format of its payload.
+/// Download links for a query URL in every format of its payload, by
+/// the formats' names (JSON, XML, CSV, TSV; Turtle, TriG…); each saves as
+/// `missions-kg-results` with the format's extension.
 pub(super) fn downloads(base: &str, returns_graph: bool) -> Markup {
     let payload = if returns_graph {
         Payload::Graph
@@ -225,24 +227,9 @@ pub(super) fn downloads(base: &str, returns_graph: bool) -> Markup {
         p.downloads {
             "⬇ "
             @for format in payload.offers() {
-                @let name = format::extension(format);
-                a href={(base) (separator) "format=" (format_name(format))} download { (name) } " "
+                a href={(base) (separator) "format=" (format::name(format))} download { (format::label(format)) } " "
             }
         }
-    }
-}
-
-/// The `format=` name of a format (the first name `resolve` knows it by).
-pub(super) fn format_name(format: OutputFormat) -> &'static str {
-    match format {
-        OutputFormat::Results(f) => f.file_extension(),
-        OutputFormat::Rdf(oxigraph::io::RdfFormat::Turtle) => "turtle",
-        OutputFormat::Rdf(oxigraph::io::RdfFormat::TriG) => "trig",
-        OutputFormat::Rdf(oxigraph::io::RdfFormat::NTriples) => "ntriples",
-        OutputFormat::Rdf(oxigraph::io::RdfFormat::NQuads) => "nquads",
-        OutputFormat::Rdf(oxigraph::io::RdfFormat::RdfXml) => "rdfxml",
-        OutputFormat::Rdf(_) => "jsonld",
-        _ => "html",
     }
 }
 

@@ -136,3 +136,48 @@ impl App {
         self.request("GET", target, &[("Accept", accept)], b"")
     }
 }
+
+/// The targets of a page's links (`href="…"`), entities decoded as maud
+/// writes them (`&amp;`), in order.
+pub fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(href, _)| href.replace("&amp;", "&"))
+        .collect()
+}
+
+/// The links of a page whose target starts with `prefix`, with the text
+/// shown for each (tags inside the link dropped).
+pub fn links_to(html: &str, prefix: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for part in html.split("<a ").skip(1) {
+        let Some((attributes, rest)) = part.split_once('>') else {
+            continue;
+        };
+        let Some(href) = attributes
+            .split("href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(href, _)| href.replace("&amp;", "&"))
+        else {
+            continue;
+        };
+        if !href.starts_with(prefix) {
+            continue;
+        }
+        let inner = rest.split("</a>").next().unwrap_or("");
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        found.push((href, text.trim().to_owned()));
+    }
+    found
+}

@@ -16,7 +16,7 @@ mod tools;
 
 // Not every test file uses every helper.
 #[allow(unused_imports)]
-pub use app::App;
+pub use app::{hrefs, links_to, App};
 #[allow(unused_imports)]
 pub use http::*;
 #[allow(unused_imports)]
