@@ -330,6 +330,108 @@ fn completions_and_man_page_are_generated() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with(".ie"));
 }
 
+/// What `shell` offers for `line` (the last word is the one completed, empty
+/// after a trailing space), by running the shell's own completion on the
+/// script `completions SHELL` prints. `None` when the shell is missing here
+/// (which fails under CI: MISSIONS_KG_REQUIRE_SHELLS).
+fn offered(shell: &str, line: &str) -> Option<Vec<String>> {
+    let installed = std::process::Command::new(shell)
+        .args(["-c", "exit 0"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        common::skip(
+            "MISSIONS_KG_REQUIRE_SHELLS",
+            &format!("{shell} is not installed"),
+        );
+        return None;
+    }
+    let script = common::stdout_of(&bare(&["completions", shell]).output().unwrap());
+    let dir = common::scratch();
+    let mut run = std::process::Command::new(shell);
+    match shell {
+        "bash" => {
+            let path = dir.path().join("missions-kg.bash");
+            std::fs::write(&path, script).unwrap();
+            let mut words: Vec<&str> = line.split(' ').collect();
+            if words.is_empty() {
+                words.push("");
+            }
+            // As bash calls a completion function: the words, the index of
+            // the current one, the line, and (command, current, previous).
+            run.args([
+                "-c",
+                r#"source "$0"
+                function=$(complete -p missions-kg | sed 's/.* -F \([^ ]*\) .*/\1/')
+                COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                "$function" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                printf '%s\n' "${COMPREPLY[@]}""#,
+            ])
+            .arg(&path)
+            .args(words);
+        }
+        "zsh" => {
+            std::fs::write(dir.path().join("_missions-kg"), script).unwrap();
+            run.arg("-f")
+                .arg(common::root().join("tests/fixtures/completion/capture.zsh"))
+                .arg(dir.path())
+                .arg(line);
+        }
+        "fish" => {
+            let path = dir.path().join("missions-kg.fish");
+            std::fs::write(&path, script).unwrap();
+            run.args(["-N", "-c", "source $argv[1]; complete -C $argv[2]"])
+                .arg(&path)
+                .arg(line);
+        }
+        _ => unreachable!("no harness for {shell}"),
+    }
+    let output = run.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{shell} {line:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // fish follows each word with a tab and its description.
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|word| word.split('\t').next().unwrap_or("").to_owned())
+            .filter(|word| !word.is_empty())
+            .collect(),
+    )
+}
+
+#[test]
+fn completions_offer_subcommands_options_queries_and_formats() {
+    let cases: &[(&str, &[&str])] = &[
+        ("missions-kg qu", &["query", "queries"]),
+        ("missions-kg links ch", &["check"]),
+        ("missions-kg query --fo", &["--format"]),
+        ("missions-kg query ent", &["entity-facts"]),
+        ("missions-kg queries dis", &["disagreements"]),
+        (
+            "missions-kg query --format t",
+            &["table", "tsv", "turtle", "trig"],
+        ),
+        ("missions-kg export --format sch", &["schemaorg"]),
+        ("missions-kg stats -f j", &["json"]),
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        for (line, expected) in cases {
+            let Some(words) = offered(shell, line) else {
+                break;
+            };
+            for word in *expected {
+                assert!(
+                    words.iter().any(|w| w == word),
+                    "{shell}: `{line}<Tab>` offers {words:?}, not {word}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn query_times_out() {
     let output = kg(&[
