@@ -152,6 +152,21 @@ fn fails_on_malformed_query() {
 }
 
 #[test]
+fn fails_on_unknown_prefix_naming_it_and_the_declared_ones() {
+    let run = common::run_in(
+        common::root(),
+        &["query", "SELECT * { ?s foo:bar ?o }"],
+        None,
+        60.0,
+    );
+    common::assert_error_line(
+        &run,
+        "at line 1, column 15: unknown prefix 'foo:'; declared: dcterms, foaf, mk, mkd,",
+        "unknown prefix",
+    );
+}
+
+#[test]
 fn fails_on_empty_query() {
     assert_cmd_snapshot!(kg(&["query", "  "]));
 }
