@@ -167,6 +167,26 @@ fn fails_on_unknown_prefix_naming_it_and_the_declared_ones() {
 }
 
 #[test]
+fn fails_on_a_missing_required_param_naming_it() {
+    let run = common::run_in(common::root(), &["query", "entity-facts"], None, 60.0);
+    common::assert_error_line_exit(
+        &run,
+        2,
+        "query 'entity-facts' needs --param entity=VALUE: The entity",
+        "entity-facts without --param",
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout_text());
+    // An optional one (`iri?`) may be left out: every article.
+    let run = common::run_in(
+        common::root(),
+        &["query", "single-source-facts", "-f", "tsv"],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
 fn fails_on_empty_query() {
     assert_cmd_snapshot!(kg(&["query", "  "]));
 }
