@@ -117,8 +117,8 @@ pub enum Command {
     Load(LoadArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per subcommand.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -418,6 +418,15 @@ pub struct CheckArgs {
     /// terminal, else tsv.
     #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Results]), hide_possible_values = true)]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this folder (created if needed) instead:
+    /// missions-kg.1, and missions-kg-query.1 … for each subcommand the
+    /// pages name; each file is replaced whole.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -365,6 +365,51 @@ fn completions_and_man_page_are_generated() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with(".ie"));
 }
 
+#[test]
+fn man_pages_exist_for_every_page_they_name() {
+    let dir = common::scratch();
+    let pages = dir.path().join("man");
+    let run = common::run_in(
+        common::root(),
+        &["man", "--dir", pages.to_str().unwrap()],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let mut named = Vec::new();
+    let mut texts = vec![common::stdout_of(&bare(&["man"]).output().unwrap())];
+    for entry in std::fs::read_dir(&pages).unwrap() {
+        texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for text in texts {
+        // roff writes a hyphen as `\-`: `missions\-kg\-query(1)`.
+        let text = text.replace("\\-", "-");
+        for (at, _) in text.match_indices("(1)") {
+            let start = text[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |i| i + 1);
+            if text[start..at].starts_with("missions-kg") {
+                named.push(text[start..at].to_owned());
+            }
+        }
+    }
+    assert!(
+        named.iter().any(|name| name == "missions-kg-query"),
+        "{named:?}"
+    );
+    assert!(
+        named.iter().any(|name| name == "missions-kg-links-check"),
+        "{named:?}"
+    );
+    named.push("missions-kg".to_owned());
+    for name in named {
+        assert!(
+            pages.join(format!("{name}.1")).is_file(),
+            "{name}(1) is named but {name}.1 was not written"
+        );
+    }
+}
+
 /// What `shell` offers for `line` (the last word is the one completed, empty
 /// after a trailing space), by running the shell's own completion on the
 /// script `completions SHELL` prints. `None` when the shell is missing here
