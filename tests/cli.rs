@@ -366,6 +366,44 @@ fn completions_and_man_page_are_generated() {
 }
 
 #[test]
+fn readme_examples_with_query_files_run_as_written() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let lines: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.starts_with("missions-kg ") && line.contains(".rq"))
+        .collect();
+    assert!(lines.len() >= 2, "{lines:?}");
+    let dir = common::scratch();
+    for line in lines {
+        // The command before its comment; these lines quote nothing.
+        let words: Vec<&str> = line
+            .split(" #")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        for word in words.iter().filter(|word| word.ends_with(".rq")) {
+            assert!(
+                common::root().join(word).is_file(),
+                "README: `{line}` names {word}, which the repository does not have"
+            );
+        }
+        // Run from the crate root, as written, the output file aside.
+        let mut args: Vec<String> = words[1..].iter().map(|w| w.to_string()).collect();
+        if let Some(at) = args.iter().position(|a| a == "--output") {
+            args[at + 1] = dir.path().join(&args[at + 1]).display().to_string();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = common::run_in(common::root(), &args, None, 60.0);
+        if args.contains(&"--timeout") && run.code == Some(1) {
+            common::assert_error_line(&run, "timed out", line);
+        } else {
+            assert_eq!(run.code, Some(0), "README: `{line}`: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
 fn man_pages_exist_for_every_page_they_name() {
     let dir = common::scratch();
     let pages = dir.path().join("man");
