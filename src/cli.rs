@@ -3,8 +3,11 @@
 //! Each `///` comment is the help text. Nothing here decides anything:
 //! `config` resolves the global options and each `commands/<name>.rs` reads
 //! its own `…Args`. `commands/completions.rs` and `commands/man.rs` render
-//! this definition.
+//! this definition; [`Suggest`] gives them the words to complete (stored
+//! query names, format names) without deciding what is valid.
 
+use crate::format::Payload;
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueHint};
 use clap_complete::Shell;
 use std::path::PathBuf;
@@ -63,7 +66,8 @@ pub struct GlobalArgs {
 
     /// Let queries call remote endpoints with SERVICE (federation, off by
     /// default: an untrusted query could send data anywhere). Each call then
-    /// has a 30 s timeout and a 64 MiB answer cap. SHACL shapes may never.
+    /// has a 30 s timeout and a 64 MiB answer cap. SHACL shapes never call
+    /// remote endpoints, even with this option.
     #[arg(long, global = true)]
     pub allow_service: bool,
 
@@ -113,8 +117,8 @@ pub enum Command {
     Load(LoadArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per subcommand.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -178,7 +182,12 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// Stored query name, path to a .rq file, `-` for stdin, or SPARQL text.
-    #[arg(value_name = "QUERY")]
+    #[arg(
+        value_name = "QUERY",
+        value_parser = Suggest::stored_queries(),
+        hide_possible_values = true,
+        value_hint = ValueHint::FilePath
+    )]
     pub query: String,
 
     /// Output format. SELECT/ASK: table, csv, tsv, json, xml.
@@ -186,7 +195,7 @@ pub struct QueryArgs {
     ///
     /// Default: table on a terminal, tsv otherwise; turtle for graphs. With
     /// --output, the file extension decides.
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Results, Payload::Graph]), hide_possible_values = true)]
     pub format: Option<String>,
 
     /// Bind a query parameter, e.g. `--param person=julien-lacombe`.
@@ -271,7 +280,7 @@ pub struct RemoteArgs {
 #[derive(Debug, Args)]
 pub struct QueriesArgs {
     /// Show this stored query: description, parameters and SPARQL text.
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", value_parser = Suggest::stored_queries(), hide_possible_values = true)]
     pub name: Option<String>,
 }
 
@@ -281,7 +290,7 @@ pub struct ExportArgs {
     /// schemaorg (the schema.org view, as JSON-LD).
     ///
     /// Default: from the --output extension, else turtle (trig for --graph all).
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Export]), hide_possible_values = true)]
     pub format: Option<String>,
 
     /// What to export: `default` (the merged view), `all` (every graph), or one
@@ -315,7 +324,7 @@ pub struct DescribeArgs {
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// Output format: table, tsv or json. Default: table on a terminal, else tsv.
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Report]), hide_possible_values = true)]
     pub format: Option<String>,
 
     #[command(flatten)]
@@ -339,7 +348,7 @@ pub struct LinksArgs {
 
     /// Output format: table, csv, tsv, json (or xml). Default: table on a
     /// terminal, else tsv.
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Results]), hide_possible_values = true)]
     pub format: Option<String>,
 
     #[command(flatten)]
@@ -407,8 +416,17 @@ pub struct CheckArgs {
 
     /// Output format: table, csv, tsv, json (or xml). Default: table on a
     /// terminal, else tsv.
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Results]), hide_possible_values = true)]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this folder (created if needed) instead:
+    /// missions-kg.1, and missions-kg-query.1 … for each subcommand the
+    /// pages name; each file is replaced whole.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -433,7 +451,7 @@ mod tests {
 pub struct ValidateArgs {
     /// Report format: text (one finding a line, then a summary), json, or
     /// turtle (a SHACL validation report; also ntriples or rdfxml).
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Validation]), hide_possible_values = true)]
     pub format: Option<String>,
 
     /// Validate against these SHACL shapes instead of the built-in
@@ -480,6 +498,45 @@ pub struct SourcesArgs {
     pub agreement: bool,
 
     /// Output format: table (default on a terminal), tsv or json.
-    #[arg(long, short, value_name = "FORMAT")]
+    #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Report]), hide_possible_values = true)]
     pub format: Option<String>,
+}
+
+/// Accepts any text, as a plain `String` argument does, and names the
+/// usual values for completion scripts and man pages: a stored query name
+/// (QUERY may also be a file or SPARQL text) or a format (checked later
+/// against what the query returns, in the command's own words).
+#[derive(Debug, Clone)]
+pub struct Suggest(Vec<&'static str>);
+
+impl Suggest {
+    /// The names of the stored queries compiled into the binary.
+    pub fn stored_queries() -> Self {
+        let names = crate::graph::embedded::QUERIES
+            .iter()
+            .filter_map(|(path, _)| path.strip_prefix("queries/")?.strip_suffix(".rq"));
+        Self(names.collect())
+    }
+
+    /// The format names that fit any of `payloads`.
+    pub fn formats(payloads: &[Payload]) -> Self {
+        Self(crate::format::names_for(payloads))
+    }
+}
+
+impl TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().copied().map(PossibleValue::new)))
+    }
 }

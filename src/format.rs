@@ -108,6 +108,18 @@ const ALIASES: &[(&str, OutputFormat)] = &[
     ("xml", OutputFormat::Rdf(RdfFormat::RdfXml)),
 ];
 
+/// The format names that fit any of `payloads`, in the order of [`NAMES`]:
+/// what completion scripts offer after `--format`.
+pub fn names_for(payloads: &[Payload]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = NAMES
+        .iter()
+        .filter(|(_, format)| payloads.iter().any(|payload| payload.accepts(*format)))
+        .map(|(name, _)| *name)
+        .collect();
+    names.dedup();
+    names
+}
+
 impl Payload {
     fn accepts(self, format: OutputFormat) -> bool {
         match (self, format) {

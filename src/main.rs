@@ -94,6 +94,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => commands::serve::run(&config, &args),
         Command::Push(args) => commands::push::run(&config, &args),
         Command::Load(args) => commands::load::run(&config, &args),
-        Command::Man => commands::man::run(),
+        Command::Man(args) => commands::man::run(&args),
     }
 }

@@ -17,7 +17,9 @@ mod syntax;
 
 use bound::with_bound_values;
 use shape::Shape;
-use syntax::{explain_syntax, is_update, parses_with_a_base, relative_iri_error, syntax_error};
+use syntax::{
+    explain_syntax, is_update, parses_with_a_base, relative_iri_error, syntax_error, unknown_prefix,
+};
 
 pub use params::{bindings, split_param, typed_value};
 
@@ -171,7 +173,12 @@ pub fn parse(text: &str, origin: &str, base: Option<&str>) -> Result<Parsed> {
         Err(_) if base.is_none() && parses_with_a_base(&parser, text) => {
             return Err(relative_iri_error(text, origin).into())
         }
-        Err(e) => return Err(syntax_error(text, origin, &explain_syntax(&e.to_string())).into()),
+        Err(e) => {
+            let message = e.to_string();
+            return Err(unknown_prefix(text, origin, &message)
+                .unwrap_or_else(|| syntax_error(text, origin, &explain_syntax(&message)))
+                .into());
+        }
     };
     let mut shape = Shape::default();
     shape.query(&query);
@@ -371,6 +378,23 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with(" 4 | }\n   |  ^"), "{message}");
+    }
+
+    #[test]
+    fn names_an_unknown_prefix_and_the_declared_ones() {
+        let text = "PREFIX ex: <http://example.org/>\nSELECT * { ?s foo:bar-baz ?o }";
+        let Err(error) = prepare(text, "'q'") else {
+            panic!("should not parse");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with(
+                "malformed query 'q' at line 2, column 15: unknown prefix 'foo:'; declared: dcterms, foaf, mk,"
+            ),
+            "{message}"
+        );
+        assert!(message.ends_with(", xsd, ex"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]

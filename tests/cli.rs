@@ -152,6 +152,41 @@ fn fails_on_malformed_query() {
 }
 
 #[test]
+fn fails_on_unknown_prefix_naming_it_and_the_declared_ones() {
+    let run = common::run_in(
+        common::root(),
+        &["query", "SELECT * { ?s foo:bar ?o }"],
+        None,
+        60.0,
+    );
+    common::assert_error_line(
+        &run,
+        "at line 1, column 15: unknown prefix 'foo:'; declared: dcterms, foaf, mk, mkd,",
+        "unknown prefix",
+    );
+}
+
+#[test]
+fn fails_on_a_missing_required_param_naming_it() {
+    let run = common::run_in(common::root(), &["query", "entity-facts"], None, 60.0);
+    common::assert_error_line_exit(
+        &run,
+        2,
+        "query 'entity-facts' needs --param entity=VALUE: The entity",
+        "entity-facts without --param",
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout_text());
+    // An optional one (`iri?`) may be left out: every article.
+    let run = common::run_in(
+        common::root(),
+        &["query", "single-source-facts", "-f", "tsv"],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
 fn fails_on_empty_query() {
     assert_cmd_snapshot!(kg(&["query", "  "]));
 }
@@ -328,6 +363,191 @@ fn completions_and_man_page_are_generated() {
     let output = bare(&["man"]).output().unwrap();
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).starts_with(".ie"));
+}
+
+#[test]
+fn readme_examples_with_query_files_run_as_written() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let lines: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.starts_with("missions-kg ") && line.contains(".rq"))
+        .collect();
+    assert!(lines.len() >= 2, "{lines:?}");
+    let dir = common::scratch();
+    for line in lines {
+        // The command before its comment; these lines quote nothing.
+        let words: Vec<&str> = line
+            .split(" #")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        for word in words.iter().filter(|word| word.ends_with(".rq")) {
+            assert!(
+                common::root().join(word).is_file(),
+                "README: `{line}` names {word}, which the repository does not have"
+            );
+        }
+        // Run from the crate root, as written, the output file aside.
+        let mut args: Vec<String> = words[1..].iter().map(|w| w.to_string()).collect();
+        if let Some(at) = args.iter().position(|a| a == "--output") {
+            args[at + 1] = dir.path().join(&args[at + 1]).display().to_string();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = common::run_in(common::root(), &args, None, 60.0);
+        if args.contains(&"--timeout") && run.code == Some(1) {
+            common::assert_error_line(&run, "timed out", line);
+        } else {
+            assert_eq!(run.code, Some(0), "README: `{line}`: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn man_pages_exist_for_every_page_they_name() {
+    let dir = common::scratch();
+    let pages = dir.path().join("man");
+    let run = common::run_in(
+        common::root(),
+        &["man", "--dir", pages.to_str().unwrap()],
+        None,
+        60.0,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let mut named = Vec::new();
+    let mut texts = vec![common::stdout_of(&bare(&["man"]).output().unwrap())];
+    for entry in std::fs::read_dir(&pages).unwrap() {
+        texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for text in texts {
+        // roff writes a hyphen as `\-`: `missions\-kg\-query(1)`.
+        let text = text.replace("\\-", "-");
+        for (at, _) in text.match_indices("(1)") {
+            let start = text[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |i| i + 1);
+            if text[start..at].starts_with("missions-kg") {
+                named.push(text[start..at].to_owned());
+            }
+        }
+    }
+    assert!(
+        named.iter().any(|name| name == "missions-kg-query"),
+        "{named:?}"
+    );
+    assert!(
+        named.iter().any(|name| name == "missions-kg-links-check"),
+        "{named:?}"
+    );
+    named.push("missions-kg".to_owned());
+    for name in named {
+        assert!(
+            pages.join(format!("{name}.1")).is_file(),
+            "{name}(1) is named but {name}.1 was not written"
+        );
+    }
+}
+
+/// What `shell` offers for `line` (the last word is the one completed, empty
+/// after a trailing space), by running the shell's own completion on the
+/// script `completions SHELL` prints. `None` when the shell is missing here
+/// (which fails under CI: MISSIONS_KG_REQUIRE_SHELLS).
+fn offered(shell: &str, line: &str) -> Option<Vec<String>> {
+    let installed = std::process::Command::new(shell)
+        .args(["-c", "exit 0"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        common::skip(
+            "MISSIONS_KG_REQUIRE_SHELLS",
+            &format!("{shell} is not installed"),
+        );
+        return None;
+    }
+    let script = common::stdout_of(&bare(&["completions", shell]).output().unwrap());
+    let dir = common::scratch();
+    let mut run = std::process::Command::new(shell);
+    match shell {
+        "bash" => {
+            let path = dir.path().join("missions-kg.bash");
+            std::fs::write(&path, script).unwrap();
+            let mut words: Vec<&str> = line.split(' ').collect();
+            if words.is_empty() {
+                words.push("");
+            }
+            // As bash calls a completion function: the words, the index of
+            // the current one, the line, and (command, current, previous).
+            run.args([
+                "-c",
+                r#"source "$0"
+                function=$(complete -p missions-kg | sed 's/.* -F \([^ ]*\) .*/\1/')
+                COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                "$function" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                printf '%s\n' "${COMPREPLY[@]}""#,
+            ])
+            .arg(&path)
+            .args(words);
+        }
+        "zsh" => {
+            std::fs::write(dir.path().join("_missions-kg"), script).unwrap();
+            run.arg("-f")
+                .arg(common::root().join("tests/fixtures/completion/capture.zsh"))
+                .arg(dir.path())
+                .arg(line);
+        }
+        "fish" => {
+            let path = dir.path().join("missions-kg.fish");
+            std::fs::write(&path, script).unwrap();
+            run.args(["-N", "-c", "source $argv[1]; complete -C $argv[2]"])
+                .arg(&path)
+                .arg(line);
+        }
+        _ => unreachable!("no harness for {shell}"),
+    }
+    let output = run.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{shell} {line:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // fish follows each word with a tab and its description.
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|word| word.split('\t').next().unwrap_or("").to_owned())
+            .filter(|word| !word.is_empty())
+            .collect(),
+    )
+}
+
+#[test]
+fn completions_offer_subcommands_options_queries_and_formats() {
+    let cases: &[(&str, &[&str])] = &[
+        ("missions-kg qu", &["query", "queries"]),
+        ("missions-kg links ch", &["check"]),
+        ("missions-kg query --fo", &["--format"]),
+        ("missions-kg query ent", &["entity-facts"]),
+        ("missions-kg queries dis", &["disagreements"]),
+        (
+            "missions-kg query --format t",
+            &["table", "tsv", "turtle", "trig"],
+        ),
+        ("missions-kg export --format sch", &["schemaorg"]),
+        ("missions-kg stats -f j", &["json"]),
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        for (line, expected) in cases {
+            let Some(words) = offered(shell, line) else {
+                break;
+            };
+            for word in *expected {
+                assert!(
+                    words.iter().any(|w| w == word),
+                    "{shell}: `{line}<Tab>` offers {words:?}, not {word}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -53,7 +53,8 @@ fn write_query(query: &StoredQuery, out: &mut impl Write) -> Result<()> {
                 out,
                 "  {:width$}  {:7}  {}",
                 param.name,
-                param.kind.to_string(),
+                // As the header writes it: `iri?` may be left out.
+                format!("{}{}", param.kind, if param.required { "" } else { "?" }),
                 param.description
             )?;
         }

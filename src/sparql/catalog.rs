@@ -1,8 +1,9 @@
 //! Stored queries: `queries/<name>.rq`, compiled into the binary.
 //!
 //! Each file opens with a grlc-style `#+` header (title, description, one
-//! `param` line per parameter, and `example` lines giving the bindings the
-//! tests and `queries NAME` use); the rest is SPARQL. The header lines are
+//! `param` line per parameter, required unless its type ends in `?`, and
+//! `example` lines giving the bindings the tests and `queries NAME` use);
+//! the rest is SPARQL. The header lines are
 //! SPARQL comments, so the whole file is sent to the parser and error line
 //! numbers match the file. Names ending in `-violation` are checks that must
 //! return no rows.
@@ -60,6 +61,9 @@ impl fmt::Display for ParamKind {
 pub struct Param {
     pub name: String,
     pub kind: ParamKind,
+    /// Whether the query needs a value (`TYPE`); `TYPE?` may be left
+    /// unbound, and the query then answers for every value.
+    pub required: bool,
     pub description: String,
 }
 
@@ -136,11 +140,15 @@ impl StoredQuery {
     }
 }
 
-/// `NAME TYPE DESCRIPTION...`
+/// `NAME TYPE DESCRIPTION...`, or `NAME TYPE? …` for an optional one.
 fn parse_param(value: &str) -> Result<Param> {
     let mut words = value.split_whitespace();
     let (Some(name), Some(kind)) = (words.next(), words.next()) else {
         bail!("expected `#+ param: NAME TYPE DESCRIPTION`");
+    };
+    let (kind, required) = match kind.strip_suffix('?') {
+        Some(kind) => (kind, false),
+        None => (kind, true),
     };
     let kind = ParamKind::from_name(kind).ok_or_else(|| {
         anyhow!(
@@ -155,6 +163,7 @@ fn parse_param(value: &str) -> Result<Param> {
     Ok(Param {
         name: name.trim_start_matches(['?', '$']).to_owned(),
         kind,
+        required,
         description: words.collect::<Vec<_>>().join(" "),
     })
 }
@@ -249,7 +258,8 @@ mod tests {
     use super::*;
 
     const CREATORS: &str = "#+ title: Creators\n#+ description: Who created it.\n\
-        #+ param: person iri The person (all when omitted)\nSELECT * {}\n";
+        #+ param: person iri? The person (all when omitted)\n\
+        #+ param: film iri The film\nSELECT * {}\n";
 
     #[test]
     fn parses_a_header() {
@@ -258,11 +268,20 @@ mod tests {
         assert_eq!(query.description, "Who created it.");
         assert_eq!(
             query.params,
-            vec![Param {
-                name: "person".into(),
-                kind: ParamKind::Iri,
-                description: "The person (all when omitted)".into()
-            }]
+            vec![
+                Param {
+                    name: "person".into(),
+                    kind: ParamKind::Iri,
+                    required: false,
+                    description: "The person (all when omitted)".into()
+                },
+                Param {
+                    name: "film".into(),
+                    kind: ParamKind::Iri,
+                    required: true,
+                    description: "The film".into()
+                }
+            ]
         );
         assert!(!query.is_check());
     }

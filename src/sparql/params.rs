@@ -26,7 +26,8 @@ pub fn split_param(param: &str) -> Result<(String, String), Failure> {
 /// query the header gives each parameter's type; for ad-hoc queries the
 /// value's own syntax decides (`<IRI>`, `prefix:x`, number, string).
 /// `given` says how the user gave them, for messages: `--param` on the
-/// command line, `parameter` over HTTP.
+/// command line, `parameter` over HTTP. A stored query's required
+/// parameter left out is a usage error naming it.
 pub fn bindings(
     graph: &Graph,
     query: Option<&StoredQuery>,
@@ -52,6 +53,21 @@ pub fn bindings(
             None => untyped_value(value),
         };
         bindings.push((variable, term));
+    }
+    if let Some(query) = query {
+        let missing = query.params.iter().find(|param| {
+            param.required
+                && !params
+                    .iter()
+                    .any(|(name, _)| name.trim().trim_start_matches(['?', '$']) == param.name)
+        });
+        if let Some(param) = missing {
+            return Err(Failure::usage(format!(
+                "query '{}' needs {given} {}=VALUE: {}",
+                query.name, param.name, param.description
+            ))
+            .into());
+        }
     }
     Ok(bindings)
 }

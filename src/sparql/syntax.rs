@@ -1,6 +1,6 @@
 //! Syntax errors in plain words: the line and a caret under the spot, a
-//! relative IRI without a base, an update where a query was expected.
-//! Called by [`super::parse`].
+//! relative IRI without a base, an update where a query was expected, an
+//! unknown prefix named with the declared ones. Called by [`super::parse`].
 
 use crate::guard::error::{one_line, Failure, Kind};
 use oxigraph::model::NamedNode;
@@ -40,6 +40,56 @@ pub(crate) fn relative_iri_error(text: &str, origin: &str) -> Failure {
         }
     }
     Failure::new(Kind::Syntax, format!("malformed query {origin}: {hint}"))
+}
+
+/// Says which prefix a query uses without declaring it, and which ones it
+/// may use (the predeclared ones and its own PREFIX lines), on one line.
+/// The parser only says "Prefix not found", at the end of the name: the
+/// name is the one that ends there. `None` for any other error.
+pub(crate) fn unknown_prefix(text: &str, origin: &str, message: &str) -> Option<Failure> {
+    let (position, reason) = message.strip_prefix("error at ")?.split_once(": ")?;
+    if !reason.contains("Prefix not found") {
+        return None;
+    }
+    let (line, column) = position.split_once(':')?;
+    let (line, column) = (line.parse::<usize>().ok()?, column.parse::<usize>().ok()?);
+    let chars: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+    let end = column.saturating_sub(1).min(chars.len());
+    let is_name = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '%' | '\\');
+    let start = chars[..end]
+        .iter()
+        .rposition(|&c| !is_name(c))
+        .map_or(0, |i| i + 1);
+    let name: String = chars[start..end].iter().collect();
+    let (prefix, _) = name.split_once(':')?;
+    let mut declared: Vec<String> = crate::vocab::PREFIXES
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    // The query's own PREFIX lines, as a reader sees them.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for pair in words.windows(2) {
+        if pair[0].eq_ignore_ascii_case("PREFIX") {
+            if let Some((own, _)) = pair[1].split_once(':') {
+                if !declared.iter().any(|d| d == own) {
+                    declared.push(if own.is_empty() {
+                        ":".into()
+                    } else {
+                        own.to_owned()
+                    });
+                }
+            }
+        }
+    }
+    Some(Failure::new(
+        Kind::Syntax,
+        format!(
+            "malformed query {origin} at line {line}, column {}: unknown prefix '{}:'; declared: {}",
+            start + 1,
+            one_line(prefix, 50),
+            declared.join(", ")
+        ),
+    ))
 }
 
 /// Rewords the parser's messages that do not say what is wrong.

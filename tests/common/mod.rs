@@ -356,6 +356,7 @@ pub fn stored_queries() -> Vec<(String, Vec<String>)> {
             vec!["subject=missions", "property=mk:creator"],
         ),
         ("source-facts", vec!["article=mks:article-001"]),
+        ("entity-facts", vec!["entity=julien-lacombe"]),
     ]
     .into_iter()
     .collect();
@@ -368,7 +369,7 @@ pub fn stored_queries() -> Vec<(String, Vec<String>)> {
         })
         .collect();
     names.sort();
-    let mut queries: Vec<(String, Vec<String>)> = names
+    let queries: Vec<(String, Vec<String>)> = names
         .into_iter()
         .map(|name| {
             let params = needed
@@ -378,10 +379,5 @@ pub fn stored_queries() -> Vec<(String, Vec<String>)> {
             (name, params)
         })
         .collect();
-    // A bound parameter travels as a VALUES clause.
-    queries.push((
-        "entity-facts".to_owned(),
-        vec!["entity=julien-lacombe".to_owned()],
-    ));
     queries
 }
