@@ -78,6 +78,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub articles: Option<PathBuf>,
 
+    /// Fit tables to this many columns, wrapping long cells (0: never wrap).
+    /// By default a table fits the terminal it is shown on and is not
+    /// wrapped when written to a pipe or a file.
+    #[arg(long, global = true, value_name = "COLUMNS")]
+    pub width: Option<u16>,
+
     /// Resolve relative IRIs in --data files and in the query against this
     /// absolute IRI. By default each file's own file:// URL is its base; a
     /// query given as text, on stdin or by name has none.

@@ -17,6 +17,9 @@ pub struct Config {
     pub data: Vec<PathBuf>,
     /// Whether stdout is a terminal; decides the default output format.
     pub is_terminal: bool,
+    /// How wide tables may be (`--width`, else the terminal's); `None`:
+    /// as wide as their cells.
+    pub width: Option<u16>,
     /// The language to show labels and texts in (`--lang`); all when `None`.
     pub lang: Option<String>,
     /// The most bytes one input may hold (`--max-input`).
@@ -105,6 +108,11 @@ impl Config {
             embedded: (global.data.is_empty() && global.store.is_none()) || global.with_embedded,
             data: global.data.clone(),
             is_terminal: std::io::stdout().is_terminal(),
+            width: match global.width {
+                Some(0) => None,
+                Some(width) => Some(width),
+                None => crate::format::table::terminal_width(),
+            },
             lang: global.lang.clone(),
             max_input: size("--max-input", &global.max_input)?,
             memory: size("--memory", &global.memory)?,

@@ -12,7 +12,7 @@
 //! deterministic.
 
 mod schema;
-mod table;
+pub mod table;
 pub mod turtle;
 
 pub use table::TableWriter;

@@ -81,6 +81,7 @@ fn exit_code(kind: Option<Kind>) -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_cli(&cli)?;
+    missions_kg::format::table::set_width(config.width);
     match cli.command {
         Command::Query(args) => commands::query::run(&config, &args),
         Command::Queries(args) => commands::queries::run(&config, &args),

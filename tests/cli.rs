@@ -699,3 +699,56 @@ fn sources_agreement_shows_counts_single_facts_and_differences() {
 fn sources_unknown_article_lists_the_known_ones() {
     assert_cmd_snapshot!(bare(&["sources", "article-9"]));
 }
+
+/// The widest line of `text`, in characters (box-drawing ones count one).
+fn widest(text: &str) -> usize {
+    text.lines()
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn tables_fit_the_width_asked_for_and_keep_their_cells_in_a_pipe() {
+    let fitted = common::run_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "--width",
+            "100",
+            "query",
+            "disagreements",
+            "--format",
+            "table",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(fitted.code, Some(0), "{}", fitted.stderr);
+    let text = fitted.stdout_text();
+    assert!(widest(&text) <= 100, "a line of {} columns", widest(&text));
+    assert!(text.contains("First"), "{text}");
+    // Written to a pipe without --width: every cell whole on its line.
+    let whole = common::run_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["query", "disagreements", "--format", "table"],
+        None,
+        60.0,
+    );
+    assert!(widest(&whole.stdout_text()) > 100);
+    assert!(whole.stdout_text().contains("First run on OCS (2017)"));
+    // --width 0: never wrap.
+    let zero = common::run_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "--width",
+            "0",
+            "query",
+            "disagreements",
+            "--format",
+            "table",
+        ],
+        None,
+        60.0,
+    );
+    assert_eq!(zero.stdout_text(), whole.stdout_text());
+}

@@ -25,6 +25,7 @@ fn write_list(catalog: &Catalog, is_terminal: bool, out: &mut impl Write) -> Res
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
         table.set_header(["name", "title"]);
+        crate::format::table::fit(&mut table);
         for query in &catalog.queries {
             table.add_row([query.name.as_str(), query.title.as_str()]);
         }

@@ -114,6 +114,7 @@ fn write_sections(sections: &[Section], format: OutputFormat, out: &mut impl Wri
                 let mut table = Table::new();
                 table.load_preset(presets::UTF8_FULL_CONDENSED);
                 table.set_header([section.key, "count"]);
+                crate::format::table::fit(&mut table);
                 for (name, n) in &section.rows {
                     table.add_row([name.clone(), n.to_string()]);
                 }

@@ -1,11 +1,45 @@
 //! Tables for people: IRIs compacted and followed by their label, literals
 //! shown as their bare lexical value, terminal controls in the data made
-//! inert.
+//! inert, and the whole fitted to the terminal's width (`--width`), long
+//! cells wrapped. Every table of the commands goes through [`fit`].
 
 use crate::graph::labels::LabelCache;
 use anyhow::Result;
-use comfy_table::{presets, Table};
+use comfy_table::{presets, ContentArrangement, Table};
 use std::io::Write;
+use std::sync::OnceLock;
+
+/// The width tables are fitted to, set once from the configuration
+/// (`commands::run`): `None` leaves them as wide as their cells.
+static WIDTH: OnceLock<Option<u16>> = OnceLock::new();
+
+/// Sets the width every table of this process is fitted to; the first call
+/// wins (a process runs one command).
+pub fn set_width(width: Option<u16>) {
+    let _ = WIDTH.set(width);
+}
+
+/// The terminal's width when stdout is one (`TIOCGWINSZ`), else `None`: a
+/// table written to a pipe or a file keeps its cells whole.
+pub fn terminal_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize it is given and reads nothing
+    // else; on failure it is left zeroed and ignored.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let done = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (done == 0 && size.ws_col > 0).then_some(size.ws_col)
+}
+
+/// Fits `table` to the configured width, wrapping cells where they must.
+pub fn fit(table: &mut Table) {
+    if let Some(Some(width)) = WIDTH.get() {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(*width);
+    }
+}
 
 /// Collects rows, then prints them as one comfy-table.
 pub struct TableWriter<'a> {
@@ -18,6 +52,7 @@ impl<'a> TableWriter<'a> {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
         table.set_header(header);
+        fit(&mut table);
         Self { labels, table }
     }
 
