@@ -662,6 +662,7 @@ mod tests {
             embedded: false,
             data: Vec::new(),
             is_terminal: false,
+            width: None,
             lang: None,
             max_input: u64::MAX,
             memory: u64::MAX,
