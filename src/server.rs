@@ -33,6 +33,7 @@ mod assets;
 mod cache;
 mod client;
 mod coalesce;
+mod differences;
 mod error_page;
 mod http;
 mod lang;

@@ -786,3 +786,40 @@ fn the_ontology_documents_each_term_and_answers_rdf() {
         .starts_with("text/html"));
     assert_eq!(app.get("/ontology.csv", "*/*").status, 404);
 }
+
+#[test]
+fn differences_are_one_row_per_question_with_a_column_per_article() {
+    let app = embedded();
+    let page = app.get("/id/broadcast-ocs-2017", BROWSER).text();
+    let at = page
+        .find("<table class=\"differ\">")
+        .expect("the differences");
+    let table = &page[at..at + page[at..].find("</table>").unwrap()];
+    // Start date, channel, date as worded: three questions (they were 15
+    // rows, one per pair of articles).
+    let body = &table[table.find("<tbody>").unwrap()..];
+    assert_eq!(body.matches("<tr").count(), 3, "{table}");
+    for article in ["article-000", "article-001", "article-002", "article-003"] {
+        assert!(
+            table.contains(&format!(">{article}</a></th>")),
+            "{article}: {table}"
+        );
+    }
+    // A year against a day: compatible, not a contradiction.
+    let start = &body[body
+        .find("<tr class=\"precision\">")
+        .expect("a precision row")..];
+    let start = &start[..start.find("</tr>").unwrap()];
+    assert!(
+        start.contains("start date") && start.contains("compatible"),
+        "{start}"
+    );
+    assert!(body.contains("<tr class=\"values\">") && body.contains("<tr class=\"wording\">"));
+    assert!(page.contains("What counts as a difference"));
+    // An article's page: the questions it is part of, each with its subject.
+    let article = app.get("/source/article-003", BROWSER).text();
+    assert!(
+        article.contains(">about</th>") && article.contains("how they differ"),
+        "{article}"
+    );
+}

@@ -4,14 +4,14 @@
 
 use super::http::{accept, stopped, Answer, Capped, HttpError};
 use super::lang::{Lang, PageRequest};
-use super::layout::{badge, cell, encode, internal, layout, link, page, stored, Room};
+use super::layout::{cell, encode, internal, layout, link, page, stored, Room};
 use super::Shared;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
-use crate::view::differences::Difference;
+use crate::view::differences::{Difference, Question};
 use crate::view::entity::{EntityView, Fact, Value};
 use crate::vocab;
 use axum::extract::State;
@@ -315,19 +315,14 @@ pub(super) fn entity_page(
         .unwrap_or_else(|| labels::compact(iri.as_str()));
     let subject = Term::from(iri.into_owned());
     let mut labels = LabelCache::new(graph, Some(lang.code()));
-    let differences: Vec<[Markup; 5]> = differences(state, graph, budget)?
-        .iter()
-        .filter(|difference| difference.subject == subject)
-        .map(|d| {
-            [
-                cell(&d.property, &mut labels, site),
-                value_cell(d, true, &mut labels, site),
-                badge(&d.source1, site),
-                value_cell(d, false, &mut labels, site),
-                badge(&d.source2, site),
-            ]
-        })
-        .collect();
+    let questions = Question::group(
+        differences(state, graph, budget)?
+            .iter()
+            .filter(|difference| difference.subject == subject),
+    );
+    let questions: Vec<&Question> = questions.iter().collect();
+    let differ = (!questions.is_empty())
+        .then(|| super::differences::table(&questions, false, lang, &mut labels, site));
     let is_article = view.classes.iter().any(
         |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
     );
@@ -358,12 +353,9 @@ pub(super) fn entity_page(
                     h2 { (lang.t("Facts", "Faits")) }
                     table.facts { (facts) }
                 }
-                @if !differences.is_empty() {
+                @if let Some(differ) = &differ {
                     h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
-                    div.scroll { table.differ {
-                        thead { tr { th { (lang.t("property", "propriété")) } th { (lang.t("one says", "l'un dit")) } th { (lang.t("source", "source")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) } } }
-                        tbody { @for row in &differences { tr { @for value in row { td { (value) } } } } }
-                    } }
+                    (differ)
                 }
                 @if let Some(article) = &article { (article) }
                 @if !view.incoming.is_empty() {
@@ -388,24 +380,6 @@ pub(super) fn entity_page(
             }
         },
     )))
-}
-
-/// The value of one side of a difference (`first`: the first article's),
-/// after the property it was given by when the two articles use different
-/// ones.
-fn value_cell(
-    difference: &Difference,
-    first: bool,
-    labels: &mut LabelCache<'_>,
-    site: &super::Site,
-) -> Markup {
-    let (value, property) = difference.side(first);
-    match property {
-        Some(property) => {
-            html! { (cell(property, labels, site)) ": " (cell(value, labels, site)) }
-        }
-        None => cell(value, labels, site),
-    }
 }
 
 /// Every difference between the articles, computed once (by the first page
@@ -485,24 +459,14 @@ pub(super) fn article_sections(
             }
         }
     }
-    let mut differs = Vec::new();
     let this = Term::from(article.into_owned());
-    for d in differences(state, graph, budget)? {
-        let (first_is_ours, other) = if d.source1 == this {
-            (true, &d.source2)
-        } else if d.source2 == this {
-            (false, &d.source1)
-        } else {
-            continue;
-        };
-        differs.push([
-            cell(&d.subject, &mut labels, site),
-            cell(&d.property, &mut labels, site),
-            value_cell(d, first_is_ours, &mut labels, site),
-            value_cell(d, !first_is_ours, &mut labels, site),
-            badge(other, site),
-        ]);
-    }
+    let questions = Question::group(differences(state, graph, budget)?);
+    let ours: Vec<&Question> = questions
+        .iter()
+        .filter(|q| q.said.iter().any(|said| said.article == this))
+        .collect();
+    let differs =
+        (!ours.is_empty()).then(|| super::differences::table(&ours, true, lang, &mut labels, site));
     Ok(html! {
         h2 { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
         @for (_, entity, rows) in &groups {
@@ -510,16 +474,9 @@ pub(super) fn article_sections(
             table.facts { @for row in rows { (row) } }
         }
         h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
-        @if differs.is_empty() {
-            p { (lang.t("Nowhere.", "Nulle part.")) }
-        } @else {
-            div.scroll { table.differ {
-                thead { tr {
-                    th { (lang.t("about", "sujet")) } th { (lang.t("property", "propriété")) }
-                    th { (lang.t("this article", "cet article")) } th { (lang.t("another says", "un autre dit")) } th { (lang.t("source", "source")) }
-                } }
-                tbody { @for row in &differs { tr { @for value in row { td { (value) } } } } }
-            } }
+        @match &differs {
+            None => { p { (lang.t("Nowhere.", "Nulle part.")) } }
+            Some(differs) => { (differs) }
         }
     })
 }

@@ -95,6 +95,16 @@ with sync_playwright() as p:
         expect(page.locator("p.count")).to_contain_text("shown: 1,001–")
         print(f"ok paging {width}")
 
+        # Differences: one row per question, a column per article, and
+        # pages no wider than the screen.
+        page.goto(base + "/id/broadcast-ocs-2017")
+        expect(page.locator("table.differ tbody tr")).to_have_count(3)
+        expect(page.locator("table.differ tr.precision")).to_contain_text("compatible")
+        fits(page, "an entity page", width)
+        page.goto(base + "/source/article-002")
+        fits(page, "an article page", width)
+        print(f"ok differences {width}")
+
         # Errors are pages with a way on.
         expected.append("armed")
         for target, title in [
