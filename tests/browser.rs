@@ -64,7 +64,8 @@ fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
 
 /// Issue 24's checks, page by page at 1366 and 390 px: the query page's
 /// default and every stored query answer with no mark, sorting, filtering
-/// and paging work, and every error is a page with a way on.
+/// and paging work, every error is a page with a way on, and axe-core finds
+/// no accessibility violation on any page.
 #[test]
 fn the_query_page_and_the_error_pages_work_at_both_widths() {
     if !browser_ready() {
@@ -75,10 +76,26 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
     let shots = std::env::var("MISSIONS_KG_SCREENSHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| dir.path().join("screenshots"));
+    // axe-core from npm (`.ci/run` installs it there).
+    let axe = std::env::var("MISSIONS_KG_AXE").map_or_else(
+        |_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/missions-kg-axe/node_modules/axe-core/axe.min.js")
+        },
+        std::path::PathBuf::from,
+    );
+    if !axe.is_file() {
+        common::skip(
+            "MISSIONS_KG_REQUIRE_BROWSER",
+            &format!("axe-core is missing ({})", axe.display()),
+        );
+        return;
+    }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/site.py");
     let output = Command::new("timeout")
-        .args(["300", "python3", script, &served.url])
+        .args(["400", "python3", script, &served.url])
         .arg(&shots)
+        .arg(&axe)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

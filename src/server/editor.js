@@ -92,6 +92,14 @@
     resizeable: true,
     extraKeys: { "Ctrl-Enter": submit, "Cmd-Enter": submit },
   });
+  // The editor's own input is a hidden textarea: it gets the label and
+  // the keyboard hint of the one it replaces.
+  var input = yasqe.getInputField && yasqe.getInputField();
+  if (input) {
+    var label = document.querySelector("label[for=query-text]");
+    if (label) input.setAttribute("aria-label", label.textContent);
+    input.setAttribute("aria-describedby", "editor-hint");
+  }
   area.hidden = true;
   form.addEventListener("submit", function () {
     area.value = yasqe.getValue();

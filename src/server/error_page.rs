@@ -174,7 +174,7 @@ fn render(lang: Lang, status: StatusCode, path: &str, message: &str, links: &[Li
                 }
             }
             p { (next) }
-            form.search.big action="/search" method="get" role="search" {
+            form.search.big action="/search" method="get" {
                 input type="hidden" name="lang" value=(lang.code());
                 input type="search" name="q" aria-label=(lang.t("Search", "Chercher"));
                 button type="submit" { (lang.t("Search", "Chercher")) }

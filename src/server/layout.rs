@@ -35,6 +35,7 @@ pub(super) fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Mar
                 (head)
             }
             body {
+                a.skip href="#main" { (lang.t("Skip to the content", "Aller au contenu")) }
                 header {
                     nav {
                         a.brand href={"/?lang=" (lang.code())} { "Missions KG" }
@@ -48,7 +49,7 @@ pub(super) fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Mar
                         button type="submit" { (lang.t("Search", "Chercher")) }
                     }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
                 footer {
                     p {
                         (lang.t("Every fact comes from one of four French press articles about the series; labels and descriptions are our own words. ",

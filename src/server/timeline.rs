@@ -394,7 +394,7 @@ pub fn chart(events: &[Event], site: &super::Site, lang: Lang) -> Markup {
     );
     html! {
         div.chart-scroll {
-            svg.chart viewBox={"0 0 " (WIDTH) " " (height)} role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
+            svg.chart viewBox={"0 0 " (WIDTH) " " (height)} role="group" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
                 title { (title) }
                 // Years, with a tick every quarter.
                 @for &year in &years_drawn {
@@ -494,7 +494,7 @@ fn months_strip(events: &[&Event], site: &super::Site, lang: Lang) -> Markup {
     );
     html! {
         div.chart-scroll {
-            svg.chart.no-year viewBox={"0 0 " (WIDTH) " " (height)} role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
+            svg.chart.no-year viewBox={"0 0 " (WIDTH) " " (height)} role="group" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
                 title { (title) }
                 text.lane-name x="8" y=(AXIS + ROW / 2.0 + 4.0) { (lang.t("year not given", "année non précisée")) }
                 @for (month, name) in names.iter().enumerate() {

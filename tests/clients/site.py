@@ -2,8 +2,10 @@
 driven by Playwright), at a laptop's and a phone's width: the query page
 and the error pages.
 
-Usage: python3 site.py BASE_URL SCREENSHOT_DIR
+Usage: python3 site.py BASE_URL SCREENSHOT_DIR AXE_JS
 Prints `ok NAME WIDTH` per check; any failure raises (non-zero exit).
+AXE_JS is axe-core's `axe.min.js` (npm): every page, error pages included,
+must have no violation at either width.
 """
 import os
 import re
@@ -11,7 +13,12 @@ import sys
 
 from playwright.sync_api import expect, sync_playwright
 
-base, shots = sys.argv[1].rstrip("/"), sys.argv[2]
+base, shots, axe = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+AUDITED = [
+    "/", "/search?q=lacombe", "/id/julien-lacombe", "/id/broadcast-ocs-2017", "/source/article-002",
+    "/ui/query", "/ui/query?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%2050", "/timeline",
+    "/ontology", "/store", "/queries/cast", "/nothing-here", "/queries/entity-facts?entity=Komarov",
+]
 os.makedirs(shots, exist_ok=True)
 errors = []
 WIDTHS = [(1366, 900), (390, 844)]
@@ -128,6 +135,24 @@ with sync_playwright() as p:
         expected.clear()
         print(f"ok error pages {width}")
         page.close()
+
+        # Accessibility: axe-core on every page. The audit's script is
+        # injected, so this context lets it past the page's CSP.
+        audit = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True).new_page()
+        for target in AUDITED:
+            audit.goto(base + target)
+            audit.wait_for_timeout(200)
+            audit.add_script_tag(path=axe)
+            found = audit.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+            assert not found, f"{target} at {width}px: {found}"
+        # The skip link is the first thing the keyboard reaches.
+        audit.goto(base + "/")
+        audit.keyboard.press("Tab")
+        expect(audit.locator("a.skip")).to_be_focused()
+        audit.close()
+        print(f"ok accessibility {width}")
 
     browser.close()
 
