@@ -82,6 +82,8 @@ pub const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 pub const RDFS_SUB_PROPERTY_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf";
 /// `skos:altLabel`: another name an entity is found by.
 pub const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+/// `dcterms:description`: what an entity is, in a sentence of our own.
+pub const DCTERMS_DESCRIPTION: &str = "http://purl.org/dc/terms/description";
 /// `rdf:nil`: the end of an RDF list.
 pub const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
 /// `prov:wasDerivedFrom`: what a support graph of `--why` is made of.

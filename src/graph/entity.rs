@@ -107,12 +107,25 @@ fn shown(input: &str) -> String {
 
 /// The IRIs with a label (preferred, plain or alternative) that `matches`.
 fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<NamedNode>> {
+    described(
+        store,
+        &[
+            vocab::SKOS_PREF_LABEL,
+            vocab::RDFS_LABEL,
+            vocab::SKOS_ALT_LABEL,
+        ],
+        matches,
+    )
+}
+
+/// The nodes one of whose `predicates` (texts) `matches`.
+fn described(
+    store: &Graph,
+    predicates: &[&str],
+    matches: impl Fn(&str) -> bool,
+) -> Result<BTreeSet<NamedNode>> {
     let mut found = BTreeSet::new();
-    for predicate in [
-        vocab::SKOS_PREF_LABEL,
-        vocab::RDFS_LABEL,
-        vocab::SKOS_ALT_LABEL,
-    ] {
+    for &predicate in predicates {
         for quad in store.quads(
             None,
             Some(NamedNodeRef::new_unchecked(predicate)),
@@ -133,8 +146,10 @@ fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<Na
 }
 
 /// The entities whose label contains every word of `text`, ignoring case
-/// and accents (the search box of the server's pages), things before
-/// ontology terms and qualified facts, then by label; at most `limit`.
+/// and accents (the search box of the server's pages), then those whose
+/// label has a word close to each (a typo), then those whose description
+/// contains every word; in each, things before ontology terms and
+/// qualified facts, then by label; at most `limit`.
 pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>> {
     let wanted: Vec<String> = words(text)
         .split(' ')
@@ -144,22 +159,48 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
     if wanted.is_empty() || text.chars().count() > MAX_NAME_CHARS {
         return Ok(Vec::new());
     }
-    let found = labelled(store, |label| {
-        let label = format!(" {} ", words(label));
-        wanted.iter().all(|word| label.contains(word.as_str()))
+    let contains_all = |text: &str| {
+        let text = format!(" {} ", words(text));
+        wanted.iter().all(|word| text.contains(word.as_str()))
+    };
+    // Three tiers: labels holding every word; labels close to every word
+    // (a typo: "Komarof", "Alessandra"); descriptions holding every word.
+    let exact = labelled(store, contains_all)?;
+    let close = labelled(store, |label| {
+        let said: Vec<String> = words(label).split(' ').map(str::to_owned).collect();
+        wanted.iter().all(|word| {
+            said.iter()
+                .any(|w| w.starts_with(word.as_str()) || close_words(word, w))
+        })
     })?;
+    let described = described(
+        store,
+        &[
+            &format!("{}description", vocab::MK),
+            vocab::RDFS_COMMENT,
+            vocab::SKOS_DEFINITION,
+            vocab::DCTERMS_DESCRIPTION,
+        ],
+        contains_all,
+    )?;
+    let mut seen = BTreeSet::new();
     let mut ranked = Vec::new();
-    for node in found {
-        let rank = if node.as_str().starts_with(vocab::MK) {
-            2
-        } else if is_qualified_fact(store, node.as_ref().into())? {
-            1
-        } else {
-            0
-        };
-        let label =
-            crate::graph::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
-        ranked.push((rank, labels::fold(&label), node));
+    for (tier, found) in [exact, close, described].into_iter().enumerate() {
+        for node in found {
+            if !seen.insert(node.clone()) {
+                continue;
+            }
+            let rank = if node.as_str().starts_with(vocab::MK) {
+                2
+            } else if is_qualified_fact(store, node.as_ref().into())? {
+                1
+            } else {
+                0
+            };
+            let label =
+                crate::graph::labels::label(store, node.as_ref().into(), None)?.unwrap_or_default();
+            ranked.push(((tier, rank), labels::fold(&label), node));
+        }
     }
     ranked.sort();
     Ok(ranked
@@ -277,6 +318,12 @@ fn closeness(wanted: &str, label: &str) -> f64 {
         // like what was typed: a part counts only when it is very close.
         .filter(|score| *score >= 0.88)
         .fold(whole, f64::max)
+}
+
+/// Whether two words (folded) are one word misspelt: very close by
+/// Jaro-Winkler, and long enough for that to mean something.
+fn close_words(typed: &str, word: &str) -> bool {
+    typed.chars().count() >= 4 && strsim::jaro_winkler(typed, word) >= 0.88
 }
 
 fn no_match(store: &Graph, input: &str) -> Result<Failure> {

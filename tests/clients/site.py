@@ -112,6 +112,15 @@ with sync_playwright() as p:
         fits(page, "an article page", width)
         print(f"ok differences {width}")
 
+        # Search forgives a typo.
+        page.goto(base + "/")
+        page.fill("header input[name=q]", "Komarof")
+        page.press("header input[name=q]", "Enter")
+        page.wait_for_url("**/search?**")
+        expect(page.locator("ul.found a", has_text="Vladimir Komarov").first).to_be_visible()
+        fits(page, "search", width)
+        print(f"ok search with a typo {width}")
+
         # Errors are pages with a way on.
         expected.append("armed")
         for target, title in [
