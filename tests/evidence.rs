@@ -522,7 +522,7 @@ fn entity_pages_show_the_passages() {
         )
         .text();
     assert!(
-        page.contains("<th>evidence</th>")
+        page.contains("<th scope=\"col\">evidence</th>")
             && page.contains("<td>mkd:arben-bajraktaraj mk:nationality mkd:lebanon: article-002 #char=1524,1579 &quot;Arben Bajraktaraj, qui interprète Komarov, est libanais&quot;</td>")
             && page.contains("&amp;why=1&amp;evidence=1"),
         "{page}"
