@@ -227,6 +227,11 @@ pub(super) fn sources(fact: &Fact, site: &super::Site) -> Markup {
 pub(super) fn passages(fact: &Fact, site: &super::Site, lang: Lang) -> Markup {
     html! {
         @if !fact.passages.is_empty() {
+            @let count = fact.passages.len() + fact.more_passages;
+            // Folded, as Wikidata folds a statement's references: the
+            // facts stay readable, one click shows where each was read.
+            details.passages {
+            summary { (count) " " @if count == 1 { (lang.t("passage", "passage")) } @else { (lang.t("passages", "passages")) } }
             ul.passages {
                 @for passage in &fact.passages {
                     li {
@@ -239,13 +244,17 @@ pub(super) fn passages(fact: &Fact, site: &super::Site, lang: Lang) -> Markup {
                     li.more { (lang.t("… and ", "… et ")) (fact.more_passages) (lang.t(" more passages", " autres passages")) }
                 }
             }
+            }
         }
     }
 }
 
+/// How many values of one property a page shows before folding the rest.
+const SHOWN_VALUES: usize = 5;
+
 /// Facts grouped by property: one row per property, its values side by
 /// side, each with the articles that state it; the facts that fit in
-/// `room`, in order.
+/// `room`, in order; past [`SHOWN_VALUES`] values, the rest folded.
 pub(super) fn fact_rows(
     facts: &[Fact],
     site: &super::Site,
@@ -261,9 +270,14 @@ pub(super) fn fact_rows(
                 (fact_value(&fact.value, site, lang)) " " (sources(fact, site))
                 (passages(fact, site, lang))
                 @if !fact.nested.is_empty() {
-                    ul.nested {
-                        @for nested in &fact.nested {
-                            li { span.property { (property_in_words(nested, false, lang)) } " " (fact_value(&nested.value, site, lang)) " " (sources(nested, site)) (passages(nested, site, lang)) }
+                    // A qualified fact's own facts (a role's person and
+                    // character…), folded: its label already says the gist.
+                    details.nested {
+                        summary { (fact.nested.len()) " " (lang.t("facts about it", "faits à son sujet")) }
+                        ul.nested {
+                            @for nested in &fact.nested {
+                                li { span.property { (property_in_words(nested, false, lang)) } " " (fact_value(&nested.value, site, lang)) " " (sources(nested, site)) (passages(nested, site, lang)) }
+                            }
                         }
                     }
                 }
@@ -288,7 +302,15 @@ pub(super) fn fact_rows(
             @let differ = !inverse && group.len() > 1 && group.iter().any(|(f, _)| names(f) != names(group[0].0));
             tr class=[differ.then_some("differ")] {
                 th scope="row" { (link(site, first.property.as_str(), "", html! { (property_in_words(first, inverse, lang)) })) }
-                td { ul.values { @for (_, item) in group { (item) } } }
+                td {
+                    ul.values { @for (_, item) in group.iter().take(SHOWN_VALUES) { (item) } }
+                    @if group.len() > SHOWN_VALUES {
+                        details.more {
+                            summary { (lang.t("and ", "et ")) (group.len() - SHOWN_VALUES) (lang.t(" more", " de plus")) }
+                            ul.values { @for (_, item) in group.iter().skip(SHOWN_VALUES) { (item) } }
+                        }
+                    }
+                }
             }
         }
     }
