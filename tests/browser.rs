@@ -21,22 +21,8 @@ fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &[], &[]);
-    let shots = std::env::var("MISSIONS_KG_SCREENSHOTS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| dir.path().join("screenshots"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/browser.py");
-    let output = Command::new("timeout")
-        .args(["180", "python3", script, &served.url])
-        .arg(&shots)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let shots = screenshots(dir.path());
+    let stdout = run_script(dir.path(), "browser.py", 180, &shots, &[]);
     for check in [
         "home",
         "search",
@@ -72,10 +58,7 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &[], &[]);
-    let shots = std::env::var("MISSIONS_KG_SCREENSHOTS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| dir.path().join("screenshots"));
+    let shots = screenshots(dir.path());
     // axe-core from npm (`.ci/run` installs it there).
     let axe = std::env::var("MISSIONS_KG_AXE").map_or_else(
         |_| {
@@ -91,19 +74,7 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
         );
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/site.py");
-    let output = Command::new("timeout")
-        .args(["400", "python3", script, &served.url])
-        .arg(&shots)
-        .arg(&axe)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_script(dir.path(), "site.py", 400, &shots, &[axe.as_os_str()]);
     for width in [1366, 390] {
         for check in [
             "default query",
@@ -121,6 +92,42 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
         }
     }
     assert!(stdout.lines().any(|line| line == "ok console"), "{stdout}");
+}
+
+/// Where the screenshots go: MISSIONS_KG_SCREENSHOTS (the README's come
+/// from `docs/screenshots`), else a folder of the test's own.
+fn screenshots(dir: &std::path::Path) -> std::path::PathBuf {
+    std::env::var("MISSIONS_KG_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.join("screenshots"))
+}
+
+/// Serves the built-in graph on loopback and runs `tests/clients/SCRIPT`
+/// on it (its URL, the screenshots' folder, then `more`) within `seconds`;
+/// its stdout, once it has succeeded.
+fn run_script(
+    dir: &std::path::Path,
+    script: &str,
+    seconds: u32,
+    shots: &std::path::Path,
+    more: &[&std::ffi::OsStr],
+) -> String {
+    let served = Served::start(dir, &[], &[]);
+    let script = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("timeout")
+        .arg(seconds.to_string())
+        .args(["python3", &script, &served.url])
+        .arg(shots)
+        .args(more)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
 
 /// Whether Chromium and Playwright are here; if not, says the test skipped

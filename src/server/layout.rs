@@ -241,46 +241,15 @@ pub(super) fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// A date with no year (`--06-01`, `--06`, as an article words "1 June"
-/// or "last June") in words; other dates as they are (ISO 8601).
 /// The last day a month can have in some year (29 for February).
 pub(super) fn max_day(month: u32) -> u32 {
-    match month {
-        2 => 29,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    // At most 31: the conversion cannot fail.
+    u32::try_from(crate::view::human::max_day(month as usize)).unwrap_or(31)
 }
 
+/// A date with no year (`--06-01`, `--06`, as an article words "1 June"
+/// or "last June") in words; other dates as they are (ISO 8601).
 pub(super) fn human_date(date: &str, lang: Lang) -> String {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     let Some(rest) = date.strip_prefix("--") else {
         return date.to_owned();
     };
@@ -299,9 +268,8 @@ pub(super) fn human_date(date: &str, lang: Lang) -> String {
         Some(Some(day)) if (1..=max_day(month as u32)).contains(&day) => Some(day),
         Some(_) => return date.to_owned(),
     };
-    let name = match lang {
-        Lang::En => EN[month - 1],
-        Lang::Fr => FR[month - 1],
+    let Some(name) = crate::view::human::month_name(month, lang == Lang::Fr) else {
+        return date.to_owned();
     };
     let no_year = lang.t("year not given", "année non précisée");
     match day {

@@ -104,13 +104,14 @@ pub fn in_words(literal: LiteralRef<'_>, lang: Option<&str>) -> Option<String> {
     }
 }
 
-fn month_name(month: usize, fr: bool) -> Option<&'static str> {
+/// A month's name (1 is January), in French or English.
+pub fn month_name(month: usize, fr: bool) -> Option<&'static str> {
     let names = if fr { &MONTHS_FR } else { &MONTHS_EN };
     names.get(month.checked_sub(1)?).copied()
 }
 
 /// The last day a month can have in some year (29 for February).
-fn max_day(month: usize) -> usize {
+pub fn max_day(month: usize) -> usize {
     match month {
         2 => 29,
         4 | 6 | 9 | 11 => 30,
