@@ -137,37 +137,14 @@ fn walk(pattern: &mut GraphPattern) {
     }
 }
 
+/// Every pattern inside `expression` (an EXISTS, at any depth), through
+/// [`walk`].
 fn walk_expression(expression: &mut Expression) {
-    use Expression as E;
-    match expression {
-        E::Exists(pattern) => walk(pattern),
-        E::Or(a, b)
-        | E::And(a, b)
-        | E::Equal(a, b)
-        | E::SameTerm(a, b)
-        | E::Greater(a, b)
-        | E::GreaterOrEqual(a, b)
-        | E::Less(a, b)
-        | E::LessOrEqual(a, b)
-        | E::Add(a, b)
-        | E::Subtract(a, b)
-        | E::Multiply(a, b)
-        | E::Divide(a, b) => {
-            walk_expression(a);
-            walk_expression(b);
-        }
-        E::In(a, list) => {
-            walk_expression(a);
-            list.iter_mut().for_each(walk_expression);
-        }
-        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => walk_expression(a),
-        E::If(a, b, c) => {
-            walk_expression(a);
-            walk_expression(b);
-            walk_expression(c);
-        }
-        E::Coalesce(list) | E::FunctionCall(_, list) => list.iter_mut().for_each(walk_expression),
-        E::NamedNode(_) | E::Literal(_) | E::Variable(_) | E::Bound(_) => {}
+    if let Expression::Exists(pattern) = expression {
+        walk(pattern);
+    }
+    for operand in super::algebra::operands_mut(expression) {
+        walk_expression(operand);
     }
 }
 
