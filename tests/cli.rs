@@ -710,45 +710,26 @@ fn widest(text: &str) -> usize {
 
 #[test]
 fn tables_fit_the_width_asked_for_and_keep_their_cells_in_a_pipe() {
-    let fitted = common::run_in(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
-        &[
-            "--width",
-            "100",
-            "query",
-            "disagreements",
-            "--format",
-            "table",
-        ],
-        None,
-        60.0,
-    );
+    let table = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["query", "disagreements", "--format", "table"]);
+        common::run_in(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            &all,
+            None,
+            60.0,
+        )
+    };
+    let fitted = table(&["--width", "100"]);
     assert_eq!(fitted.code, Some(0), "{}", fitted.stderr);
     let text = fitted.stdout_text();
     assert!(widest(&text) <= 100, "a line of {} columns", widest(&text));
     assert!(text.contains("First"), "{text}");
     // Written to a pipe without --width: every cell whole on its line.
-    let whole = common::run_in(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
-        &["query", "disagreements", "--format", "table"],
-        None,
-        60.0,
-    );
+    let whole = table(&[]);
     assert!(widest(&whole.stdout_text()) > 100);
     assert!(whole.stdout_text().contains("First run on OCS (2017)"));
     // --width 0: never wrap.
-    let zero = common::run_in(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
-        &[
-            "--width",
-            "0",
-            "query",
-            "disagreements",
-            "--format",
-            "table",
-        ],
-        None,
-        60.0,
-    );
+    let zero = table(&["--width", "0"]);
     assert_eq!(zero.stdout_text(), whole.stdout_text());
 }

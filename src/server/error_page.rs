@@ -32,6 +32,11 @@ const MAX_ERROR_BYTES: usize = 64 * 1024;
 pub async fn layer(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let browser = matches!(*request.method(), Method::GET | Method::HEAD)
         && prefers_html(accept(request.headers()).as_deref());
+    // Every other request (the SPARQL clients, the benchmarks) passes
+    // through untouched: nothing more is read of it here.
+    if !browser {
+        return next.run(request).await;
+    }
     let params = pairs(request.uri().query().map(str::as_bytes)).unwrap_or_default();
     let lang = Lang::of(&params, request.headers(), Lang::default_of(&state));
     let path = request.uri().path().to_owned();
@@ -41,7 +46,7 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/plain"));
-    if !browser || !plain || response.status().as_u16() < 400 {
+    if !plain || response.status().as_u16() < 400 {
         return response;
     }
     let (mut parts, body) = response.into_parts();
