@@ -454,6 +454,26 @@ pub fn resolve(
     Ok(payload.default_format(is_terminal && output.is_none()))
 }
 
+/// Writes a stored query's results as [`write_results`] does, except that
+/// the table of a query declared `#+ table: questions` shows one row per
+/// question ([`table::write_questions`]); other formats keep its rows.
+pub fn write_stored_results(
+    view: crate::sparql::catalog::TableView,
+    results: QueryResults<'_>,
+    format: OutputFormat,
+    labels: LabelCache<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    match (view, format, &results) {
+        (
+            crate::sparql::catalog::TableView::Questions,
+            OutputFormat::Table,
+            QueryResults::Solutions(_),
+        ) => table::write_questions(results, labels, out),
+        _ => write_results(results, format, labels, out),
+    }
+}
+
 /// Writes query results; the payload of `format` must match `results`.
 pub fn write_results(
     results: QueryResults<'_>,

@@ -345,3 +345,47 @@ fn why_refuses_what_it_cannot_trace_in_one_line() {
         }
     }
 }
+
+/// The table of `query disagreements` as the site shows it: one row per
+/// question, one column per article, the kind in words; the start date
+/// stated four ways is one compatible row, not six pairs. Every other
+/// format keeps the pair rows.
+#[test]
+fn disagreements_table_has_one_row_per_question_and_a_column_per_article() {
+    let table = missions_kg(&["query", "disagreements", "--format", "table"]);
+    let header = table.lines().nth(1).unwrap_or_default();
+    for column in [
+        "subject",
+        "question",
+        "article-000",
+        "article-001",
+        "article-002",
+        "article-003",
+        "how they differ",
+    ] {
+        assert!(header.contains(column), "no column {column}: {header}");
+    }
+    let start_dates: Vec<&str> = table
+        .lines()
+        .filter(|line| line.contains("(mk:startDate)"))
+        .collect();
+    assert_eq!(start_dates.len(), 1, "{table}");
+    for cell in ["2017", "2017-06-01", "--06-01", "--06", "compatible"] {
+        assert!(start_dates[0].contains(cell), "{}", start_dates[0]);
+    }
+    let pairs = missions_kg(&["query", "disagreements", "--format", "tsv"]);
+    let date_pairs = pairs
+        .lines()
+        .filter(|line| line.contains("#startDate>"))
+        .count();
+    assert_eq!(date_pairs, 6, "{pairs}");
+    let french = missions_kg(&[
+        "--lang",
+        "fr",
+        "query",
+        "disagreements",
+        "--format",
+        "table",
+    ]);
+    assert!(french.contains("compatibles"), "{french}");
+}

@@ -11,7 +11,7 @@ use crate::guard::error::{Failure, Kind};
 use crate::guard::input;
 use crate::provenance::evidence::Articles;
 use crate::sparql;
-use crate::sparql::catalog::{Catalog, StoredQuery};
+use crate::sparql::catalog::{Catalog, StoredQuery, TableView};
 use anyhow::Result;
 use std::path::Path;
 
@@ -65,8 +65,14 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         let Some(format) = format else {
             return Err(Failure::new(Kind::Internal, "no output format was resolved").into());
         };
+        // --why and --evidence add columns of their own: their rows stay rows.
+        let view = match &source.stored {
+            Some(stored) if !args.why && !args.evidence => stored.table,
+            _ => TableView::Rows,
+        };
         write_output(args.output.as_deref(), |out| {
-            format::write_results(
+            format::write_stored_results(
+                view,
                 results,
                 format,
                 LabelCache::new(&graph, config.lang.as_deref()),

@@ -13,7 +13,7 @@ use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::error::{Failure, Kind};
-use crate::sparql::catalog::Catalog;
+use crate::sparql::catalog::{Catalog, TableView};
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef};
@@ -218,7 +218,11 @@ fn write_sections(
             _ => writeln!(out, "# {} (query {})", section.title, section.query)?,
         }
         let cache = LabelCache::new(store, labels.lang());
-        format::write_results(
+        let view = catalog
+            .get(section.query)
+            .map_or(TableView::Rows, |stored| stored.table);
+        format::write_stored_results(
+            view,
             results(store, catalog, section, article)?,
             format,
             cache,

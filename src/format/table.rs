@@ -87,3 +87,68 @@ impl<'a> TableWriter<'a> {
         Ok(())
     }
 }
+
+/// The rows of two articles' values to one question (a stored query with
+/// `#+ table: questions`, such as `disagreements`) as the site shows them:
+/// one row per question, one column per article with what it states
+/// (blank where it says nothing), and how they differ in words (in French
+/// under `--lang fr`). The grouping is `view/differences.rs`'s.
+pub fn write_questions(
+    results: oxigraph::sparql::QueryResults<'_>,
+    mut labels: LabelCache<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::view::differences::{Difference, Question};
+    let differences = Difference::from_results(results)?;
+    let questions = Question::group(&differences);
+    let mut articles: Vec<&oxigraph::model::Term> = questions
+        .iter()
+        .flat_map(|q| q.said.iter().map(|s| &s.article))
+        .collect();
+    articles.sort_by_key(|a| a.to_string());
+    articles.dedup();
+    let french = labels.lang().is_some_and(|lang| lang.starts_with("fr"));
+    let mut header = vec![
+        String::from(if french { "sujet" } else { "subject" }),
+        String::from("question"),
+    ];
+    header.extend(articles.iter().map(|article| match article {
+        oxigraph::model::Term::NamedNode(node) => crate::graph::labels::graph_name(node.as_str()),
+        other => other.to_string(),
+    }));
+    header.push(String::from(if french {
+        "en quoi ils diffèrent"
+    } else {
+        "how they differ"
+    }));
+    let mut rows = Vec::new();
+    for question in &questions {
+        let mut row = vec![
+            labels.display(question.subject.as_ref())?,
+            labels.display(question.property.as_ref())?,
+        ];
+        for article in &articles {
+            let mut lines = Vec::new();
+            if let Some(said) = question.said.iter().find(|s| &s.article == *article) {
+                for (value, property) in &said.values {
+                    let value = labels.display(value.as_ref())?;
+                    lines.push(match property {
+                        Some(property) => {
+                            format!("{}: {value}", labels.display(property.as_ref())?)
+                        }
+                        None => value,
+                    });
+                }
+            }
+            row.push(lines.join("\n"));
+        }
+        let (english, french_words, _) = question.kind.words();
+        row.push(String::from(if french { french_words } else { english }));
+        rows.push(row);
+    }
+    let mut table = TableWriter::new(labels, header.iter().map(String::as_str));
+    for row in rows {
+        table.push_text(row);
+    }
+    table.write(out)
+}

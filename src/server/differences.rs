@@ -15,34 +15,8 @@ use oxigraph::model::Term;
 
 /// The kind in words, and the class its row is marked with.
 fn kind_in_words(kind: Kind, lang: Lang) -> (&'static str, &'static str) {
-    match kind {
-        Kind::Precision => (
-            lang.t(
-                "same date, given more or less precisely: compatible",
-                "même date, donnée plus ou moins précisément : compatibles",
-            ),
-            "precision",
-        ),
-        Kind::Dates => (lang.t("different dates", "dates différentes"), "dates"),
-        Kind::Wording => (
-            lang.t("the articles' own wording", "les mots de chaque article"),
-            "wording",
-        ),
-        Kind::Values => (
-            lang.t(
-                "different values (which may contradict or complement each other)",
-                "valeurs différentes (contradictoires ou complémentaires)",
-            ),
-            "values",
-        ),
-        Kind::Question => (
-            lang.t(
-                "one question, answered through different properties",
-                "une question, des réponses par des propriétés différentes",
-            ),
-            "question",
-        ),
-    }
+    let (english, french, class) = kind.words();
+    (lang.t(english, french), class)
 }
 
 /// The table of `questions`, with a column naming each one's subject when

@@ -77,8 +77,20 @@ pub struct StoredQuery {
     pub params: Vec<Param>,
     /// `NAME=VALUE` bindings of the example run, as `--param` takes them.
     pub example: Vec<String>,
+    /// How a terminal table shows the rows (`#+ table:`).
+    pub table: TableView,
     /// The whole file, header included.
     pub sparql: String,
+}
+
+/// How a terminal table shows a stored query's rows: as they come, or
+/// (`#+ table: questions`, for rows of two articles' values to one
+/// question) one row per question with one column per article, as the
+/// site shows them. Every other format keeps the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableView {
+    Rows,
+    Questions,
 }
 
 impl StoredQuery {
@@ -88,6 +100,7 @@ impl StoredQuery {
         let mut description = None;
         let mut params = Vec::new();
         let mut example = Vec::new();
+        let mut table = TableView::Rows;
         for (index, line) in text.lines().enumerate() {
             let Some(rest) = line.strip_prefix("#+") else {
                 break;
@@ -113,8 +126,15 @@ impl StoredQuery {
                     }
                     example.push(value.to_owned());
                 }
+                "table" => {
+                    table = match value {
+                        "rows" => TableView::Rows,
+                        "questions" => TableView::Questions,
+                        _ => bail!("{}: `#+ table:` takes rows or questions", at()),
+                    }
+                }
                 other => bail!(
-                    "{}: unknown header key '{other}' (expected title, description, param or example)",
+                    "{}: unknown header key '{other}' (expected title, description, param, example or table)",
                     at()
                 ),
             }
@@ -126,6 +146,7 @@ impl StoredQuery {
             description: description.ok_or_else(|| missing("description"))?,
             params,
             example,
+            table,
             sparql: text.to_owned(),
         })
     }
@@ -292,6 +313,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.starts_with("queries/x.rq line 2: unknown header key 'titel'"));
+    }
+
+    #[test]
+    fn reads_the_table_view_and_rejects_an_unknown_one() {
+        let header = "#+ title: T\n#+ description: D\n";
+        let parse =
+            |extra: &str| StoredQuery::parse("x", "x.rq", &format!("{header}{extra}ASK {{}}"));
+        assert_eq!(parse("").unwrap().table, TableView::Rows);
+        assert_eq!(
+            parse("#+ table: questions\n").unwrap().table,
+            TableView::Questions
+        );
+        let error = parse("#+ table: pivot\n").unwrap_err().to_string();
+        assert_eq!(error, "x.rq line 3: `#+ table:` takes rows or questions");
     }
 
     #[test]

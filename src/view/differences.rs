@@ -38,10 +38,14 @@ impl Difference {
         budget: &Budget,
         prepare: &dyn Fn(&str, &str) -> Result<Prepared>,
     ) -> Result<Vec<Self>> {
+        Self::from_results(catalog.run_with("disagreements", graph, budget, &[], prepare)?)
+    }
+
+    /// The rows of the stored query `disagreements` (or any query with its
+    /// variables), as the CLI's table and the server's pages read them.
+    pub fn from_results(results: QueryResults<'_>) -> Result<Vec<Self>> {
         let mut rows = Vec::new();
-        let QueryResults::Solutions(solutions) =
-            catalog.run_with("disagreements", graph, budget, &[], prepare)?
-        else {
+        let QueryResults::Solutions(solutions) = results else {
             return Ok(rows);
         };
         for solution in solutions {
@@ -109,6 +113,36 @@ pub enum Kind {
     Values,
     /// One question answered through different properties.
     Question,
+}
+
+impl Kind {
+    /// The kind in words, in English and French, and a short name (the
+    /// class a page marks its row with).
+    pub fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kind::Precision => (
+                "same date, given more or less precisely: compatible",
+                "même date, donnée plus ou moins précisément : compatibles",
+                "precision",
+            ),
+            Kind::Dates => ("different dates", "dates différentes", "dates"),
+            Kind::Wording => (
+                "the articles' own wording",
+                "les mots de chaque article",
+                "wording",
+            ),
+            Kind::Values => (
+                "different values (which may contradict or complement each other)",
+                "valeurs différentes (contradictoires ou complémentaires)",
+                "values",
+            ),
+            Kind::Question => (
+                "one question, answered through different properties",
+                "une question, des réponses par des propriétés différentes",
+                "question",
+            ),
+        }
+    }
 }
 
 /// What one article says to a question: its values, each with the
