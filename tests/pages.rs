@@ -535,7 +535,7 @@ fn pages_show_values_and_properties_in_words() {
         ("June, year not given", "--06"),
         ("26 min", "PT26M"),
         ("yes", "true"),
-        ("1,500,000", "1500000.0"),
+        ("€1,500,000", "1500000.0"),
     ] {
         assert!(
             series.contains(&format!("value=\"{raw}\""))
@@ -547,6 +547,7 @@ fn pages_show_values_and_properties_in_words() {
     assert!(
         french.contains(">1er juin 2017</data>")
             && french.contains(">juin, année non précisée</data>")
+            && french.contains(">1\u{202f}500\u{202f}000\u{a0}€</data>")
     );
     // Properties of other vocabularies by name, inverse facts in words.
     let actor = app.get("/id/clement-aubert", BROWSER).text();

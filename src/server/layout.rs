@@ -198,10 +198,24 @@ pub(super) fn cell(term: &Term, labels: &mut LabelCache<'_>, site: &super::Site)
 /// date, duration, yes/no or number in words with the value as written in
 /// its tooltip and `value` (`<data>`), anything else as written.
 pub(super) fn literal(literal: oxigraph::model::LiteralRef<'_>, lang: Lang) -> Markup {
+    literal_in(literal, None, lang)
+}
+
+/// [`literal`], a number followed by its `unit` (a currency code) when it
+/// has one: "€1,500,000".
+pub(super) fn literal_in(
+    literal: oxigraph::model::LiteralRef<'_>,
+    unit: Option<&str>,
+    lang: Lang,
+) -> Markup {
     if let Some(tag) = literal.language() {
         return html! { span lang=(tag) { (literal.value()) } " " small.tag { "@" (tag) } };
     }
-    match crate::view::human::in_words(literal, Some(lang.code())) {
+    let words = crate::view::human::in_words(literal, Some(lang.code())).map(|words| match unit {
+        Some(unit) => crate::view::human::with_unit(&words, unit, Some(lang.code())),
+        None => words,
+    });
+    match words {
         Some(words) => {
             let raw = format!(
                 "{} ({})",

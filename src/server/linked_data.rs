@@ -192,7 +192,9 @@ pub(super) fn graph_page(
 pub(super) fn fact_value(value: &Value, site: &super::Site, lang: Lang) -> Markup {
     match &value.term {
         Term::NamedNode(node) => link(site, node.as_str(), "", html! { (value.text) }),
-        Term::Literal(literal) => super::layout::literal(literal.as_ref(), lang),
+        Term::Literal(literal) => {
+            super::layout::literal_in(literal.as_ref(), value.unit.as_deref(), lang)
+        }
         _ => html! { (value.text) },
     }
 }

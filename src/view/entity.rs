@@ -59,8 +59,12 @@ pub struct Fact {
 pub struct Value {
     pub term: Term,
     /// `Label (prefix:x)` for a labelled node, the compact IRI otherwise, a
-    /// literal's lexical value with ` @lang` for a language-tagged text.
+    /// literal's lexical value with ` @lang` for a language-tagged text,
+    /// followed by its unit when it has one.
     pub text: String,
+    /// The unit of a number, from a fact beside it: an `mk:amount`'s
+    /// `mk:currency` (an ISO 4217 code such as `EUR`).
+    pub unit: Option<String>,
 }
 
 /// A graph stating a fact.
@@ -116,6 +120,8 @@ impl EntityView {
         incoming.sort_by(|a, b| {
             (&a.property_name, &a.value.text).cmp(&(&b.property_name, &b.value.text))
         });
+        attach_units(&mut facts);
+        attach_units(&mut incoming);
         Ok(Self {
             iri: node.into_owned(),
             label,
@@ -310,7 +316,34 @@ fn value(term: Term, labels: &mut LabelCache<'_>) -> Result<Value> {
         },
         other => labels.display(other.as_ref())?,
     };
-    Ok(Value { term, text })
+    Ok(Value {
+        term,
+        text,
+        unit: None,
+    })
+}
+
+/// Gives each amount among `facts` (and their nested facts) the currency
+/// stated beside it: a budget's 1500000.0 is read with its EUR.
+fn attach_units(facts: &mut [Fact]) {
+    let amount = format!("{}amount", vocab::MK);
+    let currency = format!("{}currency", vocab::MK);
+    let unit = facts
+        .iter()
+        .find(|fact| fact.property.as_str() == currency)
+        .and_then(|fact| match &fact.value.term {
+            Term::Literal(code) if code.language().is_none() => Some(code.value().to_owned()),
+            _ => None,
+        });
+    for fact in facts.iter_mut() {
+        if fact.property.as_str() == amount {
+            if let Some(unit) = &unit {
+                fact.value.text = format!("{} {unit}", fact.value.text);
+                fact.value.unit = Some(unit.clone());
+            }
+        }
+        attach_units(&mut fact.nested);
+    }
 }
 
 /// The named graphs stating this triple, sorted by short name.

@@ -1,6 +1,6 @@
 //! Values as people read them: a typed literal in words, in English or
 //! French ("1 June 2017", "June, year not given", "10 months", "26 min",
-//! "yes", "1,500,000"), and the names of the few properties of other
+//! "yes", "1,500,000", "€1,500,000" with its currency), and the names of the few properties of other
 //! vocabularies the data uses (`rdfs:label` is "name"). The raw value
 //! stays with the page (a tooltip, the RDF downloads); this is only how it
 //! is shown.
@@ -241,6 +241,23 @@ fn duration(value: &str, fr: bool) -> Option<String> {
     })
 }
 
+/// A number in words with its unit, placed as each language writes it: a
+/// currency code (ISO 4217) as its sign where it has a common one
+/// ("€1,500,000", "1 500 000 €"), any other unit after the number.
+pub fn with_unit(number: &str, unit: &str, lang: Option<&str>) -> String {
+    let sign = match unit {
+        "EUR" => Some("€"),
+        "USD" => Some("$"),
+        "GBP" => Some("£"),
+        _ => None,
+    };
+    match (sign, french(lang)) {
+        (Some(sign), false) => format!("{sign}{number}"),
+        (Some(sign), true) => format!("{number}\u{a0}{sign}"),
+        (None, _) => format!("{number}\u{a0}{unit}"),
+    }
+}
+
 /// A count with its thousands marked: 12,345 and 12 345.
 pub fn number(count: usize, lang: Option<&str>) -> String {
     grouped(&count.to_string(), french(lang)).unwrap_or_default()
@@ -365,6 +382,16 @@ mod tests {
         assert_eq!(words("PT", "duration", "en"), None);
         assert_eq!(words("12a", "integer", "en"), None);
         assert_eq!(words("--13", "gMonth", "en"), None);
+    }
+
+    #[test]
+    fn amounts_with_their_currency() {
+        assert_eq!(with_unit("1,500,000", "EUR", Some("en")), "€1,500,000");
+        assert_eq!(
+            with_unit("1\u{202f}500\u{202f}000", "EUR", Some("fr")),
+            "1\u{202f}500\u{202f}000\u{a0}€"
+        );
+        assert_eq!(with_unit("12", "CHF", None), "12\u{a0}CHF");
     }
 
     #[test]
