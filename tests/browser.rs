@@ -79,6 +79,7 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
         for check in [
             "default query",
             "sort and filter",
+            "entity completion",
             "examples",
             "paging",
             "error pages",

@@ -45,6 +45,56 @@
   fork("class", "graph-classes", { bulk: true, get: terms.classes || [] });
   if (Yasqe.Autocompleters.variables) completers.push("variables");
 
+  // Entities by name: a word typed where a term goes, or a name after
+  // `mkd:`, is looked up as the search box looks it up (labels, other
+  // labels and descriptions; accents, case and typos forgiven), on this
+  // server only. The list shows each entity's label and class; choosing
+  // one writes its prefixed name.
+  var keyword = /^(select|construct|describe|ask|where|filter|optional|prefix|base|from|named|graph|union|minus|order|group|by|limit|offset|distinct|reduced|bind|values|service|as|having|not|exists|in|true|false|asc|desc|count|sum|min|max|avg|sample|a)$/i;
+  var shown = {};
+  var lookup = function (token) {
+    var text = token.string || "";
+    if (text.indexOf("mkd:") === 0) text = text.slice(4).replace(/[-_]/g, " ");
+    return text;
+  };
+  if (window.fetch && window.URLSearchParams) {
+    Yasqe.registerAutocompleter(
+      {
+        name: "graph-entities",
+        bulk: false,
+        autoShow: true,
+        persistenceId: null,
+        isValidCompletionPosition: function (yasqe) {
+          var token = yasqe.getCompleteToken();
+          var text = token.string || "";
+          if (/^mkd:[^\s]{2,}$/.test(text)) return true;
+          return /^[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F-]{2,}$/.test(text) && !keyword.test(text);
+        },
+        get: function (yasqe, token) {
+          var params = new URLSearchParams({ q: lookup(token), format: "json", lang: document.documentElement.lang || "en" });
+          return fetch("/search?" + params.toString(), { headers: { Accept: "application/json" } })
+            .then(function (reply) { return reply.ok ? reply.json() : { results: [] }; })
+            .then(function (answer) {
+              return (answer.results || []).map(function (found) {
+                var classes = (found.classes || []).join(", ");
+                shown[found.name] = (found.label || found.name) + (classes ? " (" + classes + ")" : "") + " \u2014 " + found.name;
+                return found.name;
+              });
+            })
+            .catch(function () { return []; });
+        },
+        postprocessHints: function (yasqe, hints) {
+          return hints.map(function (hint) {
+            if (shown[hint.text]) hint.displayText = shown[hint.text];
+            return hint;
+          });
+        },
+      },
+      false
+    );
+    completers.push("graph-entities");
+  }
+
   // The server declares these prefixes for every query: the editor's
   // syntax check starts knowing them, so `mk:` without a PREFIX line is
   // not marked "Prefix 'mk' is not defined". Each parse starts from the

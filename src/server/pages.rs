@@ -100,14 +100,28 @@ pub async fn home(State(state): State<Shared>, PageRequest { lang, .. }: PageReq
     super::answer(&state, work).await
 }
 
+/// How many entities a search lists: a page's worth, and what the
+/// editor's completion shows.
+const SEARCH_LIMIT: usize = 100;
+const COMPLETION_LIMIT: usize = 15;
+
 /// `GET /search?q=`: entities whose label holds every word typed, accents
-/// and case ignored.
+/// and case ignored, then those with a typo, then by description (the
+/// CLI's lookup, `entity::search`). With `format=json`, the first few as
+/// JSON for the query editor's completion of entity names.
 pub async fn search(State(state): State<Shared>, request: PageRequest) -> Response {
     let text = request.param("q").unwrap_or_default().to_owned();
     let lang = request.lang;
     let shared = state.clone();
+    if request.param("format") == Some("json") {
+        let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
+            let found = entity::search(graph, &text, COMPLETION_LIMIT).map_err(|e| internal(&e))?;
+            completions(graph, &found, lang.code())
+        };
+        return super::answer(&state, work).await;
+    }
     let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
-        let found = entity::search(graph, &text, 100).map_err(|e| internal(&e))?;
+        let found = entity::search(graph, &text, SEARCH_LIMIT).map_err(|e| internal(&e))?;
         let mut labels = LabelCache::new(graph, Some(lang.code()));
         let mut rows = Vec::new();
         for node in &found {
@@ -151,6 +165,50 @@ pub async fn search(State(state): State<Shared>, request: PageRequest) -> Respon
         )))
     };
     super::answer(&state, work).await
+}
+
+/// The entities `found`, as the editor completes them: each one's
+/// prefixed name (what the query gets), label and classes (what the list
+/// shows), as `{"results": [{"name", "iri", "label", "classes"}]}`.
+fn completions(graph: &Graph, found: &[NamedNode], lang: &str) -> Result<Answer, HttpError> {
+    let mut labels = LabelCache::new(graph, Some(lang));
+    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
+    let mut results = Vec::new();
+    for node in found {
+        let mut classes = Vec::new();
+        for quad in graph
+            .default_quads(Some(node.as_ref().into()), Some(rdf_type), None)
+            .map_err(|e| internal(&e))?
+        {
+            if let Term::NamedNode(class) = &quad.object {
+                let name = labels
+                    .get(class.as_ref().into())
+                    .map_err(|e| internal(&e))?;
+                classes.push(name.map_or_else(
+                    || crate::graph::labels::compact(class.as_str()),
+                    str::to_owned,
+                ));
+            }
+        }
+        let label = labels
+            .get(node.as_ref().into())
+            .map_err(|e| internal(&e))?
+            .map(str::to_owned);
+        results.push(serde_json::json!({
+            "name": crate::graph::labels::compact(node.as_str()),
+            "iri": node.as_str(),
+            "label": label,
+            "classes": classes,
+        }));
+    }
+    Ok(Answer {
+        content_type: String::from("application/json"),
+        body: serde_json::json!({ "results": results })
+            .to_string()
+            .into_bytes(),
+        volatile: false,
+        filename: None,
+    })
 }
 
 /// What the editor completes, as JSON: the predeclared prefixes, and

@@ -80,6 +80,23 @@ with sync_playwright() as p:
         expect(page.locator("table.results tbody tr:visible")).to_contain_text("Clément Aubert")
         print(f"ok sort and filter {width}")
 
+        # The editor completes an entity by name, typo forgiven, from this
+        # server's search: the list shows the label, choosing writes the
+        # prefixed name.
+        page.goto(base + "/ui/query")
+        expect(page.locator(".CodeMirror")).to_be_visible()
+        page.evaluate("document.querySelector('.CodeMirror').CodeMirror.setValue('SELECT * WHERE { ')")
+        page.locator(".CodeMirror").click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("Komarof", delay=40)
+        hints = page.locator(".CodeMirror-hints li")
+        expect(hints.first).to_be_visible()
+        assert any("Vladimir Komarov" in text for text in hints.all_inner_texts()), hints.all_inner_texts()
+        page.keyboard.press("Enter")
+        value = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+        assert re.search(r"\{ mkd:[a-z-]*vladimir-komarov", value), value
+        print(f"ok entity completion {width}")
+
         # Every stored query, from the examples: rows, no error, no mark.
         page.goto(base + "/ui/query")
         links = page.locator("ul.examples a")
