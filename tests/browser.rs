@@ -95,6 +95,46 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
     assert!(stdout.lines().any(|line| line == "ok console"), "{stdout}");
 }
 
+/// The README's screenshots come from `scripts/screenshots.py`: it runs
+/// here on this build (into a folder of the test's own), so it cannot rot.
+#[test]
+fn the_screenshots_script_pictures_every_main_page_at_both_widths() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!("{}/scripts/screenshots.py", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("timeout")
+        .args([
+            "300",
+            "python3",
+            &script,
+            "--binary",
+            env!("CARGO_BIN_EXE_missions-kg"),
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for name in ["home", "series", "differences", "article", "query", "error"] {
+        for width in [1366, 390] {
+            let file = dir.path().join(format!("{name}-{width}.png"));
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            assert!(
+                bytes.starts_with(b"\x89PNG"),
+                "{} is no PNG",
+                file.display()
+            );
+        }
+    }
+}
+
 /// Where the screenshots go: MISSIONS_KG_SCREENSHOTS (the README's come
 /// from `docs/screenshots`), else a folder of the test's own.
 fn screenshots(dir: &std::path::Path) -> std::path::PathBuf {
