@@ -228,6 +228,22 @@ pub struct QueryArgs {
     #[arg(long, requires = "why")]
     pub evidence: bool,
 
+    /// Answer as if only these articles' facts were known (`000,002`,
+    /// `article-001`…; the other graphs, the ontology and our curation,
+    /// stay). Local graphs only.
+    #[arg(long, value_name = "ARTICLES", value_delimiter = ',', conflicts_with_all = ["endpoint", "without"])]
+    pub sources: Vec<String>,
+
+    /// Answer as if these articles' facts were not known.
+    #[arg(long, value_name = "ARTICLES", value_delimiter = ',', conflicts_with = "endpoint")]
+    pub without: Vec<String>,
+
+    /// Add two columns to a SELECT's or ASK's answers: the articles each
+    /// depends on (it is lost without any one of them) and those it
+    /// survives without. Local graphs only.
+    #[arg(long, conflicts_with_all = ["endpoint", "why"])]
+    pub sensitivity: bool,
+
     #[command(flatten)]
     pub remote: RemoteArgs,
 }

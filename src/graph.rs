@@ -141,6 +141,49 @@ impl Graph {
         }
     }
 
+    /// A graph of the named graphs `keep` accepts (and, where it accepts
+    /// `None`, the default graph's own triples: those of no named graph),
+    /// with its merged view rebuilt from them: what a query sees when only
+    /// some graphs are trusted (`provenance/trust.rs`) or a support is
+    /// checked alone (`why`). A copy, in memory.
+    pub fn restricted(&self, keep: &dyn Fn(Option<NamedOrBlankNodeRef<'_>>) -> bool) -> Result<Self> {
+        let mut builder = dataset::DatasetBuilder::default();
+        for quad in self.quads(None, None, None, None) {
+            let quad = quad?;
+            match quad.graph_name.as_ref() {
+                GraphNameRef::NamedNode(name) => {
+                    if keep(Some(name.into())) {
+                        builder.insert(quad);
+                    }
+                }
+                GraphNameRef::BlankNode(name) => {
+                    if keep(Some(name.into())) {
+                        builder.insert(quad);
+                    }
+                }
+                GraphNameRef::DefaultGraph => {
+                    if !keep(None) {
+                        continue;
+                    }
+                    let named = self
+                        .quads(
+                            Some(quad.subject.as_ref()),
+                            Some(quad.predicate.as_ref()),
+                            Some(quad.object.as_ref()),
+                            None,
+                        )
+                        .filter(|q| q.as_ref().is_ok_and(|q| !q.graph_name.is_default_graph()))
+                        .count();
+                    if named == 0 {
+                        builder.insert(quad);
+                    }
+                }
+            }
+        }
+        builder.merge_named_graphs_into_default();
+        Ok(Self::from_dataset(builder.build()))
+    }
+
     /// Quads of the default graph matching a pattern, collected: for the
     /// small lookups of one entity.
     pub fn default_quads(

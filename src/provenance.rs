@@ -2,7 +2,8 @@
 //! of a query, the minimal sets of named graphs that give it; `lineage`
 //! lists the facts each answer rests on; `evidence` ties each fact to the
 //! passage of the article that states it; `trace` puts them together on a
-//! prepared query (the `trace*` methods of `sparql::Prepared`).
+//! prepared query (the `trace*` methods of `sparql::Prepared`); `trust`
+//! answers as if only some articles were known.
 //!
 //! Called by `query --why`/`--evidence`, `describe`, the views and the
 //! server's pages; it reads the graph through `graph` only.
@@ -10,4 +11,5 @@
 pub mod evidence;
 pub mod lineage;
 pub mod trace;
+pub mod trust;
 pub mod why;

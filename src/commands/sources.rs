@@ -12,11 +12,10 @@ use crate::config::Config;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::guard::error::{Failure, Kind};
 use crate::sparql::catalog::{Catalog, TableView};
-use crate::vocab;
+use crate::provenance::trust;
 use anyhow::Result;
-use oxigraph::model::{NamedNode, NamedNodeRef, Term, TermRef};
+use oxigraph::model::{NamedNode, Term, TermRef};
 use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::QueryResults;
 use serde_json::Value;
@@ -106,51 +105,7 @@ pub fn run(config: &Config, args: &SourcesArgs) -> Result<()> {
 /// The article IRI for `article-002`, `002`, `2`, `mks:article-002` or the
 /// IRI itself; an unknown one lists the articles.
 fn find_article(store: &Graph, text: &str) -> Result<NamedNode> {
-    let articles = articles(store)?;
-    let iri = match vocab::iri_from_text(text) {
-        Some(iri) => iri,
-        None => {
-            let digits = text.trim().trim_start_matches("article-");
-            match digits.parse::<u32>() {
-                Ok(number) => format!("{}article-{number:03}", vocab::MKS),
-                Err(_) => String::new(),
-            }
-        }
-    };
-    articles
-        .iter()
-        .find(|article| article.as_str() == iri)
-        .cloned()
-        .ok_or_else(|| {
-            let known: Vec<String> = articles
-                .iter()
-                .map(|a| labels::graph_name(a.as_str()))
-                .collect();
-            // A name the data does not hold exits 1, like an unknown entity or graph.
-            Failure::new(
-                Kind::NotFound,
-                format!(
-                    "no article '{}'; the articles are: {}",
-                    crate::guard::error::one_line(text, 80),
-                    known.join(", ")
-                ),
-            )
-            .into()
-        })
-}
-
-fn articles(store: &Graph) -> Result<Vec<NamedNode>> {
-    let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
-    let article = NamedNode::new_unchecked(format!("{}Article", vocab::MK));
-    let mut articles = Vec::new();
-    for quad in store.quads(None, Some(rdf_type), Some(article.as_ref().into()), None) {
-        if let oxigraph::model::NamedOrBlankNode::NamedNode(node) = quad?.subject {
-            articles.push(node);
-        }
-    }
-    articles.sort();
-    articles.dedup();
-    Ok(articles)
+    trust::find_article(&trust::articles(store)?, text)
 }
 
 /// Runs a section's stored query, with `?article` bound when given.

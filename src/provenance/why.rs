@@ -43,7 +43,7 @@ mod exists;
 mod recheck;
 mod rewrite;
 mod supports;
-pub use recheck::{keep_sufficient, needs_check, without_top_slice};
+pub use recheck::{comparable, keep_sufficient, needs_check, without_top_slice};
 pub use rewrite::{rewrite, top, Rewritten, Untraceable};
 use supports::function;
 pub use supports::{Family, Functions};

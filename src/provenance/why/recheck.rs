@@ -129,7 +129,7 @@ pub fn keep_sufficient(
 /// A row for comparing runs on two datasets: a literal's words sorted,
 /// as `GROUP_CONCAT` lists its members in an order that depends on how the
 /// dataset numbers its terms.
-pub(super) fn comparable(row: &[Option<Term>]) -> Vec<String> {
+pub fn comparable(row: &[Option<Term>]) -> Vec<String> {
     row.iter()
         .map(|term| match term {
             Some(Term::Literal(l)) => {
@@ -153,40 +153,14 @@ pub(super) fn part_of(
     graphs: &[Term],
     mask: u64,
 ) -> anyhow::Result<crate::graph::Graph> {
-    use oxigraph::model::GraphNameRef;
-    let mut builder = crate::graph::dataset::DatasetBuilder::default();
-    for (bit, name) in graphs.iter().enumerate() {
-        if mask >> bit & 1 == 0 {
-            continue;
-        }
-        if *name == default_graph() {
-            // The default graph's own triples: those of no named graph.
-            for quad in graph.quads(None, None, None, Some(GraphNameRef::DefaultGraph)) {
-                let quad = quad?;
-                let named = graph
-                    .quads(
-                        Some(quad.subject.as_ref()),
-                        Some(quad.predicate.as_ref()),
-                        Some(quad.object.as_ref()),
-                        None,
-                    )
-                    .filter(|q| q.as_ref().is_ok_and(|q| !q.graph_name.is_default_graph()))
-                    .count();
-                if named == 0 {
-                    builder.insert(quad);
-                }
-            }
-            continue;
-        }
-        let name = match name {
-            Term::NamedNode(n) => GraphNameRef::NamedNode(n.as_ref()),
-            Term::BlankNode(b) => GraphNameRef::BlankNode(b.as_ref()),
-            _ => continue,
-        };
-        for quad in graph.quads(None, None, None, Some(name)) {
-            builder.insert(quad?);
-        }
-    }
-    builder.merge_named_graphs_into_default();
-    Ok(crate::graph::Graph::from_dataset(builder.build()))
+    let kept = |name: &Term| {
+        graphs
+            .iter()
+            .position(|g| g == name)
+            .is_some_and(|bit| mask >> bit & 1 == 1)
+    };
+    graph.restricted(&|name| match name {
+        None => kept(&default_graph()),
+        Some(name) => kept(&Term::from(name.into_owned())),
+    })
 }
