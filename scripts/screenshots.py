@@ -36,6 +36,8 @@ PAGES = [
     ("search", "/search?q=Komarof"),
     ("error", "/queries/entity-facts?entity=Komarov"),
 ]
+# With --articles: an article's text with its passages, and the series page quoting them.
+READER = [("reader", "/source/article-002/text")]
 
 
 def free_port():
@@ -91,7 +93,7 @@ def main():
                 page = browser.new_page(viewport={"width": width, "height": height}, locale="en-GB")
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 page.on("request", lambda r: r.url.startswith(base) or errors.append("request to " + r.url))
-                for name, path in PAGES:
+                for name, path in PAGES + (READER if args.articles else []):
                     expected_status = name == "error"
                     # The error page's own status is logged as a failed load.
                     listener = lambda m: m.type == "error" and not expected_status and errors.append(f"{path}: {m.text}")

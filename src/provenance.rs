@@ -1,7 +1,8 @@
 //! Provenance: where an answer comes from. `why` computes, for each answer
 //! of a query, the minimal sets of named graphs that give it; `lineage`
 //! lists the facts each answer rests on; `evidence` ties each fact to the
-//! passage of the article that states it; `trace` puts them together on a
+//! passage of the article that states it, and `reader` lays an article's
+//! text out with those passages marked; `trace` puts them together on a
 //! prepared query (the `trace*` methods of `sparql::Prepared`); `trust`
 //! answers as if only some articles were known.
 //!
@@ -10,6 +11,7 @@
 
 pub mod evidence;
 pub mod lineage;
+pub mod reader;
 pub mod trace;
 pub mod trust;
 pub mod why;

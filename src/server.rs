@@ -11,8 +11,10 @@
 //!   the Graph Store Protocol, read-only, and the downloads (`store.rs`);
 //! - the project's namespace (`/id/…`, `/source/…`, `/graph/…`, `/link/…`,
 //!   `/ontology`): linked data, HTML or RDF by `Accept` or extension
-//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders; the
-//!   ontology's documentation is `ontology.rs`);
+//!   (`site.rs` maps IRIs to URLs, `linked_data.rs` renders, each page's
+//!   passages in `passages.rs`; the ontology's documentation is
+//!   `ontology.rs`); `/source/ARTICLE/text`, an article's text with its
+//!   passages marked, with `--articles` (`reader.rs`);
 //! - `/`, `/search`: pages (`pages.rs`); `/ui/query`, the query page
 //!   (`query_page.rs`, results as a table in `results.rs`); `/timeline`
 //!   (`timeline.rs`); `/assets/…` (`assets.rs`);
@@ -43,8 +45,10 @@ mod listen;
 mod metrics;
 mod ontology;
 mod pages;
+mod passages;
 mod protocol;
 mod query_page;
+mod reader;
 mod results;
 mod service;
 mod site;

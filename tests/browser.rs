@@ -22,7 +22,7 @@ fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
     }
     let dir = tempfile::tempdir().unwrap();
     let shots = screenshots(dir.path());
-    let stdout = run_script(dir.path(), "browser.py", 180, &shots, &[]);
+    let stdout = run_script(dir.path(), "browser.py", 180, &shots, &[], &[]);
     for check in [
         "home",
         "search",
@@ -50,8 +50,9 @@ fn a_person_finds_the_cast_the_sources_and_the_disagreements() {
 
 /// Issue 24's checks, page by page at 1366 and 390 px: the query page's
 /// default and every stored query answer with no mark, sorting, filtering
-/// and paging work, every error is a page with a way on, and axe-core finds
-/// no accessibility violation on any page.
+/// and paging work, the reader's links go both ways, every error is a page
+/// with a way on, and axe-core finds no accessibility violation on any
+/// page (the reader's and the series page with its contents among them).
 #[test]
 fn the_query_page_and_the_error_pages_work_at_both_widths() {
     if !browser_ready() {
@@ -74,7 +75,16 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
         );
         return;
     }
-    let stdout = run_script(dir.path(), "site.py", 400, &shots, &[axe.as_os_str()]);
+    // With the article texts, for the reader (`../shared/seeds/`).
+    let seeds = format!("{}/../shared/seeds", env!("CARGO_MANIFEST_DIR"));
+    let stdout = run_script(
+        dir.path(),
+        "site.py",
+        400,
+        &shots,
+        &[axe.as_os_str()],
+        &["--articles", &seeds],
+    );
     for width in [1366, 390] {
         for check in [
             "default query",
@@ -82,6 +92,7 @@ fn the_query_page_and_the_error_pages_work_at_both_widths() {
             "entity completion",
             "examples",
             "paging",
+            "reader",
             "error pages",
         ] {
             assert!(
@@ -143,17 +154,18 @@ fn screenshots(dir: &std::path::Path) -> std::path::PathBuf {
         .unwrap_or_else(|_| dir.join("screenshots"))
 }
 
-/// Serves the built-in graph on loopback and runs `tests/clients/SCRIPT`
-/// on it (its URL, the screenshots' folder, then `more`) within `seconds`;
-/// its stdout, once it has succeeded.
+/// Serves the built-in graph on loopback (with the `global` options) and
+/// runs `tests/clients/SCRIPT` on it (its URL, the screenshots' folder,
+/// then `more`) within `seconds`; its stdout, once it has succeeded.
 fn run_script(
     dir: &std::path::Path,
     script: &str,
     seconds: u32,
     shots: &std::path::Path,
     more: &[&std::ffi::OsStr],
+    global: &[&str],
 ) -> String {
-    let served = Served::start(dir, &[], &[]);
+    let served = Served::start(dir, global, &[]);
     let script = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
     let output = Command::new("timeout")
         .arg(seconds.to_string())

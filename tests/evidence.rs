@@ -512,7 +512,7 @@ fn entity_pages_show_the_passages() {
     let seeds = seeds();
     let with_texts = common::App::start(&["--articles", &seeds], &[]);
     let page = with_texts.get("/id/arben-bajraktaraj", "text/html").text();
-    assert!(page.contains("<ul class=\"passages\">"), "{page}");
+    assert!(page.contains("<ol class=\"evidence\">"), "{page}");
     assert!(page.contains("#char=1524,1579</small> <q lang=\"fr\">Arben Bajraktaraj, qui interprète Komarov, est libanais</q>"), "{page}");
     // The query page's Evidence box: the evidence column, with the texts.
     let page = with_texts
@@ -776,7 +776,12 @@ fn a_fact_shows_at_most_twenty_passages_and_how_many_more() {
     );
     let app = common::App::start(&["--data", &fixture, "--with-embedded"], &[]);
     let page = app.get("/id/arben-bajraktaraj", "text/html").text();
-    assert_eq!(page.matches("#char=900").count(), 19, "{page}");
+    // Each kept passage shown once, in the page's passages.
+    assert_eq!(
+        page.matches("<small class=\"offsets\">#char=900").count(),
+        19,
+        "{page}"
+    );
     assert!(
         page.contains("… and 11 more passages") || page.contains("… et 11 autres passages"),
         "{page}"

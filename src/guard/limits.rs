@@ -113,6 +113,12 @@ pub const MAX_XML_EXPANDED_BYTES: usize = 1024 * 1024;
 /// graph can give one fact thousands, each shown with its text.
 pub const MAX_PASSAGES_PER_FACT: usize = 20;
 
+/// The most passages the reader page marks in one article: an article of
+/// the series has about 60; a generated evidence graph with many more
+/// would nest marks thousands deep, each level a recursion of the page's
+/// rendering.
+pub const MAX_READER_PASSAGES: usize = 2000;
+
 /// Reads a `--timeout` in seconds: a positive, finite number.
 pub fn timeout(seconds: f64) -> Result<std::time::Duration, Failure> {
     duration("--timeout", seconds)

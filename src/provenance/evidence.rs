@@ -9,7 +9,8 @@
 //! [`of_subject`] reads the passages of a subject's facts; [`Articles`]
 //! reads the texts from `--articles DIR`, each checked against the SHA-256
 //! the sources graph records, so a passage is shown only from the very text
-//! the facts were read from. `describe --evidence`, `query --why
+//! the facts were read from; `reader.rs` lays an article's text out with its
+//! passages marked. `describe --evidence`, `query --why
 //! --evidence` and the server's entity pages compute their views here and
 //! render them themselves.
 
@@ -57,6 +58,13 @@ impl Passage {
     pub fn place(&self) -> String {
         format!("{} #char={},{}", self.article, self.start, self.end)
     }
+
+    /// `passage-474-577`: its anchor in the article's reader page
+    /// (`reader.rs`), by its range, so that a link to it needs nothing
+    /// but the passage.
+    pub fn anchor(&self) -> String {
+        format!("passage-{}-{}", self.start, self.end)
+    }
 }
 
 /// The article texts of `--articles DIR`, by article IRI.
@@ -65,6 +73,12 @@ pub struct Articles {
 }
 
 impl Articles {
+    /// The whole text of the article `iri`, if it is here (for the reader,
+    /// which shows it in its passages' light; never served whole).
+    pub fn text(&self, iri: &str) -> Option<&str> {
+        self.texts.get(iri).map(String::as_str)
+    }
+
     /// The texts of `--articles DIR` ([`Articles::open`]), if it is given.
     pub fn configured(graph: &Graph, config: &Config, budget: &Budget) -> Result<Option<Self>> {
         config
@@ -274,7 +288,7 @@ pub fn of_subject(
 /// article's with `#char=start,end` is named in an error: the record is
 /// wrong, and skipping it would hide that (the check
 /// `evidence-without-fact` finds the same).
-fn read_passage(
+pub(crate) fn read_passage(
     graph: &Graph,
     passage: NamedNodeRef<'_>,
     articles: Option<&Articles>,

@@ -52,6 +52,8 @@
   // one writes its prefixed name.
   var keyword = /^(select|construct|describe|ask|where|filter|optional|prefix|base|from|named|graph|union|minus|order|group|by|limit|offset|distinct|reduced|bind|values|service|as|having|not|exists|in|true|false|asc|desc|count|sum|min|max|avg|sample|a)$/i;
   var shown = {};
+  var asked = 0;
+  var pending = Promise.resolve();
   var lookup = function (token) {
     var text = token.string || "";
     if (text.indexOf("mkd:") === 0) text = text.slice(4).replace(/[-_]/g, " ");
@@ -71,9 +73,20 @@
           return /^[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F-]{2,}$/.test(text) && !keyword.test(text);
         },
         get: function (yasqe, token) {
-          var params = new URLSearchParams({ q: lookup(token), format: "json", lang: document.documentElement.lang || "en" });
-          return fetch("/search?" + params.toString(), { headers: { Accept: "application/json" } })
-            .then(function (reply) { return reply.ok ? reply.json() : { results: [] }; })
+          // One lookup at a time, for the word as it stands once typing
+          // pauses: the server gives each client a share of its query
+          // slots, and a lookup per key would take them all.
+          var ask = ++asked;
+          var run = function () {
+            if (ask !== asked) return { results: [] };
+            var params = new URLSearchParams({ q: lookup(token), format: "json", lang: document.documentElement.lang || "en" });
+            return fetch("/search?" + params.toString(), { headers: { Accept: "application/json" } })
+              .then(function (reply) { return reply.ok ? reply.json() : { results: [] }; });
+          };
+          var pause = new Promise(function (done) { setTimeout(done, 150); });
+          var next = Promise.all([pending, pause]).then(run, run);
+          pending = next.catch(function () {});
+          return next
             .then(function (answer) {
               return (answer.results || []).map(function (found) {
                 var classes = (found.classes || []).join(", ");

@@ -1,7 +1,7 @@
 //! The page shell (header, navigation, search box, footer) and the small
 //! pieces every page uses: a term as a link or a badge, a stored query run
 //! for a page, dates in words, the 500 answer, and the [`Room`] a page
-//! that grows with the data is cut to.
+//! that grows with the data is cut to, a long page's table of contents.
 
 use super::http::{stopped, Answer, HttpError};
 use super::lang::Lang;
@@ -60,6 +60,17 @@ pub(super) fn frame(lang: Lang, title: &str, path: &str, head: Markup, body: Mar
                     }
                 }
             }
+        }
+    }
+}
+
+/// A long page's table of contents: a link to each of its sections (their
+/// `id`), in order, at its top.
+pub(super) fn contents(lang: Lang, sections: &[(&str, String)]) -> Markup {
+    html! {
+        nav.toc aria-label=(lang.t("Contents", "Sommaire")) {
+            span.toc-title { (lang.t("Contents", "Sommaire")) }
+            ol { @for (id, title) in sections { li { a href={"#" (id)} { (title) } } } }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Linked data for people: the page of each IRI of the project's namespace
 //! (an entity with its facts and sources, a graph, an article with its
-//! sections), HTML or RDF by `Accept` or extension.
+//! sections), HTML or RDF by `Accept` or extension; a long page opens with
+//! its table of contents. `/source/ARTICLE/text` is handed to the reader
+//! (`reader.rs`), an entity's passages to `passages.rs`.
 
 use super::http::{accept, stopped, Answer, Capped, HttpError};
 use super::lang::{Lang, PageRequest};
@@ -12,7 +14,7 @@ use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
 use crate::guard::budget::Budget;
 use crate::view::differences::{Difference, Question};
-use crate::view::entity::{EntityView, Fact, Value};
+use crate::view::entity::{EntityView, Fact, PassageGroups, Value};
 use crate::vocab;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -35,6 +37,12 @@ pub async fn resource(
     let accept = accept(&headers);
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        // An article's text, unless the graph names that very path.
+        if let Some(article) = super::reader::article_path(&path) {
+            if find_resource(graph, &shared.site, &path).is_err() {
+                return super::reader::reader_page(&shared, graph, budget, lang, article, &path);
+            }
+        }
         let (iri, explicit) = find_resource(graph, &shared.site, &path)?;
         let format = match explicit {
             Some(format) => format,
@@ -202,7 +210,7 @@ pub(super) fn fact_value(value: &Value, site: &super::Site, lang: Lang) -> Marku
 /// A property's name as a row shows it: the ontology's label, a known
 /// vocabulary's name in words, and an inverse fact read backwards
 /// ("person of"); the IRI stays the link and its tooltip.
-fn property_in_words(fact: &Fact, inverse: bool, lang: Lang) -> String {
+pub(super) fn property_in_words(fact: &Fact, inverse: bool, lang: Lang) -> String {
     let name = crate::view::human::known_term(fact.property.as_str(), Some(lang.code()))
         .map_or_else(|| fact.property_name.clone(), str::to_owned);
     if inverse {
@@ -223,42 +231,20 @@ pub(super) fn sources(fact: &Fact, site: &super::Site) -> Markup {
     }
 }
 
-/// Where the articles say a fact: each passage's article (a link to its
-/// page) and offsets, and the passage itself when the server has the text;
-/// then how many more passages there are, if some were left out.
-pub(super) fn passages(fact: &Fact, site: &super::Site, lang: Lang) -> Markup {
-    html! {
-        @if !fact.passages.is_empty() {
-            @let count = fact.passages.len() + fact.more_passages;
-            // Folded, as Wikidata folds a statement's references: the
-            // facts stay readable, one click shows where each was read.
-            details.passages {
-            summary { (count) " " @if count == 1 { (lang.t("passage", "passage")) } @else { (lang.t("passages", "passages")) } }
-            ul.passages {
-                @for passage in &fact.passages {
-                    li {
-                        (link(site, &passage.article_iri, "source", html! { (passage.article) }))
-                        " " small.offsets { "#char=" (passage.start) "," (passage.end) }
-                        @if let Some(text) = &passage.text { " " q lang="fr" { (text) } }
-                    }
-                }
-                @if fact.more_passages > 0 {
-                    li.more { (lang.t("… and ", "… et ")) (fact.more_passages) (lang.t(" more passages", " autres passages")) }
-                }
-            }
-            }
-        }
-    }
-}
+/// Past this many facts (its own and those pointing at it), an entity
+/// page opens with a table of contents.
+const LONG_PAGE_FACTS: usize = 12;
 
 /// How many values of one property a page shows before folding the rest.
 const SHOWN_VALUES: usize = 5;
 
 /// Facts grouped by property: one row per property, its values side by
 /// side, each with the articles that state it; the facts that fit in
-/// `room`, in order; past [`SHOWN_VALUES`] values, the rest folded.
+/// `room`, in order; past [`SHOWN_VALUES`] values, the rest folded. Each
+/// fact points at its passages, numbered in `numbered`.
 pub(super) fn fact_rows(
     facts: &[Fact],
+    numbered: &PassageGroups<'_>,
     site: &super::Site,
     inverse: bool,
     lang: Lang,
@@ -270,7 +256,7 @@ pub(super) fn fact_rows(
         let item = html! {
             li {
                 (fact_value(&fact.value, site, lang)) " " (sources(fact, site))
-                (passages(fact, site, lang))
+                (super::passages::refs(fact, numbered, lang))
                 @if !fact.nested.is_empty() {
                     // A qualified fact's own facts (a role's person and
                     // character…), folded: its label already says the gist.
@@ -278,7 +264,7 @@ pub(super) fn fact_rows(
                         summary { (fact.nested.len()) " " (lang.t("facts about it", "faits à son sujet")) }
                         ul.nested {
                             @for nested in &fact.nested {
-                                li { span.property { (property_in_words(nested, false, lang)) } " " (fact_value(&nested.value, site, lang)) " " (sources(nested, site)) (passages(nested, site, lang)) }
+                                li { span.property { (property_in_words(nested, false, lang)) } " " (fact_value(&nested.value, site, lang)) " " (sources(nested, site)) (super::passages::refs(nested, numbered, lang)) }
                             }
                         }
                     }
@@ -351,8 +337,9 @@ pub(super) fn entity_page(
         |class| matches!(&class.term, Term::NamedNode(n) if n.as_str() == format!("{}Article", vocab::MK)),
     );
     let base = path.to_owned();
+    let groups = PassageGroups::of(&view);
     let mut room = Room::new(state.settings.max_result);
-    let facts = fact_rows(&view.facts, site, false, lang, &mut room);
+    let facts = fact_rows(&view.facts, &groups, site, false, lang, &mut room);
     let article = if is_article {
         Some(article_sections(
             state, graph, budget, lang, iri, &mut room,
@@ -360,8 +347,68 @@ pub(super) fn entity_page(
     } else {
         None
     };
-    let incoming = fact_rows(&view.incoming, site, true, lang, &mut room);
+    let incoming = fact_rows(&view.incoming, &groups, site, true, lang, &mut room);
+    let passages = (!groups.groups.is_empty())
+        .then(|| super::passages::section(&groups, state.articles.is_some(), site, lang))
+        .filter(|section| room.take(section));
     let whole = html! { (lang.t("All of its statements are in the downloads below.", "Tous ses énoncés sont dans les téléchargements ci-dessous.")) };
+    // The sections the page has, in order, for its headings and its
+    // table of contents.
+    let mut sections: Vec<(&str, String)> = Vec::new();
+    let mut section = |id: &'static str, shown: bool, en: &'static str, fr: &'static str| {
+        if shown {
+            sections.push((id, lang.t(en, fr).to_owned()));
+        }
+    };
+    section("text", is_article, "The text", "Le texte");
+    section("facts", !view.facts.is_empty(), "Facts", "Faits");
+    section(
+        "differences",
+        differ.is_some(),
+        "Where the articles differ",
+        "Où les articles divergent",
+    );
+    section(
+        "statements",
+        is_article,
+        "What this article states",
+        "Ce que dit cet article",
+    );
+    section(
+        "article-differences",
+        is_article,
+        "Where it differs from the other articles",
+        "Où il diverge des autres articles",
+    );
+    section(
+        "links-here",
+        !view.incoming.is_empty(),
+        "What links here",
+        "Ce qui pointe ici",
+    );
+    section(
+        "passages",
+        passages.is_some(),
+        "Where the articles say it",
+        "Où les articles le disent",
+    );
+    section(
+        "elsewhere",
+        !view.external.is_empty(),
+        "Elsewhere (graph links, not from the articles)",
+        "Ailleurs (liens du graphe, pas des articles)",
+    );
+    let title_of = |id: &str| {
+        sections
+            .iter()
+            .find(|(section, _)| *section == id)
+            .map_or_else(String::new, |(_, title)| title.clone())
+    };
+    // A table of contents for a long page: an article's, or one with many
+    // facts in at least three sections (a short one is read at a glance).
+    let long = is_article || view.facts.len() + view.incoming.len() > LONG_PAGE_FACTS;
+    let contents = (long && sections.len() >= 3).then(|| super::layout::contents(lang, &sections));
+    let text_link = super::reader::text_href(site, iri.as_str());
     Ok(page(layout(
         lang,
         &title,
@@ -373,21 +420,35 @@ pub(super) fn entity_page(
                 @if !view.classes.is_empty() {
                     p.classes { @for class in &view.classes { (fact_value(class, site, lang)) " " } }
                 }
+                @if let Some(contents) = &contents { (contents) }
+                @if is_article {
+                    h2 #text { (title_of("text")) }
+                    @match (&text_link, &state.articles) {
+                        (Some(href), Some(_)) => {
+                            p { a href=(href) { (lang.t("Read the article with each passage that states a fact marked, and its facts", "Lire l'article, chaque passage qui énonce un fait surligné, avec ses faits")) } }
+                        }
+                        _ => { p.note { (super::reader::how_to_see(lang)) } }
+                    }
+                }
                 @if !view.facts.is_empty() {
-                    h2 { (lang.t("Facts", "Faits")) }
+                    h2 #facts { (title_of("facts")) }
                     table.facts { (facts) }
                 }
                 @if let Some(differ) = &differ {
-                    h2 { (lang.t("Where the articles differ", "Où les articles divergent")) }
+                    h2 #differences { (title_of("differences")) }
                     (differ)
                 }
                 @if let Some(article) = &article { (article) }
                 @if !view.incoming.is_empty() {
-                    h2 { (lang.t("What links here", "Ce qui pointe ici")) }
+                    h2 #links-here { (title_of("links-here")) }
                     table.facts { (incoming) }
                 }
+                @if let Some(passages) = &passages {
+                    h2 #passages { (title_of("passages")) " " small { "(" (groups.groups.len()) ")" } }
+                    (passages)
+                }
                 @if !view.external.is_empty() {
-                    h2 { (lang.t("Elsewhere (graph links, not from the articles)", "Ailleurs (liens du graphe, pas des articles)")) }
+                    h2 #elsewhere { (title_of("elsewhere")) }
                     ul.external {
                         @for link in &view.external {
                             li { a href=(link.url) rel="external" { (link.site) } @if let Some(day) = &link.seen_on { " " small { (lang.t("seen on ", "vu le ")) (day) } } }
@@ -492,12 +553,12 @@ pub(super) fn article_sections(
     let differs =
         (!ours.is_empty()).then(|| super::differences::table(&ours, true, lang, &mut labels, site));
     Ok(html! {
-        h2 { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
+        h2 #statements { (lang.t("What this article states", "Ce que dit cet article")) " " small { "(" (facts) ")" } }
         @for (_, entity, rows) in &groups {
             h3 { (entity) }
             table.facts { @for row in rows { (row) } }
         }
-        h2 { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
+        h2 #article-differences { (lang.t("Where it differs from the other articles", "Où il diverge des autres articles")) }
         @match &differs {
             None => { p { (lang.t("Nowhere.", "Nulle part.")) } }
             Some(differs) => { (differs) }

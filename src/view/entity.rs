@@ -6,6 +6,8 @@
 //! labels and classes, its facts with the graphs that state each one, the
 //! facts pointing at it, the facts of its qualified nodes (a role, a
 //! broadcast, an award) one level deep, and its external links.
+//! [`PassageGroups`] gathers the passages under its facts so that a page
+//! shows each passage once, with the facts it supports.
 
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
@@ -154,6 +156,75 @@ impl EntityView {
             }
         }
         Ok(())
+    }
+}
+
+/// Every passage under an entity's facts, each once, with the facts it
+/// supports: the entity page lists them in one section and each fact
+/// points at its passages by their number there.
+pub struct PassageGroups<'a> {
+    /// In the order the page first cites them: its facts (each followed
+    /// by its qualified node's own facts), then the facts pointing at it.
+    pub groups: Vec<PassageGroup<'a>>,
+    index: std::collections::HashMap<(&'a str, u64, u64), usize>,
+}
+
+/// One passage and the facts of the page it supports.
+pub struct PassageGroup<'a> {
+    pub passage: &'a Passage,
+    pub facts: Vec<Supported<'a>>,
+}
+
+/// A fact a passage supports, as the page shows it.
+pub struct Supported<'a> {
+    pub fact: &'a Fact,
+    /// The fact holding it when it is a qualified node's own fact (a
+    /// role's person), to say whose it is.
+    pub within: Option<&'a Fact>,
+    /// Whether it points at the entity (read backwards).
+    pub incoming: bool,
+}
+
+impl<'a> PassageGroups<'a> {
+    pub fn of(view: &'a EntityView) -> Self {
+        let mut groups = Self {
+            groups: Vec::new(),
+            index: std::collections::HashMap::new(),
+        };
+        for (list, incoming) in [(&view.facts, false), (&view.incoming, true)] {
+            for fact in list {
+                groups.add(fact, None, incoming);
+                for nested in &fact.nested {
+                    groups.add(nested, Some(fact), false);
+                }
+            }
+        }
+        groups
+    }
+
+    fn add(&mut self, fact: &'a Fact, within: Option<&'a Fact>, incoming: bool) {
+        for passage in &fact.passages {
+            let key = (passage.article_iri.as_str(), passage.start, passage.end);
+            let at = *self.index.entry(key).or_insert_with(|| {
+                self.groups.push(PassageGroup {
+                    passage,
+                    facts: Vec::new(),
+                });
+                self.groups.len() - 1
+            });
+            self.groups[at].facts.push(Supported {
+                fact,
+                within,
+                incoming,
+            });
+        }
+    }
+
+    /// The passage's number on the page (from 1), if a fact cites it.
+    pub fn number(&self, passage: &Passage) -> Option<usize> {
+        self.index
+            .get(&(passage.article_iri.as_str(), passage.start, passage.end))
+            .map(|at| at + 1)
     }
 }
 

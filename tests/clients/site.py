@@ -1,6 +1,6 @@
 """What a person meets first, in a real browser (Debian's Chromium, headless,
-driven by Playwright), at a laptop's and a phone's width: the query page
-and the error pages.
+driven by Playwright), at a laptop's and a phone's width: the query page,
+the error pages, and the reader (the server is given `--articles`).
 
 Usage: python3 site.py BASE_URL SCREENSHOT_DIR AXE_JS
 Prints `ok NAME WIDTH` per check; any failure raises (non-zero exit).
@@ -16,6 +16,7 @@ from playwright.sync_api import expect, sync_playwright
 base, shots, axe = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 AUDITED = [
     "/", "/search?q=lacombe", "/id/julien-lacombe", "/id/broadcast-ocs-2017", "/source/article-002",
+    "/id/missions", "/source/article-002/text",
     "/ui/query", "/ui/query?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%2050", "/timeline",
     "/ontology", "/store", "/queries/cast", "/nothing-here", "/queries/entity-facts?entity=Komarov",
 ]
@@ -137,6 +138,29 @@ with sync_playwright() as p:
         page.locator("details.more summary").first.click()
         expect(page.locator("details.more[open] ul.values li").first).to_be_visible()
         print(f"ok differences {width}")
+
+        # The reader: the article's passages marked, each number a link to
+        # its facts, which link back; long pages open with their contents.
+        page.goto(base + "/source/article-002/text")
+        assert page.locator("div.text mark.passage").count() > 30
+        fits(page, "the reader", width)
+        page.screenshot(path=f"{shots}/reader-{width}.png", full_page=False)
+        page.locator("sup.ref a").first.click()
+        page.wait_for_url("**#facts-*")
+        expect(page.locator("ol.passage-facts li:target")).to_be_visible()
+        page.locator("ol.passage-facts li:target a.back").click()
+        page.wait_for_url("**#passage-*")
+        expect(page.locator("mark.passage:target")).to_be_visible()
+        page.goto(base + "/id/missions")
+        page.locator("nav.toc a[href='#passages']").click()
+        expect(page.locator("h2#passages")).to_be_in_viewport()
+        # A passage's link leads to its place in the reader.
+        page.locator("details.evidence summary").click()
+        page.locator("ol.evidence a[href*='/text#passage-']").first.click()
+        page.wait_for_url("**/text#passage-*")
+        expect(page.locator("mark.passage:target")).to_be_visible()
+        fits(page, "the reader at a passage", width)
+        print(f"ok reader {width}")
 
         # Search forgives a typo.
         page.goto(base + "/")
