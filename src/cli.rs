@@ -235,7 +235,12 @@ pub struct QueryArgs {
     pub sources: Vec<String>,
 
     /// Answer as if these articles' facts were not known.
-    #[arg(long, value_name = "ARTICLES", value_delimiter = ',', conflicts_with = "endpoint")]
+    #[arg(
+        long,
+        value_name = "ARTICLES",
+        value_delimiter = ',',
+        conflicts_with = "endpoint"
+    )]
     pub without: Vec<String>,
 
     /// Add two columns to a SELECT's or ASK's answers: the articles each

@@ -146,7 +146,10 @@ impl Graph {
     /// with its merged view rebuilt from them: what a query sees when only
     /// some graphs are trusted (`provenance/trust.rs`) or a support is
     /// checked alone (`why`). A copy, in memory.
-    pub fn restricted(&self, keep: &dyn Fn(Option<NamedOrBlankNodeRef<'_>>) -> bool) -> Result<Self> {
+    pub fn restricted(
+        &self,
+        keep: &dyn Fn(Option<NamedOrBlankNodeRef<'_>>) -> bool,
+    ) -> Result<Self> {
         let mut builder = dataset::DatasetBuilder::default();
         for quad in self.quads(None, None, None, None) {
             let quad = quad?;

@@ -10,6 +10,7 @@ use crate::graph::Graph;
 use crate::guard::error::{Failure, Kind};
 use crate::guard::input;
 use crate::provenance::evidence::Articles;
+use crate::provenance::trust;
 use crate::sparql;
 use crate::sparql::catalog::{Catalog, StoredQuery, TableView};
 use anyhow::Result;
@@ -38,9 +39,44 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     // Decided before the graph is opened or the query runs, as the server
     // does: a bad --format costs nothing.
     let format = output_format(config, args, &prepared)?;
-    let graph = Graph::open(config, &budget)?;
-    for (variable, value) in sparql::bindings(&graph, source.stored.as_ref(), &params, "--param")? {
-        prepared = prepared.bind(variable, value);
+    let whole = Graph::open(config, &budget)?;
+    let bindings = sparql::bindings(&whole, source.stored.as_ref(), &params, "--param")?;
+    for (variable, value) in &bindings {
+        prepared = prepared.bind(variable.clone(), value.clone());
+    }
+    // --sources / --without: the query sees the trusted articles' graphs
+    // (and every graph that is no article's) only.
+    let all = trust::articles(&whole)?;
+    let (graph, in_play) = match trust::trusted(&whole, &args.sources, &args.without)? {
+        Some(kept) => (trust::keep_articles(&whole, &all, &kept)?, kept),
+        None => (whole, all.clone()),
+    };
+    if args.sensitivity {
+        let results = crate::guard::budget::catch_cancellation(|| {
+            let answers = trust::Answers::read(prepared.execute(&graph, &budget)?)?;
+            trust::sensitivity(answers, &in_play, |article| {
+                let kept: Vec<_> = in_play.iter().filter(|a| *a != article).cloned().collect();
+                let part = trust::keep_articles(&graph, &all, &kept)?;
+                let mut again = sparql::prepare_with_base(&source.text, &source.origin, base)?;
+                for (variable, value) in &bindings {
+                    again = again.bind(variable.clone(), value.clone());
+                }
+                let answers = trust::Answers::read(again.execute(&part, &budget)?)?;
+                Ok(answers)
+            })
+        })
+        .map_err(|e| budget.explain_stop(e))?;
+        let Some(format) = format else {
+            return Err(Failure::new(Kind::Internal, "no output format was resolved").into());
+        };
+        return write_output(args.output.as_deref(), |out| {
+            format::write_results(
+                results,
+                format,
+                LabelCache::new(&graph, config.lang.as_deref()),
+                out,
+            )
+        });
     }
     crate::guard::budget::catch_cancellation(|| {
         // --why on a CONSTRUCT or DESCRIBE: each support a graph of its own.
@@ -102,6 +138,12 @@ fn output_format(
     };
     if !prepared.returns_graph() {
         return Ok(Some(resolve(Payload::Results)?));
+    }
+    if args.sensitivity {
+        return Err(Failure::usage(
+            "--sensitivity lists a SELECT's or an ASK's answers; for a CONSTRUCT or DESCRIBE, compare its graphs with --sources or --without",
+        )
+        .into());
     }
     if args.evidence {
         return Ok(None);

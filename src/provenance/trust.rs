@@ -78,7 +78,11 @@ pub fn find_article(articles: &[NamedNode], text: &str) -> Result<NamedNode> {
 
 /// The articles trusted: those of `sources` when given, else every article
 /// but those of `without`. `None` when both are empty (trust them all).
-pub fn trusted(graph: &Graph, sources: &[String], without: &[String]) -> Result<Option<Vec<NamedNode>>> {
+pub fn trusted(
+    graph: &Graph,
+    sources: &[String],
+    without: &[String],
+) -> Result<Option<Vec<NamedNode>>> {
     if sources.is_empty() && without.is_empty() {
         return Ok(None);
     }
@@ -203,3 +207,6 @@ pub fn sensitivity<'a>(
         rows,
     )))
 }
+
+#[cfg(test)]
+mod tests;
