@@ -152,6 +152,9 @@ pub struct AppState {
     pub editor_terms: std::sync::OnceLock<String>,
     /// Parsed queries, by text (`cache.rs`).
     pub plans: cache::Plans,
+    /// The graph as the query page's "trust only…" sees it, by the set of
+    /// articles kept ([`AppState::trusting`]).
+    parts: std::sync::Mutex<std::collections::HashMap<Vec<oxigraph::model::NamedNode>, Graph>>,
 }
 
 impl AppState {
@@ -177,10 +180,33 @@ impl AppState {
             differences: std::sync::OnceLock::new(),
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),
+            parts: std::sync::Mutex::default(),
             slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
             shares: client::Shares::new(settings.max_queries_per_client),
             settings,
         })
+    }
+
+    /// The graph with only `kept` among its articles (`provenance/trust.rs`):
+    /// a copy, made once per set of articles and kept, at most 16 sets.
+    pub fn trusting(&self, kept: &[oxigraph::model::NamedNode]) -> anyhow::Result<Graph> {
+        if let Some(part) = self
+            .parts
+            .lock()
+            .ok()
+            .and_then(|parts| parts.get(kept).cloned())
+        {
+            return Ok(part);
+        }
+        let all = crate::provenance::trust::articles(&self.graph)?;
+        let part = crate::provenance::trust::keep_articles(&self.graph, &all, kept)?;
+        if let Ok(mut parts) = self.parts.lock() {
+            if parts.len() >= 16 {
+                parts.clear();
+            }
+            parts.insert(kept.to_vec(), part.clone());
+        }
+        Ok(part)
     }
 
     /// `text` ready to run, parsed once for all requests that send it.

@@ -132,3 +132,70 @@ fn trusting_articles_fails_in_one_line() {
         "a CONSTRUCT",
     );
 }
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The query page's "trust only…": the boxes ticked are the articles the
+/// query sees; all ticked is the whole graph; an unknown one is a 400.
+#[test]
+fn the_query_page_trusts_only_the_articles_ticked() {
+    let app = common::App::start(&[], &[]);
+    let html = "text/html";
+    let query = format!("/ui/query?query={}", encode(WHO_IS_BEHIND));
+    let ticked = |names: &[&str]| {
+        let mut url = format!("{query}&trusted=1");
+        for name in names {
+            url.push_str("&trust=");
+            url.push_str(name);
+        }
+        let reply = app.get(&url, html);
+        assert_eq!(reply.status, 200, "{url}");
+        reply.text()
+    };
+    let only = ticked(&["article-001", "article-002"]);
+    assert!(
+        only.contains("href=\"/id/esa\"") && !only.contains("href=\"/id/character-william-meyer\""),
+        "001 and 002 only"
+    );
+    assert!(
+        only.contains(">2 results "),
+        "ESA and the unnamed billionaire, both from 001"
+    );
+    assert!(
+        only.contains("name=\"trust\" value=\"article-001\" checked"),
+        "001 ticked"
+    );
+    assert!(
+        !only.contains("name=\"trust\" value=\"article-003\" checked"),
+        "003 not ticked"
+    );
+    assert!(
+        only.contains("&amp;trusted=1&amp;trust=article-001&amp;trust=article-002"),
+        "the permalink keeps the choice"
+    );
+    assert!(
+        only.contains("missions-kg query --sources"),
+        "the downloads' note"
+    );
+    // Every box ticked, or the form never sent: the whole graph.
+    for whole in [
+        ticked(&["article-000", "article-001", "article-002", "article-003"]),
+        app.get(&query, html).text(),
+    ] {
+        assert!(
+            whole.contains("href=\"/id/esa\"")
+                && whole.contains("href=\"/id/character-william-meyer\"")
+        );
+        assert!(whole.contains("format=csv"), "downloads offered");
+    }
+    // None ticked: no article's facts.
+    assert!(ticked(&[]).contains(">0 results "), "none ticked");
+    let unknown = app.get(&format!("{query}&trusted=1&trust=article-9"), html);
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown.text().contains("no article"),
+        "the unknown one named"
+    );
+}

@@ -12,7 +12,7 @@
 use super::assets::YASQE_VERSION;
 use super::http::{Answer, HttpError};
 use super::lang::{Lang, PageRequest};
-use super::layout::{encode, frame, page};
+use super::layout::{encode, frame, internal, page};
 use super::pages::editor_terms;
 use super::results::{downloads, results_table, supports_table, Window};
 use super::Shared;
@@ -46,6 +46,16 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         return HttpError::bad_request("page= takes a page number: 1, 2, 3…").into_response();
     };
     let page_number = page_number.max(1);
+    // "Trust only…": the articles ticked, once the form has been sent
+    // (`trusted=1`: ticking none trusts none).
+    let trust: Option<Vec<String>> = request.param("trusted").map(|_| {
+        request
+            .params
+            .iter()
+            .filter(|(name, _)| name == "trust")
+            .map(|(_, value)| value.clone())
+            .collect()
+    });
     let lang = request.lang;
     let shared = state.clone();
     let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
@@ -57,6 +67,32 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         if evidence {
             permalink.push_str("&evidence=1");
         }
+        let articles = crate::provenance::trust::articles(graph).map_err(|e| internal(&e))?;
+        // The articles kept, when some are left out.
+        let kept = match &trust {
+            Some(names) => {
+                let kept = names
+                    .iter()
+                    .map(|name| crate::provenance::trust::find_article(&articles, name))
+                    .collect::<anyhow::Result<Vec<_>>>()
+                    .map_err(|e| HttpError::bad_request(&crate::guard::error::show(&e)))?;
+                (kept.len() < articles.len() || articles.iter().any(|a| !kept.contains(a)))
+                    .then_some(kept)
+            }
+            None => None,
+        };
+        if let Some(kept) = &kept {
+            permalink.push_str("&trusted=1");
+            for article in kept {
+                permalink.push_str("&trust=");
+                permalink.push_str(&encode(&crate::graph::labels::graph_name(article.as_str())));
+            }
+        }
+        let trusted = match &kept {
+            Some(kept) => Some(shared.trusting(kept).map_err(|e| internal(&e))?),
+            None => None,
+        };
+        let run_on = trusted.as_ref().unwrap_or(graph);
         let mut volatile = false;
         let outcome: Option<Result<(Markup, bool), String>> = text.as_ref().map(|text| {
             let prepared = shared
@@ -66,13 +102,13 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
             let returns_graph = prepared.returns_graph();
             let started = std::time::Instant::now();
             let results = if evidence {
-                prepared.trace_evidence(graph, budget, shared.articles.as_ref())
+                prepared.trace_evidence(run_on, budget, shared.articles.as_ref())
             } else if why && returns_graph {
-                prepared.trace_graph(graph, budget).map(supports_table)
+                prepared.trace_graph(run_on, budget).map(supports_table)
             } else if why {
-                prepared.trace(graph, budget)
+                prepared.trace(run_on, budget)
             } else {
-                prepared.execute(graph, budget)
+                prepared.execute(run_on, budget)
             }
             .map_err(|e| crate::guard::error::show(&budget.explain_stop(e)))?;
             let window = Window {
@@ -132,6 +168,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                         input type="checkbox" name="evidence" value="1" checked[evidence];
                         " " (lang.t("Evidence: each answer's facts and their passages", "Preuves : les faits de chaque réponse et leurs passages"))
                     }
+                    (trust_choice(lang, &articles, kept.as_deref()))
                     button type="submit" { (lang.t("Run", "Lancer")) }
                 }
                 (examples_list(lang, &examples))
@@ -140,8 +177,12 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                     @match outcome {
                         Ok((table, returns_graph)) => {
                             (table)
-                            @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
-                            (downloads(&url, *returns_graph))
+                            @if kept.is_some() {
+                                p.hint { (lang.t("Downloads give the whole graph's answers; on the command line, ", "Les téléchargements donnent les réponses du graphe entier ; en ligne de commande, ")) code { "missions-kg query --sources …" } (lang.t(" gives these.", " donne celles-ci.")) }
+                            } @else {
+                                @let url = format!("/sparql?query={}", encode(text.as_deref().unwrap_or("")));
+                                (downloads(&url, *returns_graph))
+                            }
                             p { a href=(permalink) { (lang.t("Permalink", "Lien permanent")) } }
                         }
                         Err(message) => { p.error role="alert" { (message) } }
@@ -152,6 +193,31 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
         Ok(Answer { volatile, ..answer })
     };
     super::answer(&state, work).await
+}
+
+/// "Trust only…": a box per article, ticked when it is trusted (all of
+/// them unless `kept` says otherwise), folded while all are.
+fn trust_choice(
+    lang: Lang,
+    articles: &[oxigraph::model::NamedNode],
+    kept: Option<&[oxigraph::model::NamedNode]>,
+) -> Markup {
+    html! {
+        details.trust open[kept.is_some()] {
+            summary { (lang.t("Trust only some articles…", "Ne croire que certains articles…")) }
+            fieldset {
+                legend { (lang.t("Answer as if only these articles' facts were known", "Répondre comme si seuls les faits de ces articles étaient connus")) }
+                input type="hidden" name="trusted" value="1";
+                @for article in articles {
+                    @let name = crate::graph::labels::graph_name(article.as_str());
+                    label.why {
+                        input type="checkbox" name="trust" value=(name) checked[kept.is_none_or(|kept| kept.contains(article))];
+                        " " span.source title=(article.as_str()) { (name) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The predeclared prefixes, one `name: <iri>` per line.
