@@ -75,7 +75,7 @@ pub async fn query_page(State(state): State<Shared>, request: PageRequest) -> Re
                     .iter()
                     .map(|name| crate::provenance::trust::find_article(&articles, name))
                     .collect::<anyhow::Result<Vec<_>>>()
-                    .map_err(|e| HttpError::bad_request(&crate::guard::error::show(&e)))?;
+                    .map_err(|e| HttpError::bad_request(crate::guard::error::show(&e)))?;
                 (kept.len() < articles.len() || articles.iter().any(|a| !kept.contains(a)))
                     .then_some(kept)
             }
