@@ -150,6 +150,10 @@ impl Graph {
         &self,
         keep: &dyn Fn(Option<NamedOrBlankNodeRef<'_>>) -> bool,
     ) -> Result<Self> {
+        // In memory: from the id arrays themselves (`dataset/restrict.rs`).
+        if let Backend::Memory(dataset) = &*self.backend {
+            return Ok(Self::from_dataset(dataset.restricted(keep)));
+        }
         let mut builder = dataset::DatasetBuilder::default();
         for quad in self.quads(None, None, None, None) {
             let quad = quad?;

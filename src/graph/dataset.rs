@@ -25,7 +25,7 @@ use oxigraph::model::{
 use spareval::{InternalQuad, QueryableDataset};
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash};
-
+mod restrict;
 /// The id of the default graph in the graph position.
 pub const DEFAULT_GRAPH: u32 = u32::MAX;
 
@@ -45,7 +45,7 @@ pub struct Dataset {
 }
 
 /// The terms of a dataset, by id, and the way back.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Terms {
     /// Parsed at run time.
     Owned {
