@@ -47,6 +47,9 @@ pub enum Answers {
 #[derive(Clone)]
 pub struct Graph {
     backend: Arc<Backend>,
+    /// Every label in the languages a server shows, read once
+    /// ([`Graph::keep_labels`]); shared by the clones.
+    kept: Arc<std::sync::OnceLock<Vec<labels::Kept>>>,
 }
 
 /// Where the quads live.
@@ -83,6 +86,7 @@ impl Graph {
             budget.check("opening the store")?;
             return Ok(Self {
                 backend: Arc::new(Backend::Store(Box::new(Store::open(dir)?))),
+                kept: Arc::default(),
             });
         }
         Ok(Self::from_dataset(loader::load(config, budget)?))
@@ -98,6 +102,7 @@ impl Graph {
     pub fn from_dataset(dataset: Dataset) -> Self {
         Self {
             backend: Arc::new(Backend::Memory(dataset)),
+            kept: Arc::default(),
         }
     }
 
@@ -107,7 +112,32 @@ impl Graph {
     pub fn remote(client: SparqlClient) -> Self {
         Self {
             backend: Arc::new(Backend::Remote(client)),
+            kept: Arc::default(),
         }
+    }
+
+    /// Reads every subject's label in each of `langs` once, and answers
+    /// [`labels::label`] in those languages from them afterwards: for the
+    /// server, whose graph does not change while it runs and whose pages
+    /// look up hundreds of labels each. Not for a remote graph, which
+    /// would be read whole for it.
+    pub fn keep_labels(&self, langs: &[&str]) -> Result<()> {
+        if self.is_remote() {
+            return Ok(());
+        }
+        let kept = langs
+            .iter()
+            .map(|lang| labels::Kept::read(self, lang))
+            .collect::<Result<Vec<_>>>()?;
+        // Kept already: the same labels either way.
+        let _ = self.kept.set(kept);
+        Ok(())
+    }
+
+    /// The labels kept in `lang`, if they are.
+    pub(crate) fn kept_labels(&self, lang: Option<&str>) -> Option<&labels::Kept> {
+        let lang = lang?;
+        self.kept.get()?.iter().find(|kept| kept.lang == lang)
     }
 
     /// Whether a remote engine holds the graph (`--endpoint`): what runs

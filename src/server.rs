@@ -147,6 +147,9 @@ pub struct AppState {
     /// Where the articles differ, computed once (`view/differences.rs`)
     /// and kept for the linked-data pages.
     pub differences: std::sync::OnceLock<Vec<crate::view::differences::Difference>>,
+    /// Every fact's passages, read once by the first entity page
+    /// (`evidence::Index`); `None` where they are read page by page.
+    evidence: std::sync::OnceLock<Option<crate::provenance::evidence::Index>>,
     /// The editor's completions (prefixes, properties, classes), as
     /// JSON, computed once (`pages.rs`).
     pub editor_terms: std::sync::OnceLock<String>,
@@ -169,6 +172,12 @@ impl AppState {
             Some(url) => url.trim_end_matches('/').to_owned() + "/",
             None => format!("http://{}/", settings.bind),
         };
+        // The pages' languages' labels, read once: the graph is read-only
+        // while the server runs (they were a tenth of an entity page's
+        // time). A store whose labels cannot all be read is read page by
+        // page instead, as before, so that only the pages meeting the
+        // failure fail, and name it.
+        let _ = graph.keep_labels(&[lang::Lang::En.code(), lang::Lang::Fr.code()]);
         Ok(Self {
             graph,
             articles,
@@ -178,6 +187,7 @@ impl AppState {
             answers: cache::new(settings.cache_bytes),
             flights: coalesce::Flights::default(),
             differences: std::sync::OnceLock::new(),
+            evidence: std::sync::OnceLock::new(),
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),
             parts: std::sync::Mutex::default(),
@@ -207,6 +217,29 @@ impl AppState {
             parts.insert(kept.to_vec(), part.clone());
         }
         Ok(part)
+    }
+
+    /// Fills in the passages under `view`'s facts: from the index read
+    /// once, the graph being read-only while the server runs. A remote
+    /// graph, or evidence the index cannot read (a broken record), is read
+    /// page by page as before, so that only the pages meeting the broken
+    /// record fail, and name it.
+    pub fn add_evidence(
+        &self,
+        view: &mut crate::view::entity::EntityView,
+        graph: &Graph,
+    ) -> Result<()> {
+        let index = self.evidence.get_or_init(|| {
+            (!graph.is_remote())
+                .then(|| {
+                    crate::provenance::evidence::Index::build(graph, self.articles.as_ref()).ok()
+                })
+                .flatten()
+        });
+        match index {
+            Some(index) => view.add_evidence_from(index),
+            None => view.add_evidence(graph, self.articles.as_ref()),
+        }
     }
 
     /// `text` ready to run, parsed once for all requests that send it.

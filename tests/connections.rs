@@ -474,3 +474,57 @@ fn identical_requests_that_time_out_share_the_timeout() {
     assert_eq!(ran + waited, N as u64, "{ran} ran, {waited} waited");
     assert_eq!(metric(&served, "missions_kg_queries_refused_busy_total"), 0);
 }
+
+/// Every page a browser is sent weighs under 40,000 bytes gzipped (the
+/// editor's script, an asset, aside), with the articles' texts, which put
+/// each passage in the pages: the home page, the query page, the series
+/// (the largest entity page), each article, a person, the ontology, the
+/// downloads, where the articles differ and a stored query's results, the
+/// timeline and a search. Measured: at most about 25,000 (an article).
+#[test]
+fn every_page_weighs_under_40_kb_gzipped() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+    let app = common::App::start(&["--articles", &seeds.display().to_string()], &[]);
+    let home = app.get("/", "text/html").text();
+    let articles: Vec<String> = common::hrefs(&home)
+        .into_iter()
+        .filter(|href| href.starts_with("/source/article-"))
+        .collect();
+    assert!(
+        articles.len() >= 4,
+        "the home page links the articles: {articles:?}"
+    );
+    let mut pages: Vec<String> = [
+        "/",
+        "/ui/query",
+        "/id/missions",
+        "/id/julien-lacombe",
+        "/ontology",
+        "/store",
+        "/queries/disagreements",
+        "/queries/cast",
+        "/timeline",
+        "/search?q=missions",
+    ]
+    .map(String::from)
+    .into();
+    pages.extend(articles);
+    for page in &pages {
+        let headers = [("Accept", "text/html"), ("Accept-Encoding", "gzip")];
+        let reply = app.request("GET", page, &headers, b"");
+        assert_eq!(reply.status, 200, "{page}");
+        assert!(
+            reply
+                .header("content-type")
+                .is_some_and(|kind| kind.starts_with("text/html")),
+            "{page}: {:?}",
+            reply.header("content-type")
+        );
+        assert_eq!(reply.header("content-encoding"), Some("gzip"), "{page}");
+        assert!(
+            reply.body.len() < 40_000,
+            "{page} weighs {} bytes gzipped, past 40,000",
+            reply.body.len()
+        );
+    }
+}

@@ -16,11 +16,14 @@
 //! sorts it into static arrays ([`StaticIndex`]), and [`Dataset::embedded`]
 //! only points at them, so a query on it starts without parsing anything.
 
+mod static_index;
+
+pub use static_index::{StaticIndex, StaticTerm};
+
 use hashbrown::HashTable;
-use oxigraph::model::vocab::xsd;
 use oxigraph::model::{
-    BlankNodeRef, GraphName, GraphNameRef, LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, Quad,
-    QuadRef, Term, TermRef,
+    BlankNodeRef, GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
+    TermRef,
 };
 use spareval::{InternalQuad, QueryableDataset};
 use std::borrow::Cow;
@@ -55,7 +58,7 @@ enum Terms {
         ids: HashTable<u32>,
     },
     /// The built-in graph's, written by `build.rs`.
-    Static(&'static StaticIndex),
+    Static(static_index::Lookup),
 }
 
 impl Default for Terms {
@@ -71,88 +74,15 @@ impl Terms {
     fn get(&self, id: u32) -> TermRef<'_> {
         match self {
             Self::Owned { terms, .. } => terms[id as usize].as_ref(),
-            Self::Static(index) => index.term(id),
+            Self::Static(lookup) => lookup.index.term(id),
         }
     }
 
     fn find(&self, term: TermRef<'_>) -> Option<u32> {
         match self {
             Self::Owned { terms, ids } => find_id(terms, ids, term),
-            Self::Static(index) => {
-                let key = static_key(term)?;
-                let at = index
-                    .by_term
-                    .binary_search_by(|&id| index.key(index.terms[id as usize]).cmp(&key))
-                    .ok()?;
-                Some(index.by_term[at])
-            }
+            Self::Static(lookup) => lookup.find(term),
         }
-    }
-}
-
-/// The built-in graph as `build.rs` writes it (`embedded::INDEX`): what
-/// [`DatasetBuilder::build`] would make of the built-in files, computed
-/// at compile time.
-#[derive(Debug)]
-pub struct StaticIndex {
-    /// The terms' text, one after the other.
-    pub text: &'static str,
-    /// Id → term.
-    pub terms: &'static [StaticTerm],
-    /// Every id, sorted by its term's key ([`StaticIndex::key`]): term →
-    /// id is a binary search.
-    pub by_term: &'static [u32],
-    pub spog: &'static [[u32; 4]],
-    pub posg: &'static [[u32; 4]],
-    pub ospg: &'static [[u32; 4]],
-    pub gspo: &'static [[u32; 4]],
-}
-
-/// A term of the built-in graph: its kind and where its one or two strings
-/// lie in [`StaticIndex::text`]. Offsets rather than `&str`s: a table of
-/// pointers would cost the dynamic loader a relocation each at every
-/// start. Blank nodes, triple terms and directional literals have no
-/// place here: `build.rs` leaves data holding them to the run-time loader.
-#[derive(Debug, Clone, Copy)]
-pub struct StaticTerm {
-    /// 0 an IRI, 2 a simple literal, 3 a language-tagged one (value,
-    /// tag), 4 a typed one (value, datatype IRI, never `xsd:string`).
-    pub kind: u8,
-    pub start: u32,
-    pub split: u32,
-    pub end: u32,
-}
-
-impl StaticIndex {
-    fn term(&self, id: u32) -> TermRef<'static> {
-        let (kind, first, second) = self.key(self.terms[id as usize]);
-        match kind {
-            0 => NamedNodeRef::new_unchecked(first).into(),
-            3 => LiteralRef::new_language_tagged_literal_unchecked(first, second).into(),
-            4 => LiteralRef::new_typed_literal(first, NamedNodeRef::new_unchecked(second)).into(),
-            _ => LiteralRef::new_simple_literal(first).into(),
-        }
-    }
-
-    /// The order of `by_term`; `build.rs` sorts by the same key.
-    fn key(&self, term: StaticTerm) -> (u8, &'static str, &'static str) {
-        let text = self.text;
-        let (start, split, end) = (term.start as usize, term.split as usize, term.end as usize);
-        (term.kind, &text[start..split], &text[split..end])
-    }
-}
-
-/// A term's [`StaticIndex::key`]; `None` for a term no static index holds.
-fn static_key(term: TermRef<'_>) -> Option<(u8, &str, &str)> {
-    match term {
-        TermRef::NamedNode(node) => Some((0, node.as_str(), "")),
-        TermRef::Literal(literal) if literal.direction().is_some() => None,
-        TermRef::Literal(literal) => Some(match literal.language() {
-            Some(language) => (3, literal.value(), language),
-            None if literal.datatype() == xsd::STRING => (2, literal.value(), ""),
-            None => (4, literal.value(), literal.datatype().as_str()),
-        }),
-        TermRef::BlankNode(_) | TermRef::Triple(_) => None,
     }
 }
 
@@ -354,7 +284,7 @@ impl Dataset {
     pub fn embedded() -> Option<Self> {
         let index = crate::graph::embedded::INDEX.as_ref()?;
         Some(Self {
-            terms: Terms::Static(index),
+            terms: Terms::Static(static_index::Lookup::new(index)),
             spog: Cow::Borrowed(index.spog),
             posg: Cow::Borrowed(index.posg),
             ospg: Cow::Borrowed(index.ospg),
@@ -383,7 +313,7 @@ impl Dataset {
     pub fn parts(&self) -> (Vec<TermRef<'_>>, [&[[u32; 4]]; 4]) {
         let count = match &self.terms {
             Terms::Owned { terms, .. } => terms.len(),
-            Terms::Static(index) => index.terms.len(),
+            Terms::Static(lookup) => lookup.index.terms.len(),
         };
         let terms = (0..count as u32).map(|id| self.terms.get(id)).collect();
         (terms, [&self.spog, &self.posg, &self.ospg, &self.gspo])

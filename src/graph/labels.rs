@@ -57,6 +57,60 @@ pub fn label(
     subject: NamedOrBlankNodeRef<'_>,
     lang: Option<&str>,
 ) -> Result<Option<String>> {
+    if let Some(kept) = graph.kept_labels(lang) {
+        let blank;
+        let key = match subject {
+            NamedOrBlankNodeRef::NamedNode(node) => node.as_str(),
+            NamedOrBlankNodeRef::BlankNode(node) => {
+                blank = node.to_string();
+                blank.as_str()
+            }
+        };
+        return Ok(kept.labels.get(key).cloned());
+    }
+    read_label(graph, subject, lang)
+}
+
+/// Every subject's label in one language, as [`label`] chooses it, read
+/// once (`Graph::keep_labels`); keyed as [`LabelCache`] is.
+pub struct Kept {
+    pub(crate) lang: String,
+    labels: HashMap<String, String>,
+}
+
+impl Kept {
+    /// The label of every subject of a label property in the default graph
+    /// (any other has none).
+    pub(crate) fn read(graph: &Graph, lang: &str) -> Result<Self> {
+        let mut labels = HashMap::new();
+        for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
+            let predicate = NamedNodeRef::new_unchecked(predicate);
+            for quad in graph.default_quads(None, Some(predicate), None)? {
+                let key = match &quad.subject {
+                    oxigraph::model::NamedOrBlankNode::NamedNode(node) => node.as_str().to_owned(),
+                    oxigraph::model::NamedOrBlankNode::BlankNode(node) => node.to_string(),
+                };
+                if labels.contains_key(&key) {
+                    continue;
+                }
+                if let Some(found) = read_label(graph, quad.subject.as_ref(), Some(lang))? {
+                    labels.insert(key, found);
+                }
+            }
+        }
+        Ok(Self {
+            lang: lang.to_owned(),
+            labels,
+        })
+    }
+}
+
+/// [`label`], read from the graph.
+fn read_label(
+    graph: &Graph,
+    subject: NamedOrBlankNodeRef<'_>,
+    lang: Option<&str>,
+) -> Result<Option<String>> {
     let mut best: Option<((u8, u8), String)> = None;
     for (rank, predicate) in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL]
         .into_iter()
@@ -231,6 +285,31 @@ impl<'a> LabelCache<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The labels kept are the labels read, for every subject and in
+    /// either language.
+    #[test]
+    fn kept_labels_are_the_labels_read() {
+        let dataset = crate::graph::dataset::Dataset::embedded().expect("the built-in graph");
+        let graph = Graph::from_dataset(dataset);
+        let subjects: std::collections::HashSet<_> = graph
+            .quads(None, None, None, None)
+            .map(|quad| quad.expect("in memory").subject)
+            .collect();
+        graph.keep_labels(&["en", "fr"]).expect("in memory");
+        let mut labelled = 0;
+        for lang in ["en", "fr"] {
+            for subject in &subjects {
+                let read = read_label(&graph, subject.as_ref(), Some(lang)).expect("in memory");
+                labelled += usize::from(read.is_some());
+                assert_eq!(
+                    label(&graph, subject.as_ref(), Some(lang)).expect("kept"),
+                    read
+                );
+            }
+        }
+        assert!(labelled > 100, "{labelled}");
+    }
 
     #[test]
     fn folds_accents_case_ligatures_and_spaces() {

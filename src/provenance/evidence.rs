@@ -27,6 +27,7 @@ use oxigraph::model::{
     TermRef, Triple,
 };
 use sha2::{Digest, Sha256};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -280,6 +281,49 @@ pub fn of_subject(
         entry.sort();
     }
     Ok(found)
+}
+
+/// Every subject's passages, as [`of_subject`] reads them, read once. For
+/// the server, whose graph and texts do not change while it runs: a page
+/// looks its facts up here instead of reading the evidence graph again,
+/// which for a person linked from the series meant reading the passages of
+/// all the series' facts (hundreds) to show the one pointing at them, once
+/// per such fact (80 % of an entity page's time).
+pub struct Index {
+    by_subject: HashMap<NamedOrBlankNode, ByFact>,
+}
+
+impl Index {
+    /// Reads the passages of every subject the evidence graph names; the
+    /// first error [`of_subject`] meets is returned, as a page would.
+    pub fn build(graph: &Graph, articles: Option<&Articles>) -> Result<Self> {
+        let evidence_graph = vocab::graph("evidence");
+        let mut by_subject = HashMap::new();
+        for record in graph.quads(
+            None,
+            Some(NamedNodeRef::new_unchecked(RDF_SUBJECT)),
+            None,
+            Some(GraphNameRef::NamedNode(evidence_graph.as_ref())),
+        ) {
+            let subject: NamedOrBlankNode = match record?.object {
+                Term::NamedNode(node) => node.into(),
+                Term::BlankNode(node) => node.into(),
+                // [`of_subject`] is never asked for a literal's.
+                _ => continue,
+            };
+            if let Entry::Vacant(entry) = by_subject.entry(subject) {
+                let found = of_subject(graph, entry.key().as_ref(), articles)?;
+                entry.insert(found);
+            }
+        }
+        Ok(Self { by_subject })
+    }
+
+    /// What [`of_subject`] reads for `subject`; `None` for a subject no
+    /// record names (it would read nothing).
+    pub fn of(&self, subject: NamedOrBlankNodeRef<'_>) -> Option<&ByFact> {
+        self.by_subject.get(&subject.into_owned())
+    }
 }
 
 /// A passage node's article and range, and its text when `articles` has

@@ -317,7 +317,8 @@ pub(super) fn entity_page(
 ) -> Result<Answer, HttpError> {
     let site = &state.site;
     let mut view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
-    view.add_evidence(graph, state.articles.as_ref())
+    state
+        .add_evidence(&mut view, graph)
         .map_err(|e| internal(&e))?;
     let title = view
         .label

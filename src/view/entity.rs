@@ -20,6 +20,7 @@ use anyhow::Result;
 use oxigraph::model::{
     NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, Term, TermRef,
 };
+use std::borrow::Cow;
 
 /// One entity, as `describe` and the entity page show it.
 pub struct EntityView {
@@ -140,19 +141,36 @@ impl EntityView {
     /// passages of the articles that state it; their texts when `articles`
     /// has them.
     pub fn add_evidence(&mut self, graph: &Graph, articles: Option<&Articles>) -> Result<()> {
-        let own = evidence::of_subject(graph, self.iri.as_ref().into(), articles)?;
+        self.add_evidence_with(&mut |node| {
+            evidence::of_subject(graph, node, articles).map(Cow::Owned)
+        })
+    }
+
+    /// The same, each subject's passages taken from `index` (read once,
+    /// by the server) rather than from the graph.
+    pub fn add_evidence_from(&mut self, index: &evidence::Index) -> Result<()> {
+        let none = evidence::ByFact::new();
+        self.add_evidence_with(&mut |node| Ok(Cow::Borrowed(index.of(node).unwrap_or(&none))))
+    }
+
+    /// [`Self::add_evidence`] with `passages_of` giving a subject's passages.
+    fn add_evidence_with<'i>(
+        &mut self,
+        passages_of: &mut dyn FnMut(NamedOrBlankNodeRef<'_>) -> Result<Cow<'i, evidence::ByFact>>,
+    ) -> Result<()> {
+        let own = passages_of(self.iri.as_ref().into())?;
         for fact in &mut self.facts {
             (fact.passages, fact.more_passages) = lookup(&own, fact, None);
             if let Some(node) = as_subject(&fact.value.term) {
-                add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
+                add_nested_evidence(node.as_ref(), &mut fact.nested, passages_of)?;
             }
         }
         let iri: Term = self.iri.clone().into();
         for fact in &mut self.incoming {
             if let Some(node) = as_subject(&fact.value.term) {
-                let theirs = evidence::of_subject(graph, node.as_ref(), articles)?;
+                let theirs = passages_of(node.as_ref())?;
                 (fact.passages, fact.more_passages) = lookup(&theirs, fact, Some(&iri));
-                add_nested_evidence(graph, node.as_ref(), &mut fact.nested, articles)?;
+                add_nested_evidence(node.as_ref(), &mut fact.nested, passages_of)?;
             }
         }
         Ok(())
@@ -228,16 +246,15 @@ impl<'a> PassageGroups<'a> {
     }
 }
 
-fn add_nested_evidence(
-    graph: &Graph,
+fn add_nested_evidence<'i>(
     node: NamedOrBlankNodeRef<'_>,
     nested: &mut [Fact],
-    articles: Option<&Articles>,
+    passages_of: &mut dyn FnMut(NamedOrBlankNodeRef<'_>) -> Result<Cow<'i, evidence::ByFact>>,
 ) -> Result<()> {
     if nested.is_empty() {
         return Ok(());
     }
-    let found = evidence::of_subject(graph, node, articles)?;
+    let found = passages_of(node)?;
     for fact in nested {
         (fact.passages, fact.more_passages) = lookup(&found, fact, None);
     }
