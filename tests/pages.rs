@@ -588,7 +588,7 @@ fn differences_are_one_row_per_question_with_a_column_per_article() {
         start.contains("start date") && start.contains("compatible"),
         "{start}"
     );
-    assert!(body.contains("<tr class=\"values\">") && body.contains("<tr class=\"wording\">"));
+    assert!(body.contains("<tr class=\"granularity\">") && body.contains("<tr class=\"wording\">"));
     assert!(page.contains("What counts as a difference"));
     // An article's page: the questions it is part of, each with its subject.
     let article = app.get("/source/article-003", BROWSER).text();

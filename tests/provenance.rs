@@ -389,3 +389,42 @@ fn disagreements_table_has_one_row_per_question_and_a_column_per_article() {
     ]);
     assert!(french.contains("compatibles"), "{french}");
 }
+
+/// The kind of each difference comes from the data where the values alone
+/// do not tell: our assessments in the curation graph (granularity,
+/// distinct facts), beside the dates and wordings the query tells apart.
+#[test]
+fn differences_are_told_apart_by_kind() {
+    let table = missions_kg(&["query", "disagreements", "--format", "tsv"]);
+    // Columns: ?kind ?subject ?property …
+    let kind_of = |subject: &str, property: &str| -> Vec<String> {
+        let (subject, property) = (
+            format!("<https://w3id.org/missions-kg/id/{subject}>"),
+            format!("<https://w3id.org/missions-kg/ontology#{property}>"),
+        );
+        let mut kinds: Vec<String> = table
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .filter(|cells| cells.len() > 2 && cells[1] == subject && cells[2] == property)
+            .map(|cells| cells[0].trim_matches('"').to_owned())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    assert_eq!(kind_of("mission-ulysse", "fate"), ["distinctFacts"]);
+    assert_eq!(kind_of("mission-ulysse", "fundedBy"), ["distinctFacts"]);
+    assert_eq!(kind_of("crew-ulysse", "nationality"), ["granularity"]);
+    assert_eq!(kind_of("broadcast-ocs-2017", "channel"), ["granularity"]);
+    assert_eq!(kind_of("recognition-mip-2017", "event"), ["granularity"]);
+    assert_eq!(kind_of("broadcast-ocs-2017", "startDate"), ["date"]);
+    assert_eq!(kind_of("mission-american", "fate"), ["wording"]);
+    let grouped = missions_kg(&["query", "disagreements", "--format", "table"]);
+    for words in [
+        "distinct facts that hold together: no disagreement",
+        "one is a part of the other: compatible",
+        "same date, given more or less precisely: compatible",
+    ] {
+        assert!(grouped.contains(words), "{words}");
+    }
+}

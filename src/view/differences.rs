@@ -109,7 +109,16 @@ pub enum Kind {
     Dates,
     /// The articles' own phrases for one thing.
     Wording,
-    /// Other values, which may contradict or complement each other.
+    /// One value a part of the other (a country and its continent, a
+    /// channel and its bundle), as the curation graph assesses it.
+    Granularity,
+    /// Different things that hold together (two moments of one story),
+    /// as the curation graph assesses it: no disagreement.
+    DistinctFacts,
+    /// Values that cannot both be true, as the curation graph assesses it.
+    Conflict,
+    /// Other values, not assessed: they may contradict or complement each
+    /// other.
     Values,
     /// One question answered through different properties.
     Question,
@@ -130,6 +139,21 @@ impl Kind {
                 "the articles' own wording",
                 "les mots de chaque article",
                 "wording",
+            ),
+            Kind::Granularity => (
+                "one is a part of the other: compatible",
+                "l'une est une partie de l'autre : compatibles",
+                "granularity",
+            ),
+            Kind::DistinctFacts => (
+                "distinct facts that hold together: no disagreement",
+                "des faits distincts qui tiennent ensemble : pas de désaccord",
+                "distinct",
+            ),
+            Kind::Conflict => (
+                "conflicting values: they cannot both be true",
+                "valeurs en conflit : elles ne peuvent être vraies ensemble",
+                "conflict",
             ),
             Kind::Values => (
                 "different values (which may contradict or complement each other)",
@@ -209,7 +233,17 @@ impl Question {
         }
         for (question, kinds) in questions.iter_mut().zip(&pair_kinds) {
             question.said.sort_by_key(|said| said.article.to_string());
-            question.kind = if kinds.contains(&"question") {
+            // Our assessment (the curation graph's) first, where there is one.
+            let assessed = |name: &str| kinds.iter().all(|k| *k == name);
+            question.kind = if assessed("granularity") {
+                Kind::Granularity
+            } else if assessed("distinctFacts") {
+                Kind::DistinctFacts
+            } else if assessed("conflict") {
+                Kind::Conflict
+            } else if assessed("precision") {
+                Kind::Precision
+            } else if kinds.contains(&"question") {
                 Kind::Question
             } else if kinds.iter().all(|k| *k == "date") {
                 let dates: Vec<&Term> = question

@@ -355,20 +355,39 @@ fn outgoing(
     Ok(facts)
 }
 
-/// A property's texts in other languages go when it has one in `lang`; a
-/// name given in French only stays, whatever `lang`.
+/// A property's text in another language goes when a graph stating it also
+/// gives the property a text in `lang` (our translation of the same words);
+/// a name given in French only stays, whatever `lang`, and so does a text
+/// one article words only in English beside another article's French one
+/// (article 001's "TV Critics Award" under `--lang fr`).
 fn keep_language(facts: &mut Vec<(Quad, Fact)>, lang: &str) {
     let language = |quad: &Quad| match &quad.object {
         Term::Literal(literal) => literal.language().map(str::to_owned),
         _ => None,
     };
-    let covered: std::collections::BTreeSet<String> = facts
+    // The graphs stating a fact; `None` for the default graph's own triples
+    // (a plain Turtle file), which are all one source.
+    let graphs = |fact: &Fact| -> Vec<Option<String>> {
+        if fact.sources.is_empty() {
+            vec![None]
+        } else {
+            fact.sources.iter().map(|s| Some(s.name.clone())).collect()
+        }
+    };
+    let covered: std::collections::BTreeSet<(String, Option<String>)> = facts
         .iter()
         .filter(|(quad, _)| language(quad).as_deref() == Some(lang))
-        .map(|(quad, _)| quad.predicate.as_str().to_owned())
+        .flat_map(|(quad, fact)| {
+            graphs(fact)
+                .into_iter()
+                .map(|graph| (quad.predicate.as_str().to_owned(), graph))
+        })
         .collect();
-    facts.retain(|(quad, _)| {
-        language(quad).is_none_or(|tag| tag == lang) || !covered.contains(quad.predicate.as_str())
+    facts.retain(|(quad, fact)| {
+        language(quad).is_none_or(|tag| tag == lang)
+            || !graphs(fact)
+                .into_iter()
+                .any(|graph| covered.contains(&(quad.predicate.as_str().to_owned(), graph)))
     });
 }
 
