@@ -94,6 +94,18 @@ pub(super) struct Lookup {
     hashed: OnceLock<HashTable<u32>>,
 }
 
+/// A copy for a dataset that shares these terms (a part of the built-in
+/// graph, `restrict.rs`): the table, once built, comes along.
+impl Clone for Lookup {
+    fn clone(&self) -> Self {
+        Self {
+            index: self.index,
+            searches: AtomicU32::new(self.searches.load(Ordering::Relaxed)),
+            hashed: self.hashed.clone(),
+        }
+    }
+}
+
 impl Lookup {
     pub(super) fn new(index: &'static StaticIndex) -> Self {
         Self {
