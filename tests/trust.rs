@@ -126,6 +126,12 @@ fn trusting_articles_fails_in_one_line() {
         "creators",
     ]);
     assert_error_line_exit(
+        &run(&["query", "--sources", "", "creators"]),
+        2,
+        "--sources takes the articles to trust",
+        "no article named",
+    );
+    assert_error_line_exit(
         &run(&["query", "--sensitivity", "CONSTRUCT WHERE { ?s ?p ?o }"]),
         2,
         "--sensitivity lists a SELECT's or an ASK's answers",

@@ -94,6 +94,12 @@ pub fn trusted(
             .map(|text| find_article(&all, text))
             .collect()
     };
+    if !sources.is_empty() && sources.iter().all(|text| text.trim().is_empty()) {
+        return Err(Failure::usage(
+            "--sources takes the articles to trust, e.g. --sources 000,002 (to trust none, use --without with all of them)",
+        )
+        .into());
+    }
     let kept = if sources.is_empty() {
         let left_out = named(without)?;
         all.into_iter().filter(|a| !left_out.contains(a)).collect()
