@@ -324,7 +324,14 @@ mod tests {
                 for (row, family) in &trial.traced.rows {
                     let row = canonical(row);
                     let held = family.masks().iter().any(|s| s & mask == *s);
-                    if held != given.contains(&row) {
+                    // A group's values computed again on fewer articles can
+                    // equal the whole graph's by chance (29 facts stated by
+                    // two articles, with two articles left out): that is
+                    // another answer, not this one, so for an aggregate only
+                    // "held, so given" is checked.
+                    let aggregate =
+                        trial.sparql.contains("GROUP BY") || trial.sparql.contains("COUNT(");
+                    if held != given.contains(&row) && !(aggregate && !held) {
                         failures.push(format!(
                             "{}: {row:?} with {mask:b}: given {}, a support held {held}",
                             trial.name,
