@@ -46,8 +46,15 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     }
     // --sources / --without: the query sees the trusted articles' graphs
     // (and every graph that is no article's) only.
-    let all = trust::articles(&whole)?;
-    let (graph, in_play) = match trust::trusted(&whole, &args.sources, &args.without)? {
+    // The list of articles is asked for only when trust is chosen: a plain
+    // query sends an endpoint nothing but itself.
+    let trusting = args.sensitivity || !args.sources.is_empty() || !args.without.is_empty();
+    let all = if trusting {
+        trust::articles(&whole)?
+    } else {
+        Vec::new()
+    };
+    let (graph, in_play) = match trust::trusted(&all, &args.sources, &args.without)? {
         Some(kept) => (trust::keep_articles(&whole, &all, &kept)?, kept),
         None => (whole, all.clone()),
     };

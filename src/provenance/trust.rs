@@ -79,19 +79,18 @@ pub fn find_article(articles: &[NamedNode], text: &str) -> Result<NamedNode> {
 /// The articles trusted: those of `sources` when given, else every article
 /// but those of `without`. `None` when both are empty (trust them all).
 pub fn trusted(
-    graph: &Graph,
+    all: &[NamedNode],
     sources: &[String],
     without: &[String],
 ) -> Result<Option<Vec<NamedNode>>> {
     if sources.is_empty() && without.is_empty() {
         return Ok(None);
     }
-    let all = articles(graph)?;
     let named = |texts: &[String]| -> Result<Vec<NamedNode>> {
         texts
             .iter()
             .filter(|text| !text.trim().is_empty())
-            .map(|text| find_article(&all, text))
+            .map(|text| find_article(all, text))
             .collect()
     };
     if !sources.is_empty() && sources.iter().all(|text| text.trim().is_empty()) {
@@ -102,7 +101,10 @@ pub fn trusted(
     }
     let kept = if sources.is_empty() {
         let left_out = named(without)?;
-        all.into_iter().filter(|a| !left_out.contains(a)).collect()
+        all.iter()
+            .filter(|a| !left_out.contains(a))
+            .cloned()
+            .collect()
     } else {
         let mut kept = named(sources)?;
         kept.sort();

@@ -162,11 +162,15 @@ fn articles_are_named_as_the_sources_command_names_them() {
         error,
         "no article '9'; the articles are: article-000, article-001, article-002, article-003"
     );
-    let kept = trusted(&full, &[], &["001".into()]).unwrap().unwrap();
+    let kept = trusted(&articles(&full).unwrap(), &[], &["001".into()])
+        .unwrap()
+        .unwrap();
     let names: Vec<String> = kept
         .iter()
         .map(|a| labels::graph_name(a.as_str()))
         .collect();
     assert_eq!(names, ["article-000", "article-002", "article-003"]);
-    assert!(trusted(&full, &[], &[]).unwrap().is_none());
+    assert!(trusted(&articles(&full).unwrap(), &[], &[])
+        .unwrap()
+        .is_none());
 }
