@@ -115,6 +115,10 @@ pub enum Command {
     /// Serve the graph over HTTP: a SPARQL endpoint, linked-data pages and a
     /// browsable site, read-only.
     Serve(ServeArgs),
+    /// Serve the graph to an assistant over the Model Context Protocol, on
+    /// stdin and stdout: stored queries, SPARQL, describe, why and search as
+    /// tools, read-only.
+    Mcp(McpArgs),
     /// Upload the dataset to a SPARQL server (each article a named graph,
     /// the merged view the default graph), then verify it by counting.
     Push(PushArgs),
@@ -183,6 +187,17 @@ pub struct ServeArgs {
     /// long (an unread answer holds memory and a connection until then).
     #[arg(long, value_name = "SECONDS", default_value = "30", hide = true)]
     pub send_timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Stop a tool's query after this many seconds (the tool answers with
+    /// an error saying so; the server keeps serving).
+    #[arg(long, value_name = "SECONDS", default_value = "10")]
+    pub timeout: f64,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod export;
 pub mod links;
 pub mod load;
 pub mod man;
+pub mod mcp;
 pub mod push;
 pub mod queries;
 pub mod query;

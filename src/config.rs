@@ -54,6 +54,7 @@ impl Config {
             Command::Describe(args) => (args.remote.endpoint.clone(), None),
             Command::Stats(args) => (args.remote.endpoint.clone(), None),
             Command::Sources(args) => (args.remote.endpoint.clone(), None),
+            Command::Mcp(args) => (args.remote.endpoint.clone(), Some(args.timeout)),
             // `links reconcile` and `links check` have an --endpoint of
             // their own (Wikidata's), given after the action; the graph they
             // read stays local.

@@ -93,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources(args) => commands::sources::run(&config, &args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Serve(args) => commands::serve::run(&config, &args),
+        Command::Mcp(args) => commands::mcp::run(&config, &args),
         Command::Push(args) => commands::push::run(&config, &args),
         Command::Load(args) => commands::load::run(&config, &args),
         Command::Man(args) => commands::man::run(&args),

@@ -1,0 +1,222 @@
+//! JSON-RPC messages over stdin and stdout, one per line, bounded.
+//!
+//! rmcp's own stdio transport drops a line that is not JSON, and one longer
+//! than its cap, without a word (so that a peer echoing errors back cannot
+//! start a storm). JSON-RPC 2.0 asks for an answer to each: a parse error
+//! (-32700) or an invalid request (-32600), with `id: null` when none can
+//! be read. A client that sent a broken line then learns it at once instead
+//! of waiting for an answer that never comes. So this transport reads the
+//! lines itself, never holding more than [`MAX_LINE`] bytes of one, and
+//! writes one error line for each line it cannot use, then reads on.
+
+use rmcp::model::{ErrorCode, ErrorData, JsonRpcMessage, NumberOrString, RequestId};
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use rmcp::RoleServer;
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::Mutex;
+
+/// The longest message read, in bytes: a query is at most 256 KiB (the
+/// server's limit), and nothing else a client sends comes near.
+pub const MAX_LINE: usize = 1024 * 1024;
+
+/// Lines from `R`, messages to `W`.
+pub struct Lines<R, W> {
+    read: BufReader<R>,
+    /// The line being read; kept across a cancelled read (rmcp polls
+    /// `receive` inside a `select!`), cleared once it is whole.
+    line: Vec<u8>,
+    /// Set while the rest of a line past [`MAX_LINE`] is skipped.
+    skipping: bool,
+    /// Set at the first request: rmcp ends the session when anything but a
+    /// request opens it, so a stray notification or response before it is
+    /// dropped here (neither gets an answer in JSON-RPC anyway).
+    opened: bool,
+    write: Arc<Mutex<W>>,
+}
+
+/// What one bounded read found.
+enum Read {
+    Line,
+    TooLong,
+    End,
+}
+
+impl<R, W> Lines<R, W>
+where
+    R: tokio::io::AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    pub fn new(read: R, write: W) -> Self {
+        Self {
+            read: BufReader::new(read),
+            line: Vec::new(),
+            skipping: false,
+            opened: false,
+            write: Arc::new(Mutex::new(write)),
+        }
+    }
+
+    /// Reads up to the next line break, keeping at most [`MAX_LINE`] bytes:
+    /// past it the line is dropped and the rest of it skipped as it comes.
+    /// No await lies between taking bytes from the buffer and consuming
+    /// them, so a cancelled read loses nothing.
+    async fn read_line(&mut self) -> std::io::Result<Read> {
+        loop {
+            let available = self.read.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(Read::End);
+            }
+            let newline = available.iter().position(|&b| b == b'\n');
+            let take = newline.map_or(available.len(), |at| at + 1);
+            let outcome = if self.skipping {
+                self.skipping = newline.is_none();
+                None
+            } else if self.line.len() + take > MAX_LINE {
+                self.line = Vec::new();
+                self.skipping = newline.is_none();
+                Some(Read::TooLong)
+            } else {
+                self.line.extend_from_slice(&available[..take]);
+                newline.map(|_| Read::Line)
+            };
+            self.read.consume(take);
+            if let Some(outcome) = outcome {
+                return Ok(outcome);
+            }
+        }
+    }
+
+    /// Writes `error` as its own line, off the reading path: a write
+    /// cancelled half-way would leave half a line on stdout.
+    fn answer_error(&self, id: Option<RequestId>, error: ErrorData) {
+        let message = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": error,
+        });
+        let write = self.write.clone();
+        tokio::spawn(async move {
+            let mut bytes = serde_json::to_vec(&message).unwrap_or_default();
+            bytes.push(b'\n');
+            let mut out = write.lock().await;
+            let _ = out.write_all(&bytes).await;
+            let _ = out.flush().await;
+        });
+    }
+}
+
+impl<R, W> Transport<RoleServer> for Lines<R, W>
+where
+    R: tokio::io::AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let write = self.write.clone();
+        async move {
+            let mut bytes = serde_json::to_vec(&item).map_err(std::io::Error::other)?;
+            bytes.push(b'\n');
+            let mut out = write.lock().await;
+            out.write_all(&bytes).await?;
+            out.flush().await
+        }
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            match self.read_line().await {
+                Ok(Read::Line) => {}
+                Ok(Read::TooLong) => {
+                    self.answer_error(
+                        None,
+                        ErrorData::new(
+                            ErrorCode::INVALID_REQUEST,
+                            format!(
+                                "message longer than {MAX_LINE} bytes: discarded (one JSON-RPC message a line, each at most 1 MiB)"
+                            ),
+                            None,
+                        ),
+                    );
+                    continue;
+                }
+                Ok(Read::End) | Err(_) => return None,
+            }
+            let line = std::mem::take(&mut self.line);
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match decode(text) {
+                Decoded::Message(message) => {
+                    let is_request = matches!(*message, JsonRpcMessage::Request(_));
+                    if is_request || self.opened {
+                        self.opened = true;
+                        return Some(*message);
+                    }
+                }
+                Decoded::Ignored => {}
+                Decoded::Error(id, error) => self.answer_error(id, error),
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        self.write.lock().await.flush().await
+    }
+}
+
+/// What a line holds.
+enum Decoded {
+    Message(Box<RxJsonRpcMessage<RoleServer>>),
+    /// A notification this server does not know (an LSP message, a newer
+    /// revision's): notifications get no answer, not even an error.
+    Ignored,
+    Error(Option<RequestId>, ErrorData),
+}
+
+fn decode(text: &[u8]) -> Decoded {
+    let value: serde_json::Value = match serde_json::from_slice(text) {
+        Ok(value) => value,
+        Err(error) => {
+            return Decoded::Error(
+                None,
+                ErrorData::new(
+                    ErrorCode::PARSE_ERROR,
+                    format!("parse error: not JSON ({error})"),
+                    None,
+                ),
+            )
+        }
+    };
+    let id = value.get("id").and_then(request_id);
+    let is_notification = value.get("id").is_none() && value.get("method").is_some();
+    match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
+        Ok(message) => Decoded::Message(Box::new(message)),
+        Err(_) if is_notification => Decoded::Ignored,
+        Err(error) => {
+            let message =
+                format!("invalid request: not a JSON-RPC 2.0 message this server takes ({error})");
+            Decoded::Error(
+                id,
+                ErrorData::new(ErrorCode::INVALID_REQUEST, message, None),
+            )
+        }
+    }
+}
+
+/// A request's id, when it is one JSON-RPC allows (a number or a string).
+fn request_id(value: &serde_json::Value) -> Option<RequestId> {
+    match value {
+        serde_json::Value::Number(number) => number.as_i64().map(NumberOrString::Number),
+        serde_json::Value::String(text) => Some(NumberOrString::String(text.as_str().into())),
+        _ => None,
+    }
+}
