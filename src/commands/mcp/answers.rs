@@ -87,7 +87,12 @@ impl Pager {
         content.insert("more".to_owned(), json!(more));
         let mut summary = format!("{} {what}", self.total);
         if shown > 0 && (offset > 0 || more > 0) {
-            summary.push_str(&format!("; {}–{} shown", offset + 1, offset + shown));
+            let (first, last) = (offset + 1, offset + shown);
+            summary.push_str(&if first == last {
+                format!("; number {first} shown")
+            } else {
+                format!("; {first}–{last} shown")
+            });
         }
         if more > 0 {
             let next = offset + shown;

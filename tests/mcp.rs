@@ -1,0 +1,488 @@
+//! `missions-kg mcp`, driven by the official MCP Python SDK (PyPI `mcp`,
+//! `tests/clients/mcp_client.py`): every tool listed with its schemas; each
+//! stored query's tool, called with its header's example, answers the rows
+//! `missions-kg query NAME --format json` gives; `describe` gives each fact
+//! its articles and passages; `why` its supports; errors come by kind. Then
+//! hostile lines written straight to its stdin: one error each, and the
+//! server keeps serving within bounded memory.
+//!
+//! The SDK is a tool no one here wrote: without it the client tests say
+//! SKIPPED, unless MISSIONS_KG_REQUIRE_MCP=1 or CI=true (`.ci/run`
+//! installs it), where they fail.
+
+mod common;
+
+use common::{bin, output, root, skip};
+use missions_kg::sparql::catalog::Catalog;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const SWITCH: &str = "MISSIONS_KG_REQUIRE_MCP";
+
+/// Whether the SDK is installed; says SKIPPED (or fails, when required)
+/// when it is not.
+fn sdk() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import mcp.client.stdio"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !ok {
+        skip(SWITCH, "the MCP Python SDK (PyPI mcp) is not installed");
+    }
+    ok
+}
+
+/// Runs the client with `cases` against `missions-kg ARGS…`: one answer
+/// per case, then the tools and resources.
+fn client(cases: &Value, args: &[&str]) -> (Vec<Value>, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cases.json");
+    std::fs::write(&file, cases.to_string()).unwrap();
+    let script = root().join("tests/clients/mcp_client.py");
+    let mut command = Command::new("timeout");
+    command
+        .arg("300")
+        .arg("python3")
+        .arg(&script)
+        .arg(&file)
+        .arg(bin())
+        .args(args)
+        .current_dir(root());
+    let out = command.output().expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the MCP client failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let listing = lines.pop().expect("the listing line");
+    assert_eq!(lines.len(), cases.as_array().unwrap().len(), "{stdout}");
+    (lines, listing)
+}
+
+/// Each stored query's rows from the command line, as JSON values.
+fn command_line_rows(name: &str, example: &[String]) -> Vec<Value> {
+    let mut args = vec![
+        "query".to_owned(),
+        name.to_owned(),
+        "--format".into(),
+        "json".into(),
+    ];
+    for binding in example {
+        args.push("--param".into());
+        args.push(binding.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(&args);
+    assert!(
+        out.status.success(),
+        "query {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    answer["results"]["bindings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn sorted(rows: &[Value]) -> Vec<String> {
+    let mut rows: Vec<String> = rows.iter().map(Value::to_string).collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn every_stored_query_tool_answers_what_the_command_line_answers() {
+    if !sdk() {
+        return;
+    }
+    let catalog = Catalog::embedded().unwrap();
+    let mut cases = Vec::new();
+    for query in &catalog.queries {
+        let mut arguments = serde_json::Map::new();
+        for binding in &query.example {
+            let (name, value) = binding.split_once('=').unwrap();
+            arguments.insert(name.to_owned(), json!(value));
+        }
+        arguments.insert("limit".into(), json!(1000));
+        cases.push(json!({"tool": query.name, "arguments": arguments}));
+    }
+    let (answers, listing) = client(&Value::Array(cases), &["mcp"]);
+    for (query, answer) in catalog.queries.iter().zip(&answers) {
+        assert_eq!(answer["is_error"], json!(false), "{}: {answer}", query.name);
+        let structured = &answer["structured"];
+        assert_eq!(structured["form"], json!("select"), "{}", query.name);
+        let expected = command_line_rows(&query.name, &query.example);
+        assert_eq!(structured["total"], json!(expected.len()), "{}", query.name);
+        let rows = structured["rows"].as_array().unwrap();
+        let shown = expected.len().min(1000);
+        assert_eq!(rows.len(), shown, "{}: rows shown", query.name);
+        if expected.len() <= 1000 && structured["more"] == json!(0) {
+            assert_eq!(sorted(rows), sorted(&expected), "{}: rows", query.name);
+        }
+        // The short line comes first, then the same JSON as text.
+        let text = answer["text"].as_array().unwrap();
+        assert!(text[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{} rows", expected.len())));
+        assert_eq!(
+            serde_json::from_str::<Value>(text[1].as_str().unwrap()).unwrap(),
+            *structured
+        );
+    }
+
+    // Every tool has a description, an object schema for its arguments
+    // and one for its answer; every stored query is a tool.
+    let tools = listing["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for fixed in ["sparql", "describe", "why", "search"] {
+        assert!(names.contains(&fixed), "{names:?}");
+    }
+    for query in &catalog.queries {
+        assert!(names.contains(&query.name.as_str()), "{}", query.name);
+    }
+    for tool in tools {
+        assert!(!tool["description"].as_str().unwrap().is_empty(), "{tool}");
+        assert_eq!(tool["input_schema"]["type"], json!("object"), "{tool}");
+        assert_eq!(tool["output_schema"]["type"], json!("object"), "{tool}");
+    }
+    let entity_facts = tools.iter().find(|t| t["name"] == "entity-facts").unwrap();
+    assert_eq!(entity_facts["input_schema"]["required"], json!(["entity"]));
+    assert_eq!(
+        entity_facts["input_schema"]["properties"]["entity"]["type"],
+        json!("string")
+    );
+
+    // The resources: the ontology as Turtle, the articles with their
+    // checksums, the stored queries.
+    let resources = &listing["resources"];
+    let ontology = &resources["missions-kg://ontology"];
+    assert_eq!(ontology["mime_type"], json!("text/turtle"));
+    assert!(ontology["text"].as_str().unwrap().contains("owl:Class"));
+    let articles: Value = serde_json::from_str(
+        resources["missions-kg://articles"]["text"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let articles = articles["articles"].as_array().unwrap();
+    assert_eq!(articles.len(), 4, "{articles:?}");
+    assert!(articles
+        .iter()
+        .all(|a| a["sha256"].as_str().is_some_and(|s| s.len() == 64)));
+    assert!(articles.iter().all(|a| a["title"].is_string()));
+    let queries: Value =
+        serde_json::from_str(resources["missions-kg://queries"]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        queries["queries"].as_array().unwrap().len(),
+        catalog.queries.len()
+    );
+    assert_eq!(resources["missing"]["code"], json!(-32002));
+}
+
+#[test]
+fn describe_why_search_paging_and_errors_through_the_sdk() {
+    if !sdk() {
+        return;
+    }
+    let seeds = root().join("../shared/seeds");
+    assert!(
+        seeds.is_dir(),
+        "shared/seeds must sit beside the repository"
+    );
+    let cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let cases = json!([
+        {"tool": "describe", "arguments": {"entity": "Arben Bajraktaraj"}},
+        {"tool": "describe", "arguments": {"entity": "Komarov"}},
+        {"tool": "why", "arguments": {"query": "creators"}},
+        {"tool": "why", "arguments": {"query": "entity-facts", "params": {"entity": "Julien Lacombe"}}},
+        {"tool": "search", "arguments": {"text": "Komarof"}},
+        {"tool": "cast", "arguments": {"limit": 2}},
+        {"tool": "cast", "arguments": {"limit": 2, "offset": 2}},
+        {"tool": "sparql", "arguments": {"query": "ASK { mkd:missions mk:creator mkd:julien-lacombe }"}},
+        {"tool": "sparql", "arguments": {"query": "CONSTRUCT WHERE { mkd:missions mk:creator ?who }"}},
+        {"tool": "no-such-tool", "arguments": {}},
+        {"tool": "sparql", "arguments": {"query": "ASK {}", "unknown": 1}},
+        {"tool": "cast", "arguments": {"limit": 0}},
+        {"tool": "sparql", "arguments": {"query": 42}},
+        {"tool": "sparql", "arguments": {"query": "INSERT DATA { mkd:a mkd:b mkd:c }"}},
+        {"tool": "sparql", "arguments": {"query": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"}},
+        {"tool": "sparql", "arguments": {"query": "SELECT ?x WHERE {"}},
+        {"tool": "entity-facts", "arguments": {"entity": "Nobody At All Here"}},
+        {"tool": "sparql", "arguments": {"query": cross}},
+    ]);
+    let articles = seeds.to_str().unwrap();
+    let (answers, _) = client(&cases, &["--articles", articles, "mcp", "--timeout", "2"]);
+    let by: BTreeMap<usize, &Value> = answers.iter().enumerate().collect();
+
+    // describe: each fact with its articles and the passage that says it.
+    let arben = &by[&0]["structured"];
+    assert_eq!(
+        arben["iri"],
+        json!("https://w3id.org/missions-kg/id/arben-bajraktaraj")
+    );
+    let facts = arben["facts"].as_array().unwrap();
+    let lebanese = facts
+        .iter()
+        .find(|f| f["property"] == json!("https://w3id.org/missions-kg/ontology#nationality"))
+        .unwrap_or_else(|| panic!("no nationality: {arben}"));
+    assert_eq!(lebanese["articles"], json!(["article-002"]));
+    let passage = &lebanese["passages"][0];
+    assert_eq!(passage["article"], json!("article-002"));
+    assert!(
+        passage["text"].as_str().unwrap().contains("libanais"),
+        "{passage}"
+    );
+    // An ambiguous name: an error the assistant reads, with the candidates.
+    let komarov = by[&1];
+    assert_eq!(komarov["is_error"], json!(true));
+    assert_eq!(komarov["structured"]["error"]["kind"], json!("not-found"));
+    assert_eq!(
+        komarov["structured"]["error"]["candidates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // why: each answer's supports and the facts it rests on, with passages.
+    let creators = &by[&2]["structured"];
+    let rows = creators["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{creators}");
+    for row in rows {
+        let supports = row["supports"].as_array().unwrap();
+        assert!(supports
+            .iter()
+            .flat_map(|s| s.as_array().unwrap())
+            .any(|g| g == "article-000"));
+        let facts: Vec<&str> = row["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert!(
+            facts
+                .iter()
+                .any(|f| f.contains("mk:creator") && f.contains("Créée par")),
+            "{facts:?}"
+        );
+    }
+    assert_eq!(by[&3]["is_error"], json!(false), "{}", by[&3]);
+
+    // search, forgiving a typo.
+    let found = by[&4]["structured"]["results"].as_array().unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|r| r["name"] == json!("mkd:vladimir-komarov")),
+        "{found:?}"
+    );
+
+    // Paging: two rows, the next two, the rest counted.
+    let first = &by[&5]["structured"];
+    let second = &by[&6]["structured"];
+    assert_eq!(
+        (
+            first["shown"].clone(),
+            first["more"].clone(),
+            first["next_offset"].clone()
+        ),
+        (json!(2), json!(4), json!(2))
+    );
+    assert_eq!(
+        (second["offset"].clone(), second["more"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_ne!(first["rows"], second["rows"]);
+    assert!(by[&5]["text"][0].as_str().unwrap().contains("… and 4 more"));
+
+    // ASK and CONSTRUCT.
+    assert_eq!(by[&7]["structured"]["boolean"], json!(true));
+    assert_eq!(by[&8]["structured"]["form"], json!("graph"));
+    assert_eq!(by[&8]["structured"]["total"], json!(3));
+
+    // Errors: an unknown tool and arguments a tool does not take are
+    // JSON-RPC errors; the rest are tool errors of their kind.
+    for case in [9, 10, 11, 12] {
+        assert_eq!(
+            by[&case]["rpc_error"]["code"],
+            json!(-32602),
+            "{}",
+            by[&case]
+        );
+    }
+    for (case, kind) in [
+        (13, "read-only"),
+        (14, "refused"),
+        (15, "syntax"),
+        (16, "not-found"),
+        (17, "timed-out"),
+    ] {
+        assert_eq!(by[&case]["is_error"], json!(true), "{}", by[&case]);
+        assert_eq!(
+            by[&case]["structured"]["error"]["kind"],
+            json!(kind),
+            "{}",
+            by[&case]
+        );
+    }
+}
+
+/// `missions-kg mcp` with its stdin and stdout as pipes, its stdout read
+/// line by line on a thread (so no read can hang the test).
+struct Session {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Session {
+    fn start() -> Self {
+        let mut child = Command::new(bin())
+            .arg("mcp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next line, within 20 s.
+    fn next(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an answer within 20 s");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    /// Nothing more within half a second.
+    fn quiet(&self) {
+        if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            panic!("one answer expected, another came: {line}");
+        }
+    }
+
+    fn resident_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+}
+
+#[test]
+fn hostile_lines_get_one_error_each_and_the_server_keeps_serving() {
+    let mut session = Session::start();
+    session.send(
+        br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"hostile","version":"1"}}}
+"#,
+    );
+    assert_eq!(session.next()["id"], json!(1));
+    session.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+
+    // Not JSON: a parse error, with no id to answer.
+    session.send(b"{\"jsonrpc\": \"2.0\", \"id\": \n");
+    let error = session.next();
+    assert_eq!(
+        (error["id"].clone(), error["error"]["code"].clone()),
+        (json!(null), json!(-32700))
+    );
+    session.quiet();
+    // JSON, but no message: an invalid request.
+    session.send(b"[1, 2, 3]\n");
+    assert_eq!(session.next()["error"]["code"], json!(-32600));
+    session.quiet();
+    // A request whose parameters are not an object: an error for its id.
+    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":\"cast\"}\n");
+    let error = session.next();
+    assert_eq!(error["id"], json!(8));
+    assert!(error["error"]["code"].as_i64().unwrap() < 0);
+    session.quiet();
+
+    // A line of 3 MiB: one error, and the line is dropped.
+    let before = session.resident_kib();
+    let mut huge = vec![b'a'; 3 << 20];
+    huge.push(b'\n');
+    session.send(&huge);
+    assert_eq!(session.next()["error"]["code"], json!(-32600));
+    session.quiet();
+    // Endless input: 64 MiB with no line break, then its end; one error,
+    // and the memory stays bounded while it streams.
+    let started = Instant::now();
+    let chunk = vec![b'{'; 1 << 20];
+    for _ in 0..64 {
+        session.send(&chunk);
+    }
+    session.send(b"\n");
+    assert_eq!(session.next()["error"]["code"], json!(-32600));
+    session.quiet();
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let grown = session.resident_kib().saturating_sub(before);
+    assert!(grown < 32 * 1024, "resident memory grew by {grown} KiB");
+
+    // Still serving.
+    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"cast\",\"arguments\":{\"limit\":1}}}\n");
+    let answer = session.next();
+    assert_eq!(answer["id"], json!(2));
+    assert_eq!(
+        answer["result"]["structuredContent"]["total"],
+        json!(6),
+        "{answer}"
+    );
+
+    // The end of stdin ends the session: exit 0, soon.
+    let Session {
+        mut child, stdin, ..
+    } = session;
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not end with its stdin"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
