@@ -351,9 +351,11 @@ struct Session {
 }
 
 impl Session {
-    fn start() -> Self {
+    /// `missions-kg ARGS…` (which say `mcp`), run from the crate's root.
+    fn start(args: &[&str]) -> Self {
         let mut child = Command::new(bin())
-            .arg("mcp")
+            .args(args)
+            .current_dir(root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -398,6 +400,27 @@ impl Session {
         }
     }
 
+    /// Opens the session (initialize, then initialized).
+    fn open(&mut self) {
+        self.send(
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}
+"#,
+        );
+        assert_eq!(self.next()["id"], json!(1));
+        self.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    }
+
+    /// Calls `tool` with `arguments`: its structured answer.
+    fn call(&mut self, id: u64, tool: &str, arguments: Value) -> Value {
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                             "params": {"name": tool, "arguments": arguments}});
+        self.send(format!("{request}\n").as_bytes());
+        let answer = self.next();
+        assert_eq!(answer["id"], json!(id), "{answer}");
+        assert_eq!(answer["result"]["isError"], json!(false), "{answer}");
+        answer["result"]["structuredContent"].clone()
+    }
+
     fn resident_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
@@ -410,13 +433,8 @@ impl Session {
 
 #[test]
 fn hostile_lines_get_one_error_each_and_the_server_keeps_serving() {
-    let mut session = Session::start();
-    session.send(
-        br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"hostile","version":"1"}}}
-"#,
-    );
-    assert_eq!(session.next()["id"], json!(1));
-    session.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    let mut session = Session::start(&["mcp"]);
+    session.open();
 
     // Not JSON: a parse error, with no id to answer.
     session.send(b"{\"jsonrpc\": \"2.0\", \"id\": \n");
@@ -485,4 +503,63 @@ fn hostile_lines_get_one_error_each_and_the_server_keeps_serving() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn the_same_answers_from_data_files_a_store_and_an_endpoint() {
+    let count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }";
+    let expected = |args: &[&str]| -> Vec<Value> {
+        let out = output(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        answer["results"]["bindings"].as_array().cloned().unwrap()
+    };
+    let rows = |answer: Value| answer["rows"].as_array().cloned().unwrap();
+
+    // --data: the file's graphs, not the built-in ones.
+    let data = ["--data", "tests/fixtures/kg.trig"];
+    let mut session = Session::start(&[data[0], data[1], "mcp"]);
+    session.open();
+    let answer = session.call(2, "sparql", json!({"query": count}));
+    assert_eq!(
+        rows(answer),
+        expected(&[data[0], data[1], "query", count, "--format", "json"])
+    );
+
+    let cast = expected(&["query", "cast", "--format", "json"]);
+    // --store: an on-disk store of the built-in graph.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let store = store.to_str().unwrap();
+    let out = output(&["--store", store, "load"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut session = Session::start(&["--store", store, "mcp"]);
+    session.open();
+    assert_eq!(
+        sorted(&rows(session.call(2, "cast", json!({})))),
+        sorted(&cast)
+    );
+
+    // --endpoint: another server's SPARQL endpoint.
+    let served = common::Served::start(root(), &[], &[]);
+    let endpoint = format!("{}/sparql", served.url);
+    let mut session = Session::start(&["mcp", "--endpoint", &endpoint]);
+    session.open();
+    assert_eq!(
+        sorted(&rows(session.call(2, "cast", json!({})))),
+        sorted(&cast)
+    );
+    let described = session.call(3, "describe", json!({"entity": "Julien Lacombe"}));
+    assert_eq!(
+        described["iri"],
+        json!("https://w3id.org/missions-kg/id/julien-lacombe")
+    );
 }

@@ -152,7 +152,7 @@ impl State {
                 query,
                 params,
                 window,
-            } => self.query(&query.sparql.clone(), Some(&query), &params, window, budget),
+            } => self.query(&query.sparql, Some(&query), &params, window, budget),
             Call::Sparql { text, window } => self.query(&text, None, &[], window, budget),
             Call::Describe { entity, window } => {
                 let node = crate::graph::entity::resolve(&self.graph, &entity)?;
