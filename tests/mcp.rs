@@ -268,18 +268,25 @@ fn describe_why_search_paging_and_errors_through_the_sdk() {
             .iter()
             .flat_map(|s| s.as_array().unwrap())
             .any(|g| g == "article-000"));
-        let facts: Vec<&str> = row["facts"]
-            .as_array()
-            .unwrap()
+        let facts = row["facts"].as_array().unwrap();
+        let creator = facts
             .iter()
-            .map(|f| f.as_str().unwrap())
-            .collect();
-        assert!(
-            facts
-                .iter()
-                .any(|f| f.contains("mk:creator") && f.contains("Créée par")),
-            "{facts:?}"
+            .find(|f| f["property"] == json!("https://w3id.org/missions-kg/ontology#creator"))
+            .unwrap_or_else(|| panic!("no mk:creator fact: {row}"));
+        assert_eq!(
+            creator["articles"],
+            json!(["article-000", "article-001", "article-002", "article-003"])
         );
+        let passages = creator["passages"].as_array().unwrap();
+        assert_eq!(passages.len(), 4, "{creator}");
+        assert!(
+            passages[0]["text"].as_str().unwrap().contains("Créée par"),
+            "{creator}"
+        );
+        assert!(creator["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("mkd:missions mk:creator "));
     }
     assert_eq!(by[&3]["is_error"], json!(false), "{}", by[&3]);
 

@@ -182,9 +182,12 @@ impl State {
                     )
                     .into());
                 }
-                let results =
-                    prepared.trace_evidence(&self.graph, budget, self.articles.as_ref())?;
-                answers::results(results, window, answers::add_supports)
+                let (results, facts) =
+                    prepared.trace_stated(&self.graph, budget, self.articles.as_ref())?;
+                answers::results(results, window, |index, row| {
+                    let facts = facts.get(index).map_or(&[][..], |f| f.as_slice());
+                    answers::add_supports(row, facts);
+                })
             }
             Call::Search { text, limit } => {
                 answers::search(&self.graph, &text, limit, self.lang.as_deref())
@@ -220,7 +223,7 @@ impl State {
         let origin = stored.map_or_else(|| "in the call".to_owned(), |q| format!("'{}'", q.name));
         let prepared = self.prepare(text, &origin, stored, params)?;
         let results = prepared.execute(&self.graph, budget)?;
-        answers::results(results, window, |_| {})
+        answers::results(results, window, |_, _| {})
     }
 }
 
@@ -327,7 +330,7 @@ impl State {
                         offset: 0,
                         limit: answers::MAX_ROWS,
                     },
-                    |_| {},
+                    |_, _| {},
                 )?;
                 // Plain values: each article is a small object.
                 let rows = answer.content["rows"]

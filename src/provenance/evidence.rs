@@ -437,36 +437,60 @@ pub(crate) fn read_passage(
 pub const MAX_FACTS: usize = 500;
 pub const MAX_FACTS_BYTES: usize = 1 << 20;
 
-/// The facts an answer rests on, one line each, as `query --why
-/// --evidence` shows them: `subject property value: ` then, for each graph
-/// of the answer's supports that holds it, the article's passages (their
-/// text as a quoted literal) or the graph's name alone (an article's types
-/// and names, and the other graphs, carry none). A triple no such graph
-/// holds is left out. At most [`MAX_FACTS`] lines and [`MAX_FACTS_BYTES`];
-/// subjects' evidence is read once per call (`seen`).
-pub fn fact_lines(
+/// A fact an answer rests on, with each graph of the answer's supports
+/// that holds it (its short name) and, for an article, its passages there
+/// (none for an article's types and names, nor for the other graphs).
+pub struct StatedFact {
+    pub fact: Triple,
+    pub stated: Vec<Holder>,
+    /// The line `query --why --evidence` shows: `subject property value: `
+    /// then the passages (their text as a quoted literal) or the graph's
+    /// name alone.
+    pub line: String,
+}
+
+/// A graph holding a fact.
+pub struct Holder {
+    /// Its short name: `article-002`, `sources`…
+    pub name: String,
+    /// Whether it is an article's graph (`mks:`).
+    pub article: bool,
+    /// The article's passages stating the fact, in reading order.
+    pub passages: Vec<Passage>,
+}
+
+/// The facts among `facts` that a graph of `within` holds, each with its
+/// passages, sorted by their line, each line once; subjects' evidence is
+/// read once per call (`seen`).
+pub fn stated_facts(
     graph: &Graph,
     facts: &[Triple],
     within: &[Term],
     articles: Option<&Articles>,
     seen: &mut HashMap<NamedOrBlankNode, ByFact>,
-) -> Result<String> {
-    let mut lines = Vec::new();
+) -> Result<Vec<StatedFact>> {
+    let mut found = Vec::new();
     for fact in facts {
-        let mut stated: Vec<(String, Vec<&Passage>)> = Vec::new();
+        let mut stated: Vec<Holder> = Vec::new();
         for holder in graph.graphs_stating(
             fact.subject.as_ref(),
             fact.predicate.as_ref(),
             fact.object.as_ref(),
         )? {
-            let (holder_term, name) = match &holder {
-                NamedOrBlankNode::NamedNode(n) => {
-                    (Term::from(n.clone()), labels::graph_name(n.as_str()))
-                }
-                NamedOrBlankNode::BlankNode(b) => (Term::from(b.clone()), b.to_string()),
+            let (holder_term, name, article) = match &holder {
+                NamedOrBlankNode::NamedNode(n) => (
+                    Term::from(n.clone()),
+                    labels::graph_name(n.as_str()),
+                    n.as_str().starts_with(vocab::MKS),
+                ),
+                NamedOrBlankNode::BlankNode(b) => (Term::from(b.clone()), b.to_string(), false),
             };
             if within.contains(&holder_term) {
-                stated.push((name, Vec::new()));
+                stated.push(Holder {
+                    name,
+                    article,
+                    passages: Vec::new(),
+                });
             }
         }
         if stated.is_empty() {
@@ -477,24 +501,26 @@ pub fn fact_lines(
             seen.insert(fact.subject.clone(), found);
         }
         let passages = seen[&fact.subject].get(&(fact.predicate.clone(), fact.object.clone()));
-        for (name, shown) in &mut stated {
-            shown.extend(
+        for holder in &mut stated {
+            holder.passages.extend(
                 passages
                     .into_iter()
                     .flatten()
-                    .filter(|p| p.article == *name),
+                    .filter(|p| p.article == holder.name)
+                    .cloned(),
             );
             // In reading order, by position (not as text).
-            shown.sort_by_key(|p| (p.start, p.end));
+            holder.passages.sort_by_key(|p| (p.start, p.end));
         }
-        stated.sort_by(|a, b| a.0.cmp(&b.0));
+        stated.sort_by(|a, b| a.name.cmp(&b.name));
         let places: Vec<String> = stated
             .iter()
-            .flat_map(|(name, shown)| {
-                if shown.is_empty() {
-                    vec![name.clone()]
+            .flat_map(|holder| {
+                if holder.passages.is_empty() {
+                    vec![holder.name.clone()]
                 } else {
-                    shown
+                    holder
+                        .passages
                         .iter()
                         .map(|p| match &p.text {
                             Some(text) => {
@@ -513,13 +539,24 @@ pub fn fact_lines(
             shown_term(&fact.object),
             places.join("; ")
         );
-        lines.push(line);
+        found.push(StatedFact {
+            fact: fact.clone(),
+            stated,
+            line,
+        });
     }
-    lines.sort();
-    lines.dedup();
-    let total = lines.len();
+    found.sort_by(|a, b| a.line.cmp(&b.line));
+    found.dedup_by(|a, b| a.line == b.line);
+    Ok(found)
+}
+
+/// The facts an answer rests on ([`stated_facts`]), one line each, as
+/// `query --why --evidence` shows them. At most [`MAX_FACTS`] lines and
+/// [`MAX_FACTS_BYTES`]; the rest is counted in a last line.
+pub fn fact_lines(facts: &[StatedFact]) -> String {
+    let total = facts.len();
     let (mut text, mut listed) = (String::new(), 0);
-    for line in &lines {
+    for line in facts.iter().map(|f| &f.line) {
         if listed == MAX_FACTS || text.len() + line.len() + 1 > MAX_FACTS_BYTES {
             break;
         }
@@ -535,7 +572,7 @@ pub fn fact_lines(
             total - listed
         ));
     }
-    Ok(text)
+    text
 }
 
 /// A term as a fact line shows it: a compact IRI, a literal in N-Triples.

@@ -105,6 +105,45 @@ impl Prepared {
         budget: &Budget,
         articles: Option<&crate::provenance::evidence::Articles>,
     ) -> Result<QueryResults<'a>> {
+        let (traced, facts) = self.trace_facts(graph, budget, articles)?;
+        let column = facts
+            .iter()
+            .map(|facts| crate::provenance::evidence::fact_lines(facts))
+            .collect();
+        Ok(traced_results(traced, Some(column)))
+    }
+
+    /// [`Prepared::trace`]'s answers (with their `why` column), and for
+    /// each, in the same order, the facts it rests on with their passages:
+    /// what [`Prepared::trace_evidence`] writes as lines, for a caller that
+    /// shows them as data (`missions-kg mcp`).
+    #[allow(clippy::type_complexity)]
+    pub fn trace_stated<'a>(
+        self,
+        graph: &'a Graph,
+        budget: &Budget,
+        articles: Option<&crate::provenance::evidence::Articles>,
+    ) -> Result<(
+        QueryResults<'a>,
+        Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
+    )> {
+        let (traced, facts) = self.trace_facts(graph, budget, articles)?;
+        Ok((traced_results(traced, None), facts))
+    }
+
+    /// The traced answers, and for each the facts it rests on.
+    #[allow(clippy::type_complexity)]
+    fn trace_facts(
+        self,
+        graph: &Graph,
+        budget: &Budget,
+        articles: Option<&crate::provenance::evidence::Articles>,
+    ) -> Result<(
+        Traced,
+        Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
+    )> {
+        use crate::provenance::evidence::StatedFact;
+        use std::sync::Arc;
         let Some(lineage) = crate::provenance::lineage::lineage(&self.source) else {
             return Err(Failure::usage(
                 "--evidence lists the facts of a SELECT's or an ASK's answers; for a CONSTRUCT or DESCRIBE, use --why alone",
@@ -141,8 +180,10 @@ impl Prepared {
         let mut seen = std::collections::HashMap::new();
         // Rows with the same key and supports (a query without DISTINCT)
         // share one list, computed once.
-        let mut lists: std::collections::HashMap<(Vec<Option<Term>>, Vec<u64>), String> =
-            std::collections::HashMap::new();
+        let mut lists: std::collections::HashMap<
+            (Vec<Option<Term>>, Vec<u64>),
+            Arc<Vec<StatedFact>>,
+        > = std::collections::HashMap::new();
         let mut column = Vec::with_capacity(traced.rows.len());
         for (row, family) in &traced.rows {
             let key: Vec<Option<Term>> = positions.iter().map(|&i| row[i].clone()).collect();
@@ -161,18 +202,19 @@ impl Prepared {
                 .collect();
             let list = match facts.get(&cached.0) {
                 Some(found) if !within.is_empty() => {
-                    // In any order: the lines come out sorted.
+                    // In any order: the facts come out sorted.
                     let found: Vec<oxigraph::model::Triple> = found.iter().cloned().collect();
-                    crate::provenance::evidence::fact_lines(
+                    crate::provenance::evidence::stated_facts(
                         graph, &found, &within, articles, &mut seen,
                     )?
                 }
-                _ => String::new(),
+                _ => Vec::new(),
             };
+            let list = Arc::new(list);
             lists.insert(cached, list.clone());
             column.push(list);
         }
-        Ok(traced_results(traced, Some(column)))
+        Ok((traced, column))
     }
 
     /// A CONSTRUCT or DESCRIBE with `--why`: its triples as quads, one graph

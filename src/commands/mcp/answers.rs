@@ -8,7 +8,7 @@
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
-use crate::provenance::evidence::Passage;
+use crate::provenance::evidence::{Passage, StatedFact, MAX_FACTS};
 use crate::view::entity::{EntityView, Fact};
 use crate::vocab;
 use anyhow::Result;
@@ -107,11 +107,12 @@ impl Pager {
 
 /// A query's answers: its rows (SELECT), its boolean (ASK) or its triples
 /// (CONSTRUCT, DESCRIBE), each list cut to `window`. `row` may add fields
-/// to each row it keeps (`why`'s supports and evidence).
+/// to each row it keeps, given its position among all rows (`why`'s
+/// supports and facts).
 pub fn results(
     results: QueryResults<'_>,
     window: Window,
-    row: impl Fn(&mut Map<String, Value>),
+    mut row: impl FnMut(usize, &mut Map<String, Value>),
 ) -> Result<Answer> {
     let mut content = Map::new();
     match results {
@@ -131,7 +132,7 @@ pub fn results(
                 for (variable, term) in solution.iter() {
                     binding.insert(variable.as_str().to_owned(), term_json(term));
                 }
-                row(&mut binding);
+                row(pager.total - 1, &mut binding);
                 pager.push(Value::Object(binding));
             }
             content.insert("form".to_owned(), json!("select"));
@@ -199,18 +200,17 @@ pub fn term_json(term: &Term) -> Value {
     }
 }
 
-/// `why`'s two columns made lists: `supports`, each a set of graphs whose
-/// facts together give the answer (the `why` cell, ` | ` between sets and
-/// ` + ` within one), and `evidence`, one fact a line with the articles
-/// that state it and their passages.
-pub fn add_supports(row: &mut Map<String, Value>) {
-    let cell = |row: &Map<String, Value>, name: &str| {
-        row.get(name)
-            .and_then(|term| term.get("value"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    if let Some(why) = cell(row, "why") {
+/// `why`'s answers as lists: `supports`, each a set of graphs whose facts
+/// together give the answer (the `why` cell, ` | ` between sets and ` + `
+/// within one), and `facts`, each fact it rests on with the graphs of its
+/// supports that hold it, which of them are articles, and their passages.
+pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact]) {
+    let why = row
+        .get("why")
+        .and_then(|term| term.get("value"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(why) = why {
         let supports: Vec<Vec<&str>> = why
             .split(" | ")
             .filter(|s| !s.is_empty())
@@ -218,10 +218,38 @@ pub fn add_supports(row: &mut Map<String, Value>) {
             .collect();
         row.insert("supports".to_owned(), json!(supports));
     }
-    if let Some(evidence) = cell(row, "evidence") {
-        let lines: Vec<&str> = evidence.lines().filter(|l| !l.is_empty()).collect();
-        row.insert("facts".to_owned(), json!(lines));
+    let more = facts.len().saturating_sub(MAX_FACTS);
+    let facts: Vec<Value> = facts
+        .iter()
+        .take(MAX_FACTS)
+        .map(|stated| {
+            let articles: Vec<&str> = stated
+                .stated
+                .iter()
+                .filter(|h| h.article)
+                .map(|h| h.name.as_str())
+                .collect();
+            let graphs: Vec<&str> = stated.stated.iter().map(|h| h.name.as_str()).collect();
+            let passages: Vec<Value> = stated
+                .stated
+                .iter()
+                .flat_map(|h| h.passages.iter().map(passage_json))
+                .collect();
+            json!({
+                "subject": term_json(&stated.fact.subject.clone().into()),
+                "property": stated.fact.predicate.as_str(),
+                "value": term_json(&stated.fact.object),
+                "text": stated.line,
+                "articles": articles,
+                "graphs": graphs,
+                "passages": passages,
+            })
+        })
+        .collect();
+    if more > 0 {
+        row.insert("more_facts".to_owned(), json!(more));
     }
+    row.insert("facts".to_owned(), json!(facts));
 }
 
 /// An entity as `describe` shows it: its facts and the facts pointing at
