@@ -43,6 +43,9 @@ use tools::{Call, Tools};
 /// server with calls queues them instead of starting a thread each).
 const MAX_CALLS: usize = 4;
 
+/// Calls that may wait for a slot; past them, a call is refused at once.
+const MAX_QUEUED: usize = 64;
+
 /// How long past its timeout a call is waited for before its answer says
 /// it timed out (its work is cancelled then, and stops at its next look).
 const GRACE: Duration = Duration::from_millis(500);
@@ -59,6 +62,7 @@ pub fn run(config: &Config, args: &McpArgs) -> Result<()> {
         memory: config.memory,
         lang: config.lang.clone(),
         slots: Arc::new(tokio::sync::Semaphore::new(MAX_CALLS)),
+        queue: Arc::new(tokio::sync::Semaphore::new(MAX_QUEUED)),
     }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -69,17 +73,17 @@ pub fn run(config: &Config, args: &McpArgs) -> Result<()> {
         .max_blocking_threads(2 * MAX_CALLS)
         .build()
         .map_err(|e| Failure::new(Kind::Internal, format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(async move {
-        let lines = transport::Lines::new(tokio::io::stdin(), tokio::io::stdout());
-        let running = server.serve(lines).await.map_err(|e| {
-            Failure::new(Kind::Remote, format!("the MCP session did not open: {e}"))
-        })?;
-        running
-            .waiting()
-            .await
-            .map_err(|e| Failure::new(Kind::Internal, format!("the MCP session failed: {e}")))?;
-        Ok(())
-    });
+    let result =
+        runtime.block_on(async move {
+            let lines = transport::Lines::new(tokio::io::stdin(), tokio::io::stdout());
+            let running = server.serve(lines).await.map_err(|e| {
+                Failure::new(Kind::Input, format!("the MCP session did not open: {e}"))
+            })?;
+            running.waiting().await.map_err(|e| {
+                Failure::new(Kind::Internal, format!("the MCP session failed: {e}"))
+            })?;
+            Ok(())
+        });
     // A call still running is not waited for: the client has gone.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
@@ -94,6 +98,7 @@ struct State {
     memory: u64,
     lang: Option<String>,
     slots: Arc<tokio::sync::Semaphore>,
+    queue: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone)]
@@ -107,6 +112,17 @@ impl Server {
         &self,
         work: impl FnOnce(&State, &Budget) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        // A client sending calls faster than they end is told so past
+        // MAX_QUEUED waiting, rather than holding ever more of them.
+        let Ok(queued) = self.0.queue.clone().try_acquire_owned() else {
+            return Err(Failure::new(
+                Kind::Refused,
+                format!(
+                    "the server is busy: {MAX_QUEUED} calls are waiting; try again when some end"
+                ),
+            )
+            .into());
+        };
         let permit = self
             .0
             .slots
@@ -114,15 +130,21 @@ impl Server {
             .acquire_owned()
             .await
             .map_err(|_| Failure::new(Kind::Internal, "the server is stopping"))?;
+        drop(queued);
         let budget = Budget::for_request(self.0.timeout, self.0.memory, Service::Off);
         let (state, watched) = (self.0.clone(), budget.clone());
+        // Dropped with this future when the client cancels the call: the
+        // work is cancelled then, instead of running for nobody.
+        let mut abandon = CancelOnDrop(Some(budget.clone()));
         let task = tokio::task::spawn_blocking(move || {
             let outcome = crate::guard::budget::catch_cancellation(|| work(&state, &watched))
                 .map_err(|e| watched.explain_stop(e));
             drop(permit);
             outcome
         });
-        match tokio::time::timeout(self.0.timeout + GRACE, task).await {
+        let ended = tokio::time::timeout(self.0.timeout + GRACE, task).await;
+        abandon.0 = None;
+        match ended {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Err(Failure::new(
                 Kind::Internal,
@@ -140,6 +162,17 @@ impl Server {
                 )
                 .into())
             }
+        }
+    }
+}
+
+/// Cancels a call's budget when dropped armed.
+struct CancelOnDrop(Option<Budget>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(budget) = self.0.take() {
+            budget.cancel();
         }
     }
 }

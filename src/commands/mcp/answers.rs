@@ -382,3 +382,69 @@ fn name_of(labels: &mut LabelCache<'_>, class: &NamedNode) -> Result<String> {
         .get(class.as_ref().into())?
         .map_or_else(|| labels::compact(class.as_str()), str::to_owned))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Pager, Window, MAX_BYTES};
+    use serde_json::{json, Map};
+
+    fn page(window: Window, items: usize, size: usize) -> (Map<String, serde_json::Value>, String) {
+        let mut pager = Pager::new(window);
+        for i in 0..items {
+            if pager.wants() {
+                pager.push(json!({"i": i, "pad": "x".repeat(size)}));
+            }
+        }
+        let mut content = Map::new();
+        let summary = pager.finish("rows", &mut content, "rows");
+        (content, summary)
+    }
+
+    #[test]
+    fn a_page_says_how_many_more_and_where_to_read_on() {
+        let (content, summary) = page(
+            Window {
+                offset: 2,
+                limit: 2,
+            },
+            6,
+            1,
+        );
+        assert_eq!(content["rows"][0]["i"], json!(2));
+        assert_eq!(
+            (content["shown"].clone(), content["more"].clone()),
+            (json!(2), json!(2))
+        );
+        assert_eq!(content["next_offset"], json!(4));
+        assert_eq!(
+            summary,
+            "6 rows; 3–4 shown … and 2 more (call again with offset 4)"
+        );
+        let (content, summary) = page(
+            Window {
+                offset: 0,
+                limit: 10,
+            },
+            3,
+            1,
+        );
+        assert!(content.get("next_offset").is_none());
+        assert_eq!(summary, "3 rows");
+    }
+
+    #[test]
+    fn a_page_stops_at_its_bytes_and_reads_on_from_there() {
+        let (content, _) = page(
+            Window {
+                offset: 0,
+                limit: 1000,
+            },
+            100,
+            MAX_BYTES / 10,
+        );
+        let shown = content["shown"].as_u64().unwrap();
+        assert!((1..10).contains(&shown), "{shown}");
+        assert_eq!(content["next_offset"], json!(shown));
+        assert_eq!(content["more"], json!(100 - shown));
+    }
+}

@@ -220,3 +220,47 @@ fn request_id(value: &serde_json::Value) -> Option<RequestId> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, Decoded};
+    use rmcp::model::{ErrorCode, NumberOrString};
+
+    fn error(line: &str) -> (Option<NumberOrString>, ErrorCode) {
+        match decode(line.as_bytes()) {
+            Decoded::Error(id, error) => (id, error.code),
+            Decoded::Message(_) => panic!("{line} read as a message"),
+            Decoded::Ignored => panic!("{line} ignored"),
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_json_is_a_parse_error_without_id() {
+        assert_eq!(error("{\"jsonrpc\": "), (None, ErrorCode::PARSE_ERROR));
+    }
+
+    #[test]
+    fn json_that_is_no_message_is_an_invalid_request_for_its_id() {
+        assert_eq!(error("[1, 2]"), (None, ErrorCode::INVALID_REQUEST));
+        assert_eq!(
+            error(r#"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":"cast"}"#),
+            (
+                Some(NumberOrString::String("x".into())),
+                ErrorCode::INVALID_REQUEST
+            )
+        );
+    }
+
+    #[test]
+    fn an_unknown_notification_gets_no_error_and_a_request_is_read() {
+        // rmcp reads it as a custom notification, which it ignores.
+        assert!(!matches!(
+            decode(br#"{"jsonrpc":"2.0","method":"$/lsp/thing"}"#),
+            Decoded::Error(..)
+        ));
+        assert!(matches!(
+            decode(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+            Decoded::Message(_)
+        ));
+    }
+}
