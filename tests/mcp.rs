@@ -570,3 +570,15 @@ fn the_same_answers_from_data_files_a_store_and_an_endpoint() {
         json!("https://w3id.org/missions-kg/id/julien-lacombe")
     );
 }
+
+#[test]
+fn a_client_that_leaves_before_a_word_ends_the_server_quietly() {
+    let out = output(&["mcp"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}

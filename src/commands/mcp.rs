@@ -32,7 +32,7 @@ use rmcp::model::{
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
     ResourceContents, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{RequestContext, ServerInitializeError};
 use rmcp::{RoleServer, ServerHandler, ServiceExt};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -73,17 +73,23 @@ pub fn run(config: &Config, args: &McpArgs) -> Result<()> {
         .max_blocking_threads(2 * MAX_CALLS)
         .build()
         .map_err(|e| Failure::new(Kind::Internal, format!("cannot start the runtime: {e}")))?;
-    let result =
-        runtime.block_on(async move {
-            let lines = transport::Lines::new(tokio::io::stdin(), tokio::io::stdout());
-            let running = server.serve(lines).await.map_err(|e| {
-                Failure::new(Kind::Input, format!("the MCP session did not open: {e}"))
-            })?;
-            running.waiting().await.map_err(|e| {
-                Failure::new(Kind::Internal, format!("the MCP session failed: {e}"))
-            })?;
-            Ok(())
-        });
+    let result = runtime.block_on(async move {
+        let lines = transport::Lines::new(tokio::io::stdin(), tokio::io::stdout());
+        let running = match server.serve(lines).await {
+            Ok(running) => running,
+            // The client left before it said anything: nothing to serve.
+            Err(ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+            Err(e) => {
+                let message = format!("the MCP session did not open: {e}");
+                return Err(Failure::new(Kind::Input, message).into());
+            }
+        };
+        running
+            .waiting()
+            .await
+            .map_err(|e| Failure::new(Kind::Internal, format!("the MCP session failed: {e}")))?;
+        Ok(())
+    });
     // A call still running is not waited for: the client has gone.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
