@@ -582,3 +582,23 @@ fn a_client_that_leaves_before_a_word_ends_the_server_quietly() {
     );
     assert!(out.stdout.is_empty() && out.stderr.is_empty());
 }
+
+#[test]
+fn a_call_past_the_memory_ceiling_is_an_error_and_the_server_goes_on() {
+    let mut session = Session::start(&["--memory", "300M", "mcp", "--timeout", "60"]);
+    session.open();
+    let product = "SELECT ?a ?b ?c ?d WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY ?a ?b ?c ?d";
+    let request = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                         "params": {"name": "sparql", "arguments": {"query": product, "limit": 1}}});
+    session.send(format!("{request}\n").as_bytes());
+    let answer = session.next();
+    assert_eq!(answer["result"]["isError"], json!(true), "{answer}");
+    assert_eq!(
+        answer["result"]["structuredContent"]["error"]["kind"],
+        json!("exhausted")
+    );
+    assert_eq!(
+        session.call(3, "cast", json!({"limit": 1}))["total"],
+        json!(6)
+    );
+}
