@@ -10,9 +10,12 @@ passage in a copy of the article that differs a little from the recorded text
 
   mk:exactDigest  SHA-256 (hex) of the passage's text, NFC, each run of white
                   space one space, trimmed (`src/provenance/anchor.rs`, `digest`)
-  mk:prefix       the N code points before it (fewer at the text's start)
-  mk:suffix       the N code points after it (fewer at its end)
+  mk:prefix       the N code points before it (fewer at the text's start), masked
+  mk:suffix       the N code points after it (fewer at its end), masked
 
+Masked: white space as a space, any other code point as one of 16 letters a-p from
+a hash of it (`mask`, the same as `anchor::mask` in Rust), so the file holds none of
+the articles' words: the context still places a passage, and cannot be read back.
 The passage's text itself is never written. The texts are read from SEEDS_DIR
 (default ../shared/seeds, beside the repository), each checked against the
 SHA-256 data/sources.trig records: selectors come from the recorded text only.
@@ -28,7 +31,7 @@ import sys
 import unicodedata
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CONTEXT = 32
+CONTEXT = 48
 PASSAGE = re.compile(r"<https://w3id\.org/missions-kg/source/(article-\d+)#char=(\d+),(\d+)>")
 ARTICLE = re.compile(r"^\s*mks:(article-\d+)\s+a\s+mk:Article\b")
 FILE_NAME = re.compile(r'mk:fileName\s+"([^"]+)"')
@@ -39,6 +42,12 @@ def is_space(c):
     """Unicode White_Space, as Rust's char::is_whitespace (Python's isspace
     also counts the information separators U+001C to U+001F)."""
     return c.isspace() and c not in "\x1c\x1d\x1e\x1f"
+
+
+def mask(text):
+    """Each code point as the selectors keep it (`anchor::mask`): white space a
+    space, anything else one of 16 letters from a multiplicative hash."""
+    return "".join(" " if is_space(c) else chr(ord("a") + (((ord(c) * 2654435761) & 0xFFFFFFFF) >> 28)) for c in text)
 
 
 def normalise(text):
@@ -142,8 +151,8 @@ def render(seeds, context):
         iri = f"<https://w3id.org/missions-kg/source/{article}#char={start},{end}>"
         lines.append(
             f"  {iri} mk:exactDigest \"{digest(text[start:end])}\"^^xsd:hexBinary ;\n"
-            f"    mk:prefix {literal(text[max(0, start - context):start])} ;\n"
-            f"    mk:suffix {literal(text[end:end + context])} ."
+            f"    mk:prefix {literal(mask(text[max(0, start - context):start]))} ;\n"
+            f"    mk:suffix {literal(mask(text[end:end + context]))} ."
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

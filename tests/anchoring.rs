@@ -80,8 +80,8 @@ fn expected(text: &[char], start: usize, end: usize) -> Selector {
         start,
         end,
         digest: anchor::digest(&text[start..end]),
-        prefix: text[start.saturating_sub(32)..start].to_vec(),
-        suffix: text[end..(end + 32).min(text.len())].to_vec(),
+        prefix: anchor::masked(&text[start.saturating_sub(48)..start]),
+        suffix: anchor::masked(&text[end..(end + 48).min(text.len())]),
     }
 }
 

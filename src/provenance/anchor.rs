@@ -4,7 +4,8 @@
 //! keeps beside its offsets (`data/selectors.trig`, written by
 //! `scripts/selectors.py`): the digest of the passage's text, and the code
 //! points before and after it, as the Web Annotation model's
-//! `TextQuoteSelector` has them. [`locate`] says where a passage is in the
+//! `TextQuoteSelector` has them, but masked ([`mask`]: 16 letters and the
+//! spaces), so that the repository holds none of the articles' words. [`locate`] says where a passage is in the
 //! copy, and how it was found: [`How::Exact`] at its recorded offsets,
 //! [`How::Moved`] elsewhere with the very same words (its digest checks
 //! it), [`How::Edited`] between its prefix and suffix, with a length
@@ -119,10 +120,31 @@ fn allowed(len: usize) -> u32 {
     u32::try_from(len / 4).unwrap_or(u32::MAX)
 }
 
+/// A code point as the selectors' context keeps it: white space as one
+/// space, anything else as one of 16 letters (`a`–`p`) from a hash of
+/// it. The context is matched on these, never on the article's words,
+/// which the repository does not hold: 32 masked code points still place a
+/// passage, and cannot be read back (`scripts/selectors.py` masks alike).
+pub fn mask(c: char) -> char {
+    if c.is_whitespace() {
+        return ' ';
+    }
+    let bucket = (u32::from(c).wrapping_mul(2_654_435_761) >> 28) as u8;
+    char::from(b'a' + bucket)
+}
+
+/// [`mask`] over a text, position for position.
+pub fn masked(text: &[char]) -> Vec<char> {
+    text.iter().map(|&c| mask(c)).collect()
+}
+
 /// Finds the passage `selector` describes in `text`, or `None`.
 pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
+    // The context is compared masked; the digest on the words themselves.
+    let original = text;
+    let text = &masked(original)[..];
     let (start, end) = (selector.start, selector.end);
-    if start < end && end <= text.len() && digest(&text[start..end]) == selector.digest {
+    if start < end && end <= text.len() && digest(&original[start..end]) == selector.digest {
         return Some(Found {
             start,
             end,
@@ -138,7 +160,7 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
     let mut moved: Vec<(u32, usize, usize, usize)> = Vec::new();
     let same_words = |from: usize, to: usize| {
         let (from, to) = trim(text, from, to);
-        (from < to && digest(&text[from..to]) == selector.digest).then_some((from, to))
+        (from < to && digest(&original[from..to]) == selector.digest).then_some((from, to))
     };
     for &(from, before) in &starts {
         for &(to, after) in &ends {
@@ -408,8 +430,8 @@ mod tests {
             start,
             end,
             digest: digest(&text[start..end]),
-            prefix: text[start.saturating_sub(32)..start].to_vec(),
-            suffix: text[end..(end + 32).min(text.len())].to_vec(),
+            prefix: masked(&text[start.saturating_sub(32)..start]),
+            suffix: masked(&text[end..(end + 32).min(text.len())]),
         }
     }
 

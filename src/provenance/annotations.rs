@@ -70,30 +70,32 @@ pub fn write(graph: &Graph, articles: Option<&Articles>, out: &mut impl Write) -
         for (node, passage) in read {
             let mut quote = Map::new();
             quote.insert("type".to_owned(), json!("TextQuoteSelector"));
-            let exact = match (articles, passage.found) {
+            // The words (exact, prefix, suffix) only from the user's own copy
+            // (`--articles`): the repository keeps the context masked.
+            let words = match (articles, passage.found) {
                 (Some(articles), Some(found)) if found.how != How::Edited => {
                     articles.text(&passage.article_iri).map(|text| {
-                        text.chars()
-                            .skip(found.start)
-                            .take(found.end - found.start)
-                            .collect::<String>()
+                        let text: Vec<char> = text.chars().collect();
+                        let end = found.end.min(text.len());
+                        let start = found.start.min(end);
+                        let piece =
+                            |from: usize, to: usize| text[from..to].iter().collect::<String>();
+                        (
+                            piece(start, end),
+                            piece(start.saturating_sub(32), start),
+                            piece(end, (end + 32).min(text.len())),
+                        )
                     })
                 }
                 _ => None,
             };
-            if let Some(exact) = exact {
+            if let Some((exact, prefix, suffix)) = words {
                 quote.insert("exact".to_owned(), json!(exact));
+                quote.insert("prefix".to_owned(), json!(prefix));
+                quote.insert("suffix".to_owned(), json!(suffix));
             }
             let range = (passage.start, passage.end);
             if let Some(selector) = evidence::selector(graph, node.as_ref(), range)? {
-                quote.insert(
-                    "prefix".to_owned(),
-                    json!(selector.prefix.iter().collect::<String>()),
-                );
-                quote.insert(
-                    "suffix".to_owned(),
-                    json!(selector.suffix.iter().collect::<String>()),
-                );
                 quote.insert(vocab::MK_EXACT_DIGEST.to_owned(), json!(selector.digest));
             }
             items.push(json!({
