@@ -83,10 +83,68 @@ pub fn normalise(text: &[char]) -> String {
 
 /// The SHA-256, in lower-case hex, of [`normalise`]`(text)`: `mk:exactDigest`.
 pub fn digest(text: &[char]) -> String {
-    Sha256::digest(normalise(text).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(normalise(text).as_bytes()))
+}
+
+/// A text as [`normalise`] reads it, once, with where each code point
+/// went: the digest of any span that starts and ends with no white space is
+/// the digest of a slice of it.
+struct Spans {
+    normalised: String,
+    /// Byte offsets in `normalised` of each code point (of the text as
+    /// given) that is not white space: where it starts, where it ends.
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Spans {
+    fn new(text: &[char]) -> Self {
+        let mut normalised = String::with_capacity(text.len());
+        let (mut starts, mut ends) = (vec![0; text.len()], vec![0; text.len()]);
+        let mut space = false;
+        for (i, &c) in text.iter().enumerate() {
+            if c.is_whitespace() {
+                space = !normalised.is_empty();
+            } else {
+                if space {
+                    normalised.push(' ');
+                    space = false;
+                }
+                starts[i] = normalised.len();
+                normalised.push(c);
+                ends[i] = normalised.len();
+            }
+        }
+        Self {
+            normalised,
+            starts,
+            ends,
+        }
+    }
+
+    /// [`digest`] of `text[from..to]`, neither end white space. A text
+    /// that is not in NFC (a copy is, once [`decode`]d) is read as
+    /// [`digest`] reads it.
+    fn digest(&self, from: usize, to: usize) -> String {
+        let slice = &self.normalised[self.starts[from]..self.ends[to - 1]];
+        if !unicode_normalization::is_nfc_quick(slice.chars())
+            .eq(&unicode_normalization::IsNormalized::Yes)
+        {
+            let chars: Vec<char> = slice.chars().collect();
+            return digest(&chars);
+        }
+        hex(&Sha256::digest(slice.as_bytes()))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A copy of an article as text: UTF-8 without a byte-order mark, else
@@ -115,6 +173,10 @@ fn windows_1252(byte: u8) -> char {
     }
 }
 
+/// The code points of context a selector keeps on each side of its passage
+/// (`scripts/selectors.py`): a shorter one reaches the text's edge.
+pub const CONTEXT: usize = 48;
+
 /// The most edits a context of `len` code points may have and still match.
 fn allowed(len: usize) -> u32 {
     u32::try_from(len / 4).unwrap_or(u32::MAX)
@@ -123,7 +185,7 @@ fn allowed(len: usize) -> u32 {
 /// A code point as the selectors' context keeps it: white space as one
 /// space, anything else as one of 16 letters (`a`–`p`) from a hash of
 /// it. The context is matched on these, never on the article's words,
-/// which the repository does not hold: 32 masked code points still place a
+/// which the repository does not hold: 48 masked code points still place a
 /// passage, and cannot be read back (`scripts/selectors.py` masks alike).
 pub fn mask(c: char) -> char {
     if c.is_whitespace() {
@@ -158,9 +220,12 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
     // starts, or at the recorded length from either.
     let slack = 4 + length / 4;
     let mut moved: Vec<(u32, usize, usize, usize)> = Vec::new();
+    // Thousands of candidate spans per passage: the copy is normalised
+    // once and each span's digest taken from a slice of it.
+    let whole = Spans::new(original);
     let same_words = |from: usize, to: usize| {
         let (from, to) = trim(text, from, to);
-        (from < to && digest(&original[from..to]) == selector.digest).then_some((from, to))
+        (from < to && whole.digest(from, to) == selector.digest).then_some((from, to))
     };
     for &(from, before) in &starts {
         for &(to, after) in &ends {
@@ -215,26 +280,20 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
     // an insertion, so that where a character was inserted or deleted at
     // the passage's edge, the edge is not moved over a neighbour), then by
     // how far the length is from the recorded one, then by how far it moved.
-    let indels_at_starts: Vec<u32> = starts
-        .iter()
-        .map(|&(from, _)| indels_before(&selector.prefix, text, from))
-        .collect();
-    let suffix = reversed(&selector.suffix);
-    let indels_at_ends: Vec<u32> = ends
-        .iter()
-        .map(|&(to, _)| {
-            let tail = reversed(&text[to..(to + suffix.len() * 5 / 4 + 1).min(text.len())]);
-            indels_before(&suffix, &tail, tail.len())
-        })
-        .collect();
+    let at_starts: Vec<usize> = starts.iter().map(|&(from, _)| from).collect();
+    let indels_at_starts = indels_at(&selector.prefix, text, &at_starts);
+    // The suffix read backwards, as the text is, from each end.
+    let backwards = reversed(text);
+    let at_ends: Vec<usize> = ends.iter().map(|&(to, _)| text.len() - to).collect();
+    let indels_at_ends = indels_at(&reversed(&selector.suffix), &backwards, &at_ends);
     let mut edited: Vec<(Rank, usize, usize)> = Vec::new();
-    for (&(from, before), &indels_before) in starts.iter().zip(&indels_at_starts) {
-        for (&(to, after), &indels_after) in ends.iter().zip(&indels_at_ends) {
+    for (&(from, before), &indels_start) in starts.iter().zip(&indels_at_starts) {
+        for (&(to, after), &indels_end) in ends.iter().zip(&indels_at_ends) {
             if to > from && (to - from).abs_diff(length) <= tolerance {
                 let off = (to - from).abs_diff(length);
                 let key = (
                     before + after,
-                    indels_before + indels_after,
+                    indels_start + indels_end,
                     off,
                     from.abs_diff(start),
                 );
@@ -300,6 +359,11 @@ fn context_ends(prefix: &[char], text: &[char]) -> Vec<(usize, u32)> {
     if prefix.is_empty() {
         return vec![(0, 0)];
     }
+    if prefix.len() < CONTEXT {
+        // A short prefix is all there was before the passage: it starts
+        // the text.
+        return from_the_edge(prefix, text);
+    }
     let prefix = &prefix[prefix.len().saturating_sub(64)..];
     let limit = allowed(prefix.len());
     let mut found: Vec<(usize, u32)> = distances(prefix, text.iter().copied())
@@ -318,6 +382,15 @@ fn context_starts(suffix: &[char], text: &[char]) -> Vec<(usize, u32)> {
     if suffix.is_empty() {
         return vec![(text.len(), 0)];
     }
+    if suffix.len() < CONTEXT {
+        // A short suffix is all there was after the passage: it ends the
+        // text, which is read backwards here.
+        let backwards = reversed(text);
+        return from_the_edge(&reversed(suffix), &backwards)
+            .into_iter()
+            .map(|(at, d)| (text.len() - at, d))
+            .collect();
+    }
     let suffix: Vec<char> = suffix[..suffix.len().min(64)]
         .iter()
         .rev()
@@ -329,6 +402,33 @@ fn context_starts(suffix: &[char], text: &[char]) -> Vec<(usize, u32)> {
         .enumerate()
         .filter(|&(_, d)| d <= limit)
         .map(|(at, d)| (text.len() - 1 - at, d))
+        .collect();
+    best(&mut found);
+    found
+}
+
+/// Where `context`, read from the very start of `text`, may end: each
+/// place within [`allowed`] edits (one more, a short context having little
+/// to spare), with its edit distance, best first.
+fn from_the_edge(context: &[char], text: &[char]) -> Vec<(usize, u32)> {
+    let limit = allowed(context.len()) + 1;
+    let window = &text[..(context.len() + context.len() / 4 + 2).min(text.len())];
+    // Row i: `context[..i]` against `window[..j]`, both from the start.
+    let mut row: Vec<u32> = (0..=window.len())
+        .map(|j| u32::try_from(j).unwrap_or(u32::MAX))
+        .collect();
+    for (i, &c) in context.iter().enumerate() {
+        let mut next = vec![u32::try_from(i + 1).unwrap_or(u32::MAX); window.len() + 1];
+        for (j, &t) in window.iter().enumerate() {
+            let substitution = row[j] + u32::from(c != t);
+            next[j + 1] = substitution.min(row[j + 1] + 1).min(next[j] + 1);
+        }
+        row = next;
+    }
+    let mut found: Vec<(usize, u32)> = row
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, d)| d <= limit)
         .collect();
     best(&mut found);
     found
@@ -351,23 +451,32 @@ fn reversed(chars: &[char]) -> Vec<char> {
     chars.iter().rev().copied().collect()
 }
 
-/// The least number of insertions and deletions (no substitutions) that
-/// turn `context` into a stretch of `text` ending at `at`.
-fn indels_before(context: &[char], text: &[char], at: usize) -> u32 {
+/// For each place of `ats`, the least number of insertions and deletions
+/// (no substitutions) that turn `context` into a stretch of `text` ending
+/// there, the stretch at most a quarter longer than the context: one pass
+/// over the part of the text the places span.
+fn indels_at(context: &[char], text: &[char], ats: &[usize]) -> Vec<u32> {
+    let (Some(&low), Some(&high)) = (ats.iter().min(), ats.iter().max()) else {
+        return Vec::new();
+    };
     let m = context.len();
-    let window = &text[at.saturating_sub(m + m / 4 + 1)..at.min(text.len())];
+    let base = low.saturating_sub(m + m / 4 + 1);
+    let window = &text[base..high.min(text.len())];
     // Row i: `context[..i]` against stretches ending at each point of the
     // window; row 0 is free (a stretch may start anywhere).
     let mut row: Vec<u32> = vec![0; window.len() + 1];
+    let mut next: Vec<u32> = vec![0; window.len() + 1];
     for (i, &c) in context.iter().enumerate() {
-        let mut next = vec![u32::try_from(i + 1).unwrap_or(u32::MAX); window.len() + 1];
+        next[0] = u32::try_from(i + 1).unwrap_or(u32::MAX);
         for (j, &t) in window.iter().enumerate() {
             let diagonal = if c == t { row[j] } else { u32::MAX };
             next[j + 1] = diagonal.min(row[j + 1] + 1).min(next[j] + 1);
         }
-        row = next;
+        std::mem::swap(&mut row, &mut next);
     }
-    row[window.len()]
+    ats.iter()
+        .map(|&at| row[at.min(text.len()) - base])
+        .collect()
 }
 
 fn best(found: &mut Vec<(usize, u32)>) {
@@ -430,8 +539,8 @@ mod tests {
             start,
             end,
             digest: digest(&text[start..end]),
-            prefix: masked(&text[start.saturating_sub(32)..start]),
-            suffix: masked(&text[end..(end + 32).min(text.len())]),
+            prefix: masked(&text[start.saturating_sub(CONTEXT)..start]),
+            suffix: masked(&text[end..(end + CONTEXT).min(text.len())]),
         }
     }
 
@@ -493,6 +602,28 @@ mod tests {
 
         let gone = TEXT.replace("Julien Lacombe et Pascal Sid", "deux auteurs");
         assert_eq!(locate(&chars(&gone), &wanted), None);
+    }
+
+    /// A context shorter than [`CONTEXT`] reaches the text's edge: a
+    /// passage ending one full stop before the end, edited inside, is found
+    /// by its prefix and that edge (a lone "." matches everywhere else).
+    #[test]
+    fn a_short_context_holds_to_the_edge_of_the_text() {
+        let start = TEXT.chars().count() - "pendant l'été.".chars().count();
+        let end = TEXT.chars().count() - 1;
+        let wanted = selector(TEXT, start, end);
+        assert_eq!(wanted.suffix.len(), 1);
+        // Well over 64 places where a lone masked "." fits, before the end.
+        let edited = format!(
+            "{}{}",
+            "Au début. ".repeat(100),
+            TEXT.replace("pendant l'été", "pendnt l'été")
+        );
+        let found = locate(&chars(&edited), &wanted).expect("found");
+        assert_eq!(
+            (found.how, span(&edited, found).as_str()),
+            (How::Edited, "pendnt l'été")
+        );
     }
 
     #[test]
