@@ -74,7 +74,7 @@ fn texts(passages: &[Recorded]) -> BTreeMap<String, Vec<char>> {
         .collect()
 }
 
-/// The selector `scripts/selectors.py` writes for a range of `text`.
+/// The selector `scripts/quote-selectors.py` writes for a range of `text`.
 fn expected(text: &[char], start: usize, end: usize) -> Selector {
     Selector {
         start,
@@ -88,7 +88,7 @@ fn expected(text: &[char], start: usize, end: usize) -> Selector {
 /// Every passage has one digest, one prefix and one suffix, those of its
 /// text at its offsets; nothing else has them; and the script that writes
 /// them would write the file as it is. Fails after the evidence changes
-/// until `python3 scripts/selectors.py` is run again.
+/// until `python3 scripts/quote-selectors.py` is run again.
 #[test]
 fn the_selectors_are_up_to_date_with_the_evidence_and_the_texts() {
     let passages = recorded();
@@ -105,7 +105,7 @@ fn the_selectors_are_up_to_date_with_the_evidence_and_the_texts() {
     }
     assert!(
         stale.is_empty(),
-        "{} passages lack their selector or have another's (run python3 scripts/selectors.py): {}",
+        "{} passages lack their selector or have another's (run python3 scripts/quote-selectors.py): {}",
         stale.len(),
         stale.join(" ")
     );
@@ -122,7 +122,7 @@ fn the_selectors_are_up_to_date_with_the_evidence_and_the_texts() {
     );
     assert_eq!(run.stdout_text().trim(), "?x", "selectors of no passage");
     let script = std::process::Command::new("python3")
-        .arg(repo().join("scripts/selectors.py"))
+        .arg(repo().join("scripts/quote-selectors.py"))
         .arg(seeds())
         .arg("--check")
         .output()
@@ -250,9 +250,10 @@ fn measure(trials: usize, seed: u64) -> Tally {
             let percent = 1 + trial % 5;
             let count = (text.len() * percent).div_ceil(100);
             let (copy, origin) = edit(text, count, &mut random);
+            let copy_ready = anchor::Copy::new(&copy);
             for selector in &selectors {
                 tally.passages += 1;
-                let Some(found) = anchor::locate(&copy, selector) else {
+                let Some(found) = copy_ready.locate(selector) else {
                     tally.not_found += 1;
                     if tally.lost_cases.len() < 5 {
                         tally.lost_cases.push(format!(

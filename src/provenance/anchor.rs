@@ -2,7 +2,7 @@
 //! differs a little from the recorded text (white space, encoding, Unicode
 //! normalisation, a few edits), from the quote selector the evidence graph
 //! keeps beside its offsets (`data/selectors.trig`, written by
-//! `scripts/selectors.py`): the digest of the passage's text, and the code
+//! `scripts/quote-selectors.py`): the digest of the passage's text, and the code
 //! points before and after it, as the Web Annotation model's
 //! `TextQuoteSelector` has them, but masked ([`mask`]: 16 letters and the
 //! spaces), so that the repository holds none of the articles' words. [`locate`] says where a passage is in the
@@ -174,7 +174,7 @@ fn windows_1252(byte: u8) -> char {
 }
 
 /// The code points of context a selector keeps on each side of its passage
-/// (`scripts/selectors.py`): a shorter one reaches the text's edge.
+/// (`scripts/quote-selectors.py`): a shorter one reaches the text's edge.
 pub const CONTEXT: usize = 48;
 
 /// The most edits a context of `len` code points may have and still match.
@@ -186,7 +186,7 @@ fn allowed(len: usize) -> u32 {
 /// space, anything else as one of 16 letters (`a`–`p`) from a hash of
 /// it. The context is matched on these, never on the article's words,
 /// which the repository does not hold: 48 masked code points still place a
-/// passage, and cannot be read back (`scripts/selectors.py` masks alike).
+/// passage, and cannot be read back (`scripts/quote-selectors.py` masks alike).
 pub fn mask(c: char) -> char {
     if c.is_whitespace() {
         return ' ';
@@ -200,11 +200,43 @@ pub fn masked(text: &[char]) -> Vec<char> {
     text.iter().map(|&c| mask(c)).collect()
 }
 
-/// Finds the passage `selector` describes in `text`, or `None`.
+/// A copy of an article made ready, once, for every passage looked for in
+/// it: masked, read backwards, normalised (a copy may be megabytes long;
+/// each passage would otherwise pay for all three).
+pub struct Copy {
+    original: Vec<char>,
+    masked: Vec<char>,
+    backwards: Vec<char>,
+    spans: Spans,
+}
+
+impl Copy {
+    pub fn new(text: &[char]) -> Self {
+        let masked = masked(text);
+        Self {
+            original: text.to_vec(),
+            backwards: reversed(&masked),
+            masked,
+            spans: Spans::new(text),
+        }
+    }
+
+    /// Finds the passage `selector` describes, or `None`.
+    pub fn locate(&self, selector: &Selector) -> Option<Found> {
+        find(self, selector)
+    }
+}
+
+/// Finds the passage `selector` describes in `text`, or `None`: one
+/// passage; [`Copy::locate`] for many in one text.
 pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
+    Copy::new(text).locate(selector)
+}
+
+fn find(copy: &Copy, selector: &Selector) -> Option<Found> {
     // The context is compared masked; the digest on the words themselves.
-    let original = text;
-    let text = &masked(original)[..];
+    let original = &copy.original[..];
+    let text = &copy.masked[..];
     let (start, end) = (selector.start, selector.end);
     if start < end && end <= text.len() && digest(&original[start..end]) == selector.digest {
         return Some(Found {
@@ -220,12 +252,11 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
     // starts, or at the recorded length from either.
     let slack = 4 + length / 4;
     let mut moved: Vec<(u32, usize, usize, usize)> = Vec::new();
-    // Thousands of candidate spans per passage: the copy is normalised
-    // once and each span's digest taken from a slice of it.
-    let whole = Spans::new(original);
+    // Thousands of candidate spans per passage: each span's digest is
+    // taken from a slice of the copy normalised once.
     let same_words = |from: usize, to: usize| {
         let (from, to) = trim(text, from, to);
-        (from < to && whole.digest(from, to) == selector.digest).then_some((from, to))
+        (from < to && copy.spans.digest(from, to) == selector.digest).then_some((from, to))
     };
     for &(from, before) in &starts {
         for &(to, after) in &ends {
@@ -237,15 +268,32 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
         }
     }
     let tolerance = 3 + length / 10;
-    let paired = starts.iter().any(|&(from, _)| {
-        ends.iter()
-            .any(|&(to, _)| to > from && (to - from).abs_diff(length) <= tolerance)
-    });
-    if moved.is_empty() && !paired {
-        // One side's context lost: the recorded length from the other,
-        // give or take some white space.
+    if moved.is_empty() {
+        // One side's context lost (or found at a place that only looks
+        // like it, close to the right one): the recorded length from the
+        // other, give or take some white space. The digest decides.
         let whitespace = 2 + length / 16;
-        for &(from, before) in &starts {
+        // The places each side fits best (what an unchanged context gives),
+        // each span's digest taken once: most passages that get here were
+        // edited, and no span will do.
+        let near_best = |places: &[(usize, u32)]| -> Vec<(usize, u32)> {
+            let best = places.first().map_or(0, |&(_, d)| d);
+            places
+                .iter()
+                .copied()
+                .filter(|&(_, d)| d <= best + 2)
+                .collect()
+        };
+        let mut tried = std::collections::HashSet::new();
+        let mut same_words = |from: usize, to: usize| {
+            let (f, t) = trim(text, from, to);
+            if tried.insert((f, t)) {
+                same_words(from, to)
+            } else {
+                None
+            }
+        };
+        for &(from, before) in &near_best(&starts) {
             let low = (from + length).saturating_sub(whitespace);
             for to in low..=(from + length + whitespace).min(text.len()) {
                 if let Some((f, t)) = same_words(from, to) {
@@ -254,7 +302,7 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
                 }
             }
         }
-        for &(to, after) in &ends {
+        for &(to, after) in &near_best(&ends) {
             let centre = to.saturating_sub(length);
             for from in centre.saturating_sub(whitespace)..=centre + whitespace {
                 if from < to {
@@ -283,9 +331,8 @@ pub fn locate(text: &[char], selector: &Selector) -> Option<Found> {
     let at_starts: Vec<usize> = starts.iter().map(|&(from, _)| from).collect();
     let indels_at_starts = indels_at(&selector.prefix, text, &at_starts);
     // The suffix read backwards, as the text is, from each end.
-    let backwards = reversed(text);
     let at_ends: Vec<usize> = ends.iter().map(|&(to, _)| text.len() - to).collect();
-    let indels_at_ends = indels_at(&reversed(&selector.suffix), &backwards, &at_ends);
+    let indels_at_ends = indels_at(&reversed(&selector.suffix), &copy.backwards, &at_ends);
     let mut edited: Vec<(Rank, usize, usize)> = Vec::new();
     for (&(from, before), &indels_start) in starts.iter().zip(&indels_at_starts) {
         for (&(to, after), &indels_end) in ends.iter().zip(&indels_at_ends) {
@@ -384,9 +431,9 @@ fn context_starts(suffix: &[char], text: &[char]) -> Vec<(usize, u32)> {
     }
     if suffix.len() < CONTEXT {
         // A short suffix is all there was after the passage: it ends the
-        // text, which is read backwards here.
-        let backwards = reversed(text);
-        return from_the_edge(&reversed(suffix), &backwards)
+        // text, whose end is read backwards here.
+        let tail = &text[text.len().saturating_sub(suffix.len() * 2 + 2)..];
+        return from_the_edge(&reversed(suffix), &reversed(tail))
             .into_iter()
             .map(|(at, d)| (text.len() - at, d))
             .collect();
@@ -623,6 +670,40 @@ mod tests {
         assert_eq!(
             (found.how, span(&edited, found).as_str()),
             (How::Edited, "pendnt l'été")
+        );
+    }
+
+    /// A passage whose words did not change is found whatever happened
+    /// to one side's context: a sentence written before the text's first
+    /// one, or 13 letters typed just before the passage (more edits than
+    /// the prefix allows, its best places a few characters off).
+    #[test]
+    fn unchanged_words_are_found_when_one_context_is_lost() {
+        let first = "Le premier paragraphe parle d'autre chose entièrement."
+            .chars()
+            .count();
+        let wanted = selector(TEXT, 0, first);
+        let prepended = format!("Une phrase de plus. {TEXT}");
+        let found = locate(&chars(&prepended), &wanted).expect("found");
+        assert_eq!(
+            (found.how, span(&prepended, found).as_str()),
+            (
+                How::Moved,
+                "Le premier paragraphe parle d'autre chose entièrement."
+            )
+        );
+        let at = TEXT.find("Elle a été tournée").unwrap();
+        let start = TEXT[..at].chars().count();
+        let wanted = selector(
+            TEXT,
+            start,
+            start + "Elle a été tournée au Maroc".chars().count(),
+        );
+        let typed = TEXT.replace("Sid. Elle", "Sid. xxxxxxxxxxxxx Elle");
+        let found = locate(&chars(&typed), &wanted).expect("found");
+        assert_eq!(
+            (found.how, span(&typed, found).as_str()),
+            (How::Moved, "Elle a été tournée au Maroc")
         );
     }
 

@@ -3,14 +3,16 @@
 //! tools that know nothing of RDF reification. One `Annotation` per fact
 //! and passage, in an `AnnotationCollection` whose one page holds them all:
 //! its `target` is the article with both selectors (`TextPositionSelector`,
-//! the recorded offsets; `TextQuoteSelector`, the prefix and suffix of
-//! `data/selectors.trig`, `exact` only when `--articles` gives the text and
-//! the passage is found there with its very words, and the digest as the
+//! the recorded offsets; `TextQuoteSelector`, `exact`, `prefix` and `suffix`
+//! only when `--articles` gives the text and the passage is found there
+//! with its very words (the repository keeps no words of the articles,
+//! and `data/selectors.trig`'s masked contexts mean nothing to another
+//! tool), and always the digest as the
 //! extension property `mk:exactDigest`, by its full IRI); its `body` is the
 //! fact, the `mk:Evidence` node as the `rdf:Statement` it is.
 
 use crate::graph::Graph;
-use crate::provenance::anchor::How;
+use crate::provenance::anchor::{How, CONTEXT as QUOTE_CONTEXT};
 use crate::provenance::evidence::{self, Articles};
 use crate::vocab;
 use anyhow::Result;
@@ -82,8 +84,8 @@ pub fn write(graph: &Graph, articles: Option<&Articles>, out: &mut impl Write) -
                             |from: usize, to: usize| text[from..to].iter().collect::<String>();
                         (
                             piece(start, end),
-                            piece(start.saturating_sub(32), start),
-                            piece(end, (end + 32).min(text.len())),
+                            piece(start.saturating_sub(QUOTE_CONTEXT), start),
+                            piece(end, (end + QUOTE_CONTEXT).min(text.len())),
                         )
                     })
                 }
@@ -114,14 +116,18 @@ pub fn write(graph: &Graph, articles: Option<&Articles>, out: &mut impl Write) -
             }));
         }
     }
+    let collection = format!("{}evidence/annotations", vocab::BASE);
     let collection = json!({
         "@context": CONTEXT,
-        "id": format!("{}evidence/annotations", vocab::BASE),
+        "id": collection,
         "type": "AnnotationCollection",
         "label": "Missions knowledge graph: where each article states each fact",
         "total": items.len(),
         "first": {
+            // The model gives every page an IRI of its own.
+            "id": format!("{collection}#page-1"),
             "type": "AnnotationPage",
+            "partOf": collection,
             "startIndex": 0,
             "items": items,
         },

@@ -200,6 +200,7 @@ impl Articles {
         let evidence_graph = vocab::graph("evidence");
         for (article, actual, recorded) in differing {
             let chars: Vec<char> = articles.texts[&article].chars().collect();
+            let copy = anchor::Copy::new(&chars);
             let mut found = HashMap::new();
             let mut counts = [0usize; 4];
             for quad in graph.quads(
@@ -218,7 +219,7 @@ impl Articles {
                     continue;
                 }
                 let place = selector(graph, passage.as_ref(), range)?
-                    .and_then(|selector| anchor::locate(&chars, &selector));
+                    .and_then(|selector| copy.locate(&selector));
                 counts[place.map_or(3, |p| p.how as usize)] += 1;
                 found.insert(range, place);
             }
