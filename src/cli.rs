@@ -328,10 +328,13 @@ pub struct QueriesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format: turtle, trig, ntriples, nquads, jsonld, rdfxml, or
-    /// schemaorg (the schema.org view, as JSON-LD).
+    /// Output format: turtle, trig, ntriples, nquads, jsonld, rdfxml,
+    /// schemaorg (the schema.org view, as JSON-LD), or annotations (the
+    /// evidence as W3C Web Annotation JSON-LD, with the passages' text
+    /// under --articles).
     ///
-    /// Default: from the --output extension, else turtle (trig for --graph all).
+    /// Default: from the --output extension (`.annotations.jsonld` for
+    /// annotations), else turtle (trig for --graph all).
     #[arg(long, short, value_name = "FORMAT", value_parser = Suggest::formats(&[Payload::Export]), hide_possible_values = true)]
     pub format: Option<String>,
 

@@ -40,6 +40,9 @@ pub enum OutputFormat {
     Rdf(RdfFormat),
     /// The schema.org view of a graph as JSON-LD (`export --format schemaorg`).
     SchemaOrg,
+    /// The evidence as W3C Web Annotation JSON-LD (`export --format
+    /// annotations`; `provenance/annotations.rs`).
+    Annotations,
     /// Plain lines for people (`validate`'s default).
     Text,
     /// A web page for people (the server's; never a command's output).
@@ -85,7 +88,11 @@ const NAMES: &[(&str, OutputFormat)] = &[
     ("jsonld", OutputFormat::Rdf(JSON_LD)),
     ("rdfxml", OutputFormat::Rdf(RdfFormat::RdfXml)),
     ("schemaorg", OutputFormat::SchemaOrg),
+    ("annotations", OutputFormat::Annotations),
 ];
+
+/// The file extension of `export --format annotations`.
+const ANNOTATIONS_EXTENSION: &str = "annotations.jsonld";
 
 /// Other spellings and file extensions.
 const ALIASES: &[(&str, OutputFormat)] = &[
@@ -125,7 +132,7 @@ impl Payload {
         match (self, format) {
             (Self::Results, OutputFormat::Table | OutputFormat::Results(_)) => true,
             (Self::Graph | Self::Export, OutputFormat::Rdf(_)) => true,
-            (Self::Export, OutputFormat::SchemaOrg) => true,
+            (Self::Export, OutputFormat::SchemaOrg | OutputFormat::Annotations) => true,
             (Self::Page, OutputFormat::Html | OutputFormat::Rdf(_)) => true,
             (Self::Dataset, OutputFormat::Rdf(f)) => f.supports_datasets(),
             (Self::Report, OutputFormat::Table) => true,
@@ -248,6 +255,8 @@ pub fn extension(format: OutputFormat) -> &'static str {
         OutputFormat::Rdf(format) => format.file_extension(),
         OutputFormat::Html => "html",
         OutputFormat::SchemaOrg => "jsonld",
+        // Not `.jsonld` alone, which names JSON-LD of the graph.
+        OutputFormat::Annotations => ANNOTATIONS_EXTENSION,
         OutputFormat::Table | OutputFormat::Text => "txt",
     }
 }
@@ -280,6 +289,7 @@ pub fn label(format: OutputFormat) -> &'static str {
         OutputFormat::Rdf(RdfFormat::RdfXml) => "RDF/XML",
         OutputFormat::Rdf(_) => "RDF",
         OutputFormat::SchemaOrg => "schema.org JSON-LD",
+        OutputFormat::Annotations => "Web Annotation JSON-LD",
         OutputFormat::Html => "HTML",
         OutputFormat::Table => "table",
         OutputFormat::Text => "text",
@@ -432,6 +442,18 @@ pub fn resolve(
                 ),
             })
         });
+    }
+    // `x.annotations.jsonld`: the double extension of the annotations,
+    // where `.jsonld` alone is JSON-LD of the graph.
+    let annotations = output
+        .and_then(Path::file_name)
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.to_ascii_lowercase()
+                .ends_with(&format!(".{ANNOTATIONS_EXTENSION}"))
+        });
+    if annotations && payload.accepts(OutputFormat::Annotations) {
+        return Ok(OutputFormat::Annotations);
     }
     if let Some(extension) = output
         .and_then(Path::extension)

@@ -333,6 +333,42 @@ fn stats_counts_graphs_classes_and_articles() {
     assert_cmd_snapshot!(kg(&["stats", "--format", "json"]));
 }
 
+/// `stats` counts an article's facts as `sources` does (README, "What
+/// counts as a fact"), not its graph's triples: article 000's graph holds
+/// 305 triples and states 131 facts.
+#[test]
+fn stats_counts_facts_by_the_one_definition() {
+    let stats = common::run_in(common::root(), &["stats", "-f", "tsv"], None, 60.0);
+    assert_eq!(stats.code, Some(0), "{}", stats.stderr);
+    let facts = common::run_in(
+        common::root(),
+        &["query", "facts-per-article", "-f", "tsv"],
+        None,
+        60.0,
+    );
+    assert_eq!(facts.code, Some(0), "{}", facts.stderr);
+    let stated: Vec<String> = facts
+        .stdout_text()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let article = cells[0].rsplit('/').next().unwrap_or_default();
+            let count = cells[1].split('"').nth(1).unwrap_or(cells[1]);
+            format!("article\t{}\t{count}", article.trim_end_matches('>'))
+        })
+        .collect();
+    let counted: Vec<String> = stats
+        .stdout_text()
+        .lines()
+        .filter(|line| line.starts_with("article\t"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(counted.len(), 4, "{}", stats.stdout_text());
+    assert_eq!(counted, stated);
+    assert!(counted.contains(&"article\tarticle-000\t131".to_owned()));
+}
+
 #[test]
 fn fails_on_unknown_stored_query_in_queries() {
     assert_cmd_snapshot!(bare(&["queries", "zzqx-nothing"]));

@@ -1,7 +1,7 @@
 //! The server read by real clients that no one here wrote, on loopback:
 //! SPARQLWrapper and rdflib's SPARQLStore (PyPI) in every result format,
 //! and Oxigraph's own server (PyPI `oxigraph`) federating with it through
-//! `SERVICE`. `.ci/run` installs them and sets MISSIONS_KG_REQUIRE_CLIENTS,
+//! `SERVICE`; pyld expands `export --format annotations`. `.ci/run` installs them and sets MISSIONS_KG_REQUIRE_CLIENTS,
 //! so a missing one fails there; elsewhere the tests say they skipped.
 
 mod common;
@@ -85,4 +85,57 @@ fn oxigraph_server_federates_with_ours_through_service() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 7, "six actors and the header: {text}");
+}
+
+/// `export --format annotations` read by pyld (PyPI), offline: each
+/// annotation's types and properties as the Web Annotation context expands
+/// them, one per fact and passage of the evidence graph, `exact` only with
+/// `--articles` (tests/clients/annotations.py).
+#[test]
+fn pyld_expands_the_annotations() {
+    if !available("pyld", Command::new("python3").args(["-c", "import pyld"])) {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let count = common::run_in(
+        root,
+        &[
+            "query",
+            "--format",
+            "tsv",
+            "SELECT (COUNT(*) AS ?n) { GRAPH mkg:evidence { ?e rdf:subject ?s ; mk:passage ?x } }",
+        ],
+        None,
+        60.0,
+    );
+    let count = count.stdout_text().lines().nth(1).unwrap_or("").to_owned();
+    assert!(count.parse::<u32>().is_ok_and(|n| n > 400), "{count}");
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = root.join("../shared/seeds").display().to_string();
+    for (mode, args) in [
+        ("without-exact", vec![]),
+        ("with-exact", vec!["--articles", seeds.as_str()]),
+    ] {
+        let file = dir.path().join(format!("{mode}.annotations.jsonld"));
+        let file = file.display().to_string();
+        let mut export = args.clone();
+        export.extend(["export", "-o", file.as_str()]);
+        let run = common::run_in(root, &export, None, 60.0);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/annotations.py");
+        let output = Command::new("python3")
+            .args([script, &file, &count, mode])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{mode}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("ok annotations {count} {mode}")),
+            "{stdout}"
+        );
+    }
 }

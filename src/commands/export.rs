@@ -3,7 +3,9 @@
 //! `--graph all` (the default for trig, nquads and jsonld) writes every
 //! named graph plus the default-graph triples that are in no named graph,
 //! so loading the export again (which materializes the merged view)
-//! rebuilds the same dataset. `schemaorg` writes the schema.org view.
+//! rebuilds the same dataset. `schemaorg` writes the schema.org view;
+//! `annotations`, the evidence as W3C Web Annotations (with the passages'
+//! text when `--articles` is given).
 
 use crate::cli::ExportArgs;
 use crate::commands::write_output;
@@ -12,6 +14,7 @@ use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels;
 use crate::graph::Graph;
 use crate::guard::error::{Failure, Kind};
+use crate::provenance::evidence::Articles;
 use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad};
@@ -37,6 +40,19 @@ pub fn run(config: &Config, args: &ExportArgs) -> Result<()> {
         _ => "default",
     });
     let store = Graph::load(config)?;
+    if format == OutputFormat::Annotations {
+        if args.graph.is_some() {
+            return Err(Failure::usage(
+                "export --format annotations writes the whole evidence graph: leave out --graph",
+            )
+            .into());
+        }
+        let budget = crate::guard::budget::Budget::new(config, None)?;
+        let articles = Articles::configured(&store, config, &budget)?;
+        return write_output(args.output.as_deref(), |out| {
+            crate::provenance::annotations::write(&store, articles.as_ref(), out)
+        });
+    }
     let quads = match graph {
         "all" => store.dataset_quads(&mut || Ok(()))?,
         "default" => graph_quads(&store, GraphNameRef::DefaultGraph)?,

@@ -1,7 +1,10 @@
 //! `missions-kg stats`: how big the graph is and where the facts come from.
 //!
 //! Three counts: triples per graph (the default graph is the merged view),
-//! entities per class (`rdf:type` in the merged view), and facts per article.
+//! entities per class (`rdf:type` in the merged view), and facts per article
+//! by the README's one definition of a fact (the stored query
+//! `facts-per-article`, as `sources` counts them: a graph's triples are
+//! not its facts).
 
 use crate::cli::StatsArgs;
 use crate::commands::write_output;
@@ -9,11 +12,13 @@ use crate::config::Config;
 use crate::format::{self, OutputFormat, Payload};
 use crate::graph::labels;
 use crate::graph::Graph;
+use crate::sparql::catalog::Catalog;
 use crate::vocab;
 use anyhow::Result;
 use comfy_table::{presets, Table};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, Term};
 use oxigraph::sparql::results::QueryResultsFormat;
+use oxigraph::sparql::QueryResults;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -57,11 +62,22 @@ fn count(store: &Graph) -> Result<Vec<Section>> {
             *classes.entry(labels::compact(class.as_str())).or_default() += 1;
         }
     }
-    let articles = graphs
-        .iter()
-        .filter(|(iri, _)| iri.starts_with(vocab::MKS))
-        .map(|(iri, n)| (labels::graph_name(iri), *n))
-        .collect();
+    let mut articles = Vec::new();
+    let catalog = Catalog::embedded()?;
+    let budget = crate::guard::budget::Budget::default();
+    if let QueryResults::Solutions(solutions) =
+        catalog.run("facts-per-article", store, &budget, &[])?
+    {
+        for solution in solutions {
+            let solution = solution?;
+            if let (Some(Term::NamedNode(article)), Some(Term::Literal(facts))) =
+                (solution.get("article"), solution.get("facts"))
+            {
+                let facts = facts.value().parse().unwrap_or_default();
+                articles.push((labels::graph_name(article.as_str()), facts));
+            }
+        }
+    }
     // By short name, so articles come before `ontology` and `sources`.
     let mut named: Vec<(String, usize)> = graphs
         .iter()

@@ -103,9 +103,12 @@ impl ArticleText {
         }
         passages.sort_by_key(|p| (p.passage.start, p.passage.end));
         passages.dedup_by_key(|p| (p.passage.start, p.passage.end));
+        // Where each passage is in this copy: re-anchored in one that
+        // differs from the recorded text, and nowhere (an empty range, no
+        // mark) when not found there.
         let ranges: Vec<(usize, usize)> = passages
             .iter()
-            .map(|p| (to_index(p.passage.start), to_index(p.passage.end)))
+            .map(|p| p.passage.found.map_or((0, 0), |f| (f.start, f.end)))
             .collect();
         let chars: Vec<char> = text.chars().collect();
         Ok(Some(Self {
@@ -113,10 +116,6 @@ impl ArticleText {
             passages,
         }))
     }
-}
-
-fn to_index(offset: u64) -> usize {
-    usize::try_from(offset).unwrap_or(usize::MAX)
 }
 
 /// The fact an evidence record names (`rdf:subject`, `rdf:predicate`,

@@ -107,7 +107,9 @@ pub enum Kind {
     Precision,
     /// Dates that do not agree.
     Dates,
-    /// The articles' own phrases for one thing.
+    /// Texts that differ, not assessed: the articles' words, or our own
+    /// summaries of what each says (labels and descriptions are ours), so
+    /// the words shown are not claimed to be the articles'.
     Wording,
     /// One value a part of the other (a country and its continent, a
     /// channel and its bundle), as the curation graph assesses it.
@@ -136,8 +138,8 @@ impl Kind {
             ),
             Kind::Dates => ("different dates", "dates différentes", "dates"),
             Kind::Wording => (
-                "the articles' own wording",
-                "les mots de chaque article",
+                "worded differently (texts, not assessed): see each passage",
+                "formulé différemment (textes, non évalués) : voir chaque passage",
                 "wording",
             ),
             Kind::Granularity => (
