@@ -13,6 +13,7 @@ use crate::vocab;
 use anyhow::Result;
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -58,17 +59,19 @@ pub fn label(
     lang: Option<&str>,
 ) -> Result<Option<String>> {
     if let Some(kept) = graph.kept_labels(lang) {
-        let blank;
-        let key = match subject {
-            NamedOrBlankNodeRef::NamedNode(node) => node.as_str(),
-            NamedOrBlankNodeRef::BlankNode(node) => {
-                blank = node.to_string();
-                blank.as_str()
-            }
-        };
-        return Ok(kept.labels.get(key).cloned());
+        return Ok(kept.labels.get(key(subject).as_ref()).cloned());
     }
     read_label(graph, subject, lang)
+}
+
+/// What labels are kept under ([`Kept`], [`LabelCache`]): an IRI itself,
+/// a blank node by its N-Triples form (which no IRI can equal), so that a
+/// named subject's lookup allocates nothing.
+fn key(subject: NamedOrBlankNodeRef<'_>) -> Cow<'_, str> {
+    match subject {
+        NamedOrBlankNodeRef::NamedNode(node) => Cow::Borrowed(node.as_str()),
+        NamedOrBlankNodeRef::BlankNode(node) => Cow::Owned(node.to_string()),
+    }
 }
 
 /// Every subject's label in one language, as [`label`] chooses it, read
@@ -86,10 +89,7 @@ impl Kept {
         for predicate in [vocab::SKOS_PREF_LABEL, vocab::RDFS_LABEL] {
             let predicate = NamedNodeRef::new_unchecked(predicate);
             for quad in graph.default_quads(None, Some(predicate), None)? {
-                let key = match &quad.subject {
-                    oxigraph::model::NamedOrBlankNode::NamedNode(node) => node.as_str().to_owned(),
-                    oxigraph::model::NamedOrBlankNode::BlankNode(node) => node.to_string(),
-                };
+                let key = key(quad.subject.as_ref()).into_owned();
                 if labels.contains_key(&key) {
                     continue;
                 }
@@ -264,21 +264,12 @@ impl<'a> LabelCache<'a> {
 
     /// The label of `subject`, looked up once.
     pub fn get(&mut self, subject: NamedOrBlankNodeRef<'_>) -> Result<Option<&str>> {
-        // Keyed by the IRI itself (a blank node by its N-Triples form, which
-        // no IRI can equal), so a hit allocates nothing.
-        let blank;
-        let key = match subject {
-            NamedOrBlankNodeRef::NamedNode(node) => node.as_str(),
-            NamedOrBlankNodeRef::BlankNode(node) => {
-                blank = node.to_string();
-                blank.as_str()
-            }
-        };
-        if !self.cache.contains_key(key) {
+        let key = key(subject);
+        if !self.cache.contains_key(key.as_ref()) {
             let found = label(self.graph, subject, self.lang)?;
-            self.cache.insert(key.to_owned(), found);
+            self.cache.insert(key.clone().into_owned(), found);
         }
-        Ok(self.cache.get(key).and_then(Option::as_deref))
+        Ok(self.cache.get(key.as_ref()).and_then(Option::as_deref))
     }
 }
 

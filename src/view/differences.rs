@@ -138,8 +138,8 @@ impl Kind {
             ),
             Kind::Dates => ("different dates", "dates différentes", "dates"),
             Kind::Wording => (
-                "worded differently (texts, not assessed): see each passage",
-                "formulé différemment (textes, non évalués) : voir chaque passage",
+                "worded differently, not assessed",
+                "formulé différemment, non évalué",
                 "wording",
             ),
             Kind::Granularity => (
