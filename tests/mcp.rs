@@ -347,6 +347,12 @@ fn describe_why_search_paging_and_errors_through_the_sdk() {
             by[&case]
         );
     }
+    // SERVICE is refused whatever the flags, so its message names none.
+    let service = by[&14]["structured"]["error"]["message"].to_string();
+    assert!(
+        service.contains("never calls other endpoints") && !service.contains("--allow-service"),
+        "{service}"
+    );
 }
 
 /// `missions-kg mcp` with its stdin and stdout as pipes, its stdout read

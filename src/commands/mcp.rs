@@ -137,7 +137,7 @@ impl Server {
             .await
             .map_err(|_| Failure::new(Kind::Internal, "the server is stopping"))?;
         drop(queued);
-        let budget = Budget::for_request(self.0.timeout, self.0.memory, Service::Off);
+        let budget = Budget::for_request(self.0.timeout, self.0.memory, Service::Never);
         let (state, watched) = (self.0.clone(), budget.clone());
         // Dropped with this future when the client cancels the call: the
         // work is cancelled then, instead of running for nobody.

@@ -38,6 +38,9 @@ pub enum Service {
     Allowed,
     /// Federation is off (no `--allow-service`).
     Off,
+    /// Never, whatever the flags: `missions-kg mcp` reads nothing but its
+    /// graph for an assistant.
+    Never,
     /// The server allows it, but not for this request: a page of another
     /// site sent it (`server/client.rs`), and a visitor's browser must not
     /// become a way into the networks the server reaches.
@@ -65,6 +68,9 @@ impl Service {
             }
             Self::Allowed | Self::Off => {
                 "federation is off, so a query cannot call other endpoints (allow it with --allow-service)"
+            }
+            Self::Never => {
+                "an assistant's query reads only this server's graph and never calls other endpoints"
             }
         }
     }
