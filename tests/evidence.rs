@@ -387,10 +387,8 @@ fn describe_shows_the_passage_behind_each_fact() {
     );
     assert_eq!(offsets.code, Some(0), "{}", offsets.stderr);
     let offsets = offsets.stdout_text();
-    let nationality = offsets
-        .lines()
-        .skip_while(|l| !l.starts_with("nationality"))
-        .nth(1)
+    let nationality = *common::lines_under(&offsets, "nationality", "    ")
+        .first()
         .expect("a line under the nationality");
     assert_eq!(
         nationality.trim(),
@@ -413,10 +411,8 @@ fn describe_shows_the_passage_behind_each_fact() {
     );
     assert_eq!(text.code, Some(0), "{}", text.stderr);
     let text = text.stdout_text();
-    let nationality = text
-        .lines()
-        .skip_while(|l| !l.starts_with("nationality"))
-        .nth(1)
+    let nationality = *common::lines_under(&text, "nationality", "    ")
+        .first()
         .expect("a line under the nationality");
     assert!(
         nationality.starts_with("    > article-002 #char=1524,1579: \"Arben Bajraktaraj")
@@ -424,12 +420,7 @@ fn describe_shows_the_passage_behind_each_fact() {
         "{text}"
     );
     // Both articles that name him in the cast, each with its passage.
-    let cast: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("^cast member"))
-        .skip(1)
-        .take_while(|l| l.starts_with("    > "))
-        .collect();
+    let cast = common::lines_under(&text, "^cast member", "    > ");
     // Article 000's cast list: the words that make it one, then his line.
     assert_eq!(cast.len(), 3, "{text}");
     assert!(
@@ -686,11 +677,6 @@ fn only_articles_holding_the_fact_show_their_passages() {
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let text = run.stdout_text();
-    let under: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("nationality"))
-        .skip(1)
-        .take_while(|l| l.starts_with("    > "))
-        .collect();
+    let under = common::lines_under(&text, "nationality", "    > ");
     assert_eq!(under, ["    > article-002 #char=1524,1579"], "{text}");
 }

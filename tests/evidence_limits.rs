@@ -97,12 +97,7 @@ fn a_fact_shows_at_most_twenty_passages_and_how_many_more() {
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let text = run.stdout_text();
-    let under: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("nationality"))
-        .skip(1)
-        .take_while(|l| l.starts_with("    "))
-        .collect();
+    let under = common::lines_under(&text, "nationality", "    ");
     let shown = under.iter().filter(|l| l.starts_with("    > ")).count();
     assert_eq!(shown, 20, "{text}");
     assert_eq!(

@@ -383,3 +383,15 @@ pub fn stored_queries() -> Vec<(String, Vec<String>)> {
         .collect();
     queries
 }
+
+/// The lines `describe --evidence` writes under the first line that starts
+/// with `fact` (a property's name): those that start with `indent` (its
+/// passages, `"    > "`, or everything under it, `"    "`), up to the first
+/// that does not.
+pub fn lines_under<'a>(text: &'a str, fact: &str, indent: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(fact))
+        .skip(1)
+        .take_while(|l| l.starts_with(indent))
+        .collect()
+}
