@@ -187,6 +187,12 @@ pub struct ServeArgs {
     /// long (an unread answer holds memory and a connection until then).
     #[arg(long, value_name = "SECONDS", default_value = "30", hide = true)]
     pub send_timeout: f64,
+
+    /// Also serve the Model Context Protocol at /mcp (its streamable HTTP
+    /// transport), for AI assistants: the tools and resources of
+    /// `missions-kg mcp`, within this server's limits.
+    #[arg(long)]
+    pub mcp: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod config;
 pub mod format;
 pub mod graph;
 pub mod guard;
+pub mod mcp;
 pub mod provenance;
 pub mod server;
 pub mod sparql;

@@ -19,6 +19,7 @@
 //!   (`query_page.rs`, results as a table in `results.rs`); `/timeline`
 //!   (`timeline.rs`); `/assets/…` (`assets.rs`);
 //! - `/health`, `/metrics` (`metrics.rs`);
+//! - `/mcp`, with `--mcp`: the Model Context Protocol (`mcp.rs`);
 //! - any error a browser meets is a page (`error_page.rs`).
 //!
 //! Queries run on tokio's blocking threads, each with its own [`Budget`]
@@ -42,6 +43,7 @@ mod lang;
 mod layout;
 mod linked_data;
 mod listen;
+mod mcp;
 mod metrics;
 mod ontology;
 mod pages;
@@ -106,6 +108,8 @@ pub struct Settings {
     pub base: Option<String>,
     /// `--lang`: the pages' language when the request names none.
     pub lang: Option<String>,
+    /// `--mcp`: serve the Model Context Protocol at `/mcp`.
+    pub mcp: bool,
 }
 
 /// The longest query text accepted, in bytes (GET or POST); a longer one
@@ -158,6 +162,8 @@ pub struct AppState {
     /// The graph as the query page's "trust only…" sees it, by the set of
     /// articles kept ([`AppState::trusting`]).
     parts: std::sync::Mutex<std::collections::HashMap<Vec<oxigraph::model::NamedNode>, Graph>>,
+    /// The MCP server of `--mcp`, its calls in the queries' slots.
+    mcp: Option<crate::mcp::Server>,
 }
 
 impl AppState {
@@ -178,6 +184,23 @@ impl AppState {
         // page instead, as before, so that only the pages meeting the
         // failure fail, and name it.
         let _ = graph.keep_labels(&[lang::Lang::En.code(), lang::Lang::Fr.code()]);
+        let slots = Arc::new(Semaphore::new(settings.max_queries.max(1)));
+        let mcp = settings
+            .mcp
+            .then(|| {
+                let limits = crate::mcp::Limits {
+                    timeout: settings.timeout,
+                    memory: settings.memory,
+                    slots: slots.clone(),
+                };
+                crate::mcp::Server::new(
+                    graph.clone(),
+                    articles.clone(),
+                    settings.lang.clone(),
+                    limits,
+                )
+            })
+            .transpose()?;
         Ok(Self {
             graph,
             articles,
@@ -191,7 +214,8 @@ impl AppState {
             editor_terms: std::sync::OnceLock::new(),
             plans: cache::plans(),
             parts: std::sync::Mutex::default(),
-            slots: Arc::new(Semaphore::new(settings.max_queries.max(1))),
+            slots,
+            mcp,
             shares: client::Shares::new(settings.max_queries_per_client),
             settings,
         })
@@ -363,6 +387,9 @@ pub fn router(state: Shared) -> Router {
             &format!("/{prefix}{{*rest}}"),
             read(get(linked_data::resource)),
         );
+    }
+    if let Some(server) = &state.mcp {
+        router = router.route("/mcp", mcp::route(&state, server.clone()));
     }
     let router = router
         .fallback(fallback)

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{bin, output, root, skip};
+use common::{bin, mcp_client as client, mcp_sdk as sdk, output, root, Served};
 use missions_kg::sparql::catalog::Catalog;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -20,56 +20,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-const SWITCH: &str = "MISSIONS_KG_REQUIRE_MCP";
-
-/// Whether the SDK is installed; says SKIPPED (or fails, when required)
-/// when it is not.
-fn sdk() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import mcp.client.stdio"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !ok {
-        skip(SWITCH, "the MCP Python SDK (PyPI mcp) is not installed");
-    }
-    ok
-}
-
-/// Runs the client with `cases` against `missions-kg ARGS…`: one answer
-/// per case, then the tools and resources.
-fn client(cases: &Value, args: &[&str]) -> (Vec<Value>, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cases.json");
-    std::fs::write(&file, cases.to_string()).unwrap();
-    let script = root().join("tests/clients/mcp_client.py");
-    let mut command = Command::new("timeout");
-    command
-        .arg("300")
-        .arg("python3")
-        .arg(&script)
-        .arg(&file)
-        .arg(bin())
-        .args(args)
-        .current_dir(root());
-    let out = command.output().expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the MCP client failed ({}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines: Vec<Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect();
-    let listing = lines.pop().expect("the listing line");
-    assert_eq!(lines.len(), cases.as_array().unwrap().len(), "{stdout}");
-    (lines, listing)
-}
 
 /// Each stored query's rows from the command line, as JSON values.
 fn command_line_rows(name: &str, example: &[String]) -> Vec<Value> {
@@ -105,9 +55,35 @@ fn sorted(rows: &[Value]) -> Vec<String> {
 
 #[test]
 fn every_stored_query_tool_answers_what_the_command_line_answers() {
+    if sdk() {
+        stored_query_tools(&["mcp"]);
+    }
+}
+
+/// Over HTTP, `serve --mcp` lists the same tools and answers the same
+/// calls as `mcp` on stdio (the checks of the two tests above, through
+/// the SDK's streamable HTTP client).
+#[test]
+fn serve_mcp_answers_over_http_as_mcp_over_stdio() {
     if !sdk() {
         return;
     }
+    let dir = common::scratch();
+    let served = Served::start(dir.path(), &[], &["--mcp"]);
+    stored_query_tools(&[&format!("{}/mcp", served.url)]);
+    drop(served);
+    let seeds = seeds();
+    let served = Served::start(
+        dir.path(),
+        &["--articles", &seeds],
+        &["--mcp", "--timeout", "2"],
+    );
+    describe_why_search_paging_and_errors(&[&format!("{}/mcp", served.url)]);
+}
+
+/// Each stored query's tool, called through the client with `args`,
+/// answers the command line's rows; every tool and resource is listed.
+fn stored_query_tools(args: &[&str]) {
     let catalog = Catalog::embedded().unwrap();
     let mut cases = Vec::new();
     for query in &catalog.queries {
@@ -119,7 +95,7 @@ fn every_stored_query_tool_answers_what_the_command_line_answers() {
         arguments.insert("limit".into(), json!(1000));
         cases.push(json!({"tool": query.name, "arguments": arguments}));
     }
-    let (answers, listing) = client(&Value::Array(cases), &["mcp"]);
+    let (answers, listing) = client(&Value::Array(cases), args);
     for (query, answer) in catalog.queries.iter().zip(&answers) {
         assert_eq!(answer["is_error"], json!(false), "{}: {answer}", query.name);
         let structured = &answer["structured"];
@@ -193,16 +169,28 @@ fn every_stored_query_tool_answers_what_the_command_line_answers() {
     assert_eq!(resources["missing"]["code"], json!(-32002));
 }
 
-#[test]
-fn describe_why_search_paging_and_errors_through_the_sdk() {
-    if !sdk() {
-        return;
-    }
+/// The article texts, beside the repository.
+fn seeds() -> String {
     let seeds = root().join("../shared/seeds");
     assert!(
         seeds.is_dir(),
         "shared/seeds must sit beside the repository"
     );
+    seeds.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn describe_why_search_paging_and_errors_through_the_sdk() {
+    if sdk() {
+        let seeds = seeds();
+        describe_why_search_paging_and_errors(&["--articles", &seeds, "mcp", "--timeout", "2"]);
+    }
+}
+
+/// Through the client with `args` (a server with the article texts and a
+/// 2 s timeout): `describe` with passages, `why`, `search`, paging, and
+/// errors of each kind.
+fn describe_why_search_paging_and_errors(args: &[&str]) {
     let cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
     let cases = json!([
         {"tool": "describe", "arguments": {"entity": "Arben Bajraktaraj"}},
@@ -224,8 +212,7 @@ fn describe_why_search_paging_and_errors_through_the_sdk() {
         {"tool": "entity-facts", "arguments": {"entity": "Nobody At All Here"}},
         {"tool": "sparql", "arguments": {"query": cross}},
     ]);
-    let articles = seeds.to_str().unwrap();
-    let (answers, _) = client(&cases, &["--articles", articles, "mcp", "--timeout", "2"]);
+    let (answers, _) = client(&cases, args);
     let by: BTreeMap<usize, &Value> = answers.iter().enumerate().collect();
 
     // describe: each fact with its articles and the passage that says it.

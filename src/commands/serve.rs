@@ -90,6 +90,7 @@ pub fn open(config: &Config, args: &ServeArgs) -> Result<(Settings, Graph, Optio
         allow_service: config.allow_service,
         base: config.base.clone(),
         lang: config.lang.clone(),
+        mcp: args.mcp,
     };
     let graph = Graph::load(config)?;
     // The texts are read and checked once, before the first request.

@@ -74,6 +74,7 @@ impl Passage {
 }
 
 /// The article texts of `--articles DIR`, by article IRI.
+#[derive(Clone)]
 pub struct Articles {
     texts: HashMap<String, String>,
     /// For an article whose copy differs from the recorded text: where

@@ -189,6 +189,7 @@ pub fn route_of(path: &str) -> &'static str {
         "assets" => "/assets",
         "health" => "/health",
         "metrics" => "/metrics",
+        "mcp" => "/mcp",
         _ => "other",
     }
 }

@@ -1,7 +1,9 @@
 """Drives `missions-kg mcp` with the official MCP Python SDK (PyPI `mcp`).
 
 Usage: python3 mcp_client.py CASES_JSON BINARY ARG…
-Starts `BINARY ARG…` (which says `mcp`) over stdio, lists its tools and resources,
+   or: python3 mcp_client.py CASES_JSON http://HOST:PORT/mcp
+Starts `BINARY ARG…` (which says `mcp`) over stdio, or reaches `serve --mcp`
+over the streamable HTTP transport, lists its tools and resources,
 then makes each call of CASES_JSON (a list of {"tool", "arguments"}) and
 prints one JSON line per call: {"tool", "is_error", "structured", "text"}
 or, for a JSON-RPC error, {"tool", "rpc_error": {"code", "message"}}. The
@@ -14,6 +16,7 @@ import sys
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 
@@ -21,8 +24,11 @@ async def main():
     cases_file, binary, *args = sys.argv[1:]
     with open(cases_file, encoding="utf-8") as f:
         cases = json.load(f)
-    server = StdioServerParameters(command=binary, args=args)
-    async with stdio_client(server) as (read, write):
+    if binary.startswith("http://"):
+        transport = streamable_http_client(binary)
+    else:
+        transport = stdio_client(StdioServerParameters(command=binary, args=args))
+    async with transport as (read, write, *_):
         async with ClientSession(read, write) as session:
             await session.initialize()
             tools = (await session.list_tools()).tools

@@ -12,6 +12,7 @@
 
 mod app;
 mod http;
+mod mcp;
 mod tools;
 
 // Not every test file uses every helper.
@@ -19,6 +20,8 @@ mod tools;
 pub use app::{hrefs, links_to, App};
 #[allow(unused_imports)]
 pub use http::*;
+#[allow(unused_imports)]
+pub use mcp::*;
 #[allow(unused_imports)]
 pub use tools::*;
 

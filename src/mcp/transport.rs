@@ -1,4 +1,5 @@
-//! JSON-RPC messages over stdin and stdout, one per line, bounded.
+//! JSON-RPC messages over stdin and stdout, one per line, bounded; and
+//! [`decode`], which `/mcp` reads each POST's body with too.
 //!
 //! rmcp's own stdio transport drops a line that is not JSON, and one longer
 //! than its cap, without a word (so that a peer echoing errors back cannot
@@ -173,8 +174,8 @@ where
     }
 }
 
-/// What a line holds.
-enum Decoded {
+/// What a message holds (a line on stdin, a POST's body on `/mcp`).
+pub enum Decoded {
     Message(Box<RxJsonRpcMessage<RoleServer>>),
     /// A notification this server does not know (an LSP message, a newer
     /// revision's): notifications get no answer, not even an error.
@@ -182,7 +183,10 @@ enum Decoded {
     Error(Option<RequestId>, ErrorData),
 }
 
-fn decode(text: &[u8]) -> Decoded {
+/// Reads one JSON-RPC message, or says why it is not one: a parse error
+/// (not JSON) or an invalid request (JSON, but no message this server
+/// takes), with the request's id when it has one.
+pub fn decode(text: &[u8]) -> Decoded {
     let value: serde_json::Value = match serde_json::from_slice(text) {
         Ok(value) => value,
         Err(error) => {

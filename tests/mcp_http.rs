@@ -1,0 +1,125 @@
+//! `serve --mcp` under hostile requests at `/mcp`: a body that is not JSON,
+//! not a message, too deep or too large gets a JSON-RPC error (with 400 or
+//! 413), a foreign `Host` 403, GET 405; the server answers the next call.
+//! Without `--mcp` there is no `/mcp`. (The SDK's own client drives it in
+//! `tests/mcp.rs`.)
+
+mod common;
+
+use common::{parse_reply, scratch, Served};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
+
+/// POSTs `body` to `/mcp`: the status and the JSON answer (null if none).
+fn post(served: &Served, body: &[u8]) -> (u16, Value) {
+    let reply = served.request("POST", "/mcp", &[JSON, ACCEPT], body);
+    let value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    (reply.status, value)
+}
+
+#[test]
+fn hostile_posts_get_json_rpc_errors_and_the_server_keeps_serving() {
+    let dir = scratch();
+    let mut served = Served::start(dir.path(), &[], &["--mcp", "--max-body", "64K"]);
+    let cases: Vec<(&str, Vec<u8>, u16, i64)> = vec![
+        (
+            "half a message",
+            br#"{"jsonrpc": "2.0", "id": 1, "method": "#.to_vec(),
+            400,
+            -32700,
+        ),
+        (
+            "not UTF-8",
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}".to_vec(),
+            400,
+            -32700,
+        ),
+        (
+            "nested past the parser's depth",
+            "[".repeat(50_000).into_bytes(),
+            400,
+            -32700,
+        ),
+        (
+            "a batch",
+            br#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]"#.to_vec(),
+            400,
+            -32600,
+        ),
+        ("a bare number", b"42".to_vec(), 400, -32600),
+        ("past --max-body", vec![b' '; 100 * 1024], 413, -32600),
+    ];
+    for (case, body, status, code) in &cases {
+        let (got, answer) = post(&served, body);
+        assert_eq!(got, *status, "{case}: {answer}");
+        assert_eq!(answer["jsonrpc"], json!("2.0"), "{case}: {answer}");
+        assert_eq!(answer["id"], Value::Null, "{case}: {answer}");
+        assert_eq!(answer["error"]["code"], json!(code), "{case}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && !message.contains('\n'),
+            "{case}: {message}"
+        );
+    }
+    let (_, too_large) = post(&served, &vec![b' '; 100 * 1024]);
+    assert!(
+        too_large["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-body"),
+        "{too_large}"
+    );
+
+    // A message with an id but bad arguments: the error carries the id.
+    let (status, answer) = post(
+        &served,
+        br#"{"jsonrpc":"2.0","id":"x1","method":"tools/call","params":{"name":"cast","arguments":{"limit":"many"}}}"#,
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["id"], json!("x1"));
+    assert_eq!(answer["error"]["code"], json!(-32602), "{answer}");
+
+    // GET (a stream of server messages) is not served: nothing is sent unasked.
+    let reply = served.request("GET", "/mcp", &[("Accept", "text/event-stream")], b"");
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("POST"));
+
+    // A request naming a host that is not this loopback server's: 403
+    // (a page cannot reach it through a DNS name rebound to 127.0.0.1).
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: attacker.example\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    assert_eq!(parse_reply(&raw, false).status, 403);
+
+    // And the server goes on: a call answers its rows.
+    let (status, answer) = post(
+        &served,
+        br#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"cast","arguments":{"limit":2}}}"#,
+    );
+    assert_eq!(status, 200, "{answer}");
+    let rows = &answer["result"]["structuredContent"]["rows"];
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "{answer}");
+    assert!(served.alive());
+}
+
+#[test]
+fn without_mcp_there_is_no_mcp_route() {
+    let dir = scratch();
+    let served = Served::start(dir.path(), &[], &[]);
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let (status, _) = post(&served, body);
+    assert_eq!(status, 404);
+}
