@@ -1,13 +1,15 @@
-"""Benchmark: a stored-query tool call over MCP against running `missions-kg query` as a process.
+"""Benchmark: a stored-query tool call over MCP (stdio and HTTP) against running `missions-kg query` as a process.
 
 Usage: python3 bench/mcp-round-trip.py [--binary PATH] [--calls N] [--query NAME]   (from the repository root; README "MCP")
 Builds the release binary (unless --binary), then, N times each (default 200), interleaved so that a busy machine
-slows both alike:
-  - calls the stored query's tool (default `cast`) on one `missions-kg mcp` server over stdio, with the official
-    MCP Python SDK (PyPI `mcp`), timing each call's round trip (request written, answer parsed);
-  - runs `missions-kg query NAME --format json` as a process, as an assistant without MCP would, timing it from
-    start to exit.
-Prints p50 and p99 of each in milliseconds and their ratio. Needs `pip install mcp==2.3.0`.
+slows all alike:
+  - calls the stored query's tool (default `cast`) on one `missions-kg mcp` server over stdio, and on one
+    `missions-kg serve --mcp` over HTTP, with the official MCP Python SDK (PyPI `mcp`), timing each call's round
+    trip (request written, answer parsed); the tool answers each row with the facts it rests on;
+  - runs `missions-kg query NAME --why --evidence --format json` (the same answers with their facts) and plain
+    `missions-kg query NAME --format json` as processes, as an assistant without MCP would, timing each from start
+    to exit.
+Prints p50 and p99 of each in milliseconds, and each one's ratio to the stdio tool call. Needs `pip install mcp==2.3.0`.
 """
 import argparse
 import asyncio
@@ -18,6 +20,7 @@ import time
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,27 +30,39 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def measure(binary, query, calls):
-    tool, process = [], []
+async def call(session, query, times):
+    started = time.perf_counter()
+    result = await session.call_tool(query, {})
+    times.append((time.perf_counter() - started) * 1000)
+    if result.is_error:
+        raise SystemExit(f"the tool {query} failed: {result.content}")
+
+
+def process(command, times):
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+    times.append((time.perf_counter() - started) * 1000)
+
+
+async def measure(binary, url, query, calls):
+    times = {"stdio": [], "http": [], "why": [], "plain": []}
     server = StdioServerParameters(command=binary, args=["mcp"])
-    async with stdio_client(server) as (read, write):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            names = [t.name for t in (await session.list_tools()).tools]
+    async with stdio_client(server) as (read, write), streamable_http_client(url) as (hread, hwrite, *_):
+        async with ClientSession(read, write) as stdio, ClientSession(hread, hwrite) as http:
+            await stdio.initialize()
+            await http.initialize()
+            names = [t.name for t in (await stdio.list_tools()).tools]
             if query not in names:
                 raise SystemExit(f"no tool {query!r}; tools: {', '.join(names)}")
-            # One call first: the server's first answer pays for opening the graph.
-            await session.call_tool(query, {})
+            # One call first on each: the first answer pays for opening the graph.
+            await call(stdio, query, [])
+            await call(http, query, [])
             for _ in range(calls):
-                started = time.perf_counter()
-                result = await session.call_tool(query, {})
-                tool.append((time.perf_counter() - started) * 1000)
-                if result.is_error:
-                    raise SystemExit(f"the tool {query} failed: {result.content}")
-                started = time.perf_counter()
-                subprocess.run([binary, "query", query, "--format", "json"], stdout=subprocess.DEVNULL, check=True)
-                process.append((time.perf_counter() - started) * 1000)
-    return tool, process
+                await call(stdio, query, times["stdio"])
+                await call(http, query, times["http"])
+                process([binary, "query", query, "--why", "--evidence", "--format", "json"], times["why"])
+                process([binary, "query", query, "--format", "json"], times["plain"])
+    return times
 
 
 def main():
@@ -61,13 +76,26 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
         target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
         binary = os.path.join(target, "release", "missions-kg")
-    tool, process = asyncio.run(measure(binary, args.query, args.calls))
-    print(f"| `{args.query}`, {args.calls} calls | p50 | p99 |")
-    print("|---|---|---|")
-    print(f"| MCP tool call (one server, stdio) | {statistics.median(tool):.2f} ms | {percentile(tool, 0.99):.2f} ms |")
-    print(f"| `missions-kg query` as a process | {statistics.median(process):.2f} ms | {percentile(process, 0.99):.2f} ms |")
-    print(f"| ratio (process / MCP) | {statistics.median(process) / statistics.median(tool):.1f}× | "
-          f"{percentile(process, 0.99) / percentile(tool, 0.99):.1f}× |")
+    serve = subprocess.Popen([binary, "serve", "--mcp", "--bind", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = serve.stdout.readline()
+        base = next(word for word in line.split() if word.startswith("http://"))
+        times = asyncio.run(measure(binary, base.rstrip("/") + "/mcp", args.query, args.calls))
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)
+    rows = [
+        ("MCP tool call (one `mcp` server, stdio)", times["stdio"]),
+        ("MCP tool call (one `serve --mcp`, HTTP)", times["http"]),
+        ("`missions-kg query --why --evidence` as a process", times["why"]),
+        ("`missions-kg query` as a process", times["plain"]),
+    ]
+    base50, base99 = statistics.median(times["stdio"]), percentile(times["stdio"], 0.99)
+    print(f"| `{args.query}`, {args.calls} calls | p50 | p99 | ratio to stdio at p50 / p99 |")
+    print("|---|---|---|---|")
+    for name, values in rows:
+        p50, p99 = statistics.median(values), percentile(values, 0.99)
+        print(f"| {name} | {p50:.2f} ms | {p99:.2f} ms | {p50 / base50:.1f}× / {p99 / base99:.1f}× |")
 
 
 if __name__ == "__main__":

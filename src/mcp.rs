@@ -29,6 +29,7 @@ use crate::sparql::catalog::{Catalog, StoredQuery};
 use crate::sparql::{self, Form};
 use answers::{Answer, Window};
 use anyhow::Result;
+use oxigraph::sparql::QueryResults;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
     Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
@@ -202,8 +203,24 @@ impl State {
                 query,
                 params,
                 window,
-            } => self.query(&query.sparql, Some(&query), &params, window, budget),
-            Call::Sparql { text, window } => self.query(&text, None, &[], window, budget),
+            } => {
+                let origin = format!("'{}'", query.name);
+                let prepared = self.prepare(&query.sparql, &origin, Some(&query), &params)?;
+                // Each row with the facts it rests on, their articles and
+                // passages, where they can be traced: a remote graph's
+                // answers cannot, nor a CONSTRUCT's (its triples are facts).
+                if self.graph.is_remote() || !matches!(prepared.form(), Form::Select | Form::Ask) {
+                    let results = prepared.execute(&self.graph, budget)?;
+                    return answers::results(results, window, |_, _| {});
+                }
+                self.traced(prepared, window, budget)
+            }
+            Call::Sparql { text, window } => {
+                let results = self
+                    .prepare(&text, "in the call", None, &[])?
+                    .execute(&self.graph, budget)?;
+                answers::results(results, window, |_, _| {})
+            }
             Call::Describe { entity, window } => {
                 let node = crate::graph::entity::resolve(&self.graph, &entity)?;
                 let mut view = crate::view::entity::EntityView::compute(
@@ -225,6 +242,12 @@ impl State {
                     Some(stored) => (stored.sparql.clone(), format!("'{}'", stored.name)),
                     None => (query, "in the call".to_owned()),
                 };
+                if self.graph.is_remote() {
+                    return Err(Failure::usage(
+                        "why traces answers in a local graph; this server reads a remote SPARQL endpoint, whose answers cannot be traced",
+                    )
+                    .into());
+                }
                 let prepared = self.prepare(&text, &origin, stored.as_ref(), &params)?;
                 if !matches!(prepared.form(), Form::Select | Form::Ask) {
                     return Err(Failure::usage(
@@ -232,12 +255,7 @@ impl State {
                     )
                     .into());
                 }
-                let (results, facts) =
-                    prepared.trace_stated(&self.graph, budget, self.articles.as_ref())?;
-                answers::results(results, window, |index, row| {
-                    let facts = facts.get(index).map_or(&[][..], |f| f.as_slice());
-                    answers::add_supports(row, facts);
-                })
+                self.traced(prepared, window, budget)
             }
             Call::Search { text, limit } => {
                 answers::search(&self.graph, &text, limit, self.lang.as_deref())
@@ -262,18 +280,29 @@ impl State {
         Ok(prepared)
     }
 
-    fn query(
+    /// `prepared`'s answers, each row with its supports and the facts it
+    /// rests on (`query --why --evidence`).
+    fn traced(
         &self,
-        text: &str,
-        stored: Option<&StoredQuery>,
-        params: &[(String, String)],
+        prepared: sparql::Prepared,
         window: Window,
         budget: &Budget,
     ) -> Result<Answer> {
-        let origin = stored.map_or_else(|| "in the call".to_owned(), |q| format!("'{}'", q.name));
-        let prepared = self.prepare(text, &origin, stored, params)?;
-        let results = prepared.execute(&self.graph, budget)?;
-        answers::results(results, window, |_, _| {})
+        let (results, facts) =
+            prepared.trace_stated(&self.graph, budget, self.articles.as_ref())?;
+        let columns: Vec<String> = match &results {
+            QueryResults::Solutions(solutions) => solutions
+                .variables()
+                .iter()
+                .map(|v| v.as_str().to_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let keys = answers::Keys::new(&columns);
+        answers::results(results, window, |index, row| {
+            let facts = facts.get(index).map_or(&[][..], |f| f.as_slice());
+            answers::add_supports(row, facts, &keys);
+        })
     }
 }
 

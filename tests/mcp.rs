@@ -47,6 +47,42 @@ fn command_line_rows(name: &str, example: &[String]) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// A traced answer's rows as `query` gives them: each must carry its
+/// supports and its facts (each with the articles stating it and their
+/// passages), which are taken off, with the trace's `why` column.
+fn traced_rows(structured: &Value, what: &str) -> Vec<Value> {
+    let columns = structured["columns"].as_array().unwrap();
+    let key = |base: &str| {
+        let mut key = base.to_owned();
+        while columns.contains(&json!(key)) {
+            key.push('_');
+        }
+        key
+    };
+    let why = columns.last().unwrap().as_str().unwrap();
+    let mut plain = Vec::new();
+    for row in structured["rows"].as_array().unwrap() {
+        let mut row = row.as_object().unwrap().clone();
+        let facts = row
+            .remove(&key("facts"))
+            .unwrap_or_else(|| panic!("{what}: no facts: {row:?}"));
+        for fact in facts.as_array().unwrap() {
+            assert!(
+                fact["articles"].is_array() && fact["passages"].is_array(),
+                "{what}: {fact}"
+            );
+        }
+        assert!(
+            row.remove(&key("supports")).is_some(),
+            "{what}: no supports: {row:?}"
+        );
+        row.remove(why);
+        row.remove(&key("more_facts"));
+        plain.push(Value::Object(row));
+    }
+    plain
+}
+
 fn sorted(rows: &[Value]) -> Vec<String> {
     let mut rows: Vec<String> = rows.iter().map(Value::to_string).collect();
     rows.sort();
@@ -103,10 +139,27 @@ fn stored_query_tools(args: &[&str]) {
         let expected = command_line_rows(&query.name, &query.example);
         assert_eq!(structured["total"], json!(expected.len()), "{}", query.name);
         let rows = structured["rows"].as_array().unwrap();
-        let shown = expected.len().min(1000);
-        assert_eq!(rows.len(), shown, "{}: rows shown", query.name);
         if expected.len() <= 1000 && structured["more"] == json!(0) {
-            assert_eq!(sorted(rows), sorted(&expected), "{}: rows", query.name);
+            assert_eq!(rows.len(), expected.len(), "{}: rows shown", query.name);
+        } else {
+            // A page cut at 256 KiB: the rows it holds, in the order read.
+            assert_eq!(
+                structured["next_offset"],
+                json!(rows.len()),
+                "{}: the next page",
+                query.name
+            );
+        }
+        // Each row as `query` gives it, plus what `--why --evidence`
+        // adds: its supports and the facts it rests on.
+        let plain = traced_rows(structured, &query.name);
+        if expected.len() <= 1000 && structured["more"] == json!(0) {
+            assert_eq!(sorted(&plain), sorted(&expected), "{}: rows", query.name);
+        } else {
+            let expected = sorted(&expected);
+            for row in sorted(&plain) {
+                assert!(expected.contains(&row), "{}: {row}", query.name);
+            }
         }
         // The short line comes first, then the same JSON as text.
         let text = answer["text"].as_array().unwrap();
@@ -211,6 +264,8 @@ fn describe_why_search_paging_and_errors(args: &[&str]) {
         {"tool": "sparql", "arguments": {"query": "SELECT ?x WHERE {"}},
         {"tool": "entity-facts", "arguments": {"entity": "Nobody At All Here"}},
         {"tool": "sparql", "arguments": {"query": cross}},
+        {"tool": "creators", "arguments": {}},
+        {"tool": "why", "arguments": {"query": "SELECT ?facts ?why WHERE { BIND(1 AS ?facts) mkd:missions mk:creator ?why }"}},
     ]);
     let (answers, _) = client(&cases, args);
     let by: BTreeMap<usize, &Value> = answers.iter().enumerate().collect();
@@ -334,6 +389,32 @@ fn describe_why_search_paging_and_errors(args: &[&str]) {
             by[&case]
         );
     }
+    // A stored query's tool: each row with the passages that state it.
+    let creators = by[&18]["structured"]["rows"].as_array().unwrap();
+    assert_eq!(creators.len(), 3, "{}", by[&18]);
+    for row in creators {
+        let passages: Vec<&str> = row["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["passages"].as_array().unwrap())
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        assert!(passages.iter().any(|p| p.contains("Créée par")), "{row}");
+    }
+    // Columns named like the additions keep their values; the additions
+    // take another name, as the trace's own `why` column does.
+    let named = &by[&19]["structured"];
+    assert_eq!(named["columns"], json!(["facts", "why", "why_"]), "{named}");
+    for row in named["rows"].as_array().unwrap() {
+        assert_eq!(row["facts"]["value"], json!("1"), "{row}");
+        assert!(
+            row["facts_"].as_array().is_some_and(|f| !f.is_empty()),
+            "{row}"
+        );
+        assert!(row["supports"].is_array(), "{row}");
+    }
+
     // SERVICE is refused whatever the flags, so its message names none.
     let service = by[&14]["structured"]["error"]["message"].to_string();
     assert!(
@@ -544,7 +625,7 @@ fn the_same_answers_from_data_files_a_store_and_an_endpoint() {
     let mut session = Session::start(&["--store", store, "mcp"]);
     session.open();
     assert_eq!(
-        sorted(&rows(session.call(2, "cast", json!({})))),
+        sorted(&traced_rows(&session.call(2, "cast", json!({})), "cast")),
         sorted(&cast)
     );
 
@@ -561,6 +642,20 @@ fn the_same_answers_from_data_files_a_store_and_an_endpoint() {
     assert_eq!(
         described["iri"],
         json!("https://w3id.org/missions-kg/id/julien-lacombe")
+    );
+    // An endpoint's answers cannot be traced: `why` says so in its words
+    // (no command-line flag), and a stored query's rows come untraced.
+    let request = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                         "params": {"name": "why", "arguments": {"query": "creators"}}});
+    session.send(format!("{request}\n").as_bytes());
+    let answer = session.next();
+    assert_eq!(answer["result"]["isError"], json!(true), "{answer}");
+    let error = &answer["result"]["structuredContent"]["error"];
+    assert_eq!(error["kind"], json!("usage"), "{answer}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("remote SPARQL endpoint") && !message.contains("--"),
+        "{message}"
     );
 }
 

@@ -200,13 +200,44 @@ pub fn term_json(term: &Term) -> Value {
     }
 }
 
+/// The keys a traced row's additions go under: the trace's `why` column
+/// (its last), and `supports` and `facts`, each with `_` appended while a
+/// column of the query has that name (as the trace names `why`), so that
+/// no addition hides a value of the query's.
+pub struct Keys {
+    why: Option<String>,
+    supports: String,
+    facts: String,
+    more_facts: String,
+}
+
+impl Keys {
+    pub fn new(columns: &[String]) -> Self {
+        let free = |base: &str| {
+            let mut name = base.to_owned();
+            while columns.contains(&name) {
+                name.push('_');
+            }
+            name
+        };
+        Self {
+            why: columns.last().cloned(),
+            supports: free("supports"),
+            facts: free("facts"),
+            more_facts: free("more_facts"),
+        }
+    }
+}
+
 /// `why`'s answers as lists: `supports`, each a set of graphs whose facts
 /// together give the answer (the `why` cell, ` | ` between sets and ` + `
 /// within one), and `facts`, each fact it rests on with the graphs of its
 /// supports that hold it, which of them are articles, and their passages.
-pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact]) {
-    let why = row
-        .get("why")
+pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact], keys: &Keys) {
+    let why = keys
+        .why
+        .as_ref()
+        .and_then(|why| row.get(why))
         .and_then(|term| term.get("value"))
         .and_then(Value::as_str)
         .map(str::to_owned);
@@ -216,7 +247,7 @@ pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact]) {
             .filter(|s| !s.is_empty())
             .map(|support| support.split(" + ").collect())
             .collect();
-        row.insert("supports".to_owned(), json!(supports));
+        row.insert(keys.supports.clone(), json!(supports));
     }
     let more = facts.len().saturating_sub(MAX_FACTS);
     let facts: Vec<Value> = facts
@@ -247,9 +278,9 @@ pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact]) {
         })
         .collect();
     if more > 0 {
-        row.insert("more_facts".to_owned(), json!(more));
+        row.insert(keys.more_facts.clone(), json!(more));
     }
-    row.insert("facts".to_owned(), json!(facts));
+    row.insert(keys.facts.clone(), json!(facts));
 }
 
 /// An entity as `describe` shows it: its facts and the facts pointing at

@@ -247,7 +247,7 @@ fn results_schema() -> Arc<JsonObject> {
                      "description": "select: rows; ask: a boolean; graph (CONSTRUCT, DESCRIBE): triples"},
             "columns": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": {"type": "object"},
-                     "description": "Each row: a column's value as SPARQL JSON results write it ({type, value, xml:lang or datatype}); `why` adds `supports` and `facts`."},
+                     "description": "Each row: a column's value as SPARQL JSON results write it ({type, value, xml:lang or datatype}). `why` and the stored queries add `supports` (the sets of graphs, mostly articles, whose facts give the row) and `facts` (each fact the row rests on, with the articles stating it and their passages: quote these), each with `_` appended when the query has a column of that name."},
             "boolean": {"type": "boolean"},
             "triples": {"type": "array", "items": {"type": "object"}},
             "total": {"type": "integer"},
@@ -427,6 +427,9 @@ fn stored(query: &StoredQuery) -> Tool {
     if query.is_check() {
         description.push_str(" A check: no rows means the data passes it.");
     }
+    description.push_str(
+        " Each row comes with `supports` and `facts`: the articles that state what it rests on, and their passages.",
+    );
     if !query.example.is_empty() {
         description.push_str(&format!(" Example: {}.", query.example.join(", ")));
     }
