@@ -29,7 +29,6 @@ use crate::sparql::catalog::{Catalog, StoredQuery};
 use crate::sparql::{self, Form};
 use answers::{Answer, Window};
 use anyhow::Result;
-use oxigraph::sparql::QueryResults;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
     Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
@@ -213,7 +212,9 @@ impl State {
                     let results = prepared.execute(&self.graph, budget)?;
                     return answers::results(results, window, |_, _| {});
                 }
-                self.traced(prepared, window, budget)
+                let (results, facts) =
+                    prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
+                answers::with_facts(results, &facts, window, false)
             }
             Call::Sparql { text, window } => {
                 let results = self
@@ -290,19 +291,7 @@ impl State {
     ) -> Result<Answer> {
         let (results, facts) =
             prepared.trace_stated(&self.graph, budget, self.articles.as_ref())?;
-        let columns: Vec<String> = match &results {
-            QueryResults::Solutions(solutions) => solutions
-                .variables()
-                .iter()
-                .map(|v| v.as_str().to_owned())
-                .collect(),
-            _ => Vec::new(),
-        };
-        let keys = answers::Keys::new(&columns);
-        answers::results(results, window, |index, row| {
-            let facts = facts.get(index).map_or(&[][..], |f| f.as_slice());
-            answers::add_supports(row, facts, &keys);
-        })
+        answers::with_facts(results, &facts, window, true)
     }
 }
 

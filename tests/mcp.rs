@@ -47,10 +47,10 @@ fn command_line_rows(name: &str, example: &[String]) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// A traced answer's rows as `query` gives them: each must carry its
-/// supports and its facts (each with the articles stating it and their
-/// passages), which are taken off, with the trace's `why` column.
-fn traced_rows(structured: &Value, what: &str) -> Vec<Value> {
+/// A stored-query tool's rows as `query` gives them: each must carry the
+/// facts it rests on (each with the articles stating it and their
+/// passages), which are taken off.
+fn rows_with_facts(structured: &Value, what: &str) -> Vec<Value> {
     let columns = structured["columns"].as_array().unwrap();
     let key = |base: &str| {
         let mut key = base.to_owned();
@@ -59,7 +59,6 @@ fn traced_rows(structured: &Value, what: &str) -> Vec<Value> {
         }
         key
     };
-    let why = columns.last().unwrap().as_str().unwrap();
     let mut plain = Vec::new();
     for row in structured["rows"].as_array().unwrap() {
         let mut row = row.as_object().unwrap().clone();
@@ -72,11 +71,6 @@ fn traced_rows(structured: &Value, what: &str) -> Vec<Value> {
                 "{what}: {fact}"
             );
         }
-        assert!(
-            row.remove(&key("supports")).is_some(),
-            "{what}: no supports: {row:?}"
-        );
-        row.remove(why);
         row.remove(&key("more_facts"));
         plain.push(Value::Object(row));
     }
@@ -152,7 +146,7 @@ fn stored_query_tools(args: &[&str]) {
         }
         // Each row as `query` gives it, plus what `--why --evidence`
         // adds: its supports and the facts it rests on.
-        let plain = traced_rows(structured, &query.name);
+        let plain = rows_with_facts(structured, &query.name);
         if expected.len() <= 1000 && structured["more"] == json!(0) {
             assert_eq!(sorted(&plain), sorted(&expected), "{}: rows", query.name);
         } else {
@@ -389,10 +383,22 @@ fn describe_why_search_paging_and_errors(args: &[&str]) {
             by[&case]
         );
     }
-    // A stored query's tool: each row with the passages that state it.
+    // A stored query's tool: each row with the facts `why` finds for it,
+    // and the passages that state them.
     let creators = by[&18]["structured"]["rows"].as_array().unwrap();
     assert_eq!(creators.len(), 3, "{}", by[&18]);
+    let traced = by[&2]["structured"]["rows"].as_array().unwrap();
     for row in creators {
+        let same = traced
+            .iter()
+            .find(|t| t["person"] == row["person"])
+            .unwrap_or_else(|| panic!("{} is not among why's rows", row["person"]));
+        assert!(
+            row["facts"] == same["facts"],
+            "{}: not why's facts",
+            row["person"]
+        );
+        assert!(row.get("supports").is_none(), "{row}");
         let passages: Vec<&str> = row["facts"]
             .as_array()
             .unwrap()
@@ -625,7 +631,10 @@ fn the_same_answers_from_data_files_a_store_and_an_endpoint() {
     let mut session = Session::start(&["--store", store, "mcp"]);
     session.open();
     assert_eq!(
-        sorted(&traced_rows(&session.call(2, "cast", json!({})), "cast")),
+        sorted(&rows_with_facts(
+            &session.call(2, "cast", json!({})),
+            "cast"
+        )),
         sorted(&cast)
     );
 

@@ -200,11 +200,35 @@ pub fn term_json(term: &Term) -> Value {
     }
 }
 
-/// The keys a traced row's additions go under: the trace's `why` column
-/// (its last), and `supports` and `facts`, each with `_` appended while a
+/// A query's answers (`results`), each row with the facts it rests on
+/// (`facts`, in the rows' order) and, when `traced` (`why`), its supports
+/// from the trace's `why` column (its last).
+pub fn with_facts(
+    answers: QueryResults<'_>,
+    facts: &[std::sync::Arc<Vec<StatedFact>>],
+    window: Window,
+    traced: bool,
+) -> Result<Answer> {
+    let columns: Vec<String> = match &answers {
+        QueryResults::Solutions(solutions) => solutions
+            .variables()
+            .iter()
+            .map(|v| v.as_str().to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let keys = Keys::new(&columns, traced);
+    results(answers, window, |index, row| {
+        let facts = facts.get(index).map_or(&[][..], |f| f.as_slice());
+        add_supports(row, facts, &keys);
+    })
+}
+
+/// The keys a row's additions go under: the trace's `why` column (its
+/// last), and `supports` and `facts`, each with `_` appended while a
 /// column of the query has that name (as the trace names `why`), so that
 /// no addition hides a value of the query's.
-pub struct Keys {
+struct Keys {
     why: Option<String>,
     supports: String,
     facts: String,
@@ -212,7 +236,7 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn new(columns: &[String]) -> Self {
+    fn new(columns: &[String], traced: bool) -> Self {
         let free = |base: &str| {
             let mut name = base.to_owned();
             while columns.contains(&name) {
@@ -221,7 +245,7 @@ impl Keys {
             name
         };
         Self {
-            why: columns.last().cloned(),
+            why: traced.then(|| columns.last().cloned()).flatten(),
             supports: free("supports"),
             facts: free("facts"),
             more_facts: free("more_facts"),
@@ -229,11 +253,12 @@ impl Keys {
     }
 }
 
-/// `why`'s answers as lists: `supports`, each a set of graphs whose facts
-/// together give the answer (the `why` cell, ` | ` between sets and ` + `
-/// within one), and `facts`, each fact it rests on with the graphs of its
-/// supports that hold it, which of them are articles, and their passages.
-pub fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact], keys: &Keys) {
+/// A row's additions as lists: `supports` (traced rows), each a set of
+/// graphs whose facts together give the answer (the `why` cell, ` | `
+/// between sets and ` + ` within one), and `facts`, each fact it rests on
+/// with the graphs (of its supports, when traced) that hold it, which of
+/// them are articles, and their passages.
+fn add_supports(row: &mut Map<String, Value>, facts: &[StatedFact], keys: &Keys) {
     let why = keys
         .why
         .as_ref()

@@ -570,13 +570,13 @@ pub struct Holder {
     pub passages: Vec<Passage>,
 }
 
-/// The facts among `facts` that a graph of `within` holds, each with its
-/// passages, sorted by their line, each line once; subjects' evidence is
-/// read once per call (`seen`).
+/// The facts among `facts` that a graph of `within` (or any, without it)
+/// holds, each with its passages, sorted by their line, each line once;
+/// subjects' evidence is read once per call (`seen`).
 pub fn stated_facts(
     graph: &Graph,
     facts: &[Triple],
-    within: &[Term],
+    within: Option<&[Term]>,
     articles: Option<&Articles>,
     seen: &mut HashMap<NamedOrBlankNode, ByFact>,
 ) -> Result<Vec<StatedFact>> {
@@ -596,7 +596,7 @@ pub fn stated_facts(
                 ),
                 NamedOrBlankNode::BlankNode(b) => (Term::from(b.clone()), b.to_string(), false),
             };
-            if within.contains(&holder_term) {
+            if within.is_none_or(|within| within.contains(&holder_term)) {
                 stated.push(Holder {
                     name,
                     article,

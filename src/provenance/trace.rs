@@ -84,6 +84,39 @@ pub(crate) fn traced_results<'a>(
     QueryResults::Solutions(QuerySolutionIter::from_tuples(variables.into(), rows))
 }
 
+/// Each answer's key values (`lineage.keys`) → the facts its solutions
+/// fill, from the lineage query `runner`.
+fn lineage_facts(
+    lineage: &crate::provenance::lineage::Lineage,
+    runner: &Sibling,
+    graph: &Graph,
+    budget: &Budget,
+) -> Result<
+    std::collections::HashMap<
+        Vec<Option<Term>>,
+        std::collections::HashSet<oxigraph::model::Triple>,
+    >,
+> {
+    let QueryResults::Solutions(solutions) = runner.run().execute(graph, budget)? else {
+        return Err(anyhow!("the lineage query gave no solutions"));
+    };
+    let mut facts: std::collections::HashMap<_, std::collections::HashSet<_>> =
+        std::collections::HashMap::new();
+    for solution in solutions {
+        let solution = solution?;
+        let key: Vec<Option<Term>> = lineage
+            .keys
+            .iter()
+            .map(|v| solution.get(v).cloned())
+            .collect();
+        facts
+            .entry(key)
+            .or_default()
+            .extend(lineage.facts(|v| solution.get(v).cloned()));
+    }
+    Ok(facts)
+}
+
 impl Prepared {
     /// Runs the query as [`Prepared::execute`] does, then again rewritten
     /// (`why.rs`) to find why each answer is there: the answers come back
@@ -152,26 +185,7 @@ impl Prepared {
         };
         let runner = self.sibling(lineage.query.clone(), Form::Select);
         let traced = self.trace_families(graph, budget)?;
-        let QueryResults::Solutions(solutions) = runner.run().execute(graph, budget)? else {
-            return Err(anyhow!("the lineage query gave no solutions"));
-        };
-        // Each answer's key values → the facts its solutions fill.
-        let mut facts: std::collections::HashMap<
-            Vec<Option<Term>>,
-            std::collections::HashSet<oxigraph::model::Triple>,
-        > = std::collections::HashMap::new();
-        for solution in solutions {
-            let solution = solution?;
-            let key: Vec<Option<Term>> = lineage
-                .keys
-                .iter()
-                .map(|v| solution.get(v).cloned())
-                .collect();
-            facts
-                .entry(key)
-                .or_default()
-                .extend(lineage.facts(|v| solution.get(v).cloned()));
-        }
+        let facts = lineage_facts(&lineage, &runner, graph, budget)?;
         let positions: Vec<usize> = lineage
             .keys
             .iter()
@@ -205,7 +219,11 @@ impl Prepared {
                     // In any order: the facts come out sorted.
                     let found: Vec<oxigraph::model::Triple> = found.iter().cloned().collect();
                     crate::provenance::evidence::stated_facts(
-                        graph, &found, &within, articles, &mut seen,
+                        graph,
+                        &found,
+                        Some(&within),
+                        articles,
+                        &mut seen,
                     )?
                 }
                 _ => Vec::new(),
@@ -215,6 +233,83 @@ impl Prepared {
             column.push(list);
         }
         Ok((traced, column))
+    }
+
+    /// The query's answers as [`Prepared::execute`] gives them (an ASK: one
+    /// row, without columns, when true), and for each, in the same order,
+    /// the facts it rests on (`lineage.rs`) with every graph stating each
+    /// and their passages: [`Prepared::trace_stated`] without the supports,
+    /// whose rewritten query costs by far the most (20 times the query, for
+    /// `disagreements`). For a stored query's tool (`missions-kg mcp`).
+    /// Local graphs; a SELECT or an ASK.
+    #[allow(clippy::type_complexity)]
+    pub fn answers_stated<'a>(
+        self,
+        graph: &'a Graph,
+        budget: &Budget,
+        articles: Option<&crate::provenance::evidence::Articles>,
+    ) -> Result<(
+        QueryResults<'a>,
+        Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
+    )> {
+        use oxigraph::sparql::QuerySolutionIter;
+        use std::sync::Arc;
+        let (Some(lineage), false) = (
+            crate::provenance::lineage::lineage(&self.source),
+            graph.is_remote(),
+        ) else {
+            return Err(Failure::usage(
+                "the facts of answers are listed for a SELECT's or an ASK's, on a local graph",
+            )
+            .into());
+        };
+        let runner = self.sibling(lineage.query.clone(), Form::Select);
+        let (variables, rows): (Vec<Variable>, Vec<Vec<Option<Term>>>) =
+            match self.execute(graph, budget)? {
+                QueryResults::Solutions(solutions) => {
+                    let variables = solutions.variables().to_vec();
+                    let mut rows = Vec::new();
+                    for solution in solutions {
+                        let solution = solution?;
+                        rows.push(variables.iter().map(|v| solution.get(v).cloned()).collect());
+                    }
+                    (variables, rows)
+                }
+                QueryResults::Boolean(true) => (Vec::new(), vec![Vec::new()]),
+                _ => (Vec::new(), Vec::new()),
+            };
+        let facts = lineage_facts(&lineage, &runner, graph, budget)?;
+        let positions: Vec<usize> = lineage
+            .keys
+            .iter()
+            .filter_map(|key| variables.iter().position(|v| v == key))
+            .collect();
+        let mut seen = std::collections::HashMap::new();
+        let mut lists = std::collections::HashMap::new();
+        let mut column = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key: Vec<Option<Term>> = positions.iter().map(|&i| row[i].clone()).collect();
+            if let Some(list) = lists.get(&key) {
+                column.push(Arc::clone(list));
+                continue;
+            }
+            budget.check("listing the facts of the answers")?;
+            let found: Vec<oxigraph::model::Triple> = facts
+                .get(&key)
+                .map(|found| found.iter().cloned().collect())
+                .unwrap_or_default();
+            // Each fact with every graph stating it.
+            let list = Arc::new(crate::provenance::evidence::stated_facts(
+                graph, &found, None, articles, &mut seen,
+            )?);
+            lists.insert(key, Arc::clone(&list));
+            column.push(list);
+        }
+        let rows = rows.into_iter().map(Ok).collect::<Vec<_>>();
+        Ok((
+            QueryResults::Solutions(QuerySolutionIter::from_tuples(variables.into(), rows)),
+            column,
+        ))
     }
 
     /// A CONSTRUCT or DESCRIBE with `--why`: its triples as quads, one graph
