@@ -86,6 +86,15 @@ fn hostile_posts_get_json_rpc_errors_and_the_server_keeps_serving() {
     let reply = served.request("GET", "/mcp", &[("Accept", "text/event-stream")], b"");
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("POST"));
+    assert!(
+        reply.text().contains("Model Context Protocol"),
+        "{}",
+        reply.text()
+    );
+    // A browser gets a page saying what this is.
+    let reply = served.get("/mcp", "text/html");
+    assert_eq!(reply.status, 405);
+    assert!(reply.text().contains("<html"), "{}", reply.text());
 
     // A request naming a host that is not this loopback server's: 403
     // (a page cannot reach it through a DNS name rebound to 127.0.0.1).

@@ -9,7 +9,7 @@
 //! that is not JSON), which an MCP client cannot read as an error.
 
 use super::protocol::read_body;
-use super::Shared;
+use super::{HttpError, Shared};
 use crate::mcp::transport::{decode, Decoded};
 use crate::mcp::Server;
 use axum::body::Body;
@@ -36,11 +36,16 @@ pub fn route(state: &Shared, server: Server) -> MethodRouter<Shared> {
     axum::routing::any(move |request: Request| screen(inner.clone(), max, request))
 }
 
-/// Hands rmcp a POST whose body is one JSON-RPC message (any other method
-/// goes straight to it: 405 but for POST).
+/// Hands rmcp a POST whose body is one JSON-RPC message. Any other method
+/// is 405 in the server's words (a page, for a browser): the transport is
+/// stateless, so there is no stream to GET nor session to DELETE.
 async fn screen(inner: Inner, max: usize, request: Request) -> Response {
     if request.method() != Method::POST {
-        return inner.handle(request).await.into_response();
+        return HttpError {
+            message: "this is the Model Context Protocol endpoint, for AI assistants: an MCP client POSTs one JSON-RPC message here at a time (the pages start at /)".to_owned(),
+            ..HttpError::method_not_allowed("POST")
+        }
+        .into_response();
     }
     let (parts, body) = request.into_parts();
     let bytes = match read_body(body, &parts.headers, max).await {
