@@ -140,14 +140,27 @@ impl Server {
             )
             .into());
         };
-        let permit = self
-            .0
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Failure::new(Kind::Internal, "the server is stopping"))?;
+        // The wait for a slot counts against the call's time: no call,
+        // however many are ahead of it, is answered later than its timeout
+        // (and the grace) after it arrived.
+        let started = tokio::time::Instant::now();
+        let permit =
+            match tokio::time::timeout(self.0.timeout, self.0.slots.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => return Err(Failure::new(Kind::Internal, "the server is stopping").into()),
+                Err(_) => {
+                    return Err(Failure::new(
+                        Kind::Refused,
+                        format!(
+                            "the server is busy: no call ended within this call's timeout ({} s) to make room for it; try again",
+                            self.0.timeout.as_secs_f64()
+                        ),
+                    )
+                    .into())
+                }
+            };
         drop(queued);
+        let left = self.0.timeout.saturating_sub(started.elapsed());
         let budget = Budget::for_request(self.0.timeout, self.0.memory, Service::Never);
         let (state, watched) = (self.0.clone(), budget.clone());
         // Dropped with this future when the client cancels the call: the
@@ -159,7 +172,7 @@ impl Server {
             drop(permit);
             outcome
         });
-        let ended = tokio::time::timeout(self.0.timeout + GRACE, task).await;
+        let ended = tokio::time::timeout(left + GRACE, task).await;
         abandon.0 = None;
         match ended {
             Ok(Ok(outcome)) => outcome,

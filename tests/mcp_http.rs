@@ -132,3 +132,43 @@ fn without_mcp_there_is_no_mcp_route() {
     let (status, _) = post(&served, body);
     assert_eq!(status, 404);
 }
+
+/// Calls queued behind slow ones are answered within their own timeout
+/// (the wait for a slot counts against it): with one slot and a 2 s
+/// timeout, six slow calls at once all get their answer (timed out, or
+/// refused as busy) within 2 s and the grace (6 s allowed, for a loaded
+/// machine), not one after another (the last at 15 s).
+#[test]
+fn queued_calls_are_answered_within_their_timeout() {
+    let dir = scratch();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &["--mcp", "--max-queries", "1", "--timeout", "2"],
+    );
+    let slow = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "sparql",
+        "arguments": {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?a ?b ?c . ?d ?e ?f }"}}})
+    .to_string();
+    let port = served.port;
+    let calls: Vec<_> = (0..6)
+        .map(|_| {
+            let body = slow.clone();
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let reply =
+                    common::http_request(port, "POST", "/mcp", &[JSON, ACCEPT], body.as_bytes());
+                let answer: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+                (started.elapsed(), answer)
+            })
+        })
+        .collect();
+    for call in calls {
+        let (took, answer) = call.join().unwrap();
+        let kind = &answer["result"]["structuredContent"]["error"]["kind"];
+        assert!(kind == "timed-out" || kind == "refused", "{answer}");
+        assert!(
+            took.as_secs_f64() < 6.0,
+            "answered after {took:?}: {answer}"
+        );
+    }
+}
