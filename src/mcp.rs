@@ -241,6 +241,7 @@ impl State {
                     &self.graph,
                     node.as_ref(),
                     self.lang.as_deref(),
+                    budget,
                 )?;
                 budget.check("describe")?;
                 view.add_evidence(&self.graph, self.articles.as_ref())?;
@@ -272,7 +273,7 @@ impl State {
                 self.traced(prepared, window, budget)
             }
             Call::Search { text, limit } => {
-                answers::search(&self.graph, &text, limit, self.lang.as_deref())
+                answers::search(&self.graph, &text, limit, self.lang.as_deref(), budget)
             }
         }
     }

@@ -172,3 +172,38 @@ fn queued_calls_are_answered_within_their_timeout() {
         );
     }
 }
+
+/// `describe` of a node with 200,000 facts pointing at it stops at the
+/// timeout, not only its answer: with one slot, the next call runs at
+/// once. (Before, the view was read to its end, some ten seconds in a
+/// debug build, holding the slot, and the next call was refused as busy.)
+#[test]
+fn a_describe_past_its_timeout_stops_and_frees_its_slot() {
+    let dir = scratch();
+    let data = dir.path().join("hub.nt");
+    let mut text = String::new();
+    for i in 0..200_000 {
+        text.push_str(&format!(
+            "<http://example.org/s{i}> <http://example.org/p> <http://example.org/hub> .\n"
+        ));
+    }
+    std::fs::write(&data, text).unwrap();
+    let served = Served::start(
+        dir.path(),
+        &["--data", data.to_str().unwrap()],
+        &["--mcp", "--max-queries", "1", "--timeout", "1"],
+    );
+    let call = |id: u64, tool: &str, arguments: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                          "params": {"name": tool, "arguments": arguments}});
+        post(&served, body.to_string().as_bytes()).1
+    };
+    let described = call(1, "describe", json!({"entity": "http://example.org/hub"}));
+    let error = &described["result"]["structuredContent"]["error"];
+    assert_eq!(error["kind"], json!("timed-out"), "{described}");
+    let asked = call(2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
+    assert_eq!(asked["result"]["isError"], json!(false), "{asked}");
+    assert_eq!(asked["result"]["structuredContent"]["boolean"], json!(true));
+    let found = call(3, "search", json!({"text": "nothing like this"}));
+    assert_eq!(found["result"]["isError"], json!(false), "{found}");
+}

@@ -23,9 +23,10 @@ use std::io::Write;
 pub fn run(config: &Config, args: &DescribeArgs) -> Result<()> {
     let graph = Graph::load(config)?;
     let node = entity::resolve(&graph, &args.entity)?;
-    let mut view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref())?;
+    let budget = Budget::new(config, None)?;
+    let mut view = EntityView::compute(&graph, node.as_ref(), config.lang.as_deref(), &budget)?;
     if args.evidence {
-        let articles = Articles::configured(&graph, config, &Budget::new(config, None)?)?;
+        let articles = Articles::configured(&graph, config, &budget)?;
         view.add_evidence(&graph, articles.as_ref())?;
     }
     // Written for people: the data's terminal controls are made inert.

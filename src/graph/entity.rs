@@ -10,6 +10,7 @@
 
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::budget::Budget;
 use crate::guard::error::{Failure, Kind};
 use crate::vocab;
 use anyhow::Result;
@@ -39,7 +40,7 @@ pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
         return Err(no_match(store, input)?.into());
     }
     let wanted = labels::fold(input);
-    let exact = labelled(store, |label| labels::fold(label) == wanted)?;
+    let exact = labelled(store, None, |label| labels::fold(label) == wanted)?;
     // Things of the data come before terms of the ontology ("budget" is both
     // a class and a property of mk:), and whole labels before partial ones.
     let (terms, things): (BTreeSet<NamedNode>, BTreeSet<NamedNode>) = exact
@@ -58,7 +59,7 @@ pub fn resolve(store: &Graph, input: &str) -> Result<NamedNode> {
     let mut candidates = things;
     if candidates.is_empty() {
         let wanted = format!(" {} ", words(input));
-        let partial = labelled(store, |label| {
+        let partial = labelled(store, None, |label| {
             format!(" {} ", words(label)).contains(&wanted)
         })?;
         // Roles, broadcasts and other qualified facts only when nothing else matches.
@@ -106,9 +107,14 @@ fn shown(input: &str) -> String {
 }
 
 /// The IRIs with a label (preferred, plain or alternative) that `matches`.
-fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<NamedNode>> {
+fn labelled(
+    store: &Graph,
+    budget: Option<&Budget>,
+    matches: impl Fn(&str) -> bool,
+) -> Result<BTreeSet<NamedNode>> {
     described(
         store,
+        budget,
         &[
             vocab::SKOS_PREF_LABEL,
             vocab::RDFS_LABEL,
@@ -118,9 +124,11 @@ fn labelled(store: &Graph, matches: impl Fn(&str) -> bool) -> Result<BTreeSet<Na
     )
 }
 
-/// The nodes one of whose `predicates` (texts) `matches`.
+/// The nodes one of whose `predicates` (texts) `matches`, within `budget`
+/// when there is one (a search reads every label of a large store).
 fn described(
     store: &Graph,
+    budget: Option<&Budget>,
     predicates: &[&str],
     matches: impl Fn(&str) -> bool,
 ) -> Result<BTreeSet<NamedNode>> {
@@ -133,6 +141,9 @@ fn described(
             Some(GraphNameRef::DefaultGraph),
         ) {
             let quad = quad?;
+            if let Some(budget) = budget {
+                budget.check("search")?;
+            }
             if let (NamedOrBlankNode::NamedNode(subject), Term::Literal(label)) =
                 (quad.subject, quad.object)
             {
@@ -150,7 +161,7 @@ fn described(
 /// label has a word close to each (a typo), then those whose description
 /// contains every word; in each, things before ontology terms and
 /// qualified facts, then by label; at most `limit`.
-pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>> {
+pub fn search(store: &Graph, text: &str, limit: usize, budget: &Budget) -> Result<Vec<NamedNode>> {
     let wanted: Vec<String> = words(text)
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -165,8 +176,8 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
     };
     // Three tiers: labels holding every word; labels close to every word
     // (a typo: "Komarof", "Alessandra"); descriptions holding every word.
-    let exact = labelled(store, contains_all)?;
-    let close = labelled(store, |label| {
+    let exact = labelled(store, Some(budget), contains_all)?;
+    let close = labelled(store, Some(budget), |label| {
         let said: Vec<String> = words(label).split(' ').map(str::to_owned).collect();
         wanted.iter().all(|word| {
             said.iter()
@@ -175,6 +186,7 @@ pub fn search(store: &Graph, text: &str, limit: usize) -> Result<Vec<NamedNode>>
     })?;
     let described = described(
         store,
+        Some(budget),
         &[
             &format!("{}description", vocab::MK),
             vocab::RDFS_COMMENT,

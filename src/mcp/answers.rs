@@ -400,8 +400,14 @@ fn passage_json(passage: &Passage) -> Value {
 
 /// The entities `search` finds for `text`, as the server's
 /// `/search?format=json` lists them: prefixed name, IRI, label, classes.
-pub fn search(graph: &Graph, text: &str, limit: usize, lang: Option<&str>) -> Result<Answer> {
-    let found = entity::search(graph, text, limit)?;
+pub fn search(
+    graph: &Graph,
+    text: &str,
+    limit: usize,
+    lang: Option<&str>,
+    budget: &crate::guard::budget::Budget,
+) -> Result<Answer> {
+    let found = entity::search(graph, text, limit, budget)?;
     let mut labels = LabelCache::new(graph, lang);
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let mut results = Vec::new();

@@ -316,7 +316,8 @@ pub(super) fn entity_page(
     path: &str,
 ) -> Result<Answer, HttpError> {
     let site = &state.site;
-    let mut view = EntityView::compute(graph, iri, Some(lang.code())).map_err(|e| internal(&e))?;
+    let mut view =
+        EntityView::compute(graph, iri, Some(lang.code()), budget).map_err(|e| internal(&e))?;
     state
         .add_evidence(&mut view, graph)
         .map_err(|e| internal(&e))?;

@@ -114,14 +114,15 @@ pub async fn search(State(state): State<Shared>, request: PageRequest) -> Respon
     let lang = request.lang;
     let shared = state.clone();
     if request.param("format") == Some("json") {
-        let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
-            let found = entity::search(graph, &text, COMPLETION_LIMIT).map_err(|e| internal(&e))?;
+        let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+            let found =
+                entity::search(graph, &text, COMPLETION_LIMIT, budget).map_err(|e| internal(&e))?;
             completions(graph, &found, lang.code())
         };
         return super::answer(&state, work).await;
     }
-    let work = move |graph: &Graph, _: &Budget| -> Result<Answer, HttpError> {
-        let found = entity::search(graph, &text, SEARCH_LIMIT).map_err(|e| internal(&e))?;
+    let work = move |graph: &Graph, budget: &Budget| -> Result<Answer, HttpError> {
+        let found = entity::search(graph, &text, SEARCH_LIMIT, budget).map_err(|e| internal(&e))?;
         let mut labels = LabelCache::new(graph, Some(lang.code()));
         let mut rows = Vec::new();
         for node in &found {

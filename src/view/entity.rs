@@ -12,6 +12,7 @@
 use crate::graph::entity;
 use crate::graph::labels::{self, LabelCache};
 use crate::graph::Graph;
+use crate::guard::budget::Budget;
 use crate::guard::limits::MAX_PASSAGES_PER_FACT;
 use crate::provenance::evidence::{self, Articles, Passage};
 use crate::view::links::{self, ExternalLink};
@@ -79,8 +80,15 @@ pub struct Source {
 }
 
 impl EntityView {
-    /// Computes the view of `node`, labels in `lang` where there is one.
-    pub fn compute(graph: &Graph, node: NamedNodeRef<'_>, lang: Option<&str>) -> Result<Self> {
+    /// Computes the view of `node`, labels in `lang` where there is one,
+    /// within `budget` (a node of a large store may have ever so many
+    /// facts: the work stops at the timeout instead of reading on).
+    pub fn compute(
+        graph: &Graph,
+        node: NamedNodeRef<'_>,
+        lang: Option<&str>,
+        budget: &Budget,
+    ) -> Result<Self> {
         let mut labels = LabelCache::new(graph, lang);
         let subject: NamedOrBlankNodeRef<'_> = node.into();
         let label = labels.get(subject)?.map(str::to_owned);
@@ -92,17 +100,18 @@ impl EntityView {
         classes.sort_by(|a, b| a.text.cmp(&b.text));
 
         let mut facts = Vec::new();
-        for (quad, mut fact) in outgoing(graph, subject, &mut labels)? {
+        for (quad, mut fact) in outgoing(graph, subject, &mut labels, budget)? {
             if quad.predicate.as_ref() == rdf_type || is_link(quad.as_ref()) {
                 continue;
             }
             if let Some(object) = as_subject(&quad.object) {
-                fact.nested = unfold(graph, object.as_ref(), subject, &mut labels)?;
+                fact.nested = unfold(graph, object.as_ref(), subject, &mut labels, budget)?;
             }
             facts.push(fact);
         }
         let mut incoming = Vec::new();
         for quad in graph.default_quads(None, None, Some(node.into()))? {
+            budget.check("describe")?;
             // An evidence node naming one of its facts is shown as the
             // passages under that fact, not as a fact pointing at it.
             if is_link(quad.as_ref()) || evidence::is_reification(quad.predicate.as_str()) {
@@ -117,7 +126,7 @@ impl EntityView {
                 more_passages: 0,
                 property: quad.predicate.clone(),
             };
-            fact.nested = unfold(graph, quad.subject.as_ref(), subject, &mut labels)?;
+            fact.nested = unfold(graph, quad.subject.as_ref(), subject, &mut labels, budget)?;
             incoming.push(fact);
         }
         incoming.sort_by(|a, b| {
@@ -308,6 +317,7 @@ fn unfold(
     node: NamedOrBlankNodeRef<'_>,
     described: NamedOrBlankNodeRef<'_>,
     labels: &mut LabelCache<'_>,
+    budget: &Budget,
 ) -> Result<Vec<Fact>> {
     if !(entity::is_qualified_fact(graph, node)? || labels.get(node)?.is_none()) {
         return Ok(Vec::new());
@@ -315,7 +325,7 @@ fn unfold(
     let back = subject_term(&described.into_owned());
     let rdf_type = NamedNodeRef::new_unchecked(vocab::RDF_TYPE);
     let rdfs_label = NamedNodeRef::new_unchecked(vocab::RDFS_LABEL);
-    Ok(outgoing(graph, node, labels)?
+    Ok(outgoing(graph, node, labels, budget)?
         .into_iter()
         .filter(|(quad, _)| {
             let predicate = quad.predicate.as_ref();
@@ -332,9 +342,11 @@ fn outgoing(
     graph: &Graph,
     subject: NamedOrBlankNodeRef<'_>,
     labels: &mut LabelCache<'_>,
+    budget: &Budget,
 ) -> Result<Vec<(Quad, Fact)>> {
     let mut facts = Vec::new();
     for quad in graph.default_quads(Some(subject), None, None)? {
+        budget.check("describe")?;
         let fact = Fact {
             property: quad.predicate.clone(),
             property_name: property_name(quad.predicate.as_ref(), labels)?,
