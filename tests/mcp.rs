@@ -535,12 +535,24 @@ fn hostile_lines_get_one_error_each_and_the_server_keeps_serving() {
     session.send(b"[1, 2, 3]\n");
     assert_eq!(session.next()["error"]["code"], json!(-32600));
     session.quiet();
-    // A request whose parameters are not an object: an error for its id.
-    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":\"cast\"}\n");
-    let error = session.next();
-    assert_eq!(error["id"], json!(8));
-    assert!(error["error"]["code"].as_i64().unwrap() < 0);
-    session.quiet();
+    // A method of the protocol with params that do not fit it: invalid
+    // params (-32602) for its id, saying what is wrong, not "method not
+    // found".
+    for (id, params) in [(8, "\"cast\""), (9, "{}"), (10, "{\"name\": 5}")] {
+        let line = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{params}}}\n"
+        );
+        session.send(line.as_bytes());
+        let error = session.next();
+        assert_eq!(error["id"], json!(id), "{error}");
+        assert_eq!(error["error"]["code"], json!(-32602), "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("invalid params for tools/call: "),
+            "{message}"
+        );
+        session.quiet();
+    }
 
     // A line of 3 MiB: one error, and the line is dropped.
     let before = session.resident_kib();
@@ -590,6 +602,41 @@ fn hostile_lines_get_one_error_each_and_the_server_keeps_serving() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Before `initialize`, a ping is answered and a stray notification
+/// dropped (rmcp would end the session at it); a last line without its
+/// line break is read at the end of stdin.
+#[test]
+fn stray_messages_before_initialize_and_a_last_line_without_its_break() {
+    let mut session = Session::start(&["mcp"]);
+    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}\n");
+    assert_eq!(session.next()["id"], json!(9));
+    session.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"foo\"}\n");
+    session.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}\n");
+    session.quiet();
+    session.open();
+    session.send(b"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
+    let Session {
+        mut child,
+        stdin,
+        lines,
+    } = session;
+    drop(stdin);
+    let line = lines
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the last line answered");
+    assert_eq!(
+        serde_json::from_str::<Value>(&line).unwrap()["id"],
+        json!(5)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]

@@ -113,6 +113,28 @@ fn hostile_posts_get_json_rpc_errors_and_the_server_keeps_serving() {
     let _ = stream.read_to_end(&mut raw);
     assert_eq!(parse_reply(&raw, false).status, 403);
 
+    // A browser's request from another site's page: 403 (only pages of
+    // this machine may call the tools of a loopback server).
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let reply = served.request(
+        "POST",
+        "/mcp",
+        &[JSON, ACCEPT, ("Origin", "https://attacker.example")],
+        body,
+    );
+    assert_eq!(reply.status, 403);
+    let reply = served.request(
+        "POST",
+        "/mcp",
+        &[JSON, ACCEPT, ("Origin", "http://localhost:3000")],
+        body,
+    );
+    assert_eq!(reply.status, 200);
+    // A client accepting anything gets JSON (curl's `Accept: */*`).
+    let reply = served.request("POST", "/mcp", &[JSON, ("Accept", "*/*")], body);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+
     // And the server goes on: a call answers its rows.
     let (status, answer) = post(
         &served,
@@ -206,4 +228,35 @@ fn a_describe_past_its_timeout_stops_and_frees_its_slot() {
     assert_eq!(asked["result"]["structuredContent"]["boolean"], json!(true));
     let found = call(3, "search", json!({"text": "nothing like this"}));
     assert_eq!(found["result"]["isError"], json!(false), "{found}");
+}
+
+/// `why` on a query of 3,000 OPTIONALs stops at its timeout, not only
+/// its answer: with one slot, the next call runs at once. (Before, the
+/// trace's own loops read on, one name lookup per column per solution,
+/// for some forty seconds in a debug build.)
+#[test]
+fn a_why_past_its_timeout_stops_and_frees_its_slot() {
+    let dir = scratch();
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &["--mcp", "--max-queries", "1", "--timeout", "1"],
+    );
+    let optionals: Vec<String> = (0..3000)
+        .map(|i| format!("OPTIONAL {{ ?s <http://example.org/p{i}> ?v{i} }}"))
+        .collect();
+    let query = format!(
+        "SELECT * WHERE {{ ?s ?p ?o {} }} LIMIT 1",
+        optionals.join(" ")
+    );
+    let call = |id: u64, tool: &str, arguments: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                          "params": {"name": tool, "arguments": arguments}});
+        post(&served, body.to_string().as_bytes()).1
+    };
+    let traced = call(1, "why", json!({ "query": query }));
+    let error = &traced["result"]["structuredContent"]["error"];
+    assert_eq!(error["kind"], json!("timed-out"), "{traced}");
+    let asked = call(2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
+    assert_eq!(asked["result"]["isError"], json!(false), "{asked}");
 }

@@ -20,9 +20,11 @@ use std::sync::Arc;
 ///
 /// A server on a loopback address answers only requests naming a loopback
 /// host (or `public_url`'s), as rmcp does by default: a web page cannot
-/// then reach it through a DNS name rebound to 127.0.0.1. A server bound
-/// to another address was put on the network on purpose, and answers any
-/// `Host`, as its other routes do.
+/// then reach it through a DNS name rebound to 127.0.0.1; and a browser's
+/// request only from a page of this machine or `public_url` (its `Origin`),
+/// as the protocol asks. A server bound to another address was put on the
+/// network on purpose, and answers any `Host` and `Origin`, as its other
+/// routes do.
 pub fn service(
     server: Server,
     bind: SocketAddr,
@@ -41,7 +43,17 @@ pub fn service(
             "::1".to_owned(),
         ];
         hosts.extend(public_url.and_then(host_of));
-        config.with_allowed_hosts(hosts)
+        // A browser's request carries its page's origin: only pages
+        // served from this machine (or `public_url`) may call the tools.
+        // Clients that are not browsers send none, and pass.
+        let mut origins: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .flat_map(|host| [format!("http://{host}:*"), format!("https://{host}:*")])
+            .collect();
+        origins.extend(public_url.and_then(origin_of));
+        config
+            .with_allowed_hosts(hosts)
+            .with_allowed_origins(origins)
     } else {
         config.disable_allowed_hosts()
     };
@@ -50,6 +62,22 @@ pub fn service(
         Arc::new(NeverSessionManager::default()),
         config,
     )
+}
+
+/// The origin of an `http://` or `https://` URL (scheme, host and port).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    (!authority.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        )
+    })
 }
 
 /// The host of an `http://` or `https://` URL, without its port.
@@ -68,7 +96,7 @@ fn host_of(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::host_of;
+    use super::{host_of, origin_of};
 
     #[test]
     fn hosts_of_public_urls() {
@@ -83,5 +111,13 @@ mod tests {
         assert_eq!(host_of("http://[::1]:7878/").as_deref(), Some("::1"));
         assert_eq!(host_of("http://user@host/").as_deref(), Some("host"));
         assert_eq!(host_of("http:///").as_deref(), None);
+        assert_eq!(
+            origin_of("https://KG.example.org/x").as_deref(),
+            Some("https://kg.example.org")
+        );
+        assert_eq!(
+            origin_of("http://h:8080/").as_deref(),
+            Some("http://h:8080")
+        );
     }
 }

@@ -10,7 +10,7 @@
 //! lines itself, never holding more than [`MAX_LINE`] bytes of one, and
 //! writes one error line for each line it cannot use, then reads on.
 
-use rmcp::model::{ErrorCode, ErrorData, JsonRpcMessage, NumberOrString, RequestId};
+use rmcp::model::{ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, NumberOrString, RequestId};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use rmcp::RoleServer;
@@ -30,9 +30,11 @@ pub struct Lines<R, W> {
     line: Vec<u8>,
     /// Set while the rest of a line past [`MAX_LINE`] is skipped.
     skipping: bool,
-    /// Set at the first request: rmcp ends the session when anything but a
-    /// request opens it, so a stray notification or response before it is
-    /// dropped here (neither gets an answer in JSON-RPC anyway).
+    /// Set once the session is open: rmcp has answered a request other
+    /// than a ping or a discovery (`initialize`, or a request carrying its
+    /// version inline). Until then rmcp ends the session at anything but a
+    /// request, so a stray notification or response is dropped here
+    /// (neither gets an answer in JSON-RPC anyway).
     opened: bool,
     write: Arc<Mutex<W>>,
 }
@@ -67,7 +69,9 @@ where
         loop {
             let available = self.read.fill_buf().await?;
             if available.is_empty() {
-                return Ok(Read::End);
+                // A last line without its line break is still a message.
+                let partial = !self.line.is_empty() && !self.skipping;
+                return Ok(if partial { Read::Line } else { Read::End });
             }
             let newline = available.iter().position(|&b| b == b'\n');
             let take = newline.map_or(available.len(), |at| at + 1);
@@ -119,6 +123,15 @@ where
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send + 'static {
+        use rmcp::model::ServerResult;
+        if let JsonRpcMessage::Response(response) = &item {
+            if !matches!(
+                response.result,
+                ServerResult::EmptyResult(_) | ServerResult::DiscoverResult(_)
+            ) {
+                self.opened = true;
+            }
+        }
         let write = self.write.clone();
         async move {
             let mut bytes = serde_json::to_vec(&item).map_err(std::io::Error::other)?;
@@ -159,7 +172,6 @@ where
                 Decoded::Message(message) => {
                     let is_request = matches!(*message, JsonRpcMessage::Request(_));
                     if is_request || self.opened {
-                        self.opened = true;
                         return Some(*message);
                     }
                 }
@@ -202,9 +214,40 @@ pub fn decode(text: &[u8]) -> Decoded {
     };
     let id = value.get("id").and_then(request_id);
     let is_notification = value.get("id").is_none() && value.get("method").is_some();
+    let params = value.get("params").cloned();
+    let method = value
+        .get("method")
+        .and_then(serde_json::Value::as_str)
+        .filter(|method| STANDARD.contains(method))
+        .map(str::to_owned);
     match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
+        // A method of the protocol whose params did not fit it reads as a
+        // custom request, which rmcp would answer "method not found".
+        Ok(JsonRpcMessage::Request(request)) if matches!(&request.request, ClientRequest::CustomRequest(custom) if STANDARD.contains(&custom.method.as_str())) =>
+        {
+            let method = request.request.method().to_owned();
+            Decoded::Error(
+                Some(request.id),
+                ErrorData::new(
+                    ErrorCode::INVALID_PARAMS,
+                    invalid_params(&method, params),
+                    None,
+                ),
+            )
+        }
         Ok(message) => Decoded::Message(Box::new(message)),
         Err(_) if is_notification => Decoded::Ignored,
+        Err(_) if id.is_some() && method.is_some() => {
+            let method = method.unwrap_or_default();
+            Decoded::Error(
+                id,
+                ErrorData::new(
+                    ErrorCode::INVALID_PARAMS,
+                    invalid_params(&method, params),
+                    None,
+                ),
+            )
+        }
         Err(error) => {
             let message =
                 format!("invalid request: not a JSON-RPC 2.0 message this server takes ({error})");
@@ -214,6 +257,45 @@ pub fn decode(text: &[u8]) -> Decoded {
             )
         }
     }
+}
+
+/// The protocol's request methods: one of these with params that do not
+/// fit it is an invalid-params error, not an unknown method.
+const STANDARD: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+];
+
+/// What is wrong with `params` for `method`, in serde's words where the
+/// method is one this server serves.
+fn invalid_params(method: &str, params: Option<serde_json::Value>) -> String {
+    use rmcp::model::{CallToolRequestParams, InitializeRequestParams, ReadResourceRequestParams};
+    let params = params.unwrap_or(serde_json::Value::Null);
+    let reason = match method {
+        "tools/call" => serde_json::from_value::<CallToolRequestParams>(params)
+            .err()
+            .map(|e| format!("{e}; give {{\"name\": TOOL, \"arguments\": {{…}}}}")),
+        "resources/read" => serde_json::from_value::<ReadResourceRequestParams>(params)
+            .err()
+            .map(|e| format!("{e}; give {{\"uri\": URI}}")),
+        "initialize" => serde_json::from_value::<InitializeRequestParams>(params)
+            .err()
+            .map(|e| e.to_string()),
+        _ => None,
+    };
+    let reason = reason.unwrap_or_else(|| "they do not fit the method".to_owned());
+    crate::guard::error::one_line(&format!("invalid params for {method}: {reason}"), 300)
 }
 
 /// A request's id, when it is one JSON-RPC allows (a number or a string).
@@ -247,12 +329,28 @@ mod tests {
     fn json_that_is_no_message_is_an_invalid_request_for_its_id() {
         assert_eq!(error("[1, 2]"), (None, ErrorCode::INVALID_REQUEST));
         assert_eq!(
-            error(r#"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":"cast"}"#),
+            error(r#"{"jsonrpc":"2.0","id":"x","method":7}"#),
             (
                 Some(NumberOrString::String("x".into())),
                 ErrorCode::INVALID_REQUEST
             )
         );
+    }
+
+    #[test]
+    fn a_method_of_the_protocol_with_params_that_do_not_fit_is_invalid_params() {
+        for params in ["\"cast\"", "{}", "{\"name\": 5}", "[]"] {
+            let line =
+                format!(r#"{{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{params}}}"#);
+            assert_eq!(
+                error(&line),
+                (
+                    Some(NumberOrString::String("x".into())),
+                    ErrorCode::INVALID_PARAMS
+                ),
+                "{line}"
+            );
+        }
     }
 
     #[test]

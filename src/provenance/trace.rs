@@ -84,6 +84,25 @@ pub(crate) fn traced_results<'a>(
     QueryResults::Solutions(QuerySolutionIter::from_tuples(variables.into(), rows))
 }
 
+/// The values of `keep` in a solution whose columns are `variables`, by
+/// position: a lookup by name is linear in the columns, which made a query
+/// of thousands of OPTIONALs quadratic in them for every solution.
+fn picker(
+    variables: &[Variable],
+    keep: &[Variable],
+) -> impl Fn(&oxigraph::sparql::QuerySolution) -> Vec<Option<Term>> {
+    let positions: Vec<Option<usize>> = keep
+        .iter()
+        .map(|v| variables.iter().position(|x| x == v))
+        .collect();
+    move |solution| {
+        positions
+            .iter()
+            .map(|at| at.and_then(|i| solution.values().get(i).cloned().flatten()))
+            .collect()
+    }
+}
+
 /// Each answer's key values (`lineage.keys`) → the facts its solutions
 /// fill, from the lineage query `runner`.
 fn lineage_facts(
@@ -104,6 +123,7 @@ fn lineage_facts(
         std::collections::HashMap::new();
     for solution in solutions {
         let solution = solution?;
+        budget.check("listing the facts of the answers")?;
         let key: Vec<Option<Term>> = lineage
             .keys
             .iter()
@@ -270,8 +290,7 @@ impl Prepared {
                     let variables = solutions.variables().to_vec();
                     let mut rows = Vec::new();
                     for solution in solutions {
-                        let solution = solution?;
-                        rows.push(variables.iter().map(|v| solution.get(v).cloned()).collect());
+                        rows.push(solution?.values().to_vec());
                     }
                     (variables, rows)
                 }
@@ -694,9 +713,13 @@ impl Prepared {
         };
         let mut families: std::collections::HashMap<Vec<Option<Term>>, why::Family> =
             std::collections::HashMap::new();
+        let pick = picker(supports.variables(), &keep);
         for solution in supports {
             let solution = solution?;
-            let key: Vec<Option<Term>> = keep.iter().map(|v| solution.get(v).cloned()).collect();
+            // The rewritten query's evaluator stops at the timeout; this
+            // loop, run as it hands over each solution, stops here.
+            budget.check("why")?;
+            let key = pick(&solution);
             let family = solution
                 .get(&rewritten.why)
                 .and_then(why::Family::from_term)
@@ -707,10 +730,11 @@ impl Prepared {
         let rows = match answers {
             QueryResults::Solutions(solutions) => {
                 let mut rows = Vec::new();
+                let pick = picker(solutions.variables(), &keep);
                 for solution in solutions {
                     let solution = solution?;
-                    let row: Vec<Option<Term>> =
-                        keep.iter().map(|v| solution.get(v).cloned()).collect();
+                    budget.check("why")?;
+                    let row = pick(&solution);
                     let family = families.get(&row).cloned().unwrap_or_default();
                     rows.push((row, family));
                 }
@@ -728,9 +752,12 @@ impl Prepared {
         let rows = if checked {
             let run = |part: &Graph| -> Result<Vec<Vec<Option<Term>>>> {
                 Ok(match again.run().execute(part, budget)? {
-                    QueryResults::Solutions(solutions) => solutions
-                        .map(|s| s.map(|s| keep.iter().map(|v| s.get(v).cloned()).collect()))
-                        .collect::<Result<_, _>>()?,
+                    QueryResults::Solutions(solutions) => {
+                        let pick = picker(solutions.variables(), &keep);
+                        solutions
+                            .map(|s| s.map(|s| pick(&s)))
+                            .collect::<Result<_, _>>()?
+                    }
                     QueryResults::Boolean(true) => vec![Vec::new()],
                     _ => Vec::new(),
                 })

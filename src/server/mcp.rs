@@ -14,7 +14,7 @@ use crate::mcp::transport::{decode, Decoded};
 use crate::mcp::Server;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
@@ -47,7 +47,27 @@ async fn screen(inner: Inner, max: usize, request: Request) -> Response {
         }
         .into_response();
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // A client accepting anything (`*/*`, or no `Accept`: curl, scripts)
+    // accepts the two types rmcp asks for, and gets JSON.
+    let anything = parts
+        .headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .next()
+        .is_none()
+        || parts
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .flat_map(|value| value.to_str().unwrap_or("").split(','))
+            .any(|range| range.split(';').next().is_some_and(|t| t.trim() == "*/*"));
+    if anything {
+        parts.headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
+    }
     let bytes = match read_body(body, &parts.headers, max).await {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -62,7 +82,10 @@ async fn screen(inner: Inner, max: usize, request: Request) -> Response {
         }
         // A notification this server does not know: accepted, unanswered.
         Decoded::Ignored => StatusCode::ACCEPTED.into_response(),
-        Decoded::Error(id, error) => rpc_error(StatusCode::BAD_REQUEST, id, error),
+        // A request that names itself gets its error as any other (200);
+        // a body that is no message at all, 400.
+        Decoded::Error(Some(id), error) => rpc_error(StatusCode::OK, Some(id), error),
+        Decoded::Error(None, error) => rpc_error(StatusCode::BAD_REQUEST, None, error),
     }
 }
 
