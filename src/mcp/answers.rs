@@ -24,6 +24,39 @@ pub const MAX_ROWS: usize = 1000;
 /// are left for the next call, as those past the row limit are.
 pub const MAX_BYTES: usize = 256 * 1024;
 
+/// The most characters a text keeps in an item that alone passes
+/// [`MAX_BYTES`] (then a sixteenth of it, then a 256th, with lists cut to
+/// as many items, if that is not enough).
+const CUT_CHARS: usize = 16 * 1024;
+
+/// Cuts every string in `value` longer than `longest` characters to that
+/// many, ending it with " … (N more characters)"; at the last pass (64
+/// characters) every list is cut to 64 items too, the last saying how
+/// many more there were.
+fn cut_texts(value: &mut Value, longest: usize) {
+    match value {
+        Value::String(text) => {
+            let count = text.chars().count();
+            if count > longest {
+                let kept: String = text.chars().take(longest).collect();
+                *text = format!("{kept} … ({} more characters)", count - longest);
+            }
+        }
+        Value::Array(items) => {
+            if longest <= CUT_CHARS / 256 && items.len() > longest {
+                let more = items.len() - longest;
+                items.truncate(longest);
+                items.push(json!(format!("… ({more} more)")));
+            }
+            items.iter_mut().for_each(|item| cut_texts(item, longest));
+        }
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|field| cut_texts(field, longest)),
+        _ => {}
+    }
+}
+
 /// Which part of a list one call returns.
 #[derive(Clone, Copy, Debug)]
 pub struct Window {
@@ -45,6 +78,9 @@ struct Pager {
     total: usize,
     /// Set once an item did not fit in [`MAX_BYTES`]: the page stops there.
     full: bool,
+    /// Set when an item alone was larger than [`MAX_BYTES`]: its long
+    /// texts were cut ([`cut_texts`]).
+    cut: bool,
 }
 
 impl Pager {
@@ -55,6 +91,7 @@ impl Pager {
             bytes: 0,
             total: 0,
             full: false,
+            cut: false,
         }
     }
 
@@ -65,11 +102,21 @@ impl Pager {
         !self.full && index >= self.window.offset && self.items.len() < self.window.limit
     }
 
-    fn push(&mut self, item: Value) {
-        let size = item.to_string().len();
+    fn push(&mut self, mut item: Value) {
+        let mut size = item.to_string().len();
         if self.bytes + size > MAX_BYTES && !self.items.is_empty() {
             self.full = true;
             return;
+        }
+        // Alone past the limit (a GROUP_CONCAT of a whole graph): its long
+        // texts are cut, so the page keeps its bound and says so.
+        for longest in [CUT_CHARS, CUT_CHARS / 16, CUT_CHARS / 256] {
+            if size <= MAX_BYTES {
+                break;
+            }
+            cut_texts(&mut item, longest);
+            self.cut = true;
+            size = item.to_string().len();
         }
         self.bytes += size;
         self.items.push(item);
@@ -85,7 +132,13 @@ impl Pager {
         content.insert("offset".to_owned(), json!(offset));
         content.insert("shown".to_owned(), json!(shown));
         content.insert("more".to_owned(), json!(more));
+        if self.cut {
+            content.insert("cut".to_owned(), json!(true));
+        }
         let mut summary = format!("{} {what}", self.total);
+        if self.cut {
+            summary.push_str(" (long texts cut: the answer would pass 256 KiB)");
+        }
         if shown > 0 && (offset > 0 || more > 0) {
             let (first, last) = (offset + 1, offset + shown);
             summary.push_str(&if first == last {
@@ -508,5 +561,29 @@ mod tests {
         assert!((1..10).contains(&shown), "{shown}");
         assert_eq!(content["next_offset"], json!(shown));
         assert_eq!(content["more"], json!(100 - shown));
+    }
+
+    #[test]
+    fn one_item_past_the_bytes_has_its_long_texts_cut_and_says_so() {
+        let (content, summary) = page(
+            Window {
+                offset: 0,
+                limit: 10,
+            },
+            3,
+            MAX_BYTES * 4,
+        );
+        // The first is cut to fit; the rest wait for the next page.
+        assert_eq!(content["shown"], json!(1));
+        assert_eq!(content["cut"], json!(true));
+        let text = serde_json::to_string(&content["rows"]).unwrap();
+        assert!(text.len() <= MAX_BYTES, "{}", text.len());
+        let pad = content["rows"][0]["pad"].as_str().unwrap();
+        assert!(
+            pad.ends_with(&format!(" more characters)")),
+            "{}",
+            &pad[pad.len() - 40..]
+        );
+        assert!(summary.contains("long texts cut"), "{summary}");
     }
 }

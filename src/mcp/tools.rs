@@ -254,7 +254,8 @@ fn results_schema() -> Arc<JsonObject> {
             "offset": {"type": "integer"},
             "shown": {"type": "integer"},
             "more": {"type": "integer", "description": "Rows after these; call again with `next_offset`."},
-            "next_offset": {"type": "integer"}
+            "next_offset": {"type": "integer"},
+            "cut": {"type": "boolean", "description": "Set when one row alone would pass 256 KiB: its long texts were cut, each ending with how many characters more it had."}
         },
         "required": ["form"]
     }))
