@@ -580,7 +580,7 @@ mod tests {
         assert!(text.len() <= MAX_BYTES, "{}", text.len());
         let pad = content["rows"][0]["pad"].as_str().unwrap();
         assert!(
-            pad.ends_with(&format!(" more characters)")),
+            pad.ends_with(" more characters)"),
             "{}",
             &pad[pad.len() - 40..]
         );
