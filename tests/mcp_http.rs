@@ -13,6 +13,13 @@ use std::io::{Read, Write};
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
 
+/// Calls `tool` with `arguments` (request `id`): the JSON answer.
+fn call(served: &Served, id: u64, tool: &str, arguments: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                      "params": {"name": tool, "arguments": arguments}});
+    post(served, body.to_string().as_bytes()).1
+}
+
 /// POSTs `body` to `/mcp`: the status and the JSON answer (null if none).
 fn post(served: &Served, body: &[u8]) -> (u16, Value) {
     let reply = served.request("POST", "/mcp", &[JSON, ACCEPT], body);
@@ -215,18 +222,18 @@ fn a_describe_past_its_timeout_stops_and_frees_its_slot() {
         &["--data", data.to_str().unwrap()],
         &["--mcp", "--max-queries", "1", "--timeout", "1"],
     );
-    let call = |id: u64, tool: &str, arguments: Value| {
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-                          "params": {"name": tool, "arguments": arguments}});
-        post(&served, body.to_string().as_bytes()).1
-    };
-    let described = call(1, "describe", json!({"entity": "http://example.org/hub"}));
+    let described = call(
+        &served,
+        1,
+        "describe",
+        json!({"entity": "http://example.org/hub"}),
+    );
     let error = &described["result"]["structuredContent"]["error"];
     assert_eq!(error["kind"], json!("timed-out"), "{described}");
-    let asked = call(2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
+    let asked = call(&served, 2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
     assert_eq!(asked["result"]["isError"], json!(false), "{asked}");
     assert_eq!(asked["result"]["structuredContent"]["boolean"], json!(true));
-    let found = call(3, "search", json!({"text": "nothing like this"}));
+    let found = call(&served, 3, "search", json!({"text": "nothing like this"}));
     assert_eq!(found["result"]["isError"], json!(false), "{found}");
 }
 
@@ -249,14 +256,9 @@ fn a_why_past_its_timeout_stops_and_frees_its_slot() {
         "SELECT * WHERE {{ ?s ?p ?o {} }} LIMIT 1",
         optionals.join(" ")
     );
-    let call = |id: u64, tool: &str, arguments: Value| {
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-                          "params": {"name": tool, "arguments": arguments}});
-        post(&served, body.to_string().as_bytes()).1
-    };
-    let traced = call(1, "why", json!({ "query": query }));
+    let traced = call(&served, 1, "why", json!({ "query": query }));
     let error = &traced["result"]["structuredContent"]["error"];
     assert_eq!(error["kind"], json!("timed-out"), "{traced}");
-    let asked = call(2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
+    let asked = call(&served, 2, "sparql", json!({"query": "ASK { ?s ?p ?o }"}));
     assert_eq!(asked["result"]["isError"], json!(false), "{asked}");
 }

@@ -15,6 +15,14 @@ use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use spargebra::algebra::GraphPattern;
 use spargebra::term::{NamedNodePattern, TermPattern};
 
+/// A query's answers, and for each, in the same order, the facts it rests
+/// on with their passages ([`Prepared::trace_stated`],
+/// [`Prepared::answers_stated`]).
+pub type Stated<'a> = (
+    QueryResults<'a>,
+    Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
+);
+
 /// A query made by [`Prepared::sibling`].
 pub(crate) struct Sibling {
     parsed: Parsed,
@@ -170,16 +178,12 @@ impl Prepared {
     /// each, in the same order, the facts it rests on with their passages:
     /// what [`Prepared::trace_evidence`] writes as lines, for a caller that
     /// shows them as data (`missions-kg mcp`).
-    #[allow(clippy::type_complexity)]
     pub fn trace_stated<'a>(
         self,
         graph: &'a Graph,
         budget: &Budget,
         articles: Option<&crate::provenance::evidence::Articles>,
-    ) -> Result<(
-        QueryResults<'a>,
-        Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
-    )> {
+    ) -> Result<Stated<'a>> {
         let (traced, facts) = self.trace_facts(graph, budget, articles)?;
         Ok((traced_results(traced, None), facts))
     }
@@ -262,16 +266,12 @@ impl Prepared {
     /// whose rewritten query costs by far the most (20 times the query, for
     /// `disagreements`). For a stored query's tool (`missions-kg mcp`).
     /// Local graphs; a SELECT or an ASK.
-    #[allow(clippy::type_complexity)]
     pub fn answers_stated<'a>(
         self,
         graph: &'a Graph,
         budget: &Budget,
         articles: Option<&crate::provenance::evidence::Articles>,
-    ) -> Result<(
-        QueryResults<'a>,
-        Vec<std::sync::Arc<Vec<crate::provenance::evidence::StatedFact>>>,
-    )> {
+    ) -> Result<Stated<'a>> {
         use oxigraph::sparql::QuerySolutionIter;
         use std::sync::Arc;
         let (Some(lineage), false) = (
