@@ -114,7 +114,7 @@ pub struct Settings {
 
 /// The longest query text accepted, in bytes (GET or POST); a longer one
 /// is answered 414 (in the URL) or 413 (in a body).
-pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+pub use crate::guard::limits::MAX_QUERY_BYTES;
 /// The longest request target (path and query string): 414 past it, with
 /// a message. hyper itself answers a bare 414 past 64 KiB (the `http`
 /// crate's limit on a URI) and 431 past [`MAX_HEAD_BYTES`].

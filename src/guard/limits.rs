@@ -20,6 +20,10 @@ use quick_xml::events::Event;
 /// below 30; generated ones rarely pass 100.
 pub const MAX_NESTING: usize = 1_000;
 
+/// The longest query text the server (GET or POST) and an MCP tool take,
+/// in bytes.
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+
 /// How deep a parsed query's algebra may be: chains such as
 /// `{…} UNION {…} UNION …`, `?a + ?b + …` or `p1/p2/…` nest one level per
 /// operator without any bracket.

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The longest query text a tool takes: the HTTP endpoint's limit.
-pub const MAX_QUERY_BYTES: usize = crate::server::MAX_QUERY_BYTES;
+use crate::guard::limits::MAX_QUERY_BYTES;
 /// The most entities `search` returns.
 pub const MAX_FOUND: usize = 50;
 
