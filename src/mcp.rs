@@ -229,7 +229,27 @@ impl State {
                     prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
                 answers::with_facts(results, &facts, window, false)
             }
-            Call::Sparql { text, window } => {
+            Call::Sparql {
+                text,
+                window,
+                facts: true,
+            } => {
+                let prepared = self.prepare(&text, "in the call", None, &[])?;
+                if self.graph.is_remote() || !matches!(prepared.form(), Form::Select | Form::Ask) {
+                    return Err(Failure::usage(
+                        "facts are listed for a SELECT's or an ASK's rows in a local graph; run it without facts",
+                    )
+                    .into());
+                }
+                let (results, facts) =
+                    prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
+                answers::with_facts(results, &facts, window, false)
+            }
+            Call::Sparql {
+                text,
+                window,
+                facts: false,
+            } => {
                 let results = self
                     .prepare(&text, "in the call", None, &[])?
                     .execute(&self.graph, budget)?;

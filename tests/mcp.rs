@@ -260,6 +260,9 @@ fn describe_why_search_paging_and_errors(args: &[&str]) {
         {"tool": "sparql", "arguments": {"query": cross}},
         {"tool": "creators", "arguments": {}},
         {"tool": "why", "arguments": {"query": "SELECT ?facts ?why WHERE { BIND(1 AS ?facts) mkd:missions mk:creator ?why }"}},
+        {"tool": "sparql", "arguments": {"query": "SELECT ?who WHERE { mkd:missions mk:creator ?who }", "facts": true}},
+        {"tool": "sparql", "arguments": {"query": "ASK {}", "facts": "yes"}},
+        {"tool": "sparql", "arguments": {"query": "CONSTRUCT WHERE { ?s mk:creator ?o }", "facts": true}},
     ]);
     let (answers, _) = client(&cases, args);
     let by: BTreeMap<usize, &Value> = answers.iter().enumerate().collect();
@@ -420,6 +423,26 @@ fn describe_why_search_paging_and_errors(args: &[&str]) {
         );
         assert!(row["supports"].is_array(), "{row}");
     }
+
+    // `sparql` with `facts`: each row with the passages that state it.
+    let who = by[&20]["structured"]["rows"].as_array().unwrap();
+    assert_eq!(who.len(), 3, "{}", by[&20]);
+    for row in who {
+        let passages = row["facts"][0]["passages"].as_array().unwrap();
+        assert!(
+            passages
+                .iter()
+                .any(|p| p["text"].as_str().unwrap().contains("Créée par")),
+            "{row}"
+        );
+    }
+    assert_eq!(by[&21]["rpc_error"]["code"], json!(-32602), "{}", by[&21]);
+    assert_eq!(
+        by[&22]["structured"]["error"]["kind"],
+        json!("usage"),
+        "{}",
+        by[&22]
+    );
 
     // SERVICE is refused whatever the flags, so its message names none.
     let service = by[&14]["structured"]["error"]["message"].to_string();

@@ -26,7 +26,12 @@ pub enum Call {
         window: Window,
     },
     /// Any read-only query.
-    Sparql { text: String, window: Window },
+    Sparql {
+        text: String,
+        window: Window,
+        /// Each row with the facts it rests on (`facts: true`).
+        facts: bool,
+    },
     /// An entity, found as `describe` finds it.
     Describe { entity: String, window: Window },
     /// A query's answers with their supports and evidence: a stored query
@@ -66,6 +71,7 @@ impl Tools {
             "sparql" => Call::Sparql {
                 text: arguments.query_text("query")?,
                 window: arguments.window()?,
+                facts: arguments.flag("facts")?,
             },
             "describe" => Call::Describe {
                 entity: arguments.required_text("entity")?,
@@ -117,6 +123,15 @@ struct Arguments<'a> {
 impl Arguments<'_> {
     fn invalid(&self, message: String) -> ErrorData {
         ErrorData::invalid_params(format!("tool '{}': {message}", self.name), None)
+    }
+
+    /// A boolean argument; absent is false.
+    fn flag(&mut self, key: &str) -> Result<bool, ErrorData> {
+        match self.arguments.remove(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(flag)) => Ok(flag),
+            Some(_) => Err(self.invalid(format!("'{key}' must be true or false"))),
+        }
     }
 
     fn text(&mut self, key: &str) -> Result<Option<String>, ErrorData> {
@@ -276,11 +291,14 @@ fn sparql() -> Tool {
          Prefixes mk: (ontology), mkd: (entities), mks: (articles), rdfs:, schema:, xsd:… are predeclared. \
          The default graph is the merged view; each article's facts are in its own named graph \
          (GRAPH ?article { … } says which article states a fact). Updates and SERVICE are refused; \
-         a query stops at the server's time and memory limits. Rows come in pages: `more` and `next_offset` say how to read on.",
+         a query stops at the server's time and memory limits. Rows come in pages: `more` and `next_offset` say how to read on. \
+         With `facts: true`, each row of a SELECT or ASK comes with the facts it rests on, the articles stating them and their passages, to quote.",
         object(json!({
             "type": "object",
             "properties": with_window(json!({
-                "query": {"type": "string", "maxLength": MAX_QUERY_BYTES, "description": "The SPARQL query text."}
+                "query": {"type": "string", "maxLength": MAX_QUERY_BYTES, "description": "The SPARQL query text."},
+                "facts": {"type": "boolean", "default": false,
+                          "description": "Give each row of a SELECT or ASK its `facts`: each fact it rests on, with every graph stating it, which are articles, and their passages (a local graph; some queries cannot be traced, and say so)."}
             })),
             "required": ["query"]
         })),
