@@ -221,13 +221,13 @@ impl State {
                 // Each row with the facts it rests on, their articles and
                 // passages, where they can be traced: a remote graph's
                 // answers cannot, nor a CONSTRUCT's (its triples are facts).
-                if self.graph.is_remote() || !matches!(prepared.form(), Form::Select | Form::Ask) {
-                    let results = prepared.execute(&self.graph, budget)?;
-                    return answers::results(results, window, |_, _| {});
+                match self.stated(prepared, window, budget)? {
+                    Ok(answer) => Ok(answer),
+                    Err(prepared) => {
+                        let results = prepared.execute(&self.graph, budget)?;
+                        answers::results(results, window, |_, _| {})
+                    }
                 }
-                let (results, facts) =
-                    prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
-                answers::with_facts(results, &facts, window, false)
             }
             Call::Sparql {
                 text,
@@ -235,15 +235,12 @@ impl State {
                 facts: true,
             } => {
                 let prepared = self.prepare(&text, "in the call", None, &[])?;
-                if self.graph.is_remote() || !matches!(prepared.form(), Form::Select | Form::Ask) {
-                    return Err(Failure::usage(
+                self.stated(prepared, window, budget)?.map_err(|_| {
+                    Failure::usage(
                         "facts are listed for a SELECT's or an ASK's rows in a local graph; run it without facts",
                     )
-                    .into());
-                }
-                let (results, facts) =
-                    prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
-                answers::with_facts(results, &facts, window, false)
+                    .into()
+                })
             }
             Call::Sparql {
                 text,
@@ -313,6 +310,23 @@ impl State {
             }
         }
         Ok(prepared)
+    }
+
+    /// `prepared`'s rows, each with the facts it rests on and their
+    /// passages (`Prepared::answers_stated`); `prepared` back when they
+    /// cannot be listed: a remote graph, or a CONSTRUCT or DESCRIBE.
+    fn stated(
+        &self,
+        prepared: sparql::Prepared,
+        window: Window,
+        budget: &Budget,
+    ) -> Result<Result<Answer, sparql::Prepared>> {
+        if self.graph.is_remote() || !matches!(prepared.form(), Form::Select | Form::Ask) {
+            return Ok(Err(prepared));
+        }
+        let (results, facts) =
+            prepared.answers_stated(&self.graph, budget, self.articles.as_ref())?;
+        answers::with_facts(results, &facts, window, false).map(Ok)
     }
 
     /// `prepared`'s answers, each row with its supports and the facts it

@@ -64,34 +64,30 @@ pub fn service(
     )
 }
 
-/// The origin of an `http://` or `https://` URL (scheme, host and port).
-fn origin_of(url: &str) -> Option<String> {
+/// The scheme and the authority (host and port, without user) of a URL,
+/// lower-cased.
+fn authority_of(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority
         .rsplit_once('@')
         .map_or(authority, |(_, host)| host);
-    (!authority.is_empty()).then(|| {
-        format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            authority.to_ascii_lowercase()
-        )
-    })
+    (!authority.is_empty()).then(|| (scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+}
+
+/// The origin of an `http://` or `https://` URL (scheme, host and port).
+fn origin_of(url: &str) -> Option<String> {
+    authority_of(url).map(|(scheme, authority)| format!("{scheme}://{authority}"))
 }
 
 /// The host of an `http://` or `https://` URL, without its port.
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
+    let (_, authority) = authority_of(url)?;
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split_once(']')?.0,
         None => authority.split(':').next()?,
     };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    (!host.is_empty()).then(|| host.to_owned())
 }
 
 #[cfg(test)]
