@@ -214,7 +214,6 @@ pub fn decode(text: &[u8]) -> Decoded {
     };
     let id = value.get("id").and_then(request_id);
     let is_notification = value.get("id").is_none() && value.get("method").is_some();
-    let params = value.get("params").cloned();
     let method = value
         .get("method")
         .and_then(serde_json::Value::as_str)
@@ -223,39 +222,38 @@ pub fn decode(text: &[u8]) -> Decoded {
     match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
         // A method of the protocol whose params did not fit it reads as a
         // custom request, which rmcp would answer "method not found".
-        Ok(JsonRpcMessage::Request(request)) if matches!(&request.request, ClientRequest::CustomRequest(custom) if STANDARD.contains(&custom.method.as_str())) =>
-        {
-            let method = request.request.method().to_owned();
-            Decoded::Error(
-                Some(request.id),
-                ErrorData::new(
-                    ErrorCode::INVALID_PARAMS,
-                    invalid_params(&method, params),
-                    None,
-                ),
-            )
-        }
+        Ok(JsonRpcMessage::Request(request)) => match request.request {
+            ClientRequest::CustomRequest(custom) if STANDARD.contains(&custom.method.as_str()) => {
+                invalid_params(request.id, &custom.method, custom.params)
+            }
+            other => Decoded::Message(Box::new(JsonRpcMessage::Request(
+                rmcp::model::JsonRpcRequest {
+                    request: other,
+                    ..request
+                },
+            ))),
+        },
         Ok(message) => Decoded::Message(Box::new(message)),
         Err(_) if is_notification => Decoded::Ignored,
-        Err(_) if id.is_some() && method.is_some() => {
-            let method = method.unwrap_or_default();
-            Decoded::Error(
-                id,
-                ErrorData::new(
-                    ErrorCode::INVALID_PARAMS,
-                    invalid_params(&method, params),
-                    None,
-                ),
-            )
-        }
-        Err(error) => {
-            let message =
-                format!("invalid request: not a JSON-RPC 2.0 message this server takes ({error})");
-            Decoded::Error(
-                id,
-                ErrorData::new(ErrorCode::INVALID_REQUEST, message, None),
-            )
-        }
+        Err(error) => match (id, method) {
+            // Not even a custom request (params a string): read again for
+            // the params, only on this path, so a good message is parsed once.
+            (Some(id), Some(method)) => {
+                let params = serde_json::from_slice::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|mut value| value.get_mut("params").map(serde_json::Value::take));
+                invalid_params(id, &method, params)
+            }
+            (id, _) => {
+                let message = format!(
+                    "invalid request: not a JSON-RPC 2.0 message this server takes ({error})"
+                );
+                Decoded::Error(
+                    id,
+                    ErrorData::new(ErrorCode::INVALID_REQUEST, message, None),
+                )
+            }
+        },
     }
 }
 
@@ -277,9 +275,10 @@ const STANDARD: &[&str] = &[
     "logging/setLevel",
 ];
 
-/// What is wrong with `params` for `method`, in serde's words where the
-/// method is one this server serves.
-fn invalid_params(method: &str, params: Option<serde_json::Value>) -> String {
+/// The invalid-params error for request `id`: what is wrong with `params`
+/// for `method`, in serde's words where the method is one this server
+/// serves.
+fn invalid_params(id: RequestId, method: &str, params: Option<serde_json::Value>) -> Decoded {
     use rmcp::model::{CallToolRequestParams, InitializeRequestParams, ReadResourceRequestParams};
     let params = params.unwrap_or(serde_json::Value::Null);
     let reason = match method {
@@ -295,7 +294,12 @@ fn invalid_params(method: &str, params: Option<serde_json::Value>) -> String {
         _ => None,
     };
     let reason = reason.unwrap_or_else(|| "they do not fit the method".to_owned());
-    crate::guard::error::one_line(&format!("invalid params for {method}: {reason}"), 300)
+    let message =
+        crate::guard::error::one_line(&format!("invalid params for {method}: {reason}"), 300);
+    Decoded::Error(
+        Some(id),
+        ErrorData::new(ErrorCode::INVALID_PARAMS, message, None),
+    )
 }
 
 /// A request's id, when it is one JSON-RPC allows (a number or a string).

@@ -50,18 +50,11 @@ async fn screen(inner: Inner, max: usize, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     // A client accepting anything (`*/*`, or no `Accept`: curl, scripts)
     // accepts the two types rmcp asks for, and gets JSON.
-    let anything = parts
-        .headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .next()
-        .is_none()
-        || parts
-            .headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .flat_map(|value| value.to_str().unwrap_or("").split(','))
-            .any(|range| range.split(';').next().is_some_and(|t| t.trim() == "*/*"));
+    let anything = super::accept(&parts.headers).is_none_or(|ranges| {
+        ranges
+            .split(',')
+            .any(|range| range.split(';').next().is_some_and(|t| t.trim() == "*/*"))
+    });
     if anything {
         parts.headers.insert(
             header::ACCEPT,
